@@ -1,0 +1,99 @@
+//! Runs what the command line asks for.
+
+use crate::{
+	chain_spec,
+	cli::{Cli, Subcommand},
+	service,
+};
+use clap::{parser::ValueSource, CommandFactory};
+use custodia_runtime::opaque::Block;
+use sc_cli::{NetworkBackendType, SubstrateCli};
+use sc_service::PartialComponents;
+
+impl SubstrateCli for Cli {
+	fn impl_name() -> String {
+		"Custodia Node".into()
+	}
+
+	fn impl_version() -> String {
+		env!("SUBSTRATE_CLI_IMPL_VERSION").into()
+	}
+
+	fn description() -> String {
+		env!("CARGO_PKG_DESCRIPTION").into()
+	}
+
+	fn author() -> String {
+		env!("CARGO_PKG_AUTHORS").into()
+	}
+
+	fn support_url() -> String {
+		"https://github.com/custodia/custodia/issues".into()
+	}
+
+	fn copyright_start_year() -> i32 {
+		2026
+	}
+
+	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		Ok(match id {
+			"dev" => Box::new(chain_spec::development()?),
+			"" | "local" => Box::new(chain_spec::local_testnet()?),
+			path => Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?),
+		})
+	}
+}
+
+/// Whether `--network-backend` was given on the command line (rather than left at its default).
+fn network_backend_given() -> bool {
+	Cli::command()
+		.try_get_matches_from(std::env::args_os())
+		.map(|matches| matches.value_source("network_backend") == Some(ValueSource::CommandLine))
+		.unwrap_or(false)
+}
+
+/// Parses the command line and runs the chosen subcommand, or the node.
+pub fn run() -> sc_cli::Result<()> {
+	let mut cli = Cli::from_args();
+
+	match &cli.subcommand {
+		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
+		Some(Subcommand::ExportChainSpec(cmd)) => {
+			let chain_spec = cli.load_spec(&cmd.chain)?;
+			cmd.run(chain_spec)
+		},
+		Some(Subcommand::PurgeChain(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.database))
+		},
+		Some(Subcommand::Revert(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.async_run(|config| {
+				let PartialComponents { client, task_manager, backend, .. } =
+					service::new_partial(&config)?;
+				let aux_revert = Box::new(|client, _, blocks| {
+					sc_consensus_grandpa::revert(client, blocks)?;
+					Ok(())
+				});
+				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
+			})
+		},
+		None => {
+			// sc-cli defaults to litep2p; Custodia runs sc-network's libp2p backend unless the
+			// operator picks another with `--network-backend`.
+			if !network_backend_given() {
+				cli.run.network_params.network_backend = NetworkBackendType::Libp2p;
+			}
+			let runner = cli.create_runner(&cli.run)?;
+			runner.run_node_until_exit(|config| async move {
+				match config.network.network_backend {
+					sc_network::config::NetworkBackendType::Libp2p =>
+						service::new_full::<sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>>(config),
+					sc_network::config::NetworkBackendType::Litep2p =>
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
+				}
+				.map_err(sc_cli::Error::Service)
+			})
+		},
+	}
+}

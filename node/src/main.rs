@@ -1,0 +1,23 @@
+//! # custodia-node
+//!
+//! The node a Custodia consortium validator runs: it imports and produces blocks of the
+//! Custodia chain (Aura block production, GRANDPA finality), stores them in ParityDB, talks
+//! to its peers over libp2p and serves JSON-RPC to polkadot.js Apps, subxt and the `custodia`
+//! client.
+//!
+//! Modules:
+//! - `cli`: the command line (`custodia-node --help`);
+//! - `command`: runs the subcommand or the node;
+//! - `chain_spec`: the built-in `dev` and `local` chains;
+//! - `service`: wires client, network, consensus and RPC together;
+//! - `rpc`: the node-specific JSON-RPC methods.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,94 @@
+//! Genesis presets: the initial state of the development and local test chains.
+//!
+//! - `development`: one validator (Alice), used by `custodia-node --dev`.
+//! - `local_testnet`: four validators (Alice, Bob, Charlie, Dave). GRANDPA needs more than
+//!   two thirds of the voters online, so four is the smallest set that tolerates one down.
+//!
+//! Both endow the well-known development accounts and make Alice the sudo key. These keys
+//! are public: never use either preset for a chain that holds real health data.
+
+use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use alloc::{vec, vec::Vec};
+use frame_support::build_struct_json_patch;
+use serde_json::Value;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Balance given to every development account: enough fees for any test.
+const ENDOWMENT: u128 = 1_000_000 * UNIT;
+
+/// A development validator: its Aura (sr25519) and GRANDPA (ed25519) keyring entries.
+type DevValidator = (Sr25519Keyring, Ed25519Keyring);
+
+/// The validator of `--dev`.
+pub const DEV_VALIDATOR: DevValidator = (Sr25519Keyring::Alice, Ed25519Keyring::Alice);
+
+/// The validators of the local test net, in authority order.
+pub const LOCAL_TESTNET_VALIDATORS: [DevValidator; 4] = [
+	(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+	(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+	(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+	(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
+];
+
+fn authority_keys((aura, grandpa): DevValidator) -> (AuraId, GrandpaId) {
+	(aura.public().into(), grandpa.public().into())
+}
+
+fn genesis(authorities: Vec<(AuraId, GrandpaId)>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig {
+			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect::<Vec<_>>(),
+		},
+		aura: pallet_aura::GenesisConfig {
+			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+	})
+}
+
+/// All well-known development accounts (Alice … Ferdie and their stashes).
+fn development_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter()
+		.filter(|k| *k != Sr25519Keyring::One && *k != Sr25519Keyring::Two)
+		.map(|k| k.to_account_id())
+		.collect()
+}
+
+/// Genesis of `--dev`: Alice alone produces and finalizes blocks.
+pub fn development_genesis() -> Value {
+	genesis(
+		vec![authority_keys(DEV_VALIDATOR)],
+		development_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// Genesis of the 4-validator local test net.
+pub fn local_testnet_genesis() -> Value {
+	genesis(
+		LOCAL_TESTNET_VALIDATORS.into_iter().map(authority_keys).collect(),
+		development_accounts(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
+/// The JSON patch of a named preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		DEV_RUNTIME_PRESET => development_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_testnet_genesis(),
+		_ => return None,
+	};
+	Some(serde_json::to_vec(&patch).expect("a JSON value always serializes; qed"))
+}
+
+/// Names of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![PresetId::from(DEV_RUNTIME_PRESET), PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)]
+}

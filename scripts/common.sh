@@ -1,0 +1,50 @@
+# Shared settings for the scripts in this folder; sourced, not run.
+#
+# CARGO_TARGET_DIR defaults to one persistent folder outside the checkout, so every clone,
+# script and CI run on this machine reuses one build (a clean build takes most of an hour).
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/custodia/target}"
+# One cargo profile (dev, tuned in Cargo.toml) builds the node and runs every test.
+NODE_BIN="${CUSTODIA_NODE_BIN:-$CARGO_TARGET_DIR/debug/custodia-node}"
+export CUSTODIA_NODE_BIN="$NODE_BIN"
+
+# Status lines go to stderr so stdout stays free for data.
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Builds the node (and with it the runtime's wasm blob); a no-op when nothing changed.
+build_node() {
+	say "Building custodia-node (first build: 40-60 min on 2 cores; later builds: seconds to minutes)"
+	(cd "$REPO_ROOT" && cargo build --locked -p custodia-node) || die "cargo build failed"
+}
+
+# One JSON-RPC call over HTTP; prints the `result` as JSON. Usage: rpc PORT METHOD [PARAMS_JSON]
+rpc() {
+	local port="$1" method="$2" params="${3:-[]}"
+	curl -sf --max-time 5 -H 'Content-Type: application/json' \
+		-d "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"$method\",\"params\":$params}" \
+		"http://127.0.0.1:$port" |
+		python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["result"]))'
+}
+
+# Block number of the best (or, with `finalized`, the finalized) head of the node at PORT.
+head_number() {
+	local port="$1" which="${2:-best}" hash
+	if [ "$which" = finalized ]; then
+		hash=$(rpc "$port" chain_getFinalizedHead) || return 1
+		rpc "$port" chain_getHeader "[$hash]" | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["number"],16))'
+	else
+		rpc "$port" chain_getHeader | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["number"],16))'
+	fi
+}
+
+# Waits until the node at PORT answers JSON-RPC, or fails after SECONDS (default 60).
+wait_for_rpc() {
+	local port="$1" seconds="${2:-60}" i
+	for ((i = 0; i < seconds * 2; i++)); do
+		rpc "$port" system_health >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	return 1
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything Custodia needs on a fresh Debian machine: apt packages (protoc, clang,
+# curl), the Rust wasm targets and rust-src, and the npm packages of the test suite.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# protobuf-compiler: litep2p/libp2p protocol definitions; clang: C/C++ in -sys crates;
+# curl + python3: the scripts' JSON-RPC calls; nodejs + npm: the end-to-end tests.
+apt_packages=(protobuf-compiler clang curl python3 git)
+# A machine may carry its own Node.js outside apt (>= 18 has the test runner); use it then.
+command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "Installing apt packages: ${missing[*]}"
+	as_root apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || die "Rust is not installed: install rustup (https://rustup.rs) and re-run"
+# The runtime is also compiled to wasm. Adding a target during a build breaks the runtime's
+# build script, so this runs before any build.
+installed_targets=$(rustup target list --installed)
+for target in wasm32v1-none wasm32-unknown-unknown; do
+	grep -qx "$target" <<<"$installed_targets" || { say "Adding Rust target $target"; rustup target add "$target" >/dev/null; }
+done
+rustup component list --installed | grep -q '^rust-src' || { say "Adding rust-src"; rustup component add rust-src >/dev/null; }
+
+# npm packages of the end-to-end tests, pinned by tests/package-lock.json.
+lock="$REPO_ROOT/tests/package-lock.json"
+stamp="$REPO_ROOT/tests/node_modules/.custodia-installed"
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+	say "Installing the test suite's npm packages (tests/package-lock.json)"
+	(cd "$REPO_ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	touch "$stamp"
+fi

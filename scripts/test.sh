@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test suite: Rust unit and runtime tests, then end-to-end tests against real
+# custodia-node processes (a dev node, the 4-validator net, the exported chain specs).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+"$REPO_ROOT/scripts/setup.sh"
+build_node
+
+say "Rust tests (cargo test --workspace)"
+(cd "$REPO_ROOT" && cargo test --locked --workspace)
+
+say "End-to-end tests (node --test tests/)"
+(cd "$REPO_ROOT/tests" && node --test --test-concurrency=1 ./*.test.mjs)

@@ -1,0 +1,89 @@
+// A dev node, as a user meets it: blocks are produced and finalized, a balance transfer
+// signed by Alice is finalized, metrics are served, and Ctrl-C stops it cleanly.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { connect, heads, panicsIn, startDevNode, waitFor } from './lib/node.mjs';
+
+describe('custodia-node --dev', () => {
+  let node;
+  let api;
+
+  before(async () => {
+    node = await startDevNode();
+    api = await connect(node.url);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await node?.stop();
+  });
+
+  test('imports at least 3 blocks and finalizes at least 1', async () => {
+    const reached = await waitFor('best >= 3 and finalized >= 1', async () => {
+      const h = await heads(node.rpcPort);
+      return h.best >= 3 && h.finalized >= 1 ? h : null;
+    }, 120_000);
+    assert.ok(reached.finalized <= reached.best);
+  });
+
+  test('serves the Custodia runtime metadata to polkadot.js', async () => {
+    assert.equal(api.runtimeVersion.specName.toString(), 'custodia');
+    const properties = await api.rpc.system.properties();
+    assert.equal(properties.tokenSymbol.unwrap()[0].toString(), 'CUST');
+    assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
+    assert.equal(typeof api.tx.sudo.sudo, 'function');
+  });
+
+  test('runs the libp2p network backend by default', () => {
+    assert.match(node.log(), /libp2p/i);
+    assert.doesNotMatch(node.log(), /litep2p/i);
+  });
+
+  test('finalizes a balance transfer signed by Alice', async () => {
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const bob = keyring.addFromUri('//Bob');
+    const amount = 1_234_567_890_000n;
+    const before = (await api.query.system.account(bob.address)).data.free.toBigInt();
+
+    const { blockHash, events } = await new Promise((resolve, reject) => {
+      api.tx.balances.transferKeepAlive(bob.address, amount)
+        .signAndSend(alice, ({ status, events, dispatchError }) => {
+          if (dispatchError) reject(new Error(`transfer failed: ${dispatchError.toString()}`));
+          if (status.isFinalized) resolve({ blockHash: status.asFinalized, events });
+        })
+        .catch(reject);
+    });
+
+    const transfer = events.find(({ event }) => api.events.balances.Transfer.is(event));
+    assert.ok(transfer, 'a Balances.Transfer event is emitted');
+    const [from, to, value] = transfer.event.data;
+    assert.equal(from.toString(), alice.address);
+    assert.equal(to.toString(), bob.address);
+    assert.equal(value.toBigInt(), amount);
+    assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
+
+    const finalizedHash = await api.rpc.chain.getFinalizedHead();
+    const finalizedNumber = (await api.rpc.chain.getHeader(finalizedHash)).number.toNumber();
+    const includedNumber = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
+    assert.ok(includedNumber <= finalizedNumber, 'the block with the transfer is finalized');
+    const atBlock = await api.at(blockHash);
+    const after = (await atBlock.query.system.account(bob.address)).data.free.toBigInt();
+    assert.equal(after - before, amount);
+  });
+
+  test('serves Prometheus metrics', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${node.prometheusPort}/metrics`)).text();
+    assert.match(metrics, /^substrate_block_height\{status="finalized"/m);
+  });
+
+  test('stops cleanly on SIGINT with no panic in its log', async () => {
+    await api.disconnect();
+    const { code, signal } = await node.stop();
+    assert.equal(signal, null, 'exits by itself, not killed');
+    assert.equal(code, 0);
+    assert.deepEqual(panicsIn(node.log()), []);
+  });
+});
