@@ -56,7 +56,7 @@ start_one() {
 		--bootnodes "${boot[@]}" \
 		--rpc-port "$((RPC_BASE + i))" \
 		--prometheus-port "$((PROM_BASE + i))" \
-		--no-mdns --no-hardware-benchmarks \
+		--no-mdns \
 		>>"$NET_DIR/$name/node.log" 2>&1 &
 	echo $! >"$(pid_file "$name")"
 	say "started $name (pid $!, rpc $((RPC_BASE + i)), log $NET_DIR/$name/node.log)"

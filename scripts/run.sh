@@ -16,7 +16,7 @@ mkdir -p "$log_dir"
 log_file="$log_dir/dev-node.log"
 
 say "Starting a development chain (Alice is the only validator; state is temporary)"
-"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --prometheus-port 9615 --no-hardware-benchmarks \
+"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --prometheus-port 9615 \
 	>"$log_file" 2>&1 &
 node_pid=$!
 trap 'say "Stopping the node"; kill -INT "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; exit 0' INT TERM

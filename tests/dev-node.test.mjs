@@ -37,7 +37,7 @@ describe('custodia-node --dev', () => {
   });
 
   test('runs the libp2p network backend by default', () => {
-    assert.match(node.log(), /libp2p/i);
+    assert.match(node.log(), /Running libp2p network backend/);
     assert.doesNotMatch(node.log(), /litep2p/i);
   });
 

@@ -80,7 +80,7 @@ export async function startDevNode() {
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
-    '--no-mdns', '--no-hardware-benchmarks',
+    '--no-mdns',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);

@@ -1,0 +1,20 @@
+//! Decoders of the cohort path: any bytes give a value or a typed error, never a panic.
+#![no_main]
+use custodia_fhe::cohort::{Aggregate, CohortRecord, DecryptionShare, PublicKeyShare};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+	let limit = 4 << 20;
+	if let Ok(v) = CohortRecord::from_bytes(data, limit) {
+		assert_eq!(v.to_bytes(), data);
+	}
+	if let Ok(v) = Aggregate::from_bytes(data, limit) {
+		assert_eq!(v.to_bytes(), data);
+	}
+	if let Ok(v) = PublicKeyShare::from_bytes(data, limit) {
+		assert_eq!(v.to_bytes(), data);
+	}
+	if let Ok(v) = DecryptionShare::from_bytes(data, limit) {
+		assert_eq!(v.to_bytes(), data);
+	}
+});

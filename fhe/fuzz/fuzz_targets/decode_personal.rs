@@ -1,0 +1,13 @@
+//! Decoders of the personal path: any bytes give a value or a typed error, never a panic.
+#![no_main]
+use custodia_fhe::personal::{EncryptedScore, PersonalRecord};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+	if let Ok(record) = PersonalRecord::from_bytes(data, 1 << 20) {
+		assert_eq!(record.to_bytes(), data);
+	}
+	if let Ok(score) = EncryptedScore::from_bytes(data, 1 << 20) {
+		assert_eq!(score.to_bytes(), data);
+	}
+});

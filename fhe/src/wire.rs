@@ -1,0 +1,398 @@
+//! The wire format of every FHE object Custodia stores in IPFS or hashes on chain.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! magic "CSTF" | format version (1 byte) | object kind (1 byte) | parameter set id (1 byte) | payload
+//! ```
+//! Encoding is deterministic: one object has exactly one encoding, so equal objects have equal
+//! hashes. Decoding takes a size limit, checks the magic, version, kind and parameter set, checks
+//! every length against the parameter set, and rejects trailing bytes — malformed input yields an
+//! [`Error`], never a panic.
+//!
+//! | kind | object | payload |
+//! |---|---|---|
+//! | 1 | [`PersonalRecord`] | seed (u128) · count (u16) · count × body (u64) |
+//! | 2 | [`EncryptedScore`] | (n + 1) × u64: mask, then body |
+//! | 3 | [`CohortRecord`] | fields (u16) · (n + fields) × coefficient, top 112 bits (14 bytes) each |
+//! | 4 | [`Aggregate`] | fields (u16) · records (u64) · (n + fields) × u128 |
+//! | 5 | [`PublicKeyShare`] | holder (u16) · common seed (u128) · n × u128 |
+//! | 6 | [`DecryptionShare`] | holder (u16) · fields (u16) · fields × u128 |
+
+use crate::{
+	cohort::{Aggregate, CohortRecord, DecryptionShare, PublicKeyShare},
+	params::{CohortParameters, PersonalParameters},
+	personal::{EncryptedScore, PersonalRecord},
+	Error,
+};
+
+/// The first bytes of every object.
+pub const MAGIC: [u8; 4] = *b"CSTF";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+const HEADER_LEN: usize = MAGIC.len() + 3;
+
+/// Object kinds (the fifth byte after the magic).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+	PersonalRecord = 1,
+	EncryptedScore = 2,
+	CohortRecord = 3,
+	Aggregate = 4,
+	PublicKeyShare = 5,
+	DecryptionShare = 6,
+}
+
+impl Kind {
+	fn name(self) -> &'static str {
+		match self {
+			Kind::PersonalRecord => "personal record",
+			Kind::EncryptedScore => "encrypted score",
+			Kind::CohortRecord => "cohort record",
+			Kind::Aggregate => "aggregate",
+			Kind::PublicKeyShare => "public key share",
+			Kind::DecryptionShare => "decryption share",
+		}
+	}
+}
+
+/// Reads little-endian fields from a byte slice, failing with [`Error::Truncated`].
+struct Reader<'a> {
+	kind: &'static str,
+	bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+	fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+		if self.bytes.len() < n {
+			return Err(Error::Truncated { kind: self.kind, needed: n - self.bytes.len() });
+		}
+		let (head, tail) = self.bytes.split_at(n);
+		self.bytes = tail;
+		Ok(head)
+	}
+
+	fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+		Ok(self.take(N)?.try_into().expect("take returned N bytes"))
+	}
+
+	fn u16(&mut self) -> Result<u16, Error> {
+		Ok(u16::from_le_bytes(self.array()?))
+	}
+
+	/// `count` little-endian integers of `width` bytes each, placed in the top bytes of a u128
+	/// (`width` = 16 reads plain u128s).
+	fn u128s(&mut self, count: usize, width: usize) -> Result<Vec<u128>, Error> {
+		let bytes = self.take(count.checked_mul(width).ok_or(Error::Truncated { kind: self.kind, needed: usize::MAX })?)?;
+		Ok(bytes
+			.chunks_exact(width)
+			.map(|c| {
+				let mut full = [0u8; 16];
+				full[16 - width..].copy_from_slice(c);
+				u128::from_le_bytes(full)
+			})
+			.collect())
+	}
+
+	fn u64s(&mut self, count: usize) -> Result<Vec<u64>, Error> {
+		let bytes = self.take(count * 8)?;
+		Ok(bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("chunks of 8"))).collect())
+	}
+
+	fn finish(self) -> Result<(), Error> {
+		match self.bytes.len() {
+			0 => Ok(()),
+			extra => Err(Error::TrailingBytes { kind: self.kind, extra }),
+		}
+	}
+}
+
+fn header(kind: Kind, params_id: u8, payload_len: usize) -> Vec<u8> {
+	let mut out = Vec::with_capacity(HEADER_LEN + payload_len);
+	out.extend_from_slice(&MAGIC);
+	out.extend_from_slice(&[FORMAT_VERSION, kind as u8, params_id]);
+	out
+}
+
+/// Checks the size limit and header; returns the parameter-set id and a reader over the payload.
+fn open(bytes: &[u8], limit: usize, kind: Kind) -> Result<(u8, Reader<'_>), Error> {
+	if bytes.len() > limit {
+		return Err(Error::TooLarge { kind: kind.name(), len: bytes.len(), limit });
+	}
+	let mut reader = Reader { kind: kind.name(), bytes };
+	if reader.array::<4>()? != MAGIC {
+		return Err(Error::BadMagic);
+	}
+	let [version, found_kind, params_id] = reader.array::<3>()?;
+	if version != FORMAT_VERSION {
+		return Err(Error::UnsupportedVersion(version, FORMAT_VERSION));
+	}
+	if found_kind != kind as u8 {
+		return Err(Error::WrongKind { expected: kind.name(), found: found_kind });
+	}
+	Ok((params_id, reader))
+}
+
+fn personal_params(id: u8) -> Result<&'static PersonalParameters, Error> {
+	PersonalParameters::from_wire_id(id).ok_or(Error::WrongParameters { expected: crate::params::PERSONAL_V1.wire_id, found: id })
+}
+
+fn cohort_params(id: u8) -> Result<&'static CohortParameters, Error> {
+	CohortParameters::from_wire_id(id).ok_or(Error::WrongParameters { expected: crate::params::COHORT_V1.wire_id, found: id })
+}
+
+fn field_count(count: u16, params: &CohortParameters) -> Result<usize, Error> {
+	let count = count as usize;
+	if count == 0 || count > params.max_fields {
+		return Err(Error::Invalid { what: "field count", detail: format!("{count} is not within 1..={}", params.max_fields) });
+	}
+	Ok(count)
+}
+
+fn put_u128s(out: &mut Vec<u8>, values: &[u128]) {
+	values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+}
+
+impl PersonalRecord {
+	/// The canonical bytes of this record.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut out = header(Kind::PersonalRecord, self.params.wire_id, 18 + 8 * self.bodies.len());
+		out.extend_from_slice(&self.seed.to_le_bytes());
+		out.extend_from_slice(&(self.bodies.len() as u16).to_le_bytes());
+		self.bodies.iter().for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
+		out
+	}
+
+	/// Decodes a record of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::PersonalRecord)?;
+		let params = personal_params(id)?;
+		let seed = u128::from_le_bytes(reader.array()?);
+		let count = u16::from_le_bytes(reader.array()?) as usize;
+		if count == 0 || count > params.max_features {
+			return Err(Error::Invalid {
+				what: "feature count",
+				detail: format!("{count} is not within 1..={}", params.max_features),
+			});
+		}
+		let bodies = reader.u64s(count)?;
+		reader.finish()?;
+		Ok(PersonalRecord { params, seed, bodies })
+	}
+}
+
+impl EncryptedScore {
+	/// The canonical bytes of this score.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut out = header(Kind::EncryptedScore, self.params.wire_id, 8 * self.data.len());
+		self.data.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
+		out
+	}
+
+	/// Decodes a score of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::EncryptedScore)?;
+		let params = personal_params(id)?;
+		let data = reader.u64s(params.lwe_dimension + 1)?;
+		reader.finish()?;
+		Ok(EncryptedScore { params, data })
+	}
+}
+
+impl CohortRecord {
+	/// The canonical bytes of this record: every coefficient's top 112 bits (14 bytes).
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let width = self.params.stored_coefficient_bytes();
+		let mut out = header(Kind::CohortRecord, self.params.wire_id, 2 + width * self.data.len());
+		out.extend_from_slice(&(self.fields as u16).to_le_bytes());
+		self.data.iter().for_each(|c| out.extend_from_slice(&c.to_le_bytes()[16 - width..]));
+		out
+	}
+
+	/// Decodes a record of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::CohortRecord)?;
+		let params = cohort_params(id)?;
+		let fields = field_count(reader.u16()?, params)?;
+		let data = reader.u128s(params.lwe_dimension + fields, params.stored_coefficient_bytes())?;
+		reader.finish()?;
+		Ok(CohortRecord { params, fields, data })
+	}
+}
+
+impl Aggregate {
+	/// The canonical bytes of this aggregate.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut out = header(Kind::Aggregate, self.params.wire_id, 10 + 16 * self.data.len());
+		out.extend_from_slice(&(self.fields as u16).to_le_bytes());
+		out.extend_from_slice(&self.records.to_le_bytes());
+		put_u128s(&mut out, &self.data);
+		out
+	}
+
+	/// Decodes an aggregate of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::Aggregate)?;
+		let params = cohort_params(id)?;
+		let fields = field_count(reader.u16()?, params)?;
+		let records = u64::from_le_bytes(reader.array()?);
+		if records > params.max_records {
+			return Err(Error::Invalid { what: "record count", detail: format!("{records} exceeds {}", params.max_records) });
+		}
+		let data = reader.u128s(params.lwe_dimension + fields, 16)?;
+		reader.finish()?;
+		Ok(Aggregate { params, fields, records, data })
+	}
+}
+
+impl PublicKeyShare {
+	/// The canonical bytes of this share.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut out = header(Kind::PublicKeyShare, self.params.wire_id, 18 + 16 * self.body.len());
+		out.extend_from_slice(&self.holder.to_le_bytes());
+		out.extend_from_slice(&self.common_seed.to_le_bytes());
+		put_u128s(&mut out, &self.body);
+		out
+	}
+
+	/// Decodes a share of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::PublicKeyShare)?;
+		let params = cohort_params(id)?;
+		let holder = reader.u16()?;
+		let common_seed = u128::from_le_bytes(reader.array()?);
+		let body = reader.u128s(params.lwe_dimension, 16)?;
+		reader.finish()?;
+		Ok(PublicKeyShare { params, holder, common_seed, body })
+	}
+}
+
+impl DecryptionShare {
+	/// The canonical bytes of this share.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let mut out = header(Kind::DecryptionShare, self.params.wire_id, 4 + 16 * self.values.len());
+		out.extend_from_slice(&self.holder.to_le_bytes());
+		out.extend_from_slice(&(self.values.len() as u16).to_le_bytes());
+		put_u128s(&mut out, &self.values);
+		out
+	}
+
+	/// Decodes a share of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::DecryptionShare)?;
+		let params = cohort_params(id)?;
+		let holder = reader.u16()?;
+		let fields = field_count(reader.u16()?, params)?;
+		let values = reader.u128s(fields, 16)?;
+		reader.finish()?;
+		Ok(DecryptionShare { params, holder, values })
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::{
+		model::{FeatureSpec, LinearModel, ModelTemplate},
+		params::PERSONAL_V1,
+		personal::PersonalSecretKey,
+	};
+
+	const LIMIT: usize = 1 << 20;
+
+	fn record() -> (PersonalSecretKey, PersonalRecord) {
+		let key = PersonalSecretKey::generate(&PERSONAL_V1);
+		let record = key.encrypt(&(0..20).map(|i| i * 100 - 1000).collect::<Vec<_>>()).unwrap();
+		(key, record)
+	}
+
+	#[test]
+	fn a_20_feature_record_round_trips_in_under_1_kb() {
+		let (key, record) = record();
+		let bytes = record.to_bytes();
+		assert_eq!(bytes.len(), 7 + 16 + 2 + 20 * 8);
+		let decoded = PersonalRecord::from_bytes(&bytes, LIMIT).unwrap();
+		assert_eq!(decoded, record);
+		assert_eq!(decoded.to_bytes(), bytes);
+		assert_eq!(key.decrypt_record(&decoded).unwrap(), key.decrypt_record(&record).unwrap());
+	}
+
+	#[test]
+	fn a_score_round_trips() {
+		let (key, record) = record();
+		let template = ModelTemplate {
+			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+			weights: vec![2; 20],
+			bias: 5,
+			score_unit: 1.0,
+			outcome: String::new(),
+			provenance: String::new(),
+		};
+		let model = LinearModel::new(&PERSONAL_V1, template).unwrap();
+		let score = model.evaluate(&record).unwrap();
+		let decoded = EncryptedScore::from_bytes(&score.to_bytes(), LIMIT).unwrap();
+		assert_eq!(decoded, score);
+		assert_eq!(key.decrypt_score(&decoded).unwrap(), 2 * (0..20).map(|i| i * 100 - 1000).sum::<i64>() + 5);
+	}
+
+	#[test]
+	fn malformed_bytes_are_typed_errors() {
+		let (_, record) = record();
+		let bytes = record.to_bytes();
+		assert_eq!(PersonalRecord::from_bytes(&bytes, 100), Err(Error::TooLarge { kind: "personal record", len: bytes.len(), limit: 100 }));
+		assert_eq!(PersonalRecord::from_bytes(b"nope", LIMIT), Err(Error::BadMagic));
+		assert_eq!(PersonalRecord::from_bytes(b"CS", LIMIT), Err(Error::Truncated { kind: "personal record", needed: 2 }));
+		let mut v = bytes.clone();
+		v[4] = 9;
+		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::UnsupportedVersion(9, 1)));
+		let mut v = bytes.clone();
+		v[5] = Kind::EncryptedScore as u8;
+		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::WrongKind { expected: "personal record", found: 2 }));
+		let mut v = bytes.clone();
+		v[6] = 77;
+		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::WrongParameters { expected: 1, found: 77 }));
+		let mut v = bytes.clone();
+		v[23] = 33; // count = 33 > 32
+		assert!(matches!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::Invalid { what: "feature count", .. })));
+		assert_eq!(PersonalRecord::from_bytes(&bytes[..bytes.len() - 3], LIMIT), Err(Error::Truncated { kind: "personal record", needed: 3 }));
+		let mut v = bytes.clone();
+		v.push(0);
+		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::TrailingBytes { kind: "personal record", extra: 1 }));
+		assert!(matches!(EncryptedScore::from_bytes(&bytes, LIMIT), Err(Error::WrongKind { .. })));
+	}
+
+	#[test]
+	fn cohort_objects_round_trip_and_a_20_field_record_is_under_64_kib() {
+		use crate::{cohort::{JointPublicKey, KeyHolder}, params::COHORT_V1};
+		let (holder, share) = KeyHolder::generate(&COHORT_V1, 3, 42);
+		assert_eq!(PublicKeyShare::from_bytes(&share.to_bytes(), LIMIT).unwrap(), share);
+		let key = JointPublicKey::combine(&[share]).unwrap();
+		let fields: Vec<i64> = (0..20).map(|i| i * 10 - 50).collect();
+		let record = key.encrypt(&fields).unwrap();
+		let bytes = record.to_bytes();
+		assert_eq!(bytes.len(), 7 + 2 + (4096 + 20) * 14);
+		assert!(bytes.len() <= 64 * 1024);
+		let decoded = CohortRecord::from_bytes(&bytes, LIMIT).unwrap();
+		assert_eq!(decoded, record);
+		let mut aggregate = Aggregate::new(&COHORT_V1, 20);
+		aggregate.add(&decoded).unwrap();
+		let aggregate = Aggregate::from_bytes(&aggregate.to_bytes(), LIMIT).unwrap();
+		let share = holder.partial_decrypt(&aggregate).unwrap();
+		let share = DecryptionShare::from_bytes(&share.to_bytes(), LIMIT).unwrap();
+		assert_eq!(aggregate.combine(&[share]).unwrap(), fields);
+		for end in (0..bytes.len()).step_by(997) {
+			assert!(CohortRecord::from_bytes(&bytes[..end], LIMIT).is_err());
+		}
+		assert!(matches!(Aggregate::from_bytes(&bytes, LIMIT), Err(Error::WrongKind { .. })));
+	}
+
+	#[test]
+	fn arbitrary_prefixes_never_panic() {
+		let (_, record) = record();
+		let bytes = record.to_bytes();
+		for end in 0..bytes.len() {
+			assert!(PersonalRecord::from_bytes(&bytes[..end], LIMIT).is_err());
+			assert!(EncryptedScore::from_bytes(&bytes[..end], LIMIT).is_err());
+		}
+	}
+}
