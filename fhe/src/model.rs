@@ -125,16 +125,33 @@ impl LinearModel {
 			return Err(Error::WrongParameters { expected: self.params.wire_id, found: record.params().wire_id });
 		}
 		self.check_record_shape(record.len())?;
-		let inputs = record.expand();
-		let lwe_size = inputs.lwe_size();
-		let modulus = CiphertextModulus::new_native();
-		let mut score = LweCiphertext::new(0u64, lwe_size, modulus);
-		let mut term = LweCiphertext::new(0u64, lwe_size, modulus);
-		for (input, &weight) in inputs.iter().zip(&self.template.weights) {
-			// Negative weights wrap modulo 2⁶⁴, which is exactly multiplication by −|w| on the torus.
-			lwe_ciphertext_cleartext_mul(&mut term, &input, Cleartext(weight as u64));
-			lwe_ciphertext_add_assign(&mut score, &term);
+		// Σ wᵢ·mᵢ is the constant coefficient of M(X)·W(X) with W = w₀ − Σᵢ₌₁ wᵢ·X^(N−i), because
+		// Xⁱ·X^(N−i) = X^N = −1 in Z[X]/(X^N + 1). Multiplying the ciphertext (A, B) by the public
+		// W multiplies its plaintext (and noise) by W; extracting coefficient 0 gives an LWE
+		// ciphertext of the score. Extraction reads all of A·W but only coefficient 0 of B·W,
+		// which is Σ wᵢ·bᵢ. W has one term per feature, so the products are sparse.
+		// Negative weights wrap modulo 2⁶⁴, i.e. multiply by −|w|.
+		let n = self.params.lwe_dimension;
+		let record_glwe = record.expand();
+		let mask = record_glwe.get_mask();
+		let mask = mask.as_polynomial_list();
+		let mask = mask.get(0);
+		let mut product = GlweCiphertext::new(0u64, GlweSize(2), PolynomialSize(n), CiphertextModulus::new_native());
+		{
+			let (mut out_mask, mut out_body) = product.get_mut_mask_and_body();
+			let out_mask = out_mask.as_mut();
+			for (i, &w) in self.template.weights.iter().enumerate() {
+				let (degree, coefficient) = if i == 0 { (0, w as u64) } else { (n - i, (w as u64).wrapping_neg()) };
+				add_monomial_product(out_mask, mask.as_ref(), degree, coefficient);
+			}
+			out_body.as_mut()[0] = record
+				.bodies
+				.iter()
+				.zip(&self.template.weights)
+				.fold(0u64, |acc, (b, &w)| acc.wrapping_add(b.wrapping_mul(w as u64)));
 		}
+		let mut score = LweCiphertext::new(0u64, LweSize(n + 1), CiphertextModulus::new_native());
+		extract_lwe_sample_from_glwe_ciphertext(&product, &mut score, MonomialDegree(0));
 		lwe_ciphertext_plaintext_add_assign(&mut score, Plaintext(encode(self.params, self.template.bias)));
 		Ok(EncryptedScore { params: self.params, data: score.into_container() })
 	}
@@ -159,6 +176,17 @@ impl LinearModel {
 			return Err(Error::FeatureCountMismatch { expected: self.feature_count(), given });
 		}
 		Ok(())
+	}
+}
+
+/// out += coefficient · X^degree · a in Z_{2⁶⁴}[X]/(X^N + 1) (negacyclic: wrapped terms flip sign).
+fn add_monomial_product(out: &mut [u64], a: &[u64], degree: usize, coefficient: u64) {
+	let n = a.len();
+	for (o, x) in out[degree..].iter_mut().zip(&a[..n - degree]) {
+		*o = o.wrapping_add(x.wrapping_mul(coefficient));
+	}
+	for (o, x) in out[..degree].iter_mut().zip(&a[n - degree..]) {
+		*o = o.wrapping_sub(x.wrapping_mul(coefficient));
 	}
 }
 
@@ -194,6 +222,23 @@ mod tests {
 		let record = key.encrypt(&features).unwrap();
 		let score = model.evaluate(&record).unwrap();
 		assert_eq!(key.decrypt_score(&score).unwrap(), expected);
+	}
+
+	#[test]
+	fn monomial_product_matches_tfhe_polynomial_multiplication() {
+		use tfhe::core_crypto::algorithms::polynomial_algorithms::polynomial_wrapping_mul;
+		let n = 16;
+		let a: Vec<u64> = (0..n as u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+		for degree in [0, 1, 7, 15] {
+			let coefficient = 0xFFFF_FFFF_FFFF_FFF3u64; // −13
+			let mut ours = vec![0u64; n];
+			add_monomial_product(&mut ours, &a, degree, coefficient);
+			let mut monomial = Polynomial::new(0u64, PolynomialSize(n));
+			monomial.as_mut()[degree] = coefficient;
+			let mut expected = Polynomial::new(0u64, PolynomialSize(n));
+			polynomial_wrapping_mul(&mut expected, &Polynomial::from_container(a.clone()), &monomial);
+			assert_eq!(ours, expected.into_container(), "degree {degree}");
+		}
 	}
 
 	#[test]

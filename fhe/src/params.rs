@@ -4,25 +4,25 @@
 //! ## `PERSONAL_V1` — personal prediction
 //! | | |
 //! |---|---|
-//! | LWE dimension n | 2048, binary secret |
+//! | GLWE k = 1, N = n | 2048, binary secret (one mask polynomial per record) |
 //! | modulus q | 2⁶⁴ (native) |
 //! | noise | TUniform(17): uniform integers in [−2¹⁷, 2¹⁷] |
 //! | scaling Δ | 2³⁴: messages are signed integers in [−2²⁹, 2²⁹) |
 //!
-//! **Security (≥ 128 bits).** These are the dimension, modulus and noise of the GLWE secret key
-//! in tfhe-rs's vetted 128-bit sets for N = 2048, k = 1 (e.g. `PARAM_MESSAGE_2_CARRY_2_KS_PBS`
-//! TUniform 2⁻¹²⁸ in tfhe 1.x: GLWE noise TUniform(17) at q = 2⁶⁴). Seeded LWE encryption under
-//! such a key publishes LWE samples with the same n, q, secret and noise distribution, which is the
-//! problem those sets were estimated against (binary secret included). Cross-check with the
-//! HE Security Standard (ternary secret, σ ≈ 3.2): n = 2048 allows log₂ q ≤ 54, i.e.
-//! log₂(q/σ) ≤ 52.3. TUniform(17) has σ = 2¹⁷/√3 ≈ 2¹⁶·², so log₂(q/σ) ≈ 47.8 — a smaller
+//! **Security (≥ 128 bits).** A record is a seeded GLWE ciphertext with k = 1, N = 2048,
+//! q = 2⁶⁴, a binary secret and TUniform(17) noise: exactly the GLWE secret key and noise of
+//! tfhe-rs's vetted 128-bit sets for N = 2048, k = 1 (e.g. `PARAM_MESSAGE_2_CARRY_2_KS_PBS`
+//! TUniform 2⁻¹²⁸ in tfhe 1.x: GLWE noise TUniform(17) at q = 2⁶⁴), so it is the very
+//! problem those sets were estimated against (binary secret included); keeping only some body
+//! coefficients publishes less. Cross-check with the HE Security Standard (ternary secret,
+//! σ ≈ 3.2): n = 2048 allows log₂ q ≤ 54, i.e. log₂(q/σ) ≤ 52.3. TUniform(17) has σ = 2¹⁷/√3 ≈ 2¹⁶·², so log₂(q/σ) ≈ 47.8 — a smaller
 //! modulus-to-noise ratio, hence harder, than the standard's 128-bit limit.
 //!
 //! **Noise budget (worst case, not probabilistic).** TUniform is bounded, so a fresh feature
 //! carries |e| ≤ 2¹⁷. A score Σ wᵢ·cᵢ + b carries |Σ wᵢ·eᵢ| ≤ (Σ|wᵢ|)·2¹⁷. Decryption rounds
 //! correctly while that is < Δ/2 = 2³³, i.e. Σ|wᵢ| < 2¹⁶; |wᵢ| ≤ 2¹⁰ over at most 32
-//! features gives Σ|wᵢ| ≤ 2¹⁵ (one bit of margin). The message must stay in [−2²⁹, 2²⁹): with |xᵢ| ≤ 2¹², |wᵢ| ≤ 2¹⁰ and
-//! Σ|wᵢ| ≤ 2¹⁵, |Σ wᵢxᵢ| ≤ 2²⁷, and |b| ≤ 2²⁸ keeps the total below 2²⁹. Every model and every
+//! features gives Σ|wᵢ| ≤ 2¹⁵ (one bit of margin). The message must stay in [−2²⁹, 2²⁹):
+//! with |xᵢ| ≤ 2¹² and Σ|wᵢ| ≤ 2¹⁵, |Σ wᵢxᵢ| ≤ 2²⁷, and |b| ≤ 2²⁸ keeps the total below 2²⁹. Every model and every
 //! record is checked against these bounds, so a score always decrypts exactly.
 //!
 //! ## `COHORT_V1` — cohort statistics under a dealer-free consortium key

@@ -1,5 +1,10 @@
-//! An individual's keys and records: features encrypted under the individual's own LWE secret
-//! key, and decryption of the scores evaluators return.
+//! An individual's keys and records: features encrypted under the individual's own secret key,
+//! and decryption of the scores evaluators return.
+//!
+//! A record is one seeded GLWE ciphertext (k = 1, N = 2048): feature i is the plaintext
+//! coefficient of Xⁱ. The mask polynomial is regenerated from a public seed, and only the body
+//! coefficients that carry features are kept, so a 20-feature record is a seed and 20 × 8 bytes;
+//! one mask polynomial (2048 random words) serves every feature, which keeps encryption cheap.
 //!
 //! Only the holder of a [`PersonalSecretKey`] can read a [`PersonalRecord`] or a
 //! [`EncryptedScore`]; evaluators need no key at all (see [`crate::model`]).
@@ -11,11 +16,11 @@ use tfhe::core_crypto::{
 
 use crate::{params::PersonalParameters, Error};
 
-/// An individual's secret key for the personal path: a binary LWE secret of the set's dimension.
+/// An individual's secret key for the personal path: a binary GLWE secret (k = 1, N = n).
 #[derive(Clone)]
 pub struct PersonalSecretKey {
 	pub(crate) params: &'static PersonalParameters,
-	pub(crate) key: LweSecretKeyOwned<u64>,
+	pub(crate) key: GlweSecretKeyOwned<u64>,
 }
 
 // Never print key material, not even in debug output.
@@ -25,7 +30,8 @@ impl core::fmt::Debug for PersonalSecretKey {
 	}
 }
 
-/// Encrypted features: one public seed from which every mask is derived, and one body each.
+/// Encrypted features: the public seed of the mask polynomial and the first `len` body
+/// coefficients of the GLWE ciphertext.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonalRecord {
 	pub(crate) params: &'static PersonalParameters,
@@ -33,7 +39,8 @@ pub struct PersonalRecord {
 	pub(crate) bodies: Vec<u64>,
 }
 
-/// An encrypted score (an LWE ciphertext under the individual's key), as evaluators return it.
+/// An encrypted score: an LWE ciphertext under the individual's key seen as an LWE key (the
+/// constant coefficient extracted from the evaluated GLWE ciphertext), as evaluators return it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncryptedScore {
 	pub(crate) params: &'static PersonalParameters,
@@ -46,8 +53,9 @@ impl PersonalSecretKey {
 	pub fn generate(params: &'static PersonalParameters) -> Self {
 		let mut seeder = new_seeder();
 		let mut secret_generator = SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
-		let key = allocate_and_generate_new_binary_lwe_secret_key(
-			LweDimension(params.lwe_dimension),
+		let key = allocate_and_generate_new_binary_glwe_secret_key(
+			GlweDimension(1),
+			PolynomialSize(params.lwe_dimension),
 			&mut secret_generator,
 		);
 		Self { params, key }
@@ -64,22 +72,25 @@ impl PersonalSecretKey {
 		check_features(params, features)?;
 		let mut seeder = new_seeder();
 		let seed = seeder.seed().0;
-		let plaintexts: Vec<u64> = features.iter().map(|&x| encode(params, x)).collect();
-		let mut list = SeededLweCiphertextList::new(
+		let mut plaintexts = vec![0u64; params.lwe_dimension];
+		plaintexts.iter_mut().zip(features).for_each(|(p, &x)| *p = encode(params, x));
+		let mut ciphertext = SeededGlweCiphertext::new(
 			0u64,
-			LweDimension(params.lwe_dimension).to_lwe_size(),
-			LweCiphertextCount(features.len()),
+			GlweSize(2),
+			PolynomialSize(params.lwe_dimension),
 			CompressionSeed::from(Seed(seed)),
 			CiphertextModulus::new_native(),
 		);
-		encrypt_seeded_lwe_ciphertext_list(
+		encrypt_seeded_glwe_ciphertext(
 			&self.key,
-			&mut list,
+			&mut ciphertext,
 			&PlaintextList::from_container(plaintexts),
 			TUniform::<u64>::new(params.noise_bound_log2),
 			seeder.as_mut(),
 		);
-		Ok(PersonalRecord { params, seed, bodies: list.into_container() })
+		let mut bodies = ciphertext.into_container();
+		bodies.truncate(features.len());
+		Ok(PersonalRecord { params, seed, bodies })
 	}
 
 	/// Decrypts a score to its signed fixed-point value. Exact for every score computed by a
@@ -89,16 +100,15 @@ impl PersonalSecretKey {
 			return Err(Error::WrongParameters { expected: self.params.wire_id, found: score.params.wire_id });
 		}
 		let ciphertext = LweCiphertext::from_container(score.data.as_slice(), CiphertextModulus::new_native());
-		Ok(decode(self.params, decrypt_lwe_ciphertext(&self.key, &ciphertext).0))
+		Ok(decode(self.params, decrypt_lwe_ciphertext(&self.key.as_lwe_secret_key(), &ciphertext).0))
 	}
 
 	/// Decrypts every feature of a record (the individual reading back their own data).
 	pub fn decrypt_record(&self, record: &PersonalRecord) -> Result<Vec<i64>, Error> {
-		let list = record.expand();
-		Ok(list
-			.iter()
-			.map(|ciphertext| decode(self.params, decrypt_lwe_ciphertext(&self.key, &ciphertext).0))
-			.collect())
+		let mut plaintexts = PlaintextList::new(0u64, PlaintextCount(self.params.lwe_dimension));
+		decrypt_glwe_ciphertext(&self.key, &record.expand(), &mut plaintexts);
+		// Only the coefficients that carry features are meaningful (the others' bodies were dropped).
+		Ok(plaintexts.as_ref()[..record.len()].iter().map(|&p| decode(self.params, p)).collect())
 	}
 }
 
@@ -118,15 +128,18 @@ impl PersonalRecord {
 		self.params
 	}
 
-	/// Regenerates the masks from the seed: one full LWE ciphertext per feature.
-	pub(crate) fn expand(&self) -> LweCiphertextListOwned<u64> {
-		SeededLweCiphertextList::from_container(
-			self.bodies.clone(),
-			LweDimension(self.params.lwe_dimension).to_lwe_size(),
+	/// Regenerates the mask polynomial from the seed. Body coefficients past the features are
+	/// zero: the constant coefficient of (record · W) only reads the first `len` of them.
+	pub(crate) fn expand(&self) -> GlweCiphertextOwned<u64> {
+		let mut body = vec![0u64; self.params.lwe_dimension];
+		body[..self.bodies.len()].copy_from_slice(&self.bodies);
+		SeededGlweCiphertext::from_container(
+			body,
+			GlweSize(2),
 			CompressionSeed::from(Seed(self.seed)),
 			CiphertextModulus::new_native(),
 		)
-		.decompress_into_lwe_ciphertext_list()
+		.decompress_into_glwe_ciphertext()
 	}
 }
 
