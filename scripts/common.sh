@@ -13,10 +13,13 @@ export CUSTODIA_NODE_BIN="$NODE_BIN"
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Builds the node (and with it the runtime's wasm blob); a no-op when nothing changed.
+# Builds the node (and with it the runtime's wasm blob) and every test of the workspace; a no-op
+# when nothing changed. Building all targets at once gives the node and the tests one feature
+# resolution, so `cargo test --workspace` afterwards reuses every artifact instead of compiling
+# a second variant of the dependencies.
 build_node() {
-	say "Building custodia-node (first build: 40-60 min on 2 cores; later builds: seconds to minutes)"
-	(cd "$REPO_ROOT" && cargo build --locked -p custodia-node) || die "cargo build failed"
+	say "Building custodia-node and the tests (first build: ~60 min on 2 cores; later: seconds to minutes)"
+	(cd "$REPO_ROOT" && cargo build --locked --workspace --all-targets) || die "cargo build failed"
 }
 
 # One JSON-RPC call over HTTP; prints the `result` as JSON. Usage: rpc PORT METHOD [PARAMS_JSON]

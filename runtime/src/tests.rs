@@ -4,7 +4,7 @@ use crate::{
 	genesis_config_presets::{
 		get_preset, preset_names, DEV_VALIDATOR, LOCAL_TESTNET_VALIDATORS,
 	},
-	Aura, Balances, BuildStorage, Grandpa, RuntimeGenesisConfig, Sudo,
+	Aura, Balances, BuildStorage, Grandpa, Runtime, RuntimeGenesisConfig,
 };
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -46,9 +46,9 @@ fn expected_grandpa(
 #[test]
 fn development_preset_has_alice_as_sole_authority_and_sudo() {
 	genesis_state(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_aura::Authorities::<crate::Runtime>::get().into_inner(), expected_aura(&[DEV_VALIDATOR]));
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected_aura(&[DEV_VALIDATOR]));
 		assert_eq!(Grandpa::grandpa_authorities(), expected_grandpa(&[DEV_VALIDATOR]));
-		assert_eq!(Sudo::key(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		assert!(Balances::free_balance(Sr25519Keyring::Bob.to_account_id()) > 0);
 		assert_eq!(Aura::slot_duration(), crate::SLOT_DURATION);
 	});
@@ -57,11 +57,11 @@ fn development_preset_has_alice_as_sole_authority_and_sudo() {
 #[test]
 fn local_testnet_preset_has_four_authorities_in_order() {
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let aura = pallet_aura::Authorities::<crate::Runtime>::get().into_inner();
+		let aura = pallet_aura::Authorities::<Runtime>::get().into_inner();
 		assert_eq!(aura.len(), 4);
 		assert_eq!(aura, expected_aura(&LOCAL_TESTNET_VALIDATORS));
 		assert_eq!(Grandpa::grandpa_authorities(), expected_grandpa(&LOCAL_TESTNET_VALIDATORS));
-		assert_eq!(Sudo::key(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 	});
 }
 
@@ -78,8 +78,13 @@ fn development_accounts_are_endowed_in_both_presets() {
 
 #[test]
 fn preset_names_lists_exactly_the_two_presets() {
-	let names: Vec<String> =
-		preset_names().into_iter().map(|id| String::from(id.as_ref())).collect();
+	let names: Vec<String> = preset_names()
+		.into_iter()
+		.map(|id| {
+			let name: &str = id.as_ref();
+			name.to_string()
+		})
+		.collect();
 	assert_eq!(names, vec![DEV_RUNTIME_PRESET.to_string(), LOCAL_TESTNET_RUNTIME_PRESET.to_string()]);
 }
 
