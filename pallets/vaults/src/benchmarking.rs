@@ -1,0 +1,271 @@
+// This file is part of Custodia.
+// SPDX-License-Identifier: Apache-2.0
+
+//! Benchmarks for `pallet-vaults`. Members and grants are made through the `runtime-benchmarks`
+//! helpers of `ConsortiumInterface` and `ConsentInterface`.
+
+use super::*;
+use crate::Pallet as Vaults;
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_system::RawOrigin;
+use pallet_consent::Period;
+
+fn assert_last_event<T: Config>(event: Event<T>) {
+	frame_system::Pallet::<T>::assert_last_event(event.into());
+}
+
+fn block<T: Config>(n: u32) -> BlockNumberFor<T> {
+	n.into()
+}
+
+fn longest_cid<T: Config>(tag: u32) -> CidOf<T> {
+	let mut bytes = vec![b'c'; T::MaxCidLen::get() as usize];
+	for (i, b) in tag.to_le_bytes().iter().enumerate() {
+		if let Some(slot) = bytes.get_mut(i) {
+			*slot = *b;
+		}
+	}
+	BoundedVec::truncate_from(bytes)
+}
+
+fn all_categories<T: Config>() -> CategoriesOf<T> {
+	BoundedVec::truncate_from(DataCategory::ALL.to_vec())
+}
+
+struct Setup<T: Config> {
+	subject: T::AccountId,
+	institution: T::AccountId,
+	steward: T::AccountId,
+}
+
+fn setup<T: Config>() -> Setup<T> {
+	frame_system::Pallet::<T>::set_block_number(block::<T>(1));
+	let subject: T::AccountId = whitelisted_caller();
+	let institution: T::AccountId = account("institution", 0, 0);
+	let steward: T::AccountId = account("steward", 0, 0);
+	T::Consortium::benchmark_admit(&institution, &[MemberKind::Institution]);
+	T::Consortium::benchmark_admit(&steward, &[MemberKind::DataSteward]);
+	Setup { subject, institution, steward }
+}
+
+fn new_record<T: Config>(s: &Setup<T>, tag: u32) -> Result<RecordId, BenchmarkError> {
+	Ok(Vaults::<T>::do_register_record(
+		s.subject.clone(),
+		s.subject.clone(),
+		longest_cid::<T>(tag),
+		H256::repeat_byte(1),
+		1_000_000,
+		all_categories::<T>(),
+		Some(FheSection { format_version: 1, key_epoch: 0, offset: 0, length: 1_000, fields: 20 }),
+		s.steward.clone(),
+	)?)
+}
+
+fn new_grant<T: Config>(s: &Setup<T>) -> GrantId {
+	T::Consent::benchmark_grant(
+		&s.subject,
+		&s.institution,
+		DataCategory::ALL.to_vec(),
+		Period { start: block::<T>(1), end: block::<T>(1_000) },
+	)
+}
+
+/// Open a vault under `grant` for `record`, expiring at `expires_at`.
+fn new_vault<T: Config>(
+	s: &Setup<T>,
+	grant: GrantId,
+	record: RecordId,
+	tag: u32,
+	expires_at: u32,
+) -> Result<VaultId, BenchmarkError> {
+	Ok(Vaults::<T>::do_open_vault(
+		s.subject.clone(),
+		grant,
+		record,
+		longest_cid::<T>(tag),
+		block::<T>(expires_at),
+	)?)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_record() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		// Room for one more record.
+		for i in 1..T::MaxRecordsPerOwner::get() {
+			new_record::<T>(&s, 1_000 + i)?;
+		}
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(s.subject.clone()),
+			s.subject.clone(),
+			longest_cid::<T>(0),
+			H256::repeat_byte(1),
+			1_000_000,
+			all_categories::<T>(),
+			Some(FheSection {
+				format_version: 1,
+				key_epoch: 0,
+				offset: 0,
+				length: 1_000,
+				fields: 20,
+			}),
+			s.steward.clone(),
+		);
+
+		assert_eq!(RecordsOf::<T>::get(&s.subject).len() as u32, T::MaxRecordsPerOwner::get());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn open_vault() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		let grant = new_grant::<T>(&s);
+		let vault = NextVaultId::<T>::get();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(s.subject.clone()),
+			grant,
+			record,
+			longest_cid::<T>(1),
+			block::<T>(500),
+		);
+
+		assert!(Vaults::<T>::is_vault_open(vault, block::<T>(1)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn close_vault() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		let grant = new_grant::<T>(&s);
+		let vault = new_vault::<T>(&s, grant, record, 1, 500)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.subject.clone()), vault);
+
+		assert!(!Vaults::<T>::is_vault_open(vault, block::<T>(1)));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn confirm_unpinned() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		let grant = new_grant::<T>(&s);
+		let vault = new_vault::<T>(&s, grant, record, 1, 10)?;
+		// Worst case: the expiry queue has not reached the vault, which is ended first.
+		frame_system::Pallet::<T>::set_block_number(block::<T>(10));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.steward.clone()), PinTarget::Vault(vault));
+
+		assert_last_event::<T>(Event::UnpinConfirmed {
+			target: PinTarget::Vault(vault),
+			steward: s.steward,
+		});
+		Ok(())
+	}
+
+	#[benchmark]
+	fn attest_removal() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		let grant = new_grant::<T>(&s);
+		let vault = new_vault::<T>(&s, grant, record, 1, 10)?;
+		// Worst case: the expiry queue has not reached the vault, which is ended first.
+		frame_system::Pallet::<T>::set_block_number(block::<T>(10));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.institution.clone()), vault, longest_cid::<T>(1));
+
+		assert_last_event::<T>(Event::RemovalAttested {
+			vault,
+			grantee: s.institution,
+			cid: longest_cid::<T>(1),
+		});
+		Ok(())
+	}
+
+	#[benchmark]
+	fn retire_record(v: Linear<0, { T::MaxVaultsPerRecord::get() }>) -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		for i in 0..v {
+			let grant = new_grant::<T>(&s);
+			new_vault::<T>(&s, grant, record, 1 + i, 500 + i)?;
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.subject.clone()), record);
+
+		assert_last_event::<T>(Event::RecordRetired { record, owner: s.subject, vaults_closed: v });
+		Ok(())
+	}
+
+	#[benchmark]
+	fn process_expiries(
+		n: Linear<0, { T::MaxExpiriesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		// `n` vaults, each of its own subject, grant and record, filling expiry buckets from
+		// block 10 on.
+		let per_bucket = T::MaxVaultsPerBlock::get().max(1);
+		for i in 0..n {
+			let owner = Setup::<T> {
+				subject: account("subject", i, 0),
+				institution: s.institution.clone(),
+				steward: s.steward.clone(),
+			};
+			let record = new_record::<T>(&owner, 10_000 + i)?;
+			let grant = new_grant::<T>(&owner);
+			new_vault::<T>(&owner, grant, record, 20_000 + i, 10 + i / per_bucket)?;
+		}
+		ExpiryCursor::<T>::put(block::<T>(10));
+		let now = block::<T>(10 + n.saturating_sub(1) / per_bucket);
+		frame_system::Pallet::<T>::set_block_number(now);
+
+		#[block]
+		{
+			Vaults::<T>::process_expiries(now);
+		}
+
+		assert!(Vaults::<T>::must_pin(&s.steward)
+			.iter()
+			.all(|item| matches!(item.target, PinTarget::Record(_))));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn on_grant_revoked(
+		v: Linear<0, { T::MaxVaultsPerGrant::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let grant = new_grant::<T>(&s);
+		let records = (0..v.min(T::MaxRecordsPerOwner::get()))
+			.map(|i| new_record::<T>(&s, 10_000 + i))
+			.collect::<Result<Vec<_>, _>>()?;
+		for i in 0..v {
+			let record = records[i as usize % records.len()];
+			new_vault::<T>(&s, grant, record, 20_000 + i, 500 + i)?;
+		}
+
+		#[block]
+		{
+			<Vaults<T> as OnGrantRevoked>::on_grant_revoked(grant);
+		}
+
+		assert!(VaultsOfGrant::<T>::get(grant).is_empty());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Vaults, crate::mock::new_bench_ext(), crate::mock::Test);
+}

@@ -1,0 +1,1064 @@
+// This file is part of Custodia.
+// SPDX-License-Identifier: Apache-2.0
+
+//! # Vaults pallet
+//!
+//! Personal health record metadata and *shared data vaults*: temporary, consented copies of one
+//! record re-encrypted for one institution, with their whole lifecycle on chain.
+//!
+//! - [`Config`]
+//! - [`Call`]
+//!
+//! ## Overview
+//!
+//! Record bodies live off chain, encrypted, in IPFS; this pallet holds what the chain needs to
+//! govern them (Vanin et al. 2023):
+//!
+//! - A **record** is `{owner, origin, CID, content hash, size, categories, optional FHE section,
+//!   steward}`. Its owner registers it, or an institution registers it for a record it originated
+//!   (already encrypted to the owner's key). Its data steward keeps it pinned.
+//! - A **vault** shares one record with one institution under one consent grant: the subject
+//!   re-encrypts the record for the grant's requester key, stores it in IPFS, and opens the vault
+//!   naming its CID and an expiry block no later than the grant's end. The steward pins it while
+//!   it is open.
+//! - A vault is **Open**, then **Expired** (its expiry block came) or **Closed** (closed early by
+//!   the subject or grantee, its grant revoked, or its record retired). Expiry is processed in
+//!   `on_initialize` from an ordered queue: one bucket of vault ids per expiry block and a cursor,
+//!   at most [`Config::MaxExpiriesPerBlock`] steps per block; what does not fit carries over to
+//!   the next block, nothing is skipped.
+//! - When a vault or a retired record must go, its steward unpins it and **confirms** it on chain;
+//!   the grantee **attests** that it removed its copy, naming the CID, for later audit.
+//! - Retiring a record closes every vault holding it.
+//!
+//! Every step emits an event, so the trail request → grant → vault → expiry → unpin → removal
+//! attestation → retirement can be read back from events and storage alone.
+//!
+//! The pallet depends on the consortium and on consent only through
+//! [`Config::Consortium`] (`pallet_consortium::ConsortiumInterface`) and [`Config::Consent`]
+//! (`pallet_consent::ConsentInterface`). It implements `pallet_consent::OnGrantRevoked`, so that a
+//! revoked grant closes its vaults at once.
+//!
+//! Every answer about a vault compares with the current block: a vault whose expiry block came, or
+//! whose grant is no longer live, is never reported as to be pinned, even in the blocks before the
+//! queue or a revocation reaches it in storage.
+//!
+//! ## Interface
+//!
+//! ### Dispatchable functions
+//!
+//! For individuals (record owners and data subjects, or their delegates):
+//! * [`register_record`](Pallet::register_record) - Register a record (owners and institutions).
+//! * [`open_vault`](Pallet::open_vault) - Share a record under a live grant until a block.
+//! * [`close_vault`](Pallet::close_vault) - Close a vault early (subjects and grantees).
+//! * [`retire_record`](Pallet::retire_record) - Retire a record; closes its vaults.
+//!
+//! For institutions:
+//! * [`attest_removal`](Pallet::attest_removal) - Attest that the grantee deleted a vault's data.
+//!
+//! For data stewards:
+//! * [`confirm_unpinned`](Pallet::confirm_unpinned) - Confirm a vault or retired record was
+//!   unpinned.
+//!
+//! ### Queries (plain functions, for runtime APIs)
+//!
+//! * [`Pallet::must_pin`] - What a steward must keep pinned now.
+//! * [`Pallet::must_unpin`] - What a steward must unpin now.
+//! * [`Pallet::is_vault_open`] - Whether a vault may be read at a block.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod property_tests;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+use alloc::vec::Vec;
+use frame_support::pallet_prelude::*;
+use frame_system::pallet_prelude::*;
+use pallet_consent::{ConsentInterface, DataCategory, GrantId, Grantee, OnGrantRevoked};
+use pallet_consortium::{ConsortiumInterface, MemberKind};
+use sp_core::H256;
+use sp_runtime::traits::{One, Saturating};
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// The log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::vaults";
+
+/// An IPFS CID, as bytes.
+pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
+/// A record's categories: sorted, without duplicates, never empty.
+pub type CategoriesOf<T> = BoundedVec<DataCategory, <T as Config>::MaxCategories>;
+/// A record as stored.
+pub type RecordOf<T> =
+	Record<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, CidOf<T>, CategoriesOf<T>>;
+/// A vault as stored.
+pub type VaultOf<T> = Vault<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, CidOf<T>>;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The consortium: who is an active data steward or institution.
+		type Consortium: ConsortiumInterface<Self::AccountId>;
+
+		/// Consent: grants, their terms and whether they are live.
+		type Consent: ConsentInterface<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// The longest CID, in bytes.
+		#[pallet::constant]
+		type MaxCidLen: Get<u32>;
+
+		/// The most data categories one record may hold.
+		#[pallet::constant]
+		type MaxCategories: Get<u32>;
+
+		/// The most records (not retired) one owner may have.
+		#[pallet::constant]
+		type MaxRecordsPerOwner: Get<u32>;
+
+		/// The most open vaults under one grant.
+		#[pallet::constant]
+		type MaxVaultsPerGrant: Get<u32>;
+
+		/// The most open vaults sharing one record.
+		#[pallet::constant]
+		type MaxVaultsPerRecord: Get<u32>;
+
+		/// The most vaults that may expire at the same block.
+		#[pallet::constant]
+		type MaxVaultsPerBlock: Get<u32>;
+
+		/// The most steps of expiry work per block (one per vault looked at, one per block
+		/// bucket finished); the rest carries over to the next block.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Weight information for extrinsics in this pallet.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// The id the next record gets.
+	#[pallet::storage]
+	pub type NextRecordId<T: Config> = StorageValue<_, RecordId, ValueQuery>;
+
+	/// The id the next vault gets.
+	#[pallet::storage]
+	pub type NextVaultId<T: Config> = StorageValue<_, VaultId, ValueQuery>;
+
+	/// Every record ever registered, retired or not (the audit trail).
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
+
+	/// The record registered under each CID: a CID is registered once.
+	///
+	/// Hasher: `Blake2_128Concat`, because CIDs are chosen by users.
+	#[pallet::storage]
+	pub type RecordByCid<T: Config> =
+		StorageMap<_, Blake2_128Concat, CidOf<T>, RecordId, OptionQuery>;
+
+	/// The records of each owner that are not retired, oldest first.
+	///
+	/// Hasher: `Blake2_128Concat`, because account ids are chosen by their owners.
+	#[pallet::storage]
+	pub type RecordsOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<RecordId, T::MaxRecordsPerOwner>,
+		ValueQuery,
+	>;
+
+	/// Every vault ever opened, whatever its state (the audit trail).
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type Vaults<T: Config> = StorageMap<_, Twox64Concat, VaultId, VaultOf<T>, OptionQuery>;
+
+	/// The open vaults of each grant.
+	///
+	/// Hasher: `Twox64Concat`, because grant ids are assigned in sequence.
+	#[pallet::storage]
+	pub type VaultsOfGrant<T: Config> =
+		StorageMap<_, Twox64Concat, GrantId, BoundedVec<VaultId, T::MaxVaultsPerGrant>, ValueQuery>;
+
+	/// The open vaults sharing each record.
+	///
+	/// Hasher: `Twox64Concat`, because record ids are assigned in sequence.
+	#[pallet::storage]
+	pub type VaultsOfRecord<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		RecordId,
+		BoundedVec<VaultId, T::MaxVaultsPerRecord>,
+		ValueQuery,
+	>;
+
+	/// The expiry queue: for each block, the vaults that expire at it. Buckets before
+	/// [`ExpiryCursor`] have been processed and removed.
+	///
+	/// Hasher: `Twox64Concat`, because a block number gives no room to unbalance the trie.
+	#[pallet::storage]
+	pub type ExpiryQueue<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<VaultId, T::MaxVaultsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The first block whose expiry bucket has not been fully processed. `None` until the first
+	/// `on_initialize`.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// What each data steward must keep pinned: records not retired and vaults not ended in
+	/// storage (see [`Pallet::must_pin`] for the answer at the current block).
+	///
+	/// Hashers: `Blake2_128Concat` for the steward (an account id), `Twox64Concat` for the target
+	/// (ids assigned in sequence).
+	#[pallet::storage]
+	pub type Pins<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		PinTarget,
+		(),
+		OptionQuery,
+	>;
+
+	/// What each data steward must unpin and has not yet confirmed unpinned: ended vaults and
+	/// retired records.
+	///
+	/// Hashers: as for [`Pins`].
+	#[pallet::storage]
+	pub type Unpins<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		PinTarget,
+		(),
+		OptionQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A record was registered.
+		RecordRegistered {
+			/// The new record.
+			record: RecordId,
+			/// The person it is about.
+			owner: T::AccountId,
+			/// Who registered it.
+			origin: RecordOrigin<T::AccountId>,
+			/// Its IPFS CID.
+			cid: CidOf<T>,
+			/// The data categories it holds.
+			categories: CategoriesOf<T>,
+			/// The data steward that pins it.
+			steward: T::AccountId,
+		},
+		/// A vault was opened: the grantee may fetch `cid` until `expires_at`.
+		VaultOpened {
+			/// The new vault.
+			vault: VaultId,
+			/// The grant it was opened under.
+			grant: GrantId,
+			/// The record it shares.
+			record: RecordId,
+			/// The person whose data it holds.
+			subject: T::AccountId,
+			/// The institution it is shared with.
+			grantee: T::AccountId,
+			/// The IPFS CID of the re-encrypted data.
+			cid: CidOf<T>,
+			/// The block at which it expires.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A vault's expiry block came; its steward must unpin it.
+		VaultExpired {
+			/// The vault.
+			vault: VaultId,
+			/// The grant it was opened under.
+			grant: GrantId,
+		},
+		/// A vault was closed before its expiry; its steward must unpin it.
+		VaultClosed {
+			/// The vault.
+			vault: VaultId,
+			/// The grant it was opened under.
+			grant: GrantId,
+			/// Why.
+			reason: CloseReason,
+		},
+		/// A data steward confirmed it unpinned a vault or a retired record.
+		UnpinConfirmed {
+			/// What was unpinned.
+			target: PinTarget,
+			/// The steward.
+			steward: T::AccountId,
+		},
+		/// A grantee attested it removed its copy of a vault's data.
+		RemovalAttested {
+			/// The vault.
+			vault: VaultId,
+			/// The grantee.
+			grantee: T::AccountId,
+			/// The CID it removed.
+			cid: CidOf<T>,
+		},
+		/// A record was retired by its owner; its vaults were closed.
+		RecordRetired {
+			/// The record.
+			record: RecordId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// How many open vaults were closed.
+			vaults_closed: u32,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Only the owner, or an active institution for a record it originated, may register a
+		/// record.
+		NotOwnerOrInstitution,
+		/// The CID is empty. Give the IPFS CID of the object.
+		EmptyCid,
+		/// The record names no data category. Name at least one, so that consent can cover it.
+		NoCategories,
+		/// The steward is not an active data steward of the consortium: choose an active one when
+		/// registering; a vault cannot be opened, nor an unpin confirmed, while the record's
+		/// steward is suspended.
+		NotActiveSteward,
+		/// A record with this CID is already registered (a CID names its content).
+		CidAlreadyRegistered,
+		/// The owner has `MaxRecordsPerOwner` records that are not retired. Retire one first.
+		TooManyRecords,
+		/// There is no grant with this id.
+		UnknownGrant,
+		/// Only the grant's subject, or a delegate the subject appointed, may open a vault under
+		/// it; only the record's owner or a delegate may retire it.
+		NotSubjectOrDelegate,
+		/// This grant lets any institution in, for statistics only; vaults are opened under a
+		/// grant to one institution.
+		ConsortiumWideGrant,
+		/// The grant may not be used now: it was revoked, has not started, has ended, or its
+		/// institution is suspended.
+		GrantNotLive,
+		/// There is no record with this id.
+		UnknownRecord,
+		/// The record belongs to someone other than the grant's subject.
+		NotRecordOwner,
+		/// The record was retired; it can no longer be shared or retired again.
+		RecordRetired,
+		/// The record holds a data category the grant does not cover. Share a record within the
+		/// grant's scope, or ask for a wider grant.
+		ScopeDoesNotCover,
+		/// The expiry block is not after the current block. Choose a later block.
+		ExpiryNotInFuture,
+		/// The expiry block is after the grant's end. Choose a block no later than the grant's
+		/// end.
+		ExpiryAfterGrantEnd,
+		/// The grant has `MaxVaultsPerGrant` open vaults. Close one first.
+		TooManyVaultsForGrant,
+		/// The record is shared in `MaxVaultsPerRecord` open vaults. Close one first.
+		TooManyVaultsForRecord,
+		/// `MaxVaultsPerBlock` vaults already expire at this block. Choose another expiry block.
+		ExpiryBlockFull,
+		/// There is no vault with this id.
+		UnknownVault,
+		/// Only the vault's subject (or a delegate) or its grantee may close it.
+		NotSubjectOrGrantee,
+		/// The vault is no longer open.
+		VaultNotOpen,
+		/// Only the record's data steward may confirm it unpinned this.
+		NotAssignedSteward,
+		/// The vault is still open: it must expire or be closed before it is unpinned or its
+		/// removal attested.
+		VaultStillOpen,
+		/// The record is not retired, so it must stay pinned.
+		RecordNotRetired,
+		/// Unpinning was already confirmed.
+		AlreadyUnpinned,
+		/// Only the vault's grantee may attest that it removed the vault's data.
+		NotGrantee,
+		/// The CID given is not the vault's CID. Name the vault's CID exactly.
+		CidMismatch,
+		/// Removal was already attested.
+		AlreadyAttested,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_expiries(now)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxExpiriesPerBlock::get() > 0, "MaxExpiriesPerBlock must be > 0");
+			assert!(T::MaxVaultsPerBlock::get() > 0, "MaxVaultsPerBlock must be > 0");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register a personal health record stored, encrypted, in IPFS.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by `owner`, or by an active institution for a record it originated.
+		///
+		/// ## Details
+		/// - `owner`: the person the record is about.
+		/// - `cid`: the IPFS CID of the encrypted record.
+		/// - `content_hash`: hash of the encrypted content.
+		/// - `size`: its size in bytes.
+		/// - `categories`: the data categories it holds (duplicates are ignored).
+		/// - `fhe_section`: where its FHE section lies, if it has one.
+		/// - `steward`: the active data steward that pins it.
+		///
+		/// ## Errors
+		/// `NotOwnerOrInstitution`, `EmptyCid`, `NoCategories`, `NotActiveSteward`,
+		/// `CidAlreadyRegistered`, `TooManyRecords`.
+		///
+		/// ## Events
+		/// [`Event::RecordRegistered`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_record())]
+		pub fn register_record(
+			origin: OriginFor<T>,
+			owner: T::AccountId,
+			cid: CidOf<T>,
+			content_hash: H256,
+			size: u64,
+			categories: CategoriesOf<T>,
+			fhe_section: Option<FheSection>,
+			steward: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_record(
+				who,
+				owner,
+				cid,
+				content_hash,
+				size,
+				categories,
+				fhe_section,
+				steward,
+			)
+			.map(|_| ())
+		}
+
+		/// Open a shared data vault: share one record with a grant's institution until a block.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the grant's subject or one of the subject's delegates.
+		///
+		/// ## Details
+		/// - `grant`: a live grant to one institution.
+		/// - `record`: a record of the subject, not retired, whose categories the grant covers.
+		/// - `cid`: the IPFS CID of the record re-encrypted for the grant's requester key.
+		/// - `expires_at`: the block at which the vault expires, after the current block and no
+		///   later than the grant's end.
+		///
+		/// The record's steward pins `cid` until the vault expires or is closed.
+		///
+		/// ## Errors
+		/// `UnknownGrant`, `NotSubjectOrDelegate`, `ConsortiumWideGrant`, `GrantNotLive`,
+		/// `UnknownRecord`, `NotRecordOwner`, `RecordRetired`, `ScopeDoesNotCover`, `EmptyCid`,
+		/// `ExpiryNotInFuture`, `ExpiryAfterGrantEnd`, `NotActiveSteward`,
+		/// `TooManyVaultsForGrant`, `TooManyVaultsForRecord`, `ExpiryBlockFull`.
+		///
+		/// ## Events
+		/// [`Event::VaultOpened`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::open_vault())]
+		pub fn open_vault(
+			origin: OriginFor<T>,
+			grant: GrantId,
+			record: RecordId,
+			cid: CidOf<T>,
+			expires_at: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_open_vault(who, grant, record, cid, expires_at).map(|_| ())
+		}
+
+		/// Close a vault before its expiry.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the vault's subject (or a delegate), or by its grantee.
+		///
+		/// ## Errors
+		/// `UnknownVault`, `NotSubjectOrGrantee`, `VaultNotOpen`.
+		///
+		/// ## Events
+		/// [`Event::VaultClosed`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::close_vault())]
+		pub fn close_vault(origin: OriginFor<T>, vault: VaultId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let v = Vaults::<T>::get(vault).ok_or(Error::<T>::UnknownVault)?;
+			let reason = if T::Consent::acts_for(&who, &v.subject) {
+				CloseReason::BySubject
+			} else if who == v.grantee {
+				CloseReason::ByGrantee
+			} else {
+				return Err(Error::<T>::NotSubjectOrGrantee.into());
+			};
+			ensure!(v.state == VaultState::Open, Error::<T>::VaultNotOpen);
+
+			let now = frame_system::Pallet::<T>::block_number();
+			Self::end_vault(vault, v, VaultState::Closed { at: now, reason });
+			Ok(())
+		}
+
+		/// Confirm that a vault that ended, or a retired record, was unpinned and garbage
+		/// collected.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the record's data steward, while it is an active steward.
+		///
+		/// ## Details
+		/// A vault whose expiry block came, or whose grant is no longer live, may be confirmed
+		/// before the expiry queue or the revocation reaches it: it is ended first (with its
+		/// event).
+		///
+		/// ## Errors
+		/// `NotActiveSteward`, `UnknownVault`, `UnknownRecord`, `NotAssignedSteward`,
+		/// `VaultStillOpen`, `RecordNotRetired`, `AlreadyUnpinned`.
+		///
+		/// ## Events
+		/// [`Event::UnpinConfirmed`], after [`Event::VaultExpired`] or [`Event::VaultClosed`]
+		/// when the vault is ended first.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::confirm_unpinned())]
+		pub fn confirm_unpinned(origin: OriginFor<T>, target: PinTarget) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				T::Consortium::is_active_member(&who, MemberKind::DataSteward),
+				Error::<T>::NotActiveSteward
+			);
+			let now = frame_system::Pallet::<T>::block_number();
+			match target {
+				PinTarget::Vault(id) => {
+					let vault = Vaults::<T>::get(id).ok_or(Error::<T>::UnknownVault)?;
+					ensure!(vault.steward == who, Error::<T>::NotAssignedSteward);
+					let due = Self::due_end(&vault, now);
+					ensure!(
+						vault.state != VaultState::Open || due.is_some(),
+						Error::<T>::VaultStillOpen
+					);
+					ensure!(vault.unpinned.is_none(), Error::<T>::AlreadyUnpinned);
+
+					let mut vault = match due {
+						Some(state) => Self::end_vault(id, vault, state),
+						None => vault,
+					};
+					vault.unpinned = Some(Unpinned { by: who.clone(), at: now });
+					Vaults::<T>::insert(id, vault);
+				}
+				PinTarget::Record(id) => {
+					let mut record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
+					ensure!(record.steward == who, Error::<T>::NotAssignedSteward);
+					ensure!(record.retired_at.is_some(), Error::<T>::RecordNotRetired);
+					ensure!(record.unpinned_at.is_none(), Error::<T>::AlreadyUnpinned);
+
+					record.unpinned_at = Some(now);
+					Records::<T>::insert(id, record);
+				}
+			}
+			Unpins::<T>::remove(&who, target);
+			Self::deposit_event(Event::UnpinConfirmed { target, steward: who });
+			Ok(())
+		}
+
+		/// Attest, as the grantee, that you deleted every copy of a vault's data: a signed
+		/// statement naming the CID, for later audit.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the vault's grantee.
+		///
+		/// ## Details
+		/// Allowed once the vault expired or was closed. A vault whose expiry block came, or whose
+		/// grant is no longer live, is ended first (with its event).
+		///
+		/// ## Errors
+		/// `UnknownVault`, `NotGrantee`, `CidMismatch`, `VaultStillOpen`, `AlreadyAttested`.
+		///
+		/// ## Events
+		/// [`Event::RemovalAttested`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::attest_removal())]
+		pub fn attest_removal(
+			origin: OriginFor<T>,
+			vault: VaultId,
+			cid: CidOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let v = Vaults::<T>::get(vault).ok_or(Error::<T>::UnknownVault)?;
+			ensure!(v.grantee == who, Error::<T>::NotGrantee);
+			ensure!(v.cid == cid, Error::<T>::CidMismatch);
+			let now = frame_system::Pallet::<T>::block_number();
+			let due = Self::due_end(&v, now);
+			ensure!(v.state != VaultState::Open || due.is_some(), Error::<T>::VaultStillOpen);
+			ensure!(v.removal_attested_at.is_none(), Error::<T>::AlreadyAttested);
+
+			let mut v = match due {
+				Some(state) => Self::end_vault(vault, v, state),
+				None => v,
+			};
+			v.removal_attested_at = Some(now);
+			Vaults::<T>::insert(vault, v);
+			Self::deposit_event(Event::RemovalAttested { vault, grantee: who, cid });
+			Ok(())
+		}
+
+		/// Retire a record: it may no longer be shared, every vault holding it is closed, and its
+		/// steward must unpin it.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the record's owner or one of the owner's delegates.
+		///
+		/// ## Errors
+		/// `UnknownRecord`, `NotSubjectOrDelegate`, `RecordRetired`.
+		///
+		/// ## Events
+		/// [`Event::VaultClosed`] for each open vault, then [`Event::RecordRetired`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::retire_record(T::MaxVaultsPerRecord::get()))]
+		pub fn retire_record(origin: OriginFor<T>, record: RecordId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let mut r = Records::<T>::get(record).ok_or(Error::<T>::UnknownRecord)?;
+			ensure!(T::Consent::acts_for(&who, &r.owner), Error::<T>::NotSubjectOrDelegate);
+			ensure!(r.retired_at.is_none(), Error::<T>::RecordRetired);
+
+			let now = frame_system::Pallet::<T>::block_number();
+			let open = VaultsOfRecord::<T>::get(record);
+			let mut closed = 0u32;
+			for id in open.iter() {
+				if let Some(v) = Vaults::<T>::get(id) {
+					if v.state == VaultState::Open {
+						Self::end_vault(
+							*id,
+							v,
+							VaultState::Closed { at: now, reason: CloseReason::RecordRetired },
+						);
+						closed = closed.saturating_add(1);
+					}
+				}
+			}
+			VaultsOfRecord::<T>::remove(record);
+			RecordsOf::<T>::mutate_exists(&r.owner, |list| {
+				if let Some(l) = list {
+					l.retain(|id| *id != record);
+					if l.is_empty() {
+						*list = None;
+					}
+				}
+			});
+			Pins::<T>::remove(&r.steward, PinTarget::Record(record));
+			Unpins::<T>::insert(&r.steward, PinTarget::Record(record), ());
+			r.retired_at = Some(now);
+			let owner = r.owner.clone();
+			Records::<T>::insert(record, r);
+			Self::deposit_event(Event::RecordRetired { record, owner, vaults_closed: closed });
+			Ok(Some(T::WeightInfo::retire_record(closed)).into())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn do_register_record(
+		who: T::AccountId,
+		owner: T::AccountId,
+		cid: CidOf<T>,
+		content_hash: H256,
+		size: u64,
+		categories: CategoriesOf<T>,
+		fhe_section: Option<FheSection>,
+		steward: T::AccountId,
+	) -> Result<RecordId, DispatchError> {
+		let origin = if who == owner {
+			RecordOrigin::Owner
+		} else if T::Consortium::is_active_member(&who, MemberKind::Institution) {
+			RecordOrigin::Institution(who)
+		} else {
+			return Err(Error::<T>::NotOwnerOrInstitution.into());
+		};
+		ensure!(!cid.is_empty(), Error::<T>::EmptyCid);
+		let mut categories = categories.into_inner();
+		categories.sort();
+		categories.dedup();
+		ensure!(!categories.is_empty(), Error::<T>::NoCategories);
+		let categories: CategoriesOf<T> = BoundedVec::truncate_from(categories);
+		ensure!(
+			T::Consortium::is_active_member(&steward, MemberKind::DataSteward),
+			Error::<T>::NotActiveSteward
+		);
+		ensure!(!RecordByCid::<T>::contains_key(&cid), Error::<T>::CidAlreadyRegistered);
+		let id = NextRecordId::<T>::get();
+		let mut records = RecordsOf::<T>::get(&owner);
+		records.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+
+		// All checks passed: write.
+		NextRecordId::<T>::put(id.saturating_add(1));
+		RecordsOf::<T>::insert(&owner, records);
+		RecordByCid::<T>::insert(&cid, id);
+		Pins::<T>::insert(&steward, PinTarget::Record(id), ());
+		Records::<T>::insert(
+			id,
+			Record {
+				owner: owner.clone(),
+				origin: origin.clone(),
+				cid: cid.clone(),
+				content_hash,
+				size,
+				categories: categories.clone(),
+				fhe_section,
+				steward: steward.clone(),
+				registered_at: Self::now(),
+				retired_at: None,
+				unpinned_at: None,
+			},
+		);
+		Self::deposit_event(Event::RecordRegistered {
+			record: id,
+			owner,
+			origin,
+			cid,
+			categories,
+			steward,
+		});
+		Ok(id)
+	}
+
+	fn do_open_vault(
+		who: T::AccountId,
+		grant: GrantId,
+		record_id: RecordId,
+		cid: CidOf<T>,
+		expires_at: BlockNumberFor<T>,
+	) -> Result<VaultId, DispatchError> {
+		let info = T::Consent::grant_info(grant).ok_or(Error::<T>::UnknownGrant)?;
+		ensure!(T::Consent::acts_for(&who, &info.subject), Error::<T>::NotSubjectOrDelegate);
+		let grantee = match &info.grantee {
+			Grantee::Institution(institution) => institution.clone(),
+			Grantee::AnyMember => return Err(Error::<T>::ConsortiumWideGrant.into()),
+		};
+		let now = Self::now();
+		ensure!(T::Consent::is_grant_live(grant, now), Error::<T>::GrantNotLive);
+		let record = Records::<T>::get(record_id).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(record.owner == info.subject, Error::<T>::NotRecordOwner);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+		ensure!(
+			record.categories.iter().all(|c| info.scope.contains(c)),
+			Error::<T>::ScopeDoesNotCover
+		);
+		ensure!(!cid.is_empty(), Error::<T>::EmptyCid);
+		ensure!(expires_at > now, Error::<T>::ExpiryNotInFuture);
+		ensure!(expires_at <= info.period.end, Error::<T>::ExpiryAfterGrantEnd);
+		ensure!(
+			T::Consortium::is_active_member(&record.steward, MemberKind::DataSteward),
+			Error::<T>::NotActiveSteward
+		);
+		let id = NextVaultId::<T>::get();
+		let mut of_grant = VaultsOfGrant::<T>::get(grant);
+		of_grant.try_push(id).map_err(|_| Error::<T>::TooManyVaultsForGrant)?;
+		let mut of_record = VaultsOfRecord::<T>::get(record_id);
+		of_record.try_push(id).map_err(|_| Error::<T>::TooManyVaultsForRecord)?;
+		let mut bucket = ExpiryQueue::<T>::get(expires_at);
+		bucket.try_push(id).map_err(|_| Error::<T>::ExpiryBlockFull)?;
+
+		// All checks passed: write.
+		NextVaultId::<T>::put(id.saturating_add(1));
+		VaultsOfGrant::<T>::insert(grant, of_grant);
+		VaultsOfRecord::<T>::insert(record_id, of_record);
+		ExpiryQueue::<T>::insert(expires_at, bucket);
+		Pins::<T>::insert(&record.steward, PinTarget::Vault(id), ());
+		Vaults::<T>::insert(
+			id,
+			Vault {
+				grant,
+				record: record_id,
+				subject: info.subject.clone(),
+				grantee: grantee.clone(),
+				steward: record.steward,
+				cid: cid.clone(),
+				opened_by: who,
+				opened_at: now,
+				expires_at,
+				state: VaultState::Open,
+				unpinned: None,
+				removal_attested_at: None,
+			},
+		);
+		Self::deposit_event(Event::VaultOpened {
+			vault: id,
+			grant,
+			record: record_id,
+			subject: info.subject,
+			grantee,
+			cid,
+			expires_at,
+		});
+		Ok(id)
+	}
+
+	/// How an open vault must end at `now`, if it must: `Expired` once its expiry block came,
+	/// `Closed { GrantRevoked }` once its grant is no longer live. `None` for a vault that is not
+	/// open or may stay open.
+	fn due_end(
+		vault: &VaultOf<T>,
+		now: BlockNumberFor<T>,
+	) -> Option<VaultState<BlockNumberFor<T>>> {
+		if vault.state != VaultState::Open {
+			return None;
+		}
+		if vault.expires_at <= now {
+			Some(VaultState::Expired { at: now })
+		} else if !T::Consent::is_grant_live(vault.grant, now) {
+			Some(VaultState::Closed { at: now, reason: CloseReason::GrantRevoked })
+		} else {
+			None
+		}
+	}
+
+	/// End an open vault: set its state, drop it from the open-vault indexes, move it from the
+	/// steward's pins to its unpins, and emit the event. The expiry bucket keeps its id (the queue
+	/// skips vaults that are no longer open). Returns the stored vault.
+	fn end_vault(
+		id: VaultId,
+		mut vault: VaultOf<T>,
+		state: VaultState<BlockNumberFor<T>>,
+	) -> VaultOf<T> {
+		VaultsOfGrant::<T>::mutate_exists(vault.grant, |list| {
+			if let Some(l) = list {
+				l.retain(|v| *v != id);
+				if l.is_empty() {
+					*list = None;
+				}
+			}
+		});
+		VaultsOfRecord::<T>::mutate_exists(vault.record, |list| {
+			if let Some(l) = list {
+				l.retain(|v| *v != id);
+				if l.is_empty() {
+					*list = None;
+				}
+			}
+		});
+		Pins::<T>::remove(&vault.steward, PinTarget::Vault(id));
+		Unpins::<T>::insert(&vault.steward, PinTarget::Vault(id), ());
+		vault.state = state;
+		Vaults::<T>::insert(id, &vault);
+		match state {
+			VaultState::Expired { .. } => {
+				Self::deposit_event(Event::VaultExpired { vault: id, grant: vault.grant })
+			}
+			VaultState::Closed { reason, .. } => {
+				Self::deposit_event(Event::VaultClosed { vault: id, grant: vault.grant, reason })
+			}
+			VaultState::Open => {}
+		}
+		vault
+	}
+
+	/// Work through the expiry queue from the cursor up to `now`: at most
+	/// [`Config::MaxExpiriesPerBlock`] steps (one per vault id looked at, one per bucket
+	/// finished). What does not fit carries over. Returns the weight consumed.
+	fn process_expiries(now: BlockNumberFor<T>) -> Weight {
+		let budget = T::MaxExpiriesPerBlock::get();
+		let mut cursor = ExpiryCursor::<T>::get().unwrap_or(now);
+		let mut steps = 0u32;
+		while cursor <= now && steps < budget {
+			let bucket = ExpiryQueue::<T>::get(cursor);
+			let room = budget.saturating_sub(steps) as usize;
+			let take = bucket.len().min(room);
+			for id in bucket.iter().take(take) {
+				if let Some(vault) = Vaults::<T>::get(id) {
+					if vault.state == VaultState::Open {
+						Self::end_vault(*id, vault, VaultState::Expired { at: now });
+					}
+				}
+			}
+			steps = steps.saturating_add(take as u32);
+			if take < bucket.len() {
+				let rest = bucket.into_inner().split_off(take);
+				ExpiryQueue::<T>::insert(cursor, BoundedVec::truncate_from(rest));
+				break;
+			}
+			if !bucket.is_empty() {
+				ExpiryQueue::<T>::remove(cursor);
+			}
+			cursor = cursor.saturating_add(One::one());
+			steps = steps.saturating_add(1);
+		}
+		ExpiryCursor::<T>::put(cursor);
+		T::WeightInfo::process_expiries(steps)
+	}
+
+	// ---- Queries for runtime APIs ----
+
+	/// Whether vault `id` may be read at block `at`: open in storage, before its expiry block,
+	/// and its grant live at `at`.
+	pub fn is_vault_open(id: VaultId, at: BlockNumberFor<T>) -> bool {
+		Vaults::<T>::get(id).is_some_and(|v| Self::vault_open_at(&v, at))
+	}
+
+	fn vault_open_at(v: &VaultOf<T>, at: BlockNumberFor<T>) -> bool {
+		v.state == VaultState::Open && at < v.expires_at && T::Consent::is_grant_live(v.grant, at)
+	}
+
+	/// What `steward` must keep pinned at the current block: its records that are not retired,
+	/// and its vaults that are open now. Ordered by target.
+	pub fn must_pin(steward: &T::AccountId) -> Vec<PinItem> {
+		let now = Self::now();
+		let mut items: Vec<PinItem> = Pins::<T>::iter_key_prefix(steward)
+			.filter_map(|target| match target {
+				PinTarget::Record(id) => {
+					Records::<T>::get(id).map(|r| PinItem { target, cid: r.cid.into_inner() })
+				}
+				PinTarget::Vault(id) => Vaults::<T>::get(id)
+					.filter(|v| Self::vault_open_at(v, now))
+					.map(|v| PinItem { target, cid: v.cid.into_inner() }),
+			})
+			.collect();
+		items.sort_by_key(|i| i.target);
+		items
+	}
+
+	/// What `steward` must unpin at the current block and has not confirmed yet: vaults that
+	/// ended (in storage, or at this block though the queue has not reached them) and retired
+	/// records. Ordered by target.
+	pub fn must_unpin(steward: &T::AccountId) -> Vec<PinItem> {
+		let now = Self::now();
+		let ended_in_storage =
+			Unpins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
+				PinTarget::Record(id) => {
+					Records::<T>::get(id).map(|r| PinItem { target, cid: r.cid.into_inner() })
+				}
+				PinTarget::Vault(id) => {
+					Vaults::<T>::get(id).map(|v| PinItem { target, cid: v.cid.into_inner() })
+				}
+			});
+		let ended_now = Pins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
+			PinTarget::Vault(id) => Vaults::<T>::get(id)
+				.filter(|v| !Self::vault_open_at(v, now))
+				.map(|v| PinItem { target, cid: v.cid.into_inner() }),
+			PinTarget::Record(_) => None,
+		});
+		let mut items: Vec<PinItem> = ended_in_storage.chain(ended_now).collect();
+		items.sort_by_key(|i| i.target);
+		items
+	}
+
+	/// Invariants: every open vault is queued at its expiry block, not behind the cursor, indexed
+	/// under its grant and record, pinned by its steward, and its grant is not revoked in storage
+	/// with its expiry within the grant; ended vaults are not indexed as open.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let cursor = ExpiryCursor::<T>::get();
+		for (id, v) in Vaults::<T>::iter() {
+			let pinned = Pins::<T>::contains_key(&v.steward, PinTarget::Vault(id));
+			if v.state == VaultState::Open {
+				ensure!(
+					ExpiryQueue::<T>::get(v.expires_at).contains(&id),
+					"open vault missing from its expiry bucket"
+				);
+				ensure!(
+					cursor.map_or(true, |c| v.expires_at >= c),
+					"open vault behind the expiry cursor"
+				);
+				ensure!(
+					VaultsOfGrant::<T>::get(v.grant).contains(&id),
+					"open vault not under grant"
+				);
+				ensure!(
+					VaultsOfRecord::<T>::get(v.record).contains(&id),
+					"open vault not under record"
+				);
+				ensure!(pinned, "open vault not pinned");
+				let grant = T::Consent::grant_info(v.grant).ok_or("open vault without grant")?;
+				ensure!(v.expires_at <= grant.period.end, "vault outlives its grant");
+			} else {
+				ensure!(!pinned, "ended vault still pinned");
+				ensure!(
+					v.unpinned.is_some()
+						|| Unpins::<T>::contains_key(&v.steward, PinTarget::Vault(id)),
+					"ended vault neither unpinned nor awaiting unpin"
+				);
+				ensure!(
+					!VaultsOfGrant::<T>::get(v.grant).contains(&id),
+					"ended vault indexed under grant"
+				);
+			}
+		}
+		for (owner, list) in RecordsOf::<T>::iter() {
+			for id in list.iter() {
+				let r = Records::<T>::get(id).ok_or("owner index names a missing record")?;
+				ensure!(r.owner == owner && r.retired_at.is_none(), "owner index out of sync");
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> OnGrantRevoked for Pallet<T> {
+	fn on_grant_revoked(grant: GrantId) -> Weight {
+		let now = Self::now();
+		let open = VaultsOfGrant::<T>::get(grant);
+		let mut closed = 0u32;
+		for id in open.iter() {
+			if let Some(v) = Vaults::<T>::get(id) {
+				if v.state == VaultState::Open {
+					Self::end_vault(
+						*id,
+						v,
+						VaultState::Closed { at: now, reason: CloseReason::GrantRevoked },
+					);
+					closed = closed.saturating_add(1);
+				}
+			}
+		}
+		T::WeightInfo::on_grant_revoked(closed)
+	}
+
+	fn weight() -> Weight {
+		T::WeightInfo::on_grant_revoked(T::MaxVaultsPerGrant::get())
+	}
+}
