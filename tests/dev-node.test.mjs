@@ -34,6 +34,11 @@ describe('custodia-node --dev', () => {
     assert.equal(properties.tokenSymbol.unwrap()[0].toString(), 'CUST');
     assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
     assert.equal(typeof api.tx.sudo.sudo, 'function');
+    // The data-governance pallets, with the development consortium key set at genesis.
+    for (const call of [api.tx.consortium.admitMember, api.tx.consent.request, api.tx.consent.grant, api.tx.vaults.openVault]) {
+      assert.equal(typeof call, 'function');
+    }
+    assert.ok((await api.query.consortium.consortiumKey()).isSome);
   });
 
   test('runs the libp2p network backend by default', () => {

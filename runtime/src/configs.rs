@@ -17,7 +17,8 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Hash, Nonce,
+	PalletInfo, Runtime, Timestamp, Vaults, DAYS,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
 };
@@ -123,4 +124,43 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_consortium::Config for Runtime {
+	// Sudo admits, suspends and removes members for now; a members' majority origin for the
+	// consortium chains comes with the collective.
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type OnMemberSuspended = Consent;
+	type MaxMembers = ConstU32<64>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxAddressLen = ConstU32<128>;
+	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_consent::Config for Runtime {
+	type Consortium = Consortium;
+	type UnixTime = Timestamp;
+	type OnGrantRevoked = Vaults;
+	type MaxCategories = ConstU32<32>;
+	type MaxPendingRequests = ConstU32<32>;
+	type MaxGrantsPerSubject = ConstU32<64>;
+	type MaxGrantsPerInstitution = ConstU32<256>;
+	type MaxDelegates = ConstU32<4>;
+	/// A consent lasts at most a year.
+	type MaxPeriod = ConstU32<{ 365 * DAYS }>;
+	type MaxRevocationsPerBlock = ConstU32<32>;
+	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_vaults::Config for Runtime {
+	type Consortium = Consortium;
+	type Consent = Consent;
+	type MaxCidLen = ConstU32<128>;
+	type MaxCategories = ConstU32<32>;
+	type MaxRecordsPerOwner = ConstU32<256>;
+	type MaxVaultsPerGrant = ConstU32<16>;
+	type MaxVaultsPerRecord = ConstU32<16>;
+	type MaxVaultsPerBlock = ConstU32<64>;
+	type MaxExpiriesPerBlock = ConstU32<64>;
+	type WeightInfo = pallet_vaults::weights::SubstrateWeight<Runtime>;
 }

@@ -7,7 +7,7 @@
 //! Both endow the well-known development accounts and make Alice the sudo key. These keys
 //! are public: never use either preset for a chain that holds real health data.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{AccountId, BalancesConfig, ConsortiumConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -15,6 +15,14 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// The development chains' consortium X25519 key: the curve's base point, i.e. the public key of
+/// the secret scalar 1 — public knowledge, for test chains only.
+pub const DEV_CONSORTIUM_KEY: [u8; 32] = {
+	let mut key = [0u8; 32];
+	key[0] = 9;
+	key
+};
 
 /// Balance given to every development account: enough fees for any test.
 const ENDOWMENT: u128 = 1_000_000 * UNIT;
@@ -49,6 +57,7 @@ fn genesis(authorities: Vec<(AuraId, GrandpaId)>, endowed: Vec<AccountId>, root:
 			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		consortium: ConsortiumConfig { consortium_key: Some(DEV_CONSORTIUM_KEY), ..Default::default() },
 	})
 }
 

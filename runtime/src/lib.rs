@@ -6,7 +6,9 @@
 //! This crate assembles the FRAME pallets of the chain:
 //! - block production and finality: `pallet-timestamp`, `pallet-aura`, `pallet-grandpa`;
 //! - accounts and fees: `pallet-balances`, `pallet-transaction-payment`;
-//! - governance on development chains: `pallet-sudo`.
+//! - governance on development chains: `pallet-sudo`;
+//! - data governance: `pallet-consortium` (members and their keys), `pallet-consent` (requests,
+//!   grants, revocations), `pallet-vaults` (records, shared data vaults and their expiry).
 //!
 //! It is compiled twice: natively (feature `std`, used by the node for genesis presets and
 //! by tests) and to wasm (the blob stored on chain and executed by every node).
@@ -165,6 +167,15 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(10)]
+	pub type Consortium = pallet_consortium;
+
+	#[runtime::pallet_index(11)]
+	pub type Consent = pallet_consent;
+
+	#[runtime::pallet_index(12)]
+	pub type Vaults = pallet_vaults;
 }
 
 #[cfg(test)]

@@ -89,6 +89,19 @@ fn preset_names_lists_exactly_the_two_presets() {
 }
 
 #[test]
+fn both_presets_set_the_development_consortium_key() {
+	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		genesis_state(preset).execute_with(|| {
+			assert_eq!(
+				pallet_consortium::ConsortiumKey::<Runtime>::get(),
+				Some(crate::genesis_config_presets::DEV_CONSORTIUM_KEY),
+				"{preset}"
+			);
+		});
+	}
+}
+
+#[test]
 fn unknown_preset_is_none() {
 	assert!(get_preset(&"staging".into()).is_none());
 }
