@@ -16,9 +16,17 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use custodia_primitives::{
+	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
+	consortium::{MemberKind, X25519PublicKey},
+	runtime_api,
+	vaults::{PinItem, VaultId},
+};
+
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Consent, Consortium, Executive, Grandpa,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, Vaults, VERSION,
 };
 
 impl_runtime_apis! {
@@ -203,6 +211,87 @@ impl_runtime_apis! {
 
 		fn preset_names() -> Vec<sp_genesis_builder::PresetId> {
 			crate::genesis_config_presets::preset_names()
+		}
+	}
+
+	impl runtime_api::ConsortiumApi<Block, AccountId> for Runtime {
+		fn active_members(kind: MemberKind) -> Vec<AccountId> {
+			Consortium::active_members_of_kind(kind)
+		}
+
+		fn consortium_key() -> Option<X25519PublicKey> {
+			pallet_consortium::ConsortiumKey::<Runtime>::get()
+		}
+	}
+
+	impl runtime_api::ConsentApi<Block, AccountId, BlockNumber> for Runtime {
+		fn is_authorized(
+			institution: AccountId,
+			subject: AccountId,
+			category: DataCategory,
+			purpose: PurposeOfUse,
+		) -> bool {
+			Consent::is_authorized(&institution, &subject, category, purpose, System::block_number())
+		}
+
+		fn requests_of(subject: AccountId) -> Vec<RequestSummary<AccountId, BlockNumber>> {
+			Consent::requests_of(&subject)
+		}
+
+		fn grants_of(subject: AccountId) -> Vec<GrantSummary<AccountId, BlockNumber>> {
+			Consent::grants_of(&subject)
+		}
+
+		fn grants_of_institution(institution: AccountId) -> Vec<GrantSummary<AccountId, BlockNumber>> {
+			Consent::grants_of_institution(&institution)
+		}
+
+		fn cohort(purpose: PurposeOfUse, category: DataCategory) -> Vec<AccountId> {
+			Consent::cohort(purpose, category, System::block_number())
+		}
+	}
+
+	impl runtime_api::VaultsApi<Block, AccountId> for Runtime {
+		fn must_pin(steward: AccountId) -> Vec<PinItem> {
+			Vaults::must_pin(&steward)
+		}
+
+		fn must_unpin(steward: AccountId) -> Vec<PinItem> {
+			Vaults::must_unpin(&steward)
+		}
+
+		fn is_vault_open(vault: VaultId) -> bool {
+			Vaults::is_vault_open(vault, System::block_number())
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	impl frame_benchmarking::Benchmark<Block> for Runtime {
+		fn benchmark_metadata(extra: bool) -> (
+			Vec<frame_benchmarking::BenchmarkList>,
+			Vec<frame_support::traits::StorageInfo>,
+		) {
+			use crate::Council;
+			use frame_support::traits::StorageInfoTrait;
+			use frame_system_benchmarking::Pallet as SystemBench;
+
+			let mut list = Vec::<frame_benchmarking::BenchmarkList>::new();
+			list_benchmarks!(list, extra);
+			(list, crate::AllPalletsWithSystem::storage_info())
+		}
+
+		fn dispatch_benchmark(
+			config: frame_benchmarking::BenchmarkConfig,
+		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
+			use crate::Council;
+			use frame_support::traits::WhitelistedStorageKeys;
+			use frame_system_benchmarking::Pallet as SystemBench;
+
+			let whitelist = crate::AllPalletsWithSystem::whitelisted_storage_keys();
+			let mut batches = Vec::<frame_benchmarking::BenchmarkBatch>::new();
+			let params = (&config, &whitelist);
+			add_benchmarks!(params, batches);
+			Ok(batches)
 		}
 	}
 }

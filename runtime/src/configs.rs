@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, EitherOfDiverse, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		IdentityFee, Weight,
@@ -17,7 +17,7 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Hash, Nonce,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce,
 	PalletInfo, Runtime, Timestamp, Vaults, DAYS,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
@@ -126,12 +126,51 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
+/// The most consortium members, and so the most voters of the members' council.
+pub const MAX_CONSORTIUM_MEMBERS: u32 = 64;
+
+parameter_types! {
+	/// How long a council motion stays open for votes.
+	pub const CouncilMotionDuration: BlockNumber = 3 * DAYS;
+	/// The heaviest call a council motion may dispatch: half a block.
+	pub MaxCouncilProposalWeight: Weight =
+		Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+/// The council: every active consortium member, one vote each. Its membership is not set by
+/// anyone directly: pallet-consortium announces the active members whenever they change.
+pub type CouncilCollective = pallet_collective::Instance1;
+
+impl pallet_collective::Config<CouncilCollective> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = CouncilMotionDuration;
+	type MaxProposals = ConstU32<32>;
+	type MaxMembers = ConstU32<MAX_CONSORTIUM_MEMBERS>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	// Membership follows pallet-consortium; setting it by hand would let the two disagree.
+	type SetMembersOrigin = frame_system::EnsureNever<()>;
+	type MaxProposalWeight = MaxCouncilProposalWeight;
+	type DisapproveOrigin = frame_system::EnsureRoot<AccountId>;
+	type KillOrigin = frame_system::EnsureRoot<AccountId>;
+	type Consideration = ();
+}
+
+/// Who admits, suspends, reinstates and removes members: sudo where a chain has a sudo key
+/// (`--dev`), otherwise more than half of the council (the local and consortium chains have
+/// no sudo key).
+pub type ConsortiumGovernance = EitherOfDiverse<
+	frame_system::EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilCollective, 1, 2>,
+>;
+
 impl pallet_consortium::Config for Runtime {
-	// Sudo admits, suspends and removes members for now; a members' majority origin for the
-	// consortium chains comes with the collective.
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = ConsortiumGovernance;
 	type OnMemberSuspended = Consent;
-	type MaxMembers = ConstU32<64>;
+	type MembershipChanged = Council;
+	type MaxMembers = ConstU32<MAX_CONSORTIUM_MEMBERS>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxAddressLen = ConstU32<128>;
 	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;

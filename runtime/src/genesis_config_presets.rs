@@ -4,10 +4,14 @@
 //! - `local_testnet`: four validators (Alice, Bob, Charlie, Dave). GRANDPA needs more than
 //!   two thirds of the voters online, so four is the smallest set that tolerates one down.
 //!
-//! Both endow the well-known development accounts and make Alice the sudo key. These keys
-//! are public: never use either preset for a chain that holds real health data.
+//! Both endow the well-known development accounts. On `development` Alice holds sudo, which
+//! governs membership. `local_testnet` has no sudo key: its validators are the consortium's
+//! founding members (evaluators), and more than half of them must vote for every membership
+//! change (the council). These keys are public: never use either preset for a chain that holds
+//! real health data.
 
 use crate::{AccountId, BalancesConfig, ConsortiumConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -45,7 +49,23 @@ fn authority_keys((aura, grandpa): DevValidator) -> (AuraId, GrandpaId) {
 	(aura.public().into(), grandpa.public().into())
 }
 
-fn genesis(authorities: Vec<(AuraId, GrandpaId)>, endowed: Vec<AccountId>, root: AccountId) -> Value {
+/// A founding member of a test consortium: a validator that evaluates FHE jobs.
+///
+/// Its envelope key is a placeholder (the account's public key bytes, whose X25519 secret nobody
+/// holds); a real member rotates it with `set_member_keys` before anyone seals data to it.
+fn founding_evaluator(
+	validator: Sr25519Keyring,
+) -> (AccountId, Vec<MemberKind>, Vec<u8>, X25519PublicKey, Option<Vec<u8>>) {
+	let name = alloc::format!("{validator:?} (validator)").into_bytes();
+	(validator.to_account_id(), vec![MemberKind::Evaluator], name, validator.public().0, None)
+}
+
+fn genesis(
+	authorities: Vec<(AuraId, GrandpaId)>,
+	endowed: Vec<AccountId>,
+	root: Option<AccountId>,
+	founding_members: Vec<Sr25519Keyring>,
+) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect::<Vec<_>>(),
@@ -56,8 +76,11 @@ fn genesis(authorities: Vec<(AuraId, GrandpaId)>, endowed: Vec<AccountId>, root:
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
-		consortium: ConsortiumConfig { consortium_key: Some(DEV_CONSORTIUM_KEY), ..Default::default() },
+		sudo: SudoConfig { key: root },
+		consortium: ConsortiumConfig {
+			members: founding_members.into_iter().map(founding_evaluator).collect::<Vec<_>>(),
+			consortium_key: Some(DEV_CONSORTIUM_KEY),
+		},
 	})
 }
 
@@ -69,12 +92,13 @@ fn development_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// Genesis of `--dev`: Alice alone produces and finalizes blocks.
+/// Genesis of `--dev`: Alice alone produces and finalizes blocks, and governs by sudo.
 pub fn development_genesis() -> Value {
 	genesis(
 		vec![authority_keys(DEV_VALIDATOR)],
 		development_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		Vec::new(),
 	)
 }
 
@@ -83,7 +107,8 @@ pub fn local_testnet_genesis() -> Value {
 	genesis(
 		LOCAL_TESTNET_VALIDATORS.into_iter().map(authority_keys).collect(),
 		development_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
+		LOCAL_TESTNET_VALIDATORS.into_iter().map(|(aura, _)| aura).collect(),
 	)
 }
 

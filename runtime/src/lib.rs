@@ -25,6 +25,11 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Before `apis`: `define_benchmarks!` makes the `list_benchmarks!`/`add_benchmarks!` macros that
+// the benchmark runtime API expands.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
@@ -167,6 +172,9 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(7)]
+	pub type Council = pallet_collective<Instance1>;
 
 	#[runtime::pallet_index(10)]
 	pub type Consortium = pallet_consortium;

@@ -36,6 +36,7 @@ parameter_types! {
 impl pallet_consortium::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type OnMemberSuspended = Consent;
+	type MembershipChanged = ();
 	type MaxMembers = MaxMembers;
 	type MaxNameLen = MaxNameLen;
 	type MaxAddressLen = MaxAddressLen;

@@ -69,7 +69,9 @@ pub mod weights;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	pallet_prelude::*, traits::ConstU32, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+	pallet_prelude::*,
+	traits::{ChangeMembers, ConstU32, InitializeMembers},
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -80,46 +82,13 @@ pub use weights::WeightInfo;
 /// The log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::consortium";
 
-/// An X25519 public key (32 bytes, RFC 7748), used as the recipient key of HPKE (RFC 9180)
-/// envelopes.
-pub type X25519PublicKey = [u8; 32];
+pub use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 
 /// The number of distinct [`MemberKind`]s; a member holds at most this many.
 pub type MaxKinds = ConstU32<3>;
 
 /// The kinds one member holds: sorted, without duplicates, never empty.
 pub type KindsOf = BoundedVec<MemberKind, MaxKinds>;
-
-/// A role in the consortium. A member may hold several.
-#[derive(
-	Copy,
-	Clone,
-	PartialEq,
-	Eq,
-	PartialOrd,
-	Ord,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-	frame_support::Serialize,
-	frame_support::Deserialize,
-)]
-#[serde(crate = "frame_support::__private::serde")]
-pub enum MemberKind {
-	/// A health institution (hospital, laboratory, research or public-health body). May request
-	/// consent and receive shared data.
-	#[codec(index = 0)]
-	Institution,
-	/// A data steward: runs IPFS, pins live records and vaults, unpins what ended.
-	#[codec(index = 1)]
-	DataSteward,
-	/// An evaluator: a validator that evaluates encrypted (FHE) jobs.
-	#[codec(index = 2)]
-	Evaluator,
-}
 
 /// Whether a member may currently act.
 #[derive(
@@ -239,6 +208,11 @@ pub mod pallet {
 		/// member's grants).
 		type OnMemberSuspended: OnMemberSuspended<Self::AccountId>;
 
+		/// Told the sorted set of active members at genesis and whenever it changes, so that a
+		/// collective of the members can vote on governance (`pallet-collective` implements
+		/// both traits). `()` when nothing follows membership.
+		type MembershipChanged: ChangeMembers<Self::AccountId> + InitializeMembers<Self::AccountId>;
+
 		/// The most members the consortium may have.
 		#[pallet::constant]
 		type MaxMembers: Get<u32>;
@@ -295,6 +269,10 @@ pub mod pallet {
 			}
 			if let Some(key) = self.consortium_key {
 				ConsortiumKey::<T>::put(key);
+			}
+			let active = Pallet::<T>::active_accounts_sorted();
+			if !active.is_empty() {
+				T::MembershipChanged::initialize_members(&active);
 			}
 		}
 	}
@@ -405,7 +383,9 @@ pub mod pallet {
 			let kinds = Self::normalize_kinds(kinds.into_inner())?;
 			Self::ensure_admissible(&who, &kinds, &name, &hpke_key, &ipfs_address)?;
 
+			let before = Self::active_accounts_sorted();
 			Self::insert_member(who.clone(), kinds.clone(), name, hpke_key, ipfs_address);
+			Self::announce_membership(&before);
 			Self::deposit_event(Event::MemberAdmitted { who, kinds });
 			Ok(())
 		}
@@ -431,9 +411,11 @@ pub mod pallet {
 			let mut member = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
 			ensure!(member.status == MemberStatus::Active, Error::<T>::AlreadySuspended);
 
+			let before = Self::active_accounts_sorted();
 			member.status = MemberStatus::Suspended;
 			member.status_since = frame_system::Pallet::<T>::block_number();
 			Members::<T>::insert(&who, member);
+			Self::announce_membership(&before);
 			T::OnMemberSuspended::on_member_suspended(&who);
 			Self::deposit_event(Event::MemberSuspended { who });
 			Ok(())
@@ -459,9 +441,11 @@ pub mod pallet {
 			let mut member = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
 			ensure!(member.status == MemberStatus::Suspended, Error::<T>::NotSuspended);
 
+			let before = Self::active_accounts_sorted();
 			member.status = MemberStatus::Active;
 			member.status_since = frame_system::Pallet::<T>::block_number();
 			Members::<T>::insert(&who, member);
+			Self::announce_membership(&before);
 			Self::deposit_event(Event::MemberReinstated { who });
 			Ok(())
 		}
@@ -486,7 +470,9 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			let member = Members::<T>::get(&who).ok_or(Error::<T>::NotMember)?;
 
+			let before = Self::active_accounts_sorted();
 			Members::<T>::remove(&who);
+			Self::announce_membership(&before);
 			if member.status == MemberStatus::Active {
 				T::OnMemberSuspended::on_member_suspended(&who);
 			}
@@ -607,6 +593,25 @@ impl<T: Config> Pallet<T> {
 				status_since: now,
 			},
 		);
+	}
+
+	/// Every active member, sorted: the voters of a members' collective. Bounded by
+	/// `MaxMembers`.
+	pub fn active_accounts_sorted() -> Vec<T::AccountId> {
+		let mut active: Vec<T::AccountId> = Members::<T>::iter()
+			.filter(|(_, member)| member.status == MemberStatus::Active)
+			.map(|(who, _)| who)
+			.collect();
+		active.sort();
+		active
+	}
+
+	/// Tell [`Config::MembershipChanged`] the active members, if they differ from `before`.
+	fn announce_membership(before: &[T::AccountId]) {
+		let after = Self::active_accounts_sorted();
+		if after != before {
+			T::MembershipChanged::set_members_sorted(&after, before);
+		}
 	}
 
 	/// A member's record, active or suspended.

@@ -6,7 +6,11 @@
 use crate as pallet_consortium;
 use crate::{MemberKind, OnMemberSuspended};
 use core::cell::RefCell;
-use frame_support::{derive_impl, parameter_types, weights::Weight};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ChangeMembers, InitializeMembers},
+	weights::Weight,
+};
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 
@@ -45,6 +49,33 @@ pub fn reported_suspensions() -> Vec<u64> {
 	SUSPENDED.with(|s| s.borrow().clone())
 }
 
+thread_local! {
+	/// The active members as last announced to `MembershipChanged`, and how often they were.
+	pub static ANNOUNCED: RefCell<(Vec<u64>, u32)> = const { RefCell::new((Vec::new(), 0)) };
+}
+
+/// Stands in for a members' collective: remembers the member set it was told.
+pub struct RecordMembership;
+impl ChangeMembers<u64> for RecordMembership {
+	fn change_members_sorted(_incoming: &[u64], _outgoing: &[u64], new: &[u64]) {
+		ANNOUNCED.with(|a| {
+			let mut a = a.borrow_mut();
+			a.0 = new.to_vec();
+			a.1 += 1;
+		});
+	}
+}
+impl InitializeMembers<u64> for RecordMembership {
+	fn initialize_members(members: &[u64]) {
+		ANNOUNCED.with(|a| *a.borrow_mut() = (members.to_vec(), 0));
+	}
+}
+
+/// The member set last announced, and how many changes were announced after genesis.
+pub fn announced_membership() -> (Vec<u64>, u32) {
+	ANNOUNCED.with(|a| a.borrow().clone())
+}
+
 parameter_types! {
 	pub const MaxMembers: u32 = 4;
 	pub const MaxNameLen: u32 = 32;
@@ -54,6 +85,7 @@ parameter_types! {
 impl pallet_consortium::Config for Test {
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type OnMemberSuspended = RecordSuspensions;
+	type MembershipChanged = RecordMembership;
 	type MaxMembers = MaxMembers;
 	type MaxNameLen = MaxNameLen;
 	type MaxAddressLen = MaxAddressLen;
@@ -116,6 +148,7 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		SUSPENDED.with(|s| s.borrow_mut().clear());
+		ANNOUNCED.with(|a| *a.borrow_mut() = (Vec::new(), 0));
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_consortium::GenesisConfig::<Test> {
 			members: self.members,

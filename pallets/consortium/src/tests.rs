@@ -390,3 +390,39 @@ fn active_members_of_kind_lists_only_active_holders() {
 		assert_eq!(Consortium::active_members_of_kind(MemberKind::Evaluator), vec![LAB]);
 	});
 }
+
+#[test]
+fn the_active_member_set_is_announced_at_genesis_and_on_every_change() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD, LAB], 0));
+
+		assert_ok!(admit(OUTSIDER, &[MemberKind::Institution]));
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD, LAB, OUTSIDER], 1));
+
+		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), STEWARD));
+		assert_eq!(announced_membership(), (vec![HOSPITAL, LAB, OUTSIDER], 2));
+
+		assert_ok!(Consortium::reinstate_member(RuntimeOrigin::root(), STEWARD));
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD, LAB, OUTSIDER], 3));
+
+		// Removing a suspended member leaves the active set as it is: nothing more to announce.
+		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), LAB));
+		assert_ok!(Consortium::remove_member(RuntimeOrigin::root(), LAB));
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD, OUTSIDER], 4));
+
+		assert_ok!(Consortium::remove_member(RuntimeOrigin::root(), OUTSIDER));
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD], 5));
+	});
+}
+
+#[test]
+fn a_refused_change_announces_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(admit(HOSPITAL, &[MemberKind::Institution]), Error::<Test>::AlreadyMember);
+		assert_noop!(
+			Consortium::reinstate_member(RuntimeOrigin::root(), HOSPITAL),
+			Error::<Test>::NotSuspended
+		);
+		assert_eq!(announced_membership(), (vec![HOSPITAL, STEWARD, LAB], 0));
+	});
+}

@@ -77,7 +77,7 @@ mod mock;
 mod property_tests;
 #[cfg(test)]
 mod tests;
-pub mod types;
+pub use custodia_primitives::vaults as types;
 pub mod weights;
 
 use alloc::vec::Vec;

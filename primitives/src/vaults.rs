@@ -5,8 +5,7 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::*;
-use pallet_consent::GrantId;
+use crate::consent::GrantId;
 use scale_info::TypeInfo;
 use sp_core::H256;
 

@@ -1,0 +1,25 @@
+// This file is part of Custodia.
+// SPDX-License-Identifier: Apache-2.0
+
+//! # Custodia primitives
+//!
+//! The types the Custodia runtime, its node-side worker and its clients share, and the runtime
+//! APIs through which they ask the chain questions without decoding raw storage.
+//!
+//! - [`consortium`]: member roles and keys.
+//! - [`consent`]: purpose codes (HL7 v3 PurposeOfUse), data categories (FHIR R4 / LOINC), periods,
+//!   requests and grants.
+//! - [`vaults`]: records, shared data vaults and what data stewards pin.
+//! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi` and `VaultsApi`.
+//!
+//! This crate is `no_std` and knows nothing of FHE or IPFS: records carry CIDs, hashes and
+//! descriptors, never ciphertexts.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod consent;
+pub mod consortium;
+pub mod runtime_api;
+pub mod vaults;
