@@ -1,0 +1,59 @@
+// Submitting extrinsics the way a polkadot.js user does, with failures that name the pallet
+// error and its documentation instead of a bare index.
+
+/**
+ * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block number
+ * and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails, including
+ * the inner call of `sudo.sudo`.
+ */
+export async function submit(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    tx.signAndSend(signer, async ({ status, events, dispatchError }) => {
+      if (!status.isInBlock) return;
+      unsubscribe();
+      const failure = dispatchError ?? events
+        .map(({ event }) => event)
+        .find((event) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr)
+        ?.data.sudoResult.asErr;
+      if (failure) return reject(new Error(describeError(api, failure)));
+      const header = await api.rpc.chain.getHeader(status.asInBlock);
+      resolve({ block: header.number.toNumber(), events: events.map(({ event }) => event) });
+    }).then((u) => { unsubscribe = u; }, reject);
+  });
+}
+
+/** `pallet.Error: documentation` for a module error; the error's text otherwise. */
+export function describeError(api, error) {
+  if (error.isModule) {
+    const { section, name, docs } = api.registry.findMetaError(error.asModule);
+    return `${section}.${name}: ${docs.join(' ')}`;
+  }
+  return error.toString();
+}
+
+/** The data (named fields) of the first `pallet.Name` event in `events`. */
+export function eventOf(api, events, pallet, name) {
+  const event = events.find((e) => api.events[pallet][name].is(e));
+  if (!event) throw new Error(`no ${pallet}.${name} event among ${events.map((e) => `${e.section}.${e.method}`).join(', ')}`);
+  return event.data;
+}
+
+/**
+ * Resolves with the first `pallet.Name` event matching `predicate` in a block imported from now
+ * on: `{ block, data }`.
+ */
+export async function nextEvent(api, pallet, name, predicate = () => true, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    let done = false;
+    const finish = (outcome) => { if (done) return; done = true; clearTimeout(timer); unsubscribe(); outcome(); };
+    const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${pallet}.${name}`))), timeoutMs);
+    api.rpc.chain.subscribeNewHeads(async (header) => {
+      const records = await (await api.at(header.hash)).query.system.events();
+      const hit = records.map(({ event }) => event)
+        .find((event) => api.events[pallet][name].is(event) && predicate(event.data));
+      if (hit) finish(() => resolve({ block: header.number.toNumber(), data: hit.data }));
+    }).then((u) => { unsubscribe = u; if (done) u(); }, reject);
+  });
+}
