@@ -11,14 +11,29 @@
 //!    share missing the result is noise.
 
 use tfhe::core_crypto::{
-	commons::{
-		generators::NoiseRandomGenerator,
-		math::random::{CompressionSeed, RandomGenerator, Seed},
-	},
+	commons::math::random::{CompressionSeed, RandomGenerator, Seed},
 	prelude::*,
 };
 
-use crate::{params::CohortParameters, Error};
+use std::sync::Arc;
+
+use crate::{negacyclic::BinaryProduct, params::CohortParameters, Error};
+
+/// Coefficient `i` of `lhs·binary mod (X^n + 1)`, with wrapping coefficients; `binary` holds 0s
+/// and 1s. O(n): for the few body coefficients an encryption keeps.
+fn negacyclic_coefficient(lhs: &[u128], binary: &[u128], i: usize) -> u128 {
+	let n = lhs.len();
+	let mut sum = 0u128;
+	for (k, &a) in lhs.iter().enumerate() {
+		// X^k · X^(i−k) = X^i; below 0 the exponent wraps to n + i − k with a sign flip.
+		if k <= i {
+			sum = sum.wrapping_add(a.wrapping_mul(binary[i - k]));
+		} else {
+			sum = sum.wrapping_sub(a.wrapping_mul(binary[n + i - k]));
+		}
+	}
+	sum
+}
 
 /// A key holder's secret share of the consortium key (binary LWE secret).
 pub struct KeyHolder {
@@ -43,11 +58,32 @@ pub struct PublicKeyShare {
 }
 
 /// The consortium's joint public key: the common mask and the sum of all share bodies.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct JointPublicKey {
 	params: &'static CohortParameters,
 	holders: Vec<u16>,
 	key: LweCompactPublicKeyOwned<u128>,
+	/// Products by the key's mask, prepared once: every record multiplies it by a fresh binary
+	/// polynomial, which is most of an encryption's work.
+	mask_product: Arc<BinaryProduct>,
+}
+
+impl PartialEq for JointPublicKey {
+	fn eq(&self, other: &Self) -> bool {
+		// `mask_product` is derived from `key`.
+		self.params == other.params && self.holders == other.holders && self.key == other.key
+	}
+}
+
+impl Eq for JointPublicKey {}
+
+impl core::fmt::Debug for JointPublicKey {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.debug_struct("JointPublicKey")
+			.field("params", &self.params.name)
+			.field("holders", &self.holders)
+			.finish_non_exhaustive()
+	}
 }
 
 /// One person's encrypted fields: a compact LWE list (one mask, one body per field).
@@ -152,7 +188,8 @@ impl JointPublicKey {
 		// The common mask is regenerated from the seed, then paired with the summed body.
 		let key = SeededLweCompactPublicKey::from_container(body, common_mask_seed(first.common_seed), CiphertextModulus::new_native())
 			.decompress_into_lwe_compact_public_key();
-		Ok(Self { params, holders, key })
+		let mask_product = Arc::new(BinaryProduct::new(key.get_mask().as_ref()));
+		Ok(Self { params, holders, key, mask_product })
 	}
 
 	/// The holders whose shares this key combines.
@@ -169,25 +206,28 @@ impl JointPublicKey {
 		if let Some((index, &value)) = fields.iter().enumerate().find(|(_, v)| v.unsigned_abs() > params.max_abs_field as u64) {
 			return Err(Error::FeatureOutOfRange { index, value, limit: params.max_abs_field });
 		}
-		let plaintexts: Vec<u128> = fields.iter().map(|&v| (v as i128 as u128) << params.delta_log2).collect();
-		let mut list = LweCompactCiphertextList::new(
-			0u128,
-			LweDimension(params.lwe_dimension).to_lwe_size(),
-			LweCiphertextCount(fields.len()),
-			CiphertextModulus::new_native(),
-		);
-		let mut seeder = new_seeder();
-		let mut generator = NoiseRandomGenerator::<DefaultRandomGenerator>::new(seeder.as_mut());
+		// tfhe's compact public-key encryption (`encrypt_lwe_compact_ciphertext_list_with_compact_
+		// public_key`), with the same distributions from tfhe's CSPRNG, but with the products
+		// computed in O(n log n) (`negacyclic`) and only the bodies that are kept: for a binary
+		// `v`, mask = a·v + e, body_j = (b·v)[n−1−j] + e_j + m_j.
+		let n = params.lwe_dimension;
+		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(new_seeder().seed());
 		let noise = TUniform::<u128>::new(params.noise_bound_log2);
-		par_encrypt_lwe_compact_ciphertext_list_with_compact_public_key(
-			&self.key,
-			&mut list,
-			&PlaintextList::from_container(plaintexts),
-			noise,
-			noise,
-			&mut generator,
-		);
-		let mut data = list.into_container();
+		let mut binary = vec![0u128; n];
+		generator.fill_slice_with_random_uniform_binary_bits(&mut binary);
+		let mut mask_noise = vec![0u128; n];
+		generator.fill_slice_with_random_from_distribution(&mut mask_noise, noise);
+		let mut body_noise = vec![0u128; fields.len()];
+		generator.fill_slice_with_random_from_distribution(&mut body_noise, noise);
+
+		let mut data = self.mask_product.mul(&binary);
+		data.iter_mut().zip(&mask_noise).for_each(|(c, e)| *c = c.wrapping_add(*e));
+		let key_body = self.key.get_body();
+		for (j, (&field, e)) in fields.iter().zip(&body_noise).enumerate() {
+			let plaintext = (field as i128 as u128) << params.delta_log2;
+			let product = negacyclic_coefficient(key_body.as_ref(), &binary, n - 1 - j);
+			data.push(product.wrapping_add(*e).wrapping_add(plaintext));
+		}
 		// Round every coefficient to its stored precision now, so that a record and its
 		// decoded bytes are the same object.
 		let half = 1u128 << (params.dropped_bits - 1);
@@ -283,6 +323,21 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_single_product_coefficient_equals_the_full_product() {
+		use tfhe::core_crypto::algorithms::polynomial_algorithms::polynomial_wrapping_add_mul_assign;
+		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(Seed(11));
+		let mut lhs = vec![0u128; 64];
+		generator.fill_slice_with_random_from_distribution(&mut lhs, tfhe::core_crypto::commons::math::random::Uniform);
+		let mut binary = vec![0u128; 64];
+		generator.fill_slice_with_random_uniform_binary_bits(&mut binary);
+		let mut full = Polynomial::from_container(vec![0u128; 64]);
+		polynomial_wrapping_add_mul_assign(&mut full, &Polynomial::from_container(lhs.as_slice()), &Polynomial::from_container(binary.as_slice()));
+		for i in 0..64 {
+			assert_eq!(negacyclic_coefficient(&lhs, &binary, i), full.as_ref()[i], "coefficient {i}");
+		}
+	}
 	use crate::params::COHORT_V1;
 
 	fn consortium(holders: u16) -> (Vec<KeyHolder>, JointPublicKey) {

@@ -40,6 +40,7 @@ pub mod cdc;
 pub mod cohort;
 pub mod error;
 pub mod model;
+mod negacyclic;
 pub mod params;
 pub mod personal;
 pub mod pipeline;
