@@ -31,11 +31,15 @@ for target in wasm32v1-none wasm32-unknown-unknown; do
 done
 rustup component list --installed | grep -q '^rust-src' || { say "Adding rust-src"; rustup component add rust-src >/dev/null; }
 
-# npm packages of the end-to-end tests, pinned by tests/package-lock.json.
-lock="$REPO_ROOT/tests/package-lock.json"
-stamp="$REPO_ROOT/tests/node_modules/.custodia-installed"
-if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
-	say "Installing the test suite's npm packages (tests/package-lock.json)"
-	(cd "$REPO_ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-	touch "$stamp"
-fi
+# npm packages, each folder pinned by its package-lock.json: the end-to-end tests (tests/) and
+# the IPFS daemon they run (tests/ipfs: js-ipfs 0.66.1, a real IPFS node with Kubo's RPC API;
+# Kubo itself cannot be installed without downloading a Go binary — see docs/ipfs.md).
+for dir in tests tests/ipfs; do
+	lock="$REPO_ROOT/$dir/package-lock.json"
+	stamp="$REPO_ROOT/$dir/node_modules/.custodia-installed"
+	if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
+		say "Installing npm packages of $dir ($dir/package-lock.json)"
+		(cd "$REPO_ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+		touch "$stamp"
+	fi
+done

@@ -8,6 +8,10 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// The node-side worker's roles (data steward) and its IPFS daemon.
+	#[clap(flatten)]
+	pub worker: custodia_worker::WorkerParams,
 }
 
 /// Operator tools besides running the node.

@@ -85,12 +85,13 @@ pub fn run() -> sc_cli::Result<()> {
 				cli.run.network_params.network_backend = NetworkBackendType::Libp2p;
 			}
 			let runner = cli.create_runner(&cli.run)?;
+			let worker = cli.worker.clone();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p =>
-						service::new_full::<sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>>(config),
+						service::new_full::<sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>>(config, worker),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config),
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, worker),
 				}
 				.map_err(sc_cli::Error::Service)
 			})

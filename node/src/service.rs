@@ -127,9 +127,10 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 }
 
 /// Builds and starts a full node; block authoring and GRANDPA voting run when the node
-/// holds an authority key.
+/// holds an authority key, and the Custodia worker runs when `worker` enables a role.
 pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
 	config: Configuration,
+	worker: custodia_worker::WorkerParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -200,6 +201,16 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
+
+	custodia_worker::spawn(
+		worker,
+		client.clone(),
+		transaction_pool.clone(),
+		keystore_container.keystore(),
+		prometheus_registry.as_ref(),
+		task_manager.spawn_handle(),
+	)
+	.map_err(ServiceError::Other)?;
 
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),

@@ -67,10 +67,10 @@ export async function heads(port) {
 }
 
 /**
- * Starts `custodia-node --dev --tmp` on free ports. Its output goes to a log file; `stop()`
- * sends SIGINT and resolves with the exit code.
+ * Starts `custodia-node --dev --tmp` on free ports, with `extraArgs` (e.g. worker roles). Its
+ * output goes to a log file; `stop()` sends SIGINT and resolves with the exit code.
  */
-export async function startDevNode() {
+export async function startDevNode({ extraArgs = [] } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'custodia-dev-'));
   const logPath = join(dir, 'node.log');
@@ -81,6 +81,7 @@ export async function startDevNode() {
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
     '--no-mdns',
+    ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);

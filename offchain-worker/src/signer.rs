@@ -1,0 +1,110 @@
+//! Signed extrinsics from the node's own keystore, with the worker's own key type, into the
+//! local transaction pool.
+//!
+//! The secret never leaves the keystore: the worker asks it to sign. Nonces are tracked locally
+//! (the chain's account nonce does not count transactions still in the pool) and re-read from
+//! the chain whenever the pool refuses one.
+
+use std::sync::Arc;
+
+use codec::Encode;
+use custodia_runtime::{opaque::Block, AccountId, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
+use frame_system_rpc_runtime_api::AccountNonceApi;
+use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sp_api::{Core, ProvideRuntimeApi};
+use sp_blockchain::HeaderBackend;
+use sp_core::{crypto::KeyTypeId, sr25519};
+use sp_keystore::KeystorePtr;
+use sp_runtime::{generic::Era, traits::Block as BlockT};
+
+/// The keystore key type of the worker's account: `cust`. Insert it with
+/// `custodia-node key insert --key-type cust --scheme sr25519 --suri <secret>`.
+pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"cust");
+
+/// Why an extrinsic was not submitted.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+	#[error("runtime API call failed: {0}")]
+	RuntimeApi(String),
+	#[error("the keystore could not sign with the worker key: {0}")]
+	Signing(String),
+	#[error("the transaction pool refused the extrinsic: {0}")]
+	Pool(String),
+}
+
+/// Signs the worker's calls and puts them in the pool.
+pub struct Signer<C, P> {
+	client: Arc<C>,
+	pool: Arc<P>,
+	keystore: KeystorePtr,
+	public: sr25519::Public,
+	account: AccountId,
+	next_nonce: tokio::sync::Mutex<Option<Nonce>>,
+}
+
+impl<C, P> Signer<C, P>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	/// The signer of the first `cust` sr25519 key in the keystore, if there is one.
+	pub fn from_keystore(client: Arc<C>, pool: Arc<P>, keystore: KeystorePtr) -> Option<Self> {
+		let public = *keystore.sr25519_public_keys(KEY_TYPE).first()?;
+		let account = AccountId::from(public);
+		Some(Self { client, pool, keystore, public, account, next_nonce: tokio::sync::Mutex::new(None) })
+	}
+
+	/// The account the worker acts as.
+	pub fn account(&self) -> &AccountId {
+		&self.account
+	}
+
+	/// Signs `call` with the next nonce and submits it to the local pool.
+	pub async fn submit(&self, call: RuntimeCall) -> Result<(), SubmitError> {
+		let best = self.client.info().best_hash;
+		let mut next = self.next_nonce.lock().await;
+		let on_chain = self
+			.client
+			.runtime_api()
+			.account_nonce(best, self.account.clone())
+			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
+		// The chain's nonce is behind while our own extrinsics wait in the pool.
+		let nonce = next.map_or(on_chain, |n| n.max(on_chain));
+		let extrinsic = self.sign(call, nonce, best)?;
+		match self.pool.submit_one(best, TransactionSource::Local, extrinsic.into()).await {
+			Ok(_) => {
+				*next = Some(nonce + 1);
+				Ok(())
+			},
+			Err(e) => {
+				// Re-read the nonce from the chain next time.
+				*next = None;
+				Err(SubmitError::Pool(e.to_string()))
+			},
+		}
+	}
+
+	fn sign(&self, call: RuntimeCall, nonce: Nonce, best: <Block as BlockT>::Hash) -> Result<UncheckedExtrinsic, SubmitError> {
+		let version = self.client.runtime_api().version(best).map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
+		let genesis = self.client.info().genesis_hash;
+		let extension: TxExtension = (
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		);
+		let implicit = ((), version.spec_version, version.transaction_version, genesis, genesis, (), (), (), ());
+		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+		let signature = payload
+			.using_encoded(|message| self.keystore.sr25519_sign(KEY_TYPE, &self.public, message))
+			.map_err(|e| SubmitError::Signing(e.to_string()))?
+			.ok_or_else(|| SubmitError::Signing("the key is no longer in the keystore".into()))?;
+		Ok(UncheckedExtrinsic::new_signed(call, self.account.clone().into(), Signature::Sr25519(signature), extension))
+	}
+}
