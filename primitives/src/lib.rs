@@ -10,7 +10,9 @@
 //! - [`consent`]: purpose codes (HL7 v3 PurposeOfUse), data categories (FHIR R4 / LOINC), periods,
 //!   requests and grants.
 //! - [`vaults`]: records, shared data vaults and what data stewards pin.
-//! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi` and `VaultsApi`.
+//! - [`fhe`]: evaluation keys, consortium key epochs, models, evaluation jobs and published
+//!   statistics.
+//! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi`, `VaultsApi` and `FheApi`.
 //!
 //! This crate is `no_std` and knows nothing of FHE or IPFS: records carry CIDs, hashes and
 //! descriptors, never ciphertexts.
@@ -21,5 +23,6 @@ extern crate alloc;
 
 pub mod consent;
 pub mod consortium;
+pub mod fhe;
 pub mod runtime_api;
 pub mod vaults;

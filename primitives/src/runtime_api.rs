@@ -10,6 +10,10 @@
 use crate::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
 	consortium::{MemberKind, X25519PublicKey},
+	fhe::{
+		EpochId, EpochSummary, EvaluationKey, JobId, JobSummary, ModelId, ModelSummary,
+		PublishedStatisticSummary,
+	},
 	vaults::{PinItem, VaultId},
 };
 use alloc::vec::Vec;
@@ -65,5 +69,32 @@ sp_api::decl_runtime_apis! {
 		fn must_unpin(steward: AccountId) -> Vec<PinItem>;
 		/// Whether `vault` may be read now: open, before its expiry, under a live grant.
 		fn is_vault_open(vault: VaultId) -> bool;
+	}
+
+	/// FHE jobs, as evaluators, key holders, requesters and the public see them.
+	pub trait FheApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// The jobs `evaluator` should work on now, oldest first: jobs waiting for outcomes and
+		/// statistics waiting for publication, before their deadline, to which it has not
+		/// submitted in their current phase.
+		fn pending_jobs(evaluator: AccountId) -> Vec<JobSummary<AccountId, BlockNumber>>;
+		/// The statistic jobs, oldest first, that wait for `holder`'s decryption share: their
+		/// aggregate is agreed, their key epoch includes `holder`, and it has not submitted.
+		fn shares_awaited(holder: AccountId) -> Vec<JobId>;
+		/// A key epoch, whatever its status.
+		fn key_epoch(epoch: EpochId) -> Option<EpochSummary<AccountId, BlockNumber>>;
+		/// The current key epoch: the one whose joint key records are encrypted under now.
+		fn current_key_epoch() -> Option<EpochSummary<AccountId, BlockNumber>>;
+		/// A job, whatever its status.
+		fn job(id: JobId) -> Option<JobSummary<AccountId, BlockNumber>>;
+		/// A registered model, retired or not.
+		fn model(id: ModelId) -> Option<ModelSummary<AccountId, BlockNumber>>;
+		/// A published statistic, by the job that computed it.
+		fn published_statistic(job: JobId) -> Option<PublishedStatisticSummary<BlockNumber>>;
+		/// `who`'s registered evaluation key, with its CID as plain bytes.
+		fn evaluation_key(who: AccountId) -> Option<EvaluationKey<BlockNumber, Vec<u8>>>;
 	}
 }

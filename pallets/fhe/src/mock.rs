@@ -1,0 +1,197 @@
+// This file is part of Custodia.
+// SPDX-License-Identifier: Apache-2.0
+
+//! Test runtime for `pallet-fhe`: the real consortium pallet, wired as in the Custodia runtime,
+//! with a result quorum each test may change (`ResultQuorum::set`).
+
+use crate as pallet_fhe;
+use crate::{
+	CidOf, FeatureSpec, HoldersOf, ModelTemplate, ModelTemplateOf, Outcome, OutcomeOf, ValuesOf,
+};
+use frame_support::{derive_impl, parameter_types};
+use frame_system::EnsureRoot;
+use pallet_consortium::MemberKind;
+use sp_core::H256;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Consortium: pallet_consortium,
+		Fhe: pallet_fhe,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+parameter_types! {
+	pub const MaxMembers: u32 = 16;
+	pub const ConsortiumMaxNameLen: u32 = 32;
+	pub const MaxAddressLen: u32 = 64;
+}
+
+impl pallet_consortium::Config for Test {
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type OnMemberSuspended = ();
+	type MembershipChanged = ();
+	type MaxMembers = MaxMembers;
+	type MaxNameLen = ConsortiumMaxNameLen;
+	type MaxAddressLen = MaxAddressLen;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub static ResultQuorum: u32 = 1;
+	pub const MinCohortSize: u32 = 5;
+	pub const JobTimeout: u64 = 10;
+	pub const MaxTimeoutsPerBlock: u32 = 3;
+	pub const MaxCidLen: u32 = 64;
+	pub const MaxNameLen: u32 = 32;
+	pub const MaxTextLen: u32 = 128;
+	pub const MaxFeatures: u32 = 32;
+	pub const MaxSubmissions: u32 = 3;
+	pub const MaxKeyHolders: u32 = 8;
+	pub const MaxPendingJobs: u32 = 8;
+	pub const MaxHistogramBuckets: u32 = 4;
+}
+
+impl pallet_fhe::Config for Test {
+	type Consortium = Consortium;
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type ResultQuorum = ResultQuorum;
+	type MinCohortSize = MinCohortSize;
+	type JobTimeout = JobTimeout;
+	type MaxTimeoutsPerBlock = MaxTimeoutsPerBlock;
+	type MaxCidLen = MaxCidLen;
+	type MaxNameLen = MaxNameLen;
+	type MaxTextLen = MaxTextLen;
+	type MaxFeatures = MaxFeatures;
+	type MaxSubmissions = MaxSubmissions;
+	type MaxKeyHolders = MaxKeyHolders;
+	type MaxPendingJobs = MaxPendingJobs;
+	type MaxHistogramBuckets = MaxHistogramBuckets;
+	type WeightInfo = ();
+}
+
+/// A hospital (institution).
+pub const HOSPITAL: u64 = 1;
+/// A research lab (institution).
+pub const LAB: u64 = 2;
+/// An evaluator (a validator).
+pub const EVAL_A: u64 = 3;
+/// Another evaluator.
+pub const EVAL_B: u64 = 4;
+/// A third evaluator.
+pub const EVAL_C: u64 = 5;
+/// A data steward (neither institution nor evaluator).
+pub const STEWARD: u64 = 6;
+/// A patient.
+pub const ALICE: u64 = 10;
+/// Someone else.
+pub const MALLORY: u64 = 13;
+
+pub fn cid(bytes: &[u8]) -> CidOf<Test> {
+	bytes.to_vec().try_into().unwrap()
+}
+
+pub fn hash(byte: u8) -> H256 {
+	H256::repeat_byte(byte)
+}
+
+pub fn holders(h: &[u64]) -> HoldersOf<Test> {
+	h.to_vec().try_into().unwrap()
+}
+
+pub fn values(v: &[i128]) -> ValuesOf<Test> {
+	v.to_vec().try_into().unwrap()
+}
+
+/// A success outcome naming `name` as result CID.
+pub fn success(name: &[u8], cohort_size: Option<u32>) -> OutcomeOf<Test> {
+	Outcome::Success { result_cid: cid(name), result_hash: hash(9), cohort_size }
+}
+
+/// A valid two-feature heart-risk template.
+pub fn template() -> ModelTemplateOf<Test> {
+	let feature = |name: &[u8], unit: &[u8], scale_log2| FeatureSpec {
+		name: name.to_vec().try_into().unwrap(),
+		unit: unit.to_vec().try_into().unwrap(),
+		scale_log2,
+	};
+	ModelTemplate {
+		name: b"heart-risk-v1".to_vec().try_into().unwrap(),
+		features: vec![feature(b"age", b"a", 0), feature(b"cholesterol", b"mg/dL", 4)]
+			.try_into()
+			.unwrap(),
+		weights: vec![52, -13].try_into().unwrap(),
+		bias: -4_200,
+		output_meaning: b"log-odds of heart disease, scale 2^8".to_vec().try_into().unwrap(),
+		provenance: b"UCI Cleveland, logistic regression, 5-fold CV".to_vec().try_into().unwrap(),
+		parameter_set: 1,
+	}
+}
+
+#[derive(Default)]
+pub struct ExtBuilder;
+
+impl ExtBuilder {
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let member = |who: u64, kind: MemberKind, name: &[u8]| {
+			(who, vec![kind], name.to_vec(), [who as u8; 32], None)
+		};
+		pallet_consortium::GenesisConfig::<Test> {
+			members: vec![
+				member(HOSPITAL, MemberKind::Institution, b"General Hospital"),
+				member(LAB, MemberKind::Institution, b"Research Lab"),
+				member(EVAL_A, MemberKind::Evaluator, b"Validator A"),
+				member(EVAL_B, MemberKind::Evaluator, b"Validator B"),
+				member(EVAL_C, MemberKind::Evaluator, b"Validator C"),
+				(
+					STEWARD,
+					vec![MemberKind::DataSteward],
+					b"Steward".to_vec(),
+					[6; 32],
+					Some(b"/ip4/127.0.0.1/tcp/4001".to_vec()),
+				),
+			],
+			consortium_key: Some([42; 32]),
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			ResultQuorum::set(1);
+		});
+		ext
+	}
+
+	/// Build, run `test`, then check the invariants of both pallets.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			check_all_invariants();
+		})
+	}
+}
+
+pub fn check_all_invariants() {
+	Fhe::do_try_state().expect("fhe invariants hold");
+	Consortium::do_try_state().expect("consortium invariants hold");
+}
+
+/// Run blocks until `n`, with every pallet's hooks.
+pub fn run_to_block(n: u64) {
+	System::run_to_block::<AllPalletsWithSystem>(n);
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+	ExtBuilder.build()
+}
