@@ -35,7 +35,7 @@ describe('custodia-node --dev', () => {
     assert.equal(typeof api.tx.balances.transferKeepAlive, 'function');
     assert.equal(typeof api.tx.sudo.sudo, 'function');
     // The data-governance pallets, with the development consortium key set at genesis.
-    for (const call of [api.tx.consortium.admitMember, api.tx.consent.request, api.tx.consent.grant, api.tx.vaults.openVault]) {
+    for (const call of [api.tx.consortium.admitMember, api.tx.consent.request, api.tx.consent.grant, api.tx.vaults.openVault, api.tx.fhe.requestPrediction, api.tx.fhe.submitResult, api.tx.council.propose, api.call.fheApi.pendingJobs, api.call.vaultsApi.mustPin]) {
       assert.equal(typeof call, 'function');
     }
     assert.ok((await api.query.consortium.consortiumKey()).isSome);

@@ -18,13 +18,14 @@ use sp_version::RuntimeVersion;
 
 use custodia_primitives::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
+	fhe,
 	consortium::{MemberKind, X25519PublicKey},
 	runtime_api,
 	vaults::{PinItem, VaultId},
 };
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Consent, Consortium, Executive, Grandpa,
+	AccountId, Aura, Balance, Block, BlockNumber, Consent, Consortium, Executive, Fhe, Grandpa,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, Vaults, VERSION,
 };
@@ -262,6 +263,40 @@ impl_runtime_apis! {
 
 		fn is_vault_open(vault: VaultId) -> bool {
 			Vaults::is_vault_open(vault, System::block_number())
+		}
+	}
+
+	impl runtime_api::FheApi<Block, AccountId, BlockNumber> for Runtime {
+		fn pending_jobs(evaluator: AccountId) -> Vec<fhe::JobSummary<AccountId, BlockNumber>> {
+			Fhe::pending_jobs(&evaluator)
+		}
+
+		fn shares_awaited(holder: AccountId) -> Vec<fhe::JobId> {
+			Fhe::shares_awaited(&holder)
+		}
+
+		fn key_epoch(epoch: fhe::EpochId) -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
+			Fhe::key_epoch(epoch)
+		}
+
+		fn current_key_epoch() -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
+			Fhe::current_key_epoch()
+		}
+
+		fn job(id: fhe::JobId) -> Option<fhe::JobSummary<AccountId, BlockNumber>> {
+			Fhe::job(id)
+		}
+
+		fn model(id: fhe::ModelId) -> Option<fhe::ModelSummary<AccountId, BlockNumber>> {
+			Fhe::model(id)
+		}
+
+		fn published_statistic(job: fhe::JobId) -> Option<fhe::PublishedStatisticSummary<BlockNumber>> {
+			Fhe::published_statistic(job)
+		}
+
+		fn evaluation_key(who: AccountId) -> Option<fhe::EvaluationKey<BlockNumber, Vec<u8>>> {
+			Fhe::evaluation_key(&who)
 		}
 	}
 

@@ -7,5 +7,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consortium, Consortium]
 	[pallet_consent, Consent]
 	[pallet_vaults, Vaults]
+	[pallet_fhe, Fhe]
 	[pallet_collective, Council]
 );

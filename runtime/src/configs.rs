@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce,
-	PalletInfo, Runtime, Timestamp, Vaults, DAYS,
+	PalletInfo, Runtime, Timestamp, Vaults, DAYS, HOURS,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
 };
@@ -202,4 +202,33 @@ impl pallet_vaults::Config for Runtime {
 	type MaxVaultsPerBlock = ConstU32<64>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
 	type WeightInfo = pallet_vaults::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Distinct evaluators that must submit the identical outcome for an FHE job to be final.
+	/// One, so that a single-validator `--dev` chain completes jobs; a consortium chain needs a
+	/// runtime with a higher value (the local 4-validator net still uses 1 for now).
+	pub const FheResultQuorum: u32 = 1;
+	/// The smallest cohort a statistic may be computed over (k-anonymity of the published value).
+	pub const FheMinCohortSize: u32 = 10;
+	/// A job not final this many blocks after its request times out: one hour.
+	pub const FheJobTimeout: BlockNumber = HOURS;
+}
+
+impl pallet_fhe::Config for Runtime {
+	type Consortium = Consortium;
+	type GovernanceOrigin = ConsortiumGovernance;
+	type ResultQuorum = FheResultQuorum;
+	type MinCohortSize = FheMinCohortSize;
+	type JobTimeout = FheJobTimeout;
+	type MaxTimeoutsPerBlock = ConstU32<64>;
+	type MaxCidLen = ConstU32<128>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxTextLen = ConstU32<512>;
+	type MaxFeatures = ConstU32<32>;
+	type MaxSubmissions = ConstU32<16>;
+	type MaxKeyHolders = ConstU32<8>;
+	type MaxPendingJobs = ConstU32<256>;
+	type MaxHistogramBuckets = ConstU32<32>;
+	type WeightInfo = pallet_fhe::weights::SubstrateWeight<Runtime>;
 }

@@ -184,6 +184,9 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Vaults = pallet_vaults;
+
+	#[runtime::pallet_index(13)]
+	pub type Fhe = pallet_fhe;
 }
 
 #[cfg(test)]
