@@ -28,9 +28,9 @@ pub type ModelId = u64;
 /// names the epoch whose joint key encrypted it (`vaults::FheSection::key_epoch`).
 pub type EpochId = u32;
 
-/// The largest fixed-point scale of a model feature: values are encoded as `round(x · 2^s)` with
-/// `s ≤ MAX_SCALE_LOG2`, which keeps a weighted feature inside 64 bits.
-pub const MAX_SCALE_LOG2: u8 = 24;
+/// The unit of a model's decimal fixed-point numbers: `offset_micros` and `scale_micros` are
+/// millionths.
+pub const MICROS: i64 = 1_000_000;
 
 /// The purposes for which cohort statistics may be requested (HL7 v3 PurposeOfUse): public
 /// health, healthcare research and population health.
@@ -60,8 +60,10 @@ pub struct EvaluationKey<BlockNumber, Cid> {
 	pub registered_at: BlockNumber,
 }
 
-/// One input feature of a model's tuple template (PMHE): what it is, in which unit, and its
-/// fixed-point scale.
+/// One input feature of a model's tuple template (PMHE): what it is, in which unit, and how the
+/// client turns a raw value `x` into the integer it encrypts:
+/// `round((x − offset_micros / 10⁶) · scale_micros / 10⁶)` (the `custodia-fhe` engine's
+/// `FeatureSpec { offset, scale }`, to six decimals).
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
@@ -70,9 +72,11 @@ pub struct FeatureSpec<Name, Text> {
 	pub name: Name,
 	/// Its unit (UCUM where one exists, e.g. `/min`, `mm[Hg]`).
 	pub unit: Text,
-	/// Its fixed-point scale: the client encrypts `round(x · 2^scale_log2)`; at most
-	/// [`MAX_SCALE_LOG2`].
-	pub scale_log2: u8,
+	/// Subtracted from the raw value before scaling (usually the training mean), in millionths of
+	/// the unit.
+	pub offset_micros: i64,
+	/// Fixed-point units per raw unit, in millionths; never zero.
+	pub scale_micros: u64,
 }
 
 /// A linear model's tuple template (PMHE): the features an individual encrypts, the public
@@ -93,6 +97,9 @@ pub struct ModelTemplate<Name, Text, Features, Weights> {
 	pub weights: Weights,
 	/// The bias, at the scale of the weighted sum.
 	pub bias: i64,
+	/// How the individual reads the decrypted score: the model's logit is
+	/// `score / score_divisor`; never zero.
+	pub score_divisor: u64,
 	/// What the score means, e.g. "log-odds of heart disease; > 0 means high risk".
 	pub output_meaning: Text,
 	/// Where the model comes from: data set, training method, validation, publication.

@@ -113,7 +113,8 @@ fn template<T: Config>(f: u32) -> ModelTemplateOf<T> {
 		.map(|i| FeatureSpec {
 			name: bytes::<T::MaxNameLen>(b'n', i),
 			unit: bytes::<T::MaxTextLen>(b'u', i),
-			scale_log2: MAX_SCALE_LOG2,
+			offset_micros: i64::MIN,
+			scale_micros: u64::MAX,
 		})
 		.collect::<Vec<_>>();
 	ModelTemplate {
@@ -121,6 +122,7 @@ fn template<T: Config>(f: u32) -> ModelTemplateOf<T> {
 		features: BoundedVec::truncate_from(features),
 		weights: BoundedVec::truncate_from(vec![-7; f as usize]),
 		bias: i64::MIN,
+		score_divisor: u64::MAX,
 		output_meaning: bytes::<T::MaxTextLen>(b'o', 0),
 		provenance: bytes::<T::MaxTextLen>(b'p', 0),
 		parameter_set: u16::MAX,

@@ -601,9 +601,9 @@ pub mod pallet {
 		WeightCountMismatch,
 		/// Two features have the same name. Name each feature once.
 		DuplicateFeatureName,
-		/// A feature's `scale_log2` is above `MAX_SCALE_LOG2` (24). Use a smaller fixed-point
-		/// scale.
-		ScaleTooLarge,
+		/// A feature's `scale_micros` or the model's `score_divisor` is zero, which would make
+		/// every input or every score meaningless. Give the scale the quantisation used.
+		ZeroScale,
 		/// The model's output meaning or provenance is empty. Say what the score means and where
 		/// the model comes from, so that it can be audited.
 		MissingDescription,
@@ -796,12 +796,13 @@ pub mod pallet {
 		///
 		/// ## Details
 		/// - `template`: a non-empty name; 1 to `MaxFeatures` features with non-empty, distinct
-		///   names and `scale_log2 ≤ MAX_SCALE_LOG2`; one weight per feature; a bias; a
+		///   names and a non-zero `scale_micros`; one weight per feature; a bias; a non-zero
+		///   `score_divisor`; a
 		///   non-empty output meaning and provenance; the FHE parameter set code.
 		///
 		/// ## Errors
 		/// `NotActiveInstitution`, `EmptyName`, `NoFeatures`, `WeightCountMismatch`,
-		/// `DuplicateFeatureName`, `ScaleTooLarge`, `MissingDescription`.
+		/// `DuplicateFeatureName`, `ZeroScale`, `MissingDescription`.
 		///
 		/// ## Events
 		/// [`Event::ModelRegistered`].
@@ -1125,8 +1126,8 @@ impl<T: Config> Pallet<T> {
 		names.dedup();
 		ensure!(names.len() == template.features.len(), Error::<T>::DuplicateFeatureName);
 		ensure!(
-			template.features.iter().all(|f| f.scale_log2 <= MAX_SCALE_LOG2),
-			Error::<T>::ScaleTooLarge
+			template.features.iter().all(|f| f.scale_micros > 0) && template.score_divisor > 0,
+			Error::<T>::ZeroScale
 		);
 		ensure!(
 			!template.output_meaning.is_empty() && !template.provenance.is_empty(),
@@ -1627,11 +1628,13 @@ impl<T: Config> Pallet<T> {
 							.map(|f| FeatureSpec {
 								name: f.name.into_inner(),
 								unit: f.unit.into_inner(),
-								scale_log2: f.scale_log2,
+								offset_micros: f.offset_micros,
+								scale_micros: f.scale_micros,
 							})
 							.collect(),
 						weights: t.weights.into_inner(),
 						bias: t.bias,
+						score_divisor: t.score_divisor,
 						output_meaning: t.output_meaning.into_inner(),
 						provenance: t.provenance.into_inner(),
 						parameter_set: t.parameter_set,

@@ -118,18 +118,23 @@ pub fn success(name: &[u8], cohort_size: Option<u32>) -> OutcomeOf<Test> {
 
 /// A valid two-feature heart-risk template.
 pub fn template() -> ModelTemplateOf<Test> {
-	let feature = |name: &[u8], unit: &[u8], scale_log2| FeatureSpec {
+	let feature = |name: &[u8], unit: &[u8], offset_micros, scale_micros| FeatureSpec {
 		name: name.to_vec().try_into().unwrap(),
 		unit: unit.to_vec().try_into().unwrap(),
-		scale_log2,
+		offset_micros,
+		scale_micros,
 	};
 	ModelTemplate {
 		name: b"heart-risk-v1".to_vec().try_into().unwrap(),
-		features: vec![feature(b"age", b"a", 0), feature(b"cholesterol", b"mg/dL", 4)]
+		features: vec![
+			feature(b"age", b"a", 54_400_000, 113_000_000),
+			feature(b"cholesterol", b"mg/dL", 246_700_000, 19_800_000),
+		]
 			.try_into()
 			.unwrap(),
 		weights: vec![52, -13].try_into().unwrap(),
 		bias: -4_200,
+		score_divisor: 1_048_576,
 		output_meaning: b"log-odds of heart disease, scale 2^8".to_vec().try_into().unwrap(),
 		provenance: b"UCI Cleveland, logistic regression, 5-fold CV".to_vec().try_into().unwrap(),
 		parameter_set: 1,

@@ -652,14 +652,18 @@ fn register_model_refuses_two_features_of_the_same_name() {
 }
 
 #[test]
-fn register_model_refuses_a_scale_above_the_maximum() {
+fn register_model_refuses_a_zero_feature_scale_or_score_divisor() {
 	ExtBuilder::default().build_and_execute(|| {
-		let mut t = template();
-		t.features[1] =
-			FeatureSpec { scale_log2: crate::MAX_SCALE_LOG2 + 1, ..t.features[1].clone() };
+		let mut zero_scale = template();
+		zero_scale.features[1] = FeatureSpec { scale_micros: 0, ..zero_scale.features[1].clone() };
 		assert_noop!(
-			Fhe::register_model(RuntimeOrigin::signed(HOSPITAL), t),
-			Error::<Test>::ScaleTooLarge
+			Fhe::register_model(RuntimeOrigin::signed(HOSPITAL), zero_scale),
+			Error::<Test>::ZeroScale
+		);
+		let zero_divisor = crate::ModelTemplate { score_divisor: 0, ..template() };
+		assert_noop!(
+			Fhe::register_model(RuntimeOrigin::signed(HOSPITAL), zero_divisor),
+			Error::<Test>::ZeroScale
 		);
 	});
 }
