@@ -229,6 +229,7 @@ impl pallet_fhe::Config for Runtime {
 	type MaxSubmissions = ConstU32<16>;
 	type MaxKeyHolders = ConstU32<8>;
 	type MaxPendingJobs = ConstU32<256>;
+	type MaxOpenJobsPerAccount = ConstU32<4>;
 	type MaxHistogramBuckets = ConstU32<32>;
 	type WeightInfo = pallet_fhe::weights::SubstrateWeight<Runtime>;
 }

@@ -253,6 +253,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPendingJobs: Get<u32>;
 
+		/// The most prediction and statistic jobs one account may have open at once, so that no
+		/// account can fill [`Config::MaxPendingJobs`] and lock everyone else out.
+		#[pallet::constant]
+		type MaxOpenJobsPerAccount: Get<u32>;
+
 		/// The most bucket bounds of a histogram (it then has one more bucket).
 		#[pallet::constant]
 		type MaxHistogramBuckets: Get<u32>;
@@ -311,6 +316,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PendingJobs<T: Config> =
 		StorageValue<_, BoundedVec<JobId, T::MaxPendingJobs>, ValueQuery>;
+
+	/// How many prediction and statistic jobs each account has open (absent: none).
+	///
+	/// Hasher: `Blake2_128Concat`, because account ids are chosen by the people who create them.
+	#[pallet::storage]
+	pub type OpenJobsOf<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
 	/// The timeout queue: for each block, the open jobs whose deadline it is. A job leaves its
 	/// bucket when it closes; buckets before [`TimeoutCursor`] have been processed and removed.
@@ -590,6 +602,9 @@ pub mod pallet {
 		ShareAlreadySubmitted,
 		/// `MaxPendingJobs` jobs are open. Wait for some to finish or time out, then try again.
 		TooManyPendingJobs,
+		/// You already have `MaxOpenJobsPerAccount` prediction or statistic jobs open. Wait for
+		/// one to finish or time out, then try again.
+		TooManyOpenJobs,
 		/// Only an active institution of the consortium may do this.
 		NotActiveInstitution,
 		/// The model or one of its features has an empty name. Name every one.
@@ -1215,6 +1230,10 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let deadline = now.saturating_add(T::JobTimeout::get());
 		let id = NextJobId::<T>::get();
+		// Joint-key jobs are the pallet's own; only requests people make count against them.
+		let counted = !matches!(kind, JobKind::JointKey { .. });
+		let open = OpenJobsOf::<T>::get(&requester).unwrap_or(0);
+		ensure!(!counted || open < T::MaxOpenJobsPerAccount::get(), Error::<T>::TooManyOpenJobs);
 		let mut pending = PendingJobs::<T>::get();
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
 		let mut bucket = TimeoutQueue::<T>::get(deadline);
@@ -1222,6 +1241,9 @@ impl<T: Config> Pallet<T> {
 		bucket.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
 
 		NextJobId::<T>::put(id.saturating_add(1));
+		if counted {
+			OpenJobsOf::<T>::insert(&requester, open.saturating_add(1));
+		}
 		PendingJobs::<T>::put(pending);
 		TimeoutQueue::<T>::insert(deadline, bucket);
 		Jobs::<T>::insert(
@@ -1242,6 +1264,11 @@ impl<T: Config> Pallet<T> {
 	/// from its timeout bucket (the timeout queue drops it itself).
 	fn close_job(id: JobId, mut job: JobOf<T>, status: JobStatusOf<T>, unqueue: bool) {
 		PendingJobs::<T>::mutate(|list| list.retain(|j| *j != id));
+		if !matches!(job.kind, JobKind::JointKey { .. }) {
+			OpenJobsOf::<T>::mutate_exists(&job.requester, |open| {
+				*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+			});
+		}
 		if unqueue {
 			TimeoutQueue::<T>::mutate_exists(job.deadline, |bucket| {
 				if let Some(b) = bucket {
@@ -1760,6 +1787,17 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let pending = PendingJobs::<T>::get();
 		ensure!(pending.windows(2).all(|w| w[0] < w[1]), "open-job list not increasing");
+		let mut open_per_account = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
+		for id in pending.iter() {
+			let job = Jobs::<T>::get(id).ok_or("open job missing")?;
+			if !matches!(job.kind, JobKind::JointKey { .. }) {
+				*open_per_account.entry(job.requester).or_default() += 1;
+			}
+		}
+		ensure!(
+			OpenJobsOf::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>() == open_per_account,
+			"per-account open-job counts out of sync"
+		);
 		let cursor = TimeoutCursor::<T>::get();
 		let quorum = T::ResultQuorum::get() as usize;
 		for (id, job) in Jobs::<T>::iter() {

@@ -57,6 +57,9 @@ parameter_types! {
 	pub const MaxSubmissions: u32 = 3;
 	pub const MaxKeyHolders: u32 = 8;
 	pub const MaxPendingJobs: u32 = 8;
+	// Above the whole list by default, so that one account can fill it in tests; tests of the
+	// per-account limit lower it.
+	pub static MaxOpenJobsPerAccount: u32 = 9;
 	pub const MaxHistogramBuckets: u32 = 4;
 }
 
@@ -74,6 +77,7 @@ impl pallet_fhe::Config for Test {
 	type MaxSubmissions = MaxSubmissions;
 	type MaxKeyHolders = MaxKeyHolders;
 	type MaxPendingJobs = MaxPendingJobs;
+	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxHistogramBuckets = MaxHistogramBuckets;
 	type WeightInfo = ();
 }
@@ -173,6 +177,7 @@ impl ExtBuilder {
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			ResultQuorum::set(1);
+			MaxOpenJobsPerAccount::set(9);
 		});
 		ext
 	}

@@ -816,6 +816,25 @@ fn request_prediction_refuses_while_the_job_list_is_full() {
 	});
 }
 
+#[test]
+fn one_account_may_not_hold_more_than_its_share_of_open_jobs() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxOpenJobsPerAccount::set(2);
+		let model = register_model();
+		let first = request_prediction(model);
+		request_prediction(model);
+		assert_noop!(
+			Fhe::request_prediction(RuntimeOrigin::signed(ALICE), model, cid(b"in"), hash(1)),
+			Error::<Test>::TooManyOpenJobs
+		);
+		// Someone else is not affected.
+		assert_ok!(Fhe::request_prediction(RuntimeOrigin::signed(MALLORY), model, cid(b"in"), hash(1)));
+		// A finished job frees its place.
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), first, success(b"out", None)));
+		assert_ok!(Fhe::request_prediction(RuntimeOrigin::signed(ALICE), model, cid(b"in"), hash(1)));
+	});
+}
+
 // ---- request_statistic ----
 
 #[test]
