@@ -319,7 +319,7 @@ mod tests {
 
 	#[test]
 	fn a_score_round_trips() {
-		let (key, record) = record();
+		let (_, record) = record();
 		let template = ModelTemplate {
 			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
 			weights: vec![2; 20],
@@ -394,5 +394,97 @@ mod tests {
 			assert!(PersonalRecord::from_bytes(&bytes[..end], LIMIT).is_err());
 			assert!(EncryptedScore::from_bytes(&bytes[..end], LIMIT).is_err());
 		}
+	}
+
+	/// Every decoder, on thousands of corrupted encodings of every object: each input decodes to
+	/// a value whose encoding is exactly the input, or fails with a typed error — never a panic.
+	/// (The cargo-fuzz targets in `fhe/fuzz` explore further; this runs in every test run.)
+	#[test]
+	fn corrupted_encodings_decode_canonically_or_fail_with_a_typed_error() {
+		use crate::{cohort::{JointPublicKey, KeyHolder}, params::COHORT_V1};
+		use tfhe::core_crypto::commons::math::random::{DefaultRandomGenerator, RandomGenerator, Seed, Uniform};
+
+		let (key, record) = record();
+		let template = ModelTemplate {
+			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+			weights: vec![3; 20],
+			bias: -7,
+			score_unit: 1.0,
+			outcome: "test".into(),
+			provenance: "test".into(),
+		};
+		let score = LinearModel::new(&PERSONAL_V1, template).unwrap().evaluate(&record).unwrap();
+		let (holder, share) = KeyHolder::generate(&COHORT_V1, 1, 7);
+		let joint = JointPublicKey::combine(&[share.clone()]).unwrap();
+		let cohort_record = joint.encrypt(&[5, -3, 8191]).unwrap();
+		let mut aggregate = Aggregate::new(&COHORT_V1, 3);
+		aggregate.add(&cohort_record).unwrap();
+		let decryption = holder.partial_decrypt(&aggregate).unwrap();
+		let samples = [
+			record.to_bytes(),
+			score.to_bytes(),
+			share.to_bytes(),
+			cohort_record.to_bytes(),
+			aggregate.to_bytes(),
+			decryption.to_bytes(),
+		];
+		type Decoder = fn(&[u8]) -> Option<Result<Vec<u8>, Error>>;
+		let decoders: [(&str, Decoder); 6] = [
+			("personal record", |b| Some(PersonalRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("encrypted score", |b| Some(EncryptedScore::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("public-key share", |b| Some(PublicKeyShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("cohort record", |b| Some(CohortRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("aggregate", |b| Some(Aggregate::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("decryption share", |b| Some(DecryptionShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+		];
+
+		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(Seed(2026));
+		let mut random = |n: usize| {
+			let mut words = vec![0u64; n];
+			generator.fill_slice_with_random_from_distribution(&mut words, Uniform);
+			words
+		};
+		let mut inputs: Vec<Vec<u8>> = Vec::new();
+		for sample in &samples {
+			// Every header byte set to boundary values.
+			for position in 0..sample.len().min(48) {
+				for value in [0x00, 0xff, sample[position] ^ 0x01, sample[position] ^ 0x80] {
+					let mut v = sample.clone();
+					v[position] = value;
+					inputs.push(v);
+				}
+			}
+			// Random bytes changed, anywhere.
+			for _ in 0..300 {
+				let words = random(9);
+				let mut v = sample.clone();
+				for w in &words[..1 + (words[8] % 8) as usize] {
+					let position = (*w >> 8) as usize % v.len();
+					v[position] = *w as u8;
+				}
+				inputs.push(v);
+			}
+			// Cut short, or with bytes appended.
+			for w in random(40) {
+				let mut v = sample.clone();
+				if w % 2 == 0 {
+					v.truncate((w >> 1) as usize % v.len());
+				} else {
+					v.extend(std::iter::repeat_n((w >> 8) as u8, 1 + (w >> 16) as usize % 64));
+				}
+				inputs.push(v);
+			}
+		}
+		let mut decoded = 0;
+		for input in &inputs {
+			for (name, decode) in decoders {
+				if let Some(Ok(encoded)) = decode(input) {
+					assert_eq!(&encoded, input, "{name}: a decoded value must re-encode to its input");
+					decoded += 1;
+				}
+			}
+		}
+		// Some corruptions (e.g. of a ciphertext coefficient) are valid objects; most are not.
+		assert!(decoded > 0 && decoded < inputs.len(), "{decoded} of {} inputs decoded", inputs.len());
 	}
 }
