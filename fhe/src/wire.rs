@@ -319,7 +319,7 @@ mod tests {
 
 	#[test]
 	fn a_score_round_trips() {
-		let (_, record) = record();
+		let (key, record) = record();
 		let template = ModelTemplate {
 			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
 			weights: vec![2; 20],
@@ -404,7 +404,7 @@ mod tests {
 		use crate::{cohort::{JointPublicKey, KeyHolder}, params::COHORT_V1};
 		use tfhe::core_crypto::commons::math::random::{DefaultRandomGenerator, RandomGenerator, Seed, Uniform};
 
-		let (key, record) = record();
+		let (_, record) = record();
 		let template = ModelTemplate {
 			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
 			weights: vec![3; 20],
