@@ -17,11 +17,12 @@
 //! | 4 | [`Aggregate`] | fields (u16) · records (u64) · (n + fields) × u128 |
 //! | 5 | [`PublicKeyShare`] | holder (u16) · common seed (u128) · n × u128 |
 //! | 6 | [`DecryptionShare`] | holder (u16) · fields (u16) · fields × u128 |
+//! | 7 | [`PersonalSecretKey`] (a secret) | n key bits, packed 8 per byte, least significant first |
 
 use crate::{
 	cohort::{Aggregate, CohortRecord, DecryptionShare, PublicKeyShare},
 	params::{CohortParameters, PersonalParameters},
-	personal::{EncryptedScore, PersonalRecord},
+	personal::{EncryptedScore, PersonalRecord, PersonalSecretKey},
 	Error,
 };
 
@@ -41,6 +42,7 @@ pub enum Kind {
 	Aggregate = 4,
 	PublicKeyShare = 5,
 	DecryptionShare = 6,
+	PersonalSecretKey = 7,
 }
 
 impl Kind {
@@ -52,6 +54,7 @@ impl Kind {
 			Kind::Aggregate => "aggregate",
 			Kind::PublicKeyShare => "public key share",
 			Kind::DecryptionShare => "decryption share",
+			Kind::PersonalSecretKey => "personal secret key",
 		}
 	}
 }
@@ -151,6 +154,32 @@ fn field_count(count: u16, params: &CohortParameters) -> Result<usize, Error> {
 
 fn put_u128s(out: &mut Vec<u8>, values: &[u128]) {
 	values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+}
+
+impl PersonalSecretKey {
+	/// The key's bits, packed (N/8 bytes after the header). These bytes ARE the secret: keep
+	/// them only where the individual's other secrets are kept (the `custodia` client seals
+	/// them under a passphrase); never log or upload them.
+	pub fn to_secret_bytes(&self) -> Vec<u8> {
+		let bits = self.key.as_ref();
+		let mut out = header(Kind::PersonalSecretKey, self.params.wire_id, bits.len() / 8);
+		out.extend(bits.chunks(8).map(|byte| byte.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i))));
+		out
+	}
+
+	/// Decodes a key written by [`PersonalSecretKey::to_secret_bytes`].
+	pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, HEADER_LEN + 4096, Kind::PersonalSecretKey)?;
+		let params = personal_params(id)?;
+		let packed = reader.take(params.lwe_dimension / 8)?;
+		reader.finish()?;
+		let bits: Vec<u64> = packed.iter().flat_map(|byte| (0..8).map(move |i| ((byte >> i) & 1) as u64)).collect();
+		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(
+			bits,
+			tfhe::core_crypto::commons::parameters::PolynomialSize(params.lwe_dimension),
+		);
+		Ok(PersonalSecretKey { params, key })
+	}
 }
 
 impl PersonalRecord {
@@ -404,7 +433,7 @@ mod tests {
 		use crate::{cohort::{JointPublicKey, KeyHolder}, params::COHORT_V1};
 		use tfhe::core_crypto::commons::math::random::{DefaultRandomGenerator, RandomGenerator, Seed, Uniform};
 
-		let (_, record) = record();
+		let (secret, record) = record();
 		let template = ModelTemplate {
 			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
 			weights: vec![3; 20],
@@ -427,15 +456,17 @@ mod tests {
 			cohort_record.to_bytes(),
 			aggregate.to_bytes(),
 			decryption.to_bytes(),
+			secret.to_secret_bytes(),
 		];
 		type Decoder = fn(&[u8]) -> Option<Result<Vec<u8>, Error>>;
-		let decoders: [(&str, Decoder); 6] = [
+		let decoders: [(&str, Decoder); 7] = [
 			("personal record", |b| Some(PersonalRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("encrypted score", |b| Some(EncryptedScore::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("public-key share", |b| Some(PublicKeyShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("cohort record", |b| Some(CohortRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("aggregate", |b| Some(Aggregate::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("decryption share", |b| Some(DecryptionShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("personal secret key", |b| Some(PersonalSecretKey::from_secret_bytes(b).map(|v| v.to_secret_bytes()))),
 		];
 
 		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(Seed(2026));
@@ -486,5 +517,17 @@ mod tests {
 		}
 		// Some corruptions (e.g. of a ciphertext coefficient) are valid objects; most are not.
 		assert!(decoded > 0 && decoded < inputs.len(), "{decoded} of {} inputs decoded", inputs.len());
+	}
+
+	#[test]
+	fn a_personal_secret_key_round_trips_and_still_decrypts() {
+		let (key, record) = record();
+		let bytes = key.to_secret_bytes();
+		assert_eq!(bytes.len(), HEADER_LEN + 2048 / 8);
+		let restored = PersonalSecretKey::from_secret_bytes(&bytes).unwrap();
+		assert_eq!(restored.to_secret_bytes(), bytes);
+		assert_eq!(restored.decrypt_record(&record).unwrap(), key.decrypt_record(&record).unwrap());
+		assert!(matches!(PersonalSecretKey::from_secret_bytes(&bytes[..bytes.len() - 1]), Err(Error::Truncated { .. })));
+		assert!(matches!(PersonalSecretKey::from_secret_bytes(&record.to_bytes()), Err(Error::WrongKind { .. })));
 	}
 }

@@ -1,7 +1,10 @@
 //! `custodia-fhe`: the FHE engine's command-line tools.
 //!
 //! - `accuracy`: train → quantise → encrypt → evaluate → decrypt → compare on any CSV file;
-//! - `bench`: time the client and evaluator operations and print a table.
+//! - `bench`: time the client and evaluator operations and print a table;
+//! - `personal-keygen`, `personal-encrypt`, `personal-decrypt`: the individual's side of an
+//!   encrypted prediction, for developers and tests (key files hold the raw secret; people's keys
+//!   belong in the `custodia` client, which seals them).
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -11,7 +14,7 @@ use custodia_fhe::{
 	cohort::{Aggregate, JointPublicKey, KeyHolder},
 	model::{FeatureSpec, LinearModel, ModelTemplate},
 	params::{COHORT_V1, PERSONAL_V1},
-	personal::PersonalSecretKey,
+	personal::{EncryptedScore, PersonalSecretKey},
 	pipeline::{run, CsvSpec, Dataset},
 };
 
@@ -69,10 +72,86 @@ enum Command {
 		#[arg(long, default_value_t = 4)]
 		holders: u16,
 	},
+	/// Make a personal FHE secret key (PERSONAL_V1) and write it, unsealed, to a file.
+	///
+	/// Example: custodia-fhe personal-keygen --out /tmp/me.key
+	PersonalKeygen {
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Encrypt fixed-point features (already quantised integers) under a personal key.
+	///
+	/// Example: custodia-fhe personal-encrypt --key /tmp/me.key --features 12,-40,7 --out /tmp/record.bin
+	PersonalEncrypt {
+		#[arg(long)]
+		key: PathBuf,
+		#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required = true)]
+		features: Vec<i64>,
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Decrypt an encrypted score (as evaluators return it) and print its fixed-point value.
+	///
+	/// Example: custodia-fhe personal-decrypt --key /tmp/me.key --score /tmp/score.bin
+	PersonalDecrypt {
+		#[arg(long)]
+		key: PathBuf,
+		#[arg(long)]
+		score: PathBuf,
+	},
+}
+
+/// Runs a personal-path command; errors are printed as `error: …` with exit code 2.
+fn personal(command: Command) -> ExitCode {
+	let result: Result<(), String> = (|| match command {
+		Command::PersonalKeygen { out } => {
+			let key = PersonalSecretKey::generate(&PERSONAL_V1);
+			write_private(&out, &key.to_secret_bytes())
+		},
+		Command::PersonalEncrypt { key, features, out } => {
+			let key = read_key(&key)?;
+			let record = key.encrypt(&features).map_err(|e| e.to_string())?;
+			std::fs::write(&out, record.to_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))
+		},
+		Command::PersonalDecrypt { key, score } => {
+			let key = read_key(&key)?;
+			let bytes = std::fs::read(&score).map_err(|e| format!("cannot read {}: {e}", score.display()))?;
+			let score = EncryptedScore::from_bytes(&bytes, 1 << 20).map_err(|e| e.to_string())?;
+			println!("{}", key.decrypt_score(&score).map_err(|e| e.to_string())?);
+			Ok(())
+		},
+		_ => unreachable!("only personal commands are passed here"),
+	})();
+	match result {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("error: {e}");
+			ExitCode::from(2)
+		},
+	}
+}
+
+fn read_key(path: &PathBuf) -> Result<PersonalSecretKey, String> {
+	let bytes = std::fs::read(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+	PersonalSecretKey::from_secret_bytes(&bytes).map_err(|e| format!("{} is not a personal key: {e}", path.display()))
+}
+
+/// Writes a secret readable by its owner only.
+fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), String> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(path)
+		.map_err(|e| format!("cannot create {} (it must not exist yet): {e}", path.display()))?;
+	file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn main() -> ExitCode {
 	match Cli::parse().command {
+		command @ (Command::PersonalKeygen { .. } | Command::PersonalEncrypt { .. } | Command::PersonalDecrypt { .. }) =>
+			personal(command),
 		Command::Accuracy { csv, no_header, names, outcome, positive, drop, print_model } => {
 			let text = match std::fs::read_to_string(&csv) {
 				Ok(text) => text,
