@@ -1,6 +1,6 @@
 //! Decoders of the personal path: any bytes give a value or a typed error, never a panic.
 #![no_main]
-use custodia_fhe::personal::{EncryptedScore, PersonalRecord};
+use custodia_fhe::personal::{EncryptedScore, PersonalRecord, PersonalSecretKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -9,5 +9,8 @@ fuzz_target!(|data: &[u8]| {
 	}
 	if let Ok(score) = EncryptedScore::from_bytes(data, 1 << 20) {
 		assert_eq!(score.to_bytes(), data);
+	}
+	if let Ok(key) = PersonalSecretKey::from_secret_bytes(data) {
+		assert_eq!(key.to_secret_bytes(), data);
 	}
 });
