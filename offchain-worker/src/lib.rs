@@ -11,6 +11,9 @@
 //! - **Data steward** (`--steward`, [`steward`]): keeps pinned on its IPFS daemon every live record
 //!   and open vault the chain assigns to it; when a vault ends or a record is retired it unpins,
 //!   garbage-collects, and confirms with `Vaults::confirm_unpinned`.
+//! - **Evaluator** (`--evaluator`, [`evaluator`]): computes the encrypted predictions the chain
+//!   lists for it (`FheApi::pending_jobs`) and submits each result's CID and hash
+//!   (`Fhe::submit_result`), or the reason the job cannot be computed.
 //!
 //! The worker acts at every new best block and, while IPFS is failing, retries every block
 //! interval; its to-do list is always the chain's current state, so a daemon or node that was
@@ -21,6 +24,7 @@
 //! IPFS goes through the Kubo RPC API ([`ipfs`]). Metrics are exported to the node's Prometheus
 //! endpoint under `custodia_worker_*`; logs use the target `custodia-worker`.
 
+pub mod evaluator;
 pub mod ipfs;
 mod metrics;
 pub mod signer;
@@ -28,7 +32,10 @@ pub mod steward;
 
 use std::{sync::Arc, time::Duration};
 
-use custodia_primitives::runtime_api::VaultsApi;
+use custodia_primitives::{
+	fhe::{JobKind, Outcome},
+	runtime_api::{FheApi, VaultsApi},
+};
 use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce, RuntimeCall};
 use frame_system_rpc_runtime_api::AccountNonceApi;
 use futures::StreamExt;
@@ -38,7 +45,13 @@ use sp_api::{Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_keystore::KeystorePtr;
 
-use crate::{ipfs::Ipfs, metrics::Metrics, signer::Signer, steward::Steward};
+use crate::{
+	evaluator::{Evaluator, Verdict},
+	ipfs::Ipfs,
+	metrics::Metrics,
+	signer::Signer,
+	steward::Steward,
+};
 
 /// The log target of the worker.
 pub const LOG_TARGET: &str = "custodia-worker";
@@ -55,6 +68,12 @@ pub struct WorkerParams {
 	#[arg(long)]
 	pub steward: bool,
 
+	/// Act as an evaluator: compute the encrypted predictions the chain lists for this node's
+	/// worker account, with inputs from and results to the IPFS daemon at `--ipfs-api`. The
+	/// account must be a consortium member of kind Evaluator.
+	#[arg(long)]
+	pub evaluator: bool,
+
 	/// The IPFS daemon's RPC API (Kubo's `/api/v0`).
 	#[arg(long, value_name = "URL", default_value = "http://127.0.0.1:5001")]
 	pub ipfs_api: String,
@@ -69,7 +88,7 @@ pub struct WorkerParams {
 impl WorkerParams {
 	/// Whether any role is enabled.
 	pub fn enabled(&self) -> bool {
-		self.steward
+		self.steward || self.evaluator
 	}
 }
 
@@ -84,7 +103,7 @@ pub fn spawn<C, P>(
 ) -> Result<(), String>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	if !params.enabled() {
@@ -105,19 +124,27 @@ where
 		Some(registry) => Some(Metrics::register(registry).map_err(|e| format!("worker metrics: {e}"))?),
 		None => None,
 	};
-	log::info!(target: LOG_TARGET, "worker started as {} (steward: {}), IPFS at {}", signer.account(), params.steward, params.ipfs_api);
-	spawn.spawn("custodia-worker", Some("custodia"), Box::pin(run(client, signer, ipfs, metrics)));
+	log::info!(
+		target: LOG_TARGET,
+		"worker started as {} (steward: {}, evaluator: {}), IPFS at {}",
+		signer.account(),
+		params.steward,
+		params.evaluator,
+		params.ipfs_api
+	);
+	spawn.spawn("custodia-worker", Some("custodia"), Box::pin(run(params, client, signer, ipfs, metrics)));
 	Ok(())
 }
 
-async fn run<C, P>(client: Arc<C>, signer: Signer<C, P>, ipfs: ipfs::IpfsNode, metrics: Option<Metrics>)
+async fn run<C, P>(params: WorkerParams, client: Arc<C>, signer: Signer<C, P>, ipfs: ipfs::IpfsNode, metrics: Option<Metrics>)
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let mut imports = client.import_notification_stream().filter(|n| futures::future::ready(n.is_new_best));
 	let mut steward = Steward::default();
+	let mut evaluator = Evaluator::default();
 	loop {
 		// A new best block, or the retry interval: either way, act on the current best block.
 		tokio::select! {
@@ -125,7 +152,12 @@ where
 			_ = tokio::time::sleep(RETRY_INTERVAL) => {},
 		}
 		let info = client.info();
-		steward_round(&*client, &signer, &ipfs, &mut steward, info.best_hash, info.best_number, metrics.as_ref()).await;
+		if params.steward {
+			steward_round(&*client, &signer, &ipfs, &mut steward, info.best_hash, info.best_number, metrics.as_ref()).await;
+		}
+		if params.evaluator {
+			evaluator_round(&*client, &signer, &ipfs, &mut evaluator, info.best_hash, info.best_number, metrics.as_ref()).await;
+		}
 	}
 	log::info!(target: LOG_TARGET, "block import stream ended; worker stops");
 }
@@ -140,7 +172,7 @@ async fn steward_round<C, P>(
 	metrics: Option<&Metrics>,
 ) where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let api = client.runtime_api();
@@ -187,3 +219,69 @@ async fn steward_round<C, P>(
 		m.last_block.set(now as u64);
 	}
 }
+
+async fn evaluator_round<C, P>(
+	client: &C,
+	signer: &Signer<C, P>,
+	ipfs: &dyn Ipfs,
+	evaluator: &mut Evaluator,
+	at: <Block as sp_runtime::traits::Block>::Hash,
+	now: BlockNumber,
+	metrics: Option<&Metrics>,
+) where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	let api = client.runtime_api();
+	let jobs = match api.pending_jobs(at, signer.account().clone()) {
+		Ok(jobs) => jobs,
+		Err(e) => {
+			log::warn!(target: LOG_TARGET, "FheApi failed at block {now}: {e}");
+			return;
+		},
+	};
+	evaluator.retain(&jobs.iter().map(|j| j.id).collect::<Vec<_>>());
+	if let Some(m) = metrics {
+		m.jobs_pending.set(jobs.len() as u64);
+	}
+	for summary in jobs {
+		let JobKind::Prediction { model, input } = &summary.job.kind else { continue };
+		if !evaluator.due(summary.id, now) {
+			continue;
+		}
+		let engine = api.model(at, *model).ok().flatten().as_ref().and_then(evaluator::engine_model);
+		let verdict = match evaluator::predict(ipfs, engine, input).await {
+			Ok(verdict) => verdict,
+			Err(e) => {
+				if let Some(m) = metrics {
+					m.ipfs_failures.inc();
+				}
+				log::warn!(target: LOG_TARGET, "job {}: {e}; retrying at the next block", summary.id);
+				continue;
+			},
+		};
+		let outcome = match &verdict {
+			Verdict::Scored { cid, hash } => match cid.as_bytes().to_vec().try_into() {
+				Ok(result_cid) => Outcome::Success { result_cid, result_hash: *hash, cohort_size: None },
+				Err(_) => {
+					log::warn!(target: LOG_TARGET, "job {}: result CID {cid} is too long for the chain", summary.id);
+					continue;
+				},
+			},
+			Verdict::Failed(reason) => Outcome::Failure { reason: *reason },
+		};
+		let call = RuntimeCall::Fhe(pallet_fhe::Call::submit_result { job: summary.id, outcome });
+		match signer.submit(call).await {
+			Ok(()) => {
+				evaluator.submitted(summary.id, now);
+				if let Some(m) = metrics {
+					m.extrinsics_submitted.inc();
+				}
+				log::info!(target: LOG_TARGET, "job {}: submitted {verdict:?} (block {now})", summary.id);
+			},
+			Err(e) => log::warn!(target: LOG_TARGET, "job {}: could not submit the result: {e}", summary.id),
+		}
+	}
+}
+

@@ -14,6 +14,8 @@ pub struct Metrics {
 	pub extrinsics_submitted: Counter<U64>,
 	/// The last block the worker acted on.
 	pub last_block: Gauge<U64>,
+	/// FHE jobs waiting for this evaluator.
+	pub jobs_pending: Gauge<U64>,
 }
 
 impl Metrics {
@@ -36,6 +38,7 @@ impl Metrics {
 				registry,
 			)?,
 			last_block: register(Gauge::new("custodia_worker_last_block", "The last block the worker acted on")?, registry)?,
+			jobs_pending: register(Gauge::new("custodia_worker_jobs_pending", "FHE jobs waiting for this evaluator")?, registry)?,
 		})
 	}
 }

@@ -75,6 +75,13 @@ class IpfsDaemon {
     return (await this.call('add', { pin: 'false' }, form)).Hash;
   }
 
+  /** The bytes behind `cid` (raw, not JSON). */
+  async cat(cid) {
+    const response = await fetch(`${this.url}/api/v0/cat?arg=${cid}&timeout=10s`, { method: 'POST' });
+    if (!response.ok) throw new Error(`ipfs cat ${cid}: HTTP ${response.status} ${await response.text()}`);
+    return Buffer.from(await response.arrayBuffer());
+  }
+
   /** The recursively pinned CIDs. */
   async pins() {
     return new Set(Object.keys((await this.call('pin/ls', { type: 'recursive' })).Keys ?? {}));
