@@ -67,16 +67,17 @@ export async function heads(port) {
 }
 
 /**
- * Starts `custodia-node --dev --tmp` on free ports, with `extraArgs` (e.g. worker roles). Its
- * output goes to a log file; `stop()` sends SIGINT and resolves with the exit code.
+ * Starts `custodia-node --dev` on free ports, with `extraArgs` (e.g. worker roles): with `--tmp`,
+ * or on `basePath` so that a later call continues the same chain. Its output goes to a log file;
+ * `stop()` sends SIGINT and resolves with the exit code.
  */
-export async function startDevNode({ extraArgs = [] } = {}) {
-  const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+export async function startDevNode({ extraArgs = [], basePath = null, rpcPort: fixedRpcPort = null } = {}) {
+  const [rpcPort, p2pPort, prometheusPort] = [fixedRpcPort ?? await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'custodia-dev-'));
   const logPath = join(dir, 'node.log');
   const log = createWriteStream(logPath);
   const child = spawn(NODE_BIN, [
-    '--dev', '--tmp',
+    '--dev', ...(basePath ? ['--base-path', basePath] : ['--tmp']),
     '--rpc-port', String(rpcPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--prometheus-port', String(prometheusPort),
