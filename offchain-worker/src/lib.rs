@@ -56,6 +56,24 @@ use crate::{
 /// The log target of the worker.
 pub const LOG_TARGET: &str = "custodia-worker";
 
+/// The runtime APIs the worker calls: what to pin and unpin, which jobs to compute, and what
+/// it needs to sign (nonce, runtime version).
+pub trait WorkerRuntimeApi:
+	VaultsApi<Block, AccountId>
+	+ FheApi<Block, AccountId, BlockNumber>
+	+ AccountNonceApi<Block, AccountId, Nonce>
+	+ Core<Block>
+{
+}
+
+impl<Api> WorkerRuntimeApi for Api where
+	Api: VaultsApi<Block, AccountId>
+		+ FheApi<Block, AccountId, BlockNumber>
+		+ AccountNonceApi<Block, AccountId, Nonce>
+		+ Core<Block>
+{
+}
+
 /// How often the worker retries when no block arrives (e.g. while IPFS is down).
 const RETRY_INTERVAL: Duration = Duration::from_secs(6);
 
@@ -103,7 +121,7 @@ pub fn spawn<C, P>(
 ) -> Result<(), String>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	if !params.enabled() {
@@ -139,7 +157,7 @@ where
 async fn run<C, P>(params: WorkerParams, client: Arc<C>, signer: Signer<C, P>, ipfs: ipfs::IpfsNode, metrics: Option<Metrics>)
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let mut imports = client.import_notification_stream().filter(|n| futures::future::ready(n.is_new_best));
@@ -172,7 +190,7 @@ async fn steward_round<C, P>(
 	metrics: Option<&Metrics>,
 ) where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let api = client.runtime_api();
@@ -230,7 +248,7 @@ async fn evaluator_round<C, P>(
 	metrics: Option<&Metrics>,
 ) where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: VaultsApi<Block, AccountId> + FheApi<Block, AccountId, BlockNumber> + AccountNonceApi<Block, AccountId, Nonce> + Core<Block>,
+	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
 	let api = client.runtime_api();

@@ -89,11 +89,9 @@ impl Steward {
 		now: BlockNumber,
 	) -> Result<RoundReport, IpfsError> {
 		// At start-up (and after an IPFS failure) reconcile with what the daemon really pins.
-		let pinned = match self.pinned.take() {
-			Some(pinned) => pinned,
-			None => ipfs.pins().await?,
-		};
-		self.pinned = Some(pinned);
+		if self.pinned.is_none() {
+			self.pinned = Some(ipfs.pins().await?);
+		}
 		let pinned = self.pinned.as_mut().expect("set above; qed");
 		// Forget confirmations the chain has accepted (they left `must_unpin`).
 		let ended: BTreeSet<PinTarget> = must_unpin.iter().map(|i| i.target).collect();
