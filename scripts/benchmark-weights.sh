@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Measures the Custodia pallets with frame-omni-bencher and rewrites their weights.rs files.
+#
+#   scripts/benchmark-weights.sh [pallet_consortium pallet_consent ...]   (default: all)
+#
+# Builds the runtime with `--features runtime-benchmarks` (a separate set of artifacts in the
+# same target dir), installs frame-omni-bencher 0.28.0 (the stable2609 release) into
+# ~/.cache/custodia/tools if missing, and runs each pallet's benchmarks on the wasm runtime from
+# the `development` genesis preset. Run it on an otherwise idle machine; the figures are for it.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+TOOLS="${CUSTODIA_TOOLS_DIR:-$HOME/.cache/custodia/tools}"
+BENCHER="$TOOLS/bin/frame-omni-bencher"
+STEPS="${CUSTODIA_BENCH_STEPS:-50}"
+REPEAT="${CUSTODIA_BENCH_REPEAT:-20}"
+
+declare -A PALLET_DIR=(
+	[pallet_consortium]=pallets/consortium
+	[pallet_consent]=pallets/consent
+	[pallet_vaults]=pallets/vaults
+)
+pallets=("$@")
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults)
+
+if [ ! -x "$BENCHER" ]; then
+	say "Installing frame-omni-bencher 0.28.0 into $TOOLS (compiles for a long while)"
+	cargo install frame-omni-bencher --version 0.28.0 --locked --root "$TOOLS" \
+		--target-dir "$HOME/.cache/custodia/tools-target"
+fi
+
+say "Building the runtime with runtime-benchmarks"
+(cd "$REPO_ROOT" && cargo build --locked -p custodia-runtime --features runtime-benchmarks)
+WASM="$CARGO_TARGET_DIR/debug/wbuild/custodia-runtime/custodia_runtime.compact.compressed.wasm"
+
+for pallet in "${pallets[@]}"; do
+	dir="${PALLET_DIR[$pallet]:?unknown pallet $pallet}"
+	say "Benchmarking $pallet ($STEPS steps, $REPEAT repeats)"
+	"$BENCHER" v1 benchmark pallet \
+		--runtime "$WASM" \
+		--genesis-builder-preset development \
+		--pallet "$pallet" --extrinsic '*' \
+		--steps "$STEPS" --repeat "$REPEAT" \
+		--template "$REPO_ROOT/scripts/benchmark/pallet-weights.hbs" \
+		--output "$REPO_ROOT/$dir/src/weights.rs"
+done
+say "Done. Check the result builds: scripts/test.sh"
