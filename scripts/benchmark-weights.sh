@@ -19,9 +19,10 @@ declare -A PALLET_DIR=(
 	[pallet_consortium]=pallets/consortium
 	[pallet_consent]=pallets/consent
 	[pallet_vaults]=pallets/vaults
+	[pallet_fhe]=pallets/fhe
 )
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults pallet_fhe)
 
 if [ ! -x "$BENCHER" ]; then
 	say "Installing frame-omni-bencher 0.28.0 into $TOOLS (compiles for a long while)"
