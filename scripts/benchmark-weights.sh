@@ -31,8 +31,9 @@ if [ ! -x "$BENCHER" ]; then
 fi
 
 say "Building the runtime with runtime-benchmarks"
-(cd "$REPO_ROOT" && cargo build --locked -p custodia-runtime --features runtime-benchmarks)
-WASM="$CARGO_TARGET_DIR/debug/wbuild/custodia-runtime/custodia_runtime.compact.compressed.wasm"
+[ -n "${CUSTODIA_BENCH_SKIP_BUILD:-}" ] || (cd "$REPO_ROOT" && cargo build --locked -p custodia-runtime --features runtime-benchmarks)
+# Debug builds of the runtime are not compacted; the bencher reads the plain blob.
+WASM="$CARGO_TARGET_DIR/debug/wbuild/custodia-runtime/custodia_runtime.wasm"
 
 for pallet in "${pallets[@]}"; do
 	dir="${PALLET_DIR[$pallet]:?unknown pallet $pallet}"

@@ -13,6 +13,9 @@
 #   CUSTODIA_NET_DIR/NAME/node.log
 # Finality counts as stuck when the finalized head lags the best head by more than
 # CUSTODIA_NET_MAX_LAG blocks (default 8; GRANDPA normally trails by 1-3).
+# CUSTODIA_NET_WORKER_ARGS (e.g. "--evaluator --key-holder --ipfs-api http://127.0.0.1:5001")
+# runs each validator's worker with those roles, signing as the validator's own development
+# account (--worker-dev-key //Alice …): the founding evaluators of the local chain spec.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -22,6 +25,7 @@ RPC_BASE="${CUSTODIA_NET_RPC_BASE:-9944}"
 PROM_BASE="${CUSTODIA_NET_PROM_BASE:-9615}"
 MAX_LAG="${CUSTODIA_NET_MAX_LAG:-8}"
 VALIDATORS=(alice bob charlie dave)
+read -r -a WORKER_ARGS <<<"${CUSTODIA_NET_WORKER_ARGS:-}"
 
 index_of() {
 	local i
@@ -42,8 +46,11 @@ pid_file() { echo "$NET_DIR/$1/node.pid"; }
 is_running() { local f; f=$(pid_file "$1"); [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
 
 start_one() {
-	local name="$1" i j boot=()
+	local name="$1" i j boot=() worker=()
 	i=$(index_of "$name")
+	if [ ${#WORKER_ARGS[@]} -gt 0 ]; then
+		worker=("${WORKER_ARGS[@]}" --worker-dev-key "//${name^}")
+	fi
 	if is_running "$name"; then say "$name is already running"; return; fi
 	mkdir -p "$NET_DIR/$name"
 	for j in "${!VALIDATORS[@]}"; do
@@ -57,6 +64,7 @@ start_one() {
 		--rpc-port "$((RPC_BASE + i))" \
 		--prometheus-port "$((PROM_BASE + i))" \
 		--no-mdns \
+		"${worker[@]}" \
 		>>"$NET_DIR/$name/node.log" 2>&1 &
 	echo $! >"$(pid_file "$name")"
 	say "started $name (pid $!, rpc $((RPC_BASE + i)), log $NET_DIR/$name/node.log)"

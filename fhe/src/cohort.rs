@@ -6,9 +6,11 @@
 //!    of their records under it ([`JointPublicKey::encrypt`], one shared mask per record).
 //! 3. Evaluators add records into an [`Aggregate`] — additions only, no key material.
 //! 4. Every key holder publishes a [`DecryptionShare`] of the agreed aggregate, flooded with
-//!    noise so it reveals nothing about individual records ([`KeyHolder::partial_decrypt`]).
-//! 5. Anyone combines all shares into the plaintext aggregate ([`Aggregate::combine`]); with a
-//!    share missing the result is noise.
+//!    noise so it reveals nothing about individual records ([`KeyHolder::partial_decrypt`], or
+//!    [`KeyHolder::partial_decrypt_field`] for the one field a statistic asked for, so that no
+//!    other field's sum is ever decryptable).
+//! 5. Anyone combines all shares into the plaintext aggregate ([`Aggregate::combine`],
+//!    [`Aggregate::combine_field`]); with a share missing the result is noise.
 
 use tfhe::core_crypto::{
 	commons::math::random::{CompressionSeed, RandomGenerator, Seed},
@@ -37,9 +39,9 @@ fn negacyclic_coefficient(lhs: &[u128], binary: &[u128], i: usize) -> u128 {
 
 /// A key holder's secret share of the consortium key (binary LWE secret).
 pub struct KeyHolder {
-	params: &'static CohortParameters,
-	index: u16,
-	key: LweSecretKeyOwned<u128>,
+	pub(crate) params: &'static CohortParameters,
+	pub(crate) index: u16,
+	pub(crate) key: LweSecretKeyOwned<u128>,
 }
 
 impl core::fmt::Debug for KeyHolder {
@@ -62,6 +64,7 @@ pub struct PublicKeyShare {
 pub struct JointPublicKey {
 	params: &'static CohortParameters,
 	holders: Vec<u16>,
+	common_seed: u128,
 	key: LweCompactPublicKeyOwned<u128>,
 	/// Products by the key's mask, prepared once: every record multiplies it by a fresh binary
 	/// polynomial, which is most of an encryption's work.
@@ -140,18 +143,29 @@ impl KeyHolder {
 
 	/// ⟨aᵢ, s_j⟩ + flooding noise for every field i of the aggregate.
 	pub fn partial_decrypt(&self, aggregate: &Aggregate) -> Result<DecryptionShare, Error> {
+		self.partial_decrypt_fields(aggregate, 0..aggregate.fields)
+	}
+
+	/// ⟨a_field, s_j⟩ + flooding noise for one field only: the share a statistic over `field`
+	/// needs, and nothing that would decrypt the aggregate's other fields.
+	pub fn partial_decrypt_field(&self, aggregate: &Aggregate, field: usize) -> Result<DecryptionShare, Error> {
+		aggregate.check_field(field)?;
+		self.partial_decrypt_fields(aggregate, field..field + 1)
+	}
+
+	fn partial_decrypt_fields(&self, aggregate: &Aggregate, fields: core::ops::Range<usize>) -> Result<DecryptionShare, Error> {
 		if aggregate.params != self.params {
 			return Err(Error::WrongParameters { expected: self.params.wire_id, found: aggregate.params.wire_id });
 		}
 		let mut seeder = new_seeder();
 		let mut noise = RandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
 		let flooding = TUniform::<u128>::new(self.params.flooding_bound_log2);
-		let values = aggregate
-			.expand()
-			.iter()
-			.map(|ciphertext| {
-				let mask = ciphertext.get_mask();
-				let dot = mask
+		let expanded = aggregate.expand();
+		let values = fields
+			.map(|field| {
+				let ciphertext = expanded.get(field);
+				let dot = ciphertext
+					.get_mask()
 					.as_ref()
 					.iter()
 					.zip(self.key.as_ref())
@@ -160,6 +174,25 @@ impl KeyHolder {
 			})
 			.collect();
 		Ok(DecryptionShare { params: self.params, holder: self.index, values })
+	}
+}
+
+impl PublicKeyShare {
+	/// The index of the holder that made it.
+	pub fn holder(&self) -> u16 {
+		self.holder
+	}
+
+	/// The common seed it was made with.
+	pub fn common_seed(&self) -> u128 {
+		self.common_seed
+	}
+}
+
+impl DecryptionShare {
+	/// The index of the holder that made it.
+	pub fn holder(&self) -> u16 {
+		self.holder
 	}
 }
 
@@ -185,11 +218,32 @@ impl JointPublicKey {
 		for share in shares {
 			body.iter_mut().zip(&share.body).for_each(|(acc, b)| *acc = acc.wrapping_add(*b));
 		}
-		// The common mask is regenerated from the seed, then paired with the summed body.
-		let key = SeededLweCompactPublicKey::from_container(body, common_mask_seed(first.common_seed), CiphertextModulus::new_native())
+		Ok(Self::from_parts(params, holders, first.common_seed, body))
+	}
+
+	/// The key from its stored parts: the common mask is regenerated from the seed, then paired
+	/// with the summed body.
+	pub(crate) fn from_parts(params: &'static CohortParameters, holders: Vec<u16>, common_seed: u128, body: Vec<u128>) -> Self {
+		let key = SeededLweCompactPublicKey::from_container(body, common_mask_seed(common_seed), CiphertextModulus::new_native())
 			.decompress_into_lwe_compact_public_key();
 		let mask_product = Arc::new(BinaryProduct::new(key.get_mask().as_ref()));
-		Ok(Self { params, holders, key, mask_product })
+		Self { params, holders, common_seed, key, mask_product }
+	}
+
+	/// The common seed the shares were made with.
+	pub fn common_seed(&self) -> u128 {
+		self.common_seed
+	}
+
+	/// The summed share bodies (the key's body; its mask follows from the common seed).
+	pub(crate) fn body(&self) -> &[u128] {
+		// The key's container is the mask's n coefficients, then the body's n.
+		&self.key.as_ref()[self.params.lwe_dimension..]
+	}
+
+	/// The parameter set.
+	pub fn params(&self) -> &'static CohortParameters {
+		self.params
 	}
 
 	/// The holders whose shares this key combines.
@@ -296,9 +350,26 @@ impl Aggregate {
 	/// Combines decryption shares into the plaintext sums. Every holder of the joint key must
 	/// contribute exactly once; the caller (the chain) knows the holder set and checks it.
 	pub fn combine(&self, shares: &[DecryptionShare]) -> Result<Vec<i64>, Error> {
+		self.combine_fields(0..self.fields, shares)
+	}
+
+	/// Combines shares made by [`KeyHolder::partial_decrypt_field`] for `field` into its sum.
+	pub fn combine_field(&self, field: usize, shares: &[DecryptionShare]) -> Result<i64, Error> {
+		self.check_field(field)?;
+		Ok(self.combine_fields(field..field + 1, shares)?[0])
+	}
+
+	fn check_field(&self, field: usize) -> Result<(), Error> {
+		if field >= self.fields {
+			return Err(Error::Invalid { what: "field", detail: format!("field {field} of an aggregate of {} fields", self.fields) });
+		}
+		Ok(())
+	}
+
+	fn combine_fields(&self, fields: core::ops::Range<usize>, shares: &[DecryptionShare]) -> Result<Vec<i64>, Error> {
 		let mut seen = Vec::with_capacity(shares.len());
 		for share in shares {
-			if share.params != self.params || share.values.len() != self.fields {
+			if share.params != self.params || share.values.len() != fields.len() {
 				return Err(Error::Invalid { what: "decryption share", detail: format!("share of holder {} does not fit this aggregate", share.holder) });
 			}
 			if seen.contains(&share.holder) {
@@ -307,13 +378,12 @@ impl Aggregate {
 			seen.push(share.holder);
 		}
 		let delta = self.params.delta_log2;
-		Ok(self
-			.expand()
-			.iter()
+		let expanded = self.expand();
+		Ok(fields
 			.enumerate()
-			.map(|(field, ciphertext)| {
-				let body = *ciphertext.get_body().data;
-				let phase = shares.iter().fold(body, |acc, share| acc.wrapping_sub(share.values[field]));
+			.map(|(slot, field)| {
+				let body = *expanded.get(field).get_body().data;
+				let phase = shares.iter().fold(body, |acc, share| acc.wrapping_sub(share.values[slot]));
 				(phase.wrapping_add(1u128 << (delta - 1)) as i128 >> delta) as i64
 			})
 			.collect())
@@ -357,6 +427,27 @@ mod tests {
 		}
 		let shares: Vec<_> = holders.iter().map(|h| h.partial_decrypt(&aggregate).unwrap()).collect();
 		assert_eq!(aggregate.combine(&shares).unwrap(), expected.to_vec());
+	}
+
+	#[test]
+	fn one_field_decrypts_alone_and_its_shares_decrypt_no_other_field() {
+		let (holders, key) = consortium(3);
+		let mut aggregate = Aggregate::new(&COHORT_V1, 3);
+		for i in 0..20i64 {
+			aggregate.add(&key.encrypt(&[i, 100 - i, -3]).unwrap()).unwrap();
+		}
+		let shares: Vec<_> = holders.iter().map(|h| h.partial_decrypt_field(&aggregate, 1).unwrap()).collect();
+		assert!(shares.iter().all(|s| s.values.len() == 1));
+		assert_eq!(aggregate.combine_field(1, &shares).unwrap(), (0..20).map(|i| 100 - i).sum::<i64>());
+		// The same shares against another field are noise, not that field's sum.
+		assert_ne!(aggregate.combine_field(0, &shares).unwrap(), (0..20).sum::<i64>());
+		assert_ne!(aggregate.combine_field(2, &shares).unwrap(), -60);
+		// Whole-aggregate shares do not fit a one-field combination, and vice versa.
+		let whole: Vec<_> = holders.iter().map(|h| h.partial_decrypt(&aggregate).unwrap()).collect();
+		assert!(aggregate.combine_field(1, &whole).is_err());
+		assert!(aggregate.combine(&shares).is_err());
+		assert!(holders[0].partial_decrypt_field(&aggregate, 3).is_err());
+		assert!(aggregate.combine_field(3, &shares).is_err());
 	}
 
 	#[test]

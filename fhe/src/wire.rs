@@ -18,9 +18,11 @@
 //! | 5 | [`PublicKeyShare`] | holder (u16) · common seed (u128) · n × u128 |
 //! | 6 | [`DecryptionShare`] | holder (u16) · fields (u16) · fields × u128 |
 //! | 7 | [`PersonalSecretKey`] (a secret) | n key bits, packed 8 per byte, least significant first |
+//! | 8 | [`JointPublicKey`] | holders (u16) · holders × index (u16) · common seed (u128) · n × u128 |
+//! | 9 | [`KeyHolder`] (a secret) | holder (u16) · n key bits, packed as in kind 7 |
 
 use crate::{
-	cohort::{Aggregate, CohortRecord, DecryptionShare, PublicKeyShare},
+	cohort::{Aggregate, CohortRecord, DecryptionShare, JointPublicKey, KeyHolder, PublicKeyShare},
 	params::{CohortParameters, PersonalParameters},
 	personal::{EncryptedScore, PersonalRecord, PersonalSecretKey},
 	Error,
@@ -43,6 +45,8 @@ pub enum Kind {
 	PublicKeyShare = 5,
 	DecryptionShare = 6,
 	PersonalSecretKey = 7,
+	JointPublicKey = 8,
+	CohortSecretShare = 9,
 }
 
 impl Kind {
@@ -55,6 +59,8 @@ impl Kind {
 			Kind::PublicKeyShare => "public key share",
 			Kind::DecryptionShare => "decryption share",
 			Kind::PersonalSecretKey => "personal secret key",
+			Kind::JointPublicKey => "joint public key",
+			Kind::CohortSecretShare => "cohort secret share",
 		}
 	}
 }
@@ -156,6 +162,16 @@ fn put_u128s(out: &mut Vec<u8>, values: &[u128]) {
 	values.iter().for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
 }
 
+/// Packs key bits (each 0 or 1) 8 per byte, least significant first.
+fn pack_bits<T: Copy + Into<u128>>(bits: &[T]) -> impl Iterator<Item = u8> + '_ {
+	bits.chunks(8).map(|byte| byte.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b.into() as u8) << i)))
+}
+
+/// The bits packed by [`pack_bits`].
+fn unpack_bits(packed: &[u8]) -> impl Iterator<Item = u8> + '_ {
+	packed.iter().flat_map(|byte| (0..8).map(move |i| (byte >> i) & 1))
+}
+
 impl PersonalSecretKey {
 	/// The key's bits, packed (N/8 bytes after the header). These bytes ARE the secret: keep
 	/// them only where the individual's other secrets are kept (the `custodia` client seals
@@ -163,7 +179,7 @@ impl PersonalSecretKey {
 	pub fn to_secret_bytes(&self) -> Vec<u8> {
 		let bits = self.key.as_ref();
 		let mut out = header(Kind::PersonalSecretKey, self.params.wire_id, bits.len() / 8);
-		out.extend(bits.chunks(8).map(|byte| byte.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i))));
+		out.extend(pack_bits(bits));
 		out
 	}
 
@@ -173,7 +189,7 @@ impl PersonalSecretKey {
 		let params = personal_params(id)?;
 		let packed = reader.take(params.lwe_dimension / 8)?;
 		reader.finish()?;
-		let bits: Vec<u64> = packed.iter().flat_map(|byte| (0..8).map(move |i| ((byte >> i) & 1) as u64)).collect();
+		let bits: Vec<u64> = unpack_bits(packed).map(u64::from).collect();
 		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(
 			bits,
 			tfhe::core_crypto::commons::parameters::PolynomialSize(params.lwe_dimension),
@@ -318,6 +334,65 @@ impl DecryptionShare {
 	}
 }
 
+impl JointPublicKey {
+	/// The canonical bytes of this key: what a joint-key job's evaluators agree on.
+	pub fn to_bytes(&self) -> Vec<u8> {
+		let holders = self.holders();
+		let mut out = header(Kind::JointPublicKey, self.params().wire_id, 2 + 2 * holders.len() + 16 + 16 * self.body().len());
+		out.extend_from_slice(&(holders.len() as u16).to_le_bytes());
+		holders.iter().for_each(|h| out.extend_from_slice(&h.to_le_bytes()));
+		out.extend_from_slice(&self.common_seed().to_le_bytes());
+		put_u128s(&mut out, self.body());
+		out
+	}
+
+	/// Decodes a key of at most `limit` bytes.
+	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, limit, Kind::JointPublicKey)?;
+		let params = cohort_params(id)?;
+		let count = reader.u16()? as usize;
+		if count == 0 || count > params.max_holders {
+			return Err(Error::Invalid { what: "holder count", detail: format!("{count} is not within 1..={}", params.max_holders) });
+		}
+		let mut holders = Vec::with_capacity(count);
+		for _ in 0..count {
+			let holder = reader.u16()?;
+			if holders.contains(&holder) {
+				return Err(Error::Invalid { what: "holders", detail: format!("holder {holder} appears twice") });
+			}
+			holders.push(holder);
+		}
+		let common_seed = u128::from_le_bytes(reader.array()?);
+		let body = reader.u128s(params.lwe_dimension, 16)?;
+		reader.finish()?;
+		Ok(JointPublicKey::from_parts(params, holders, common_seed, body))
+	}
+}
+
+impl KeyHolder {
+	/// The holder's index and secret key bits, packed. These bytes ARE the secret share: keep
+	/// them only in the key holder's node (the worker writes them 0600 beside its keystore);
+	/// never log or upload them.
+	pub fn to_secret_bytes(&self) -> Vec<u8> {
+		let bits = self.key.as_ref();
+		let mut out = header(Kind::CohortSecretShare, self.params.wire_id, 2 + bits.len() / 8);
+		out.extend_from_slice(&self.index.to_le_bytes());
+		out.extend(pack_bits(bits));
+		out
+	}
+
+	/// Decodes a share written by [`KeyHolder::to_secret_bytes`].
+	pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, Error> {
+		let (id, mut reader) = open(bytes, HEADER_LEN + 2 + 4096, Kind::CohortSecretShare)?;
+		let params = cohort_params(id)?;
+		let index = reader.u16()?;
+		let packed = reader.take(params.lwe_dimension / 8)?;
+		reader.finish()?;
+		let bits: Vec<u128> = unpack_bits(packed).map(u128::from).collect();
+		Ok(KeyHolder { params, index, key: tfhe::core_crypto::entities::LweSecretKey::from_container(bits) })
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -457,9 +532,11 @@ mod tests {
 			aggregate.to_bytes(),
 			decryption.to_bytes(),
 			secret.to_secret_bytes(),
+			joint.to_bytes(),
+			holder.to_secret_bytes(),
 		];
 		type Decoder = fn(&[u8]) -> Option<Result<Vec<u8>, Error>>;
-		let decoders: [(&str, Decoder); 7] = [
+		let decoders: [(&str, Decoder); 9] = [
 			("personal record", |b| Some(PersonalRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("encrypted score", |b| Some(EncryptedScore::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("public-key share", |b| Some(PublicKeyShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
@@ -467,6 +544,8 @@ mod tests {
 			("aggregate", |b| Some(Aggregate::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("decryption share", |b| Some(DecryptionShare::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
 			("personal secret key", |b| Some(PersonalSecretKey::from_secret_bytes(b).map(|v| v.to_secret_bytes()))),
+			("joint public key", |b| Some(JointPublicKey::from_bytes(b, LIMIT).map(|v| v.to_bytes()))),
+			("cohort secret share", |b| Some(KeyHolder::from_secret_bytes(b).map(|v| v.to_secret_bytes()))),
 		];
 
 		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(Seed(2026));
@@ -529,5 +608,31 @@ mod tests {
 		assert_eq!(restored.decrypt_record(&record).unwrap(), key.decrypt_record(&record).unwrap());
 		assert!(matches!(PersonalSecretKey::from_secret_bytes(&bytes[..bytes.len() - 1]), Err(Error::Truncated { .. })));
 		assert!(matches!(PersonalSecretKey::from_secret_bytes(&record.to_bytes()), Err(Error::WrongKind { .. })));
+	}
+
+	#[test]
+	fn a_joint_key_and_a_secret_share_round_trip_and_still_work() {
+		use crate::{cohort::{JointPublicKey, KeyHolder}, params::COHORT_V1};
+		let (holders, shares): (Vec<_>, Vec<_>) = (0..3).map(|i| KeyHolder::generate(&COHORT_V1, i, 99)).unzip();
+		let joint = JointPublicKey::combine(&shares).unwrap();
+		let bytes = joint.to_bytes();
+		assert_eq!(bytes.len(), HEADER_LEN + 2 + 3 * 2 + 16 + 4096 * 16);
+		let decoded = JointPublicKey::from_bytes(&bytes, LIMIT).unwrap();
+		assert_eq!(decoded, joint);
+		assert_eq!(decoded.holders(), &[0, 1, 2]);
+		let restored: Vec<_> = holders.iter().map(|h| KeyHolder::from_secret_bytes(&h.to_secret_bytes()).unwrap()).collect();
+		assert_eq!(restored[2].index(), 2);
+		assert_eq!(restored[1].to_secret_bytes().len(), HEADER_LEN + 2 + 4096 / 8);
+		// A record encrypted under the decoded key decrypts with the restored shares.
+		let mut aggregate = Aggregate::new(&COHORT_V1, 2);
+		aggregate.add(&decoded.encrypt(&[40, -9]).unwrap()).unwrap();
+		let decryptions: Vec<_> = restored.iter().map(|h| h.partial_decrypt(&aggregate).unwrap()).collect();
+		assert_eq!(aggregate.combine(&decryptions).unwrap(), vec![40, -9]);
+		let mut twice = bytes.clone();
+		twice[HEADER_LEN + 4..HEADER_LEN + 6].copy_from_slice(&0u16.to_le_bytes());
+		assert!(matches!(JointPublicKey::from_bytes(&twice, LIMIT), Err(Error::Invalid { what: "holders", .. })));
+		assert!(matches!(KeyHolder::from_secret_bytes(&bytes), Err(Error::TooLarge { .. })));
+		let personal = PersonalSecretKey::generate(&PERSONAL_V1).to_secret_bytes();
+		assert!(matches!(KeyHolder::from_secret_bytes(&personal), Err(Error::WrongKind { .. })));
 	}
 }

@@ -192,6 +192,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 	let name = config.network.node_name.clone();
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
+	// What the worker keeps between restarts lives beside the chain's database and keystore.
+	let worker_dir = config.base_path.config_dir(config.chain_spec.id()).join("custodia-worker");
 
 	let rpc_builder = {
 		let client = client.clone();
@@ -204,6 +206,7 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 
 	custodia_worker::spawn(
 		worker,
+		worker_dir,
 		client.clone(),
 		transaction_pool.clone(),
 		keystore_container.keystore(),

@@ -1,4 +1,5 @@
-//! The evaluator: computes encrypted predictions (PMHE) and reports each result's hash.
+//! The evaluator's predictions: computes encrypted predictions (PMHE) and reports each result's
+//! hash. (Its statistic work is in [`crate::statistics`].)
 //!
 //! For every prediction job `FheApi::pending_jobs` gives it, the evaluator fetches the input
 //! from IPFS, checks its hash against the one the requester put on chain, decodes it (size-limited,
@@ -11,14 +12,12 @@
 //! Evaluation is deterministic (a linear map of ciphertext coefficients), so every honest
 //! evaluator submits the same bytes and the same hash; the chain's quorum compares them.
 
-use std::collections::BTreeMap;
-
 use custodia_fhe::{
 	model::{FeatureSpec, LinearModel, ModelTemplate},
 	params::PERSONAL_V1,
 	personal::PersonalRecord,
 };
-use custodia_primitives::fhe::{FailureReason, IpfsRef, JobId, ModelSummary, MICROS};
+use custodia_primitives::fhe::{FailureReason, IpfsRef, ModelSummary, MICROS};
 use custodia_runtime::BlockNumber;
 use sp_core::H256;
 use sp_runtime::traits::{BlakeTwo256, Hash};
@@ -27,16 +26,35 @@ use crate::ipfs::{Ipfs, IpfsError};
 
 /// The largest encrypted input the evaluator reads (a 32-feature record is 290 bytes).
 const MAX_INPUT_BYTES: usize = 64 * 1024;
-/// Blocks after which a submission that has not landed is made again.
-const RESUBMIT_AFTER: BlockNumber = 5;
 
 /// What the evaluator concluded about one job.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-	/// The encrypted score is in IPFS under `cid`; `hash` is the hash of its bytes.
-	Scored { cid: String, hash: H256 },
+	/// The result (an encrypted score, an encrypted aggregate, a joint key) is in IPFS under
+	/// `cid`; `hash` is the hash of its bytes; a statistic's aggregate sums `cohort_size` records.
+	Computed { cid: String, hash: H256, cohort_size: Option<u32> },
 	/// The job cannot be computed, for this reason (reported on chain).
 	Failed(FailureReason),
+}
+
+/// Fetches `object` from IPFS: `Ok(None)` when the bytes do not hash to the hash on chain,
+/// `Err` when IPFS cannot deliver them now (retry later).
+pub async fn fetch_checked(ipfs: &dyn Ipfs, object: &IpfsRef<Vec<u8>>) -> Result<Option<Vec<u8>>, IpfsError> {
+	let bytes = ipfs.cat(&String::from_utf8_lossy(&object.cid)).await?;
+	Ok((content_hash(&bytes) == object.hash).then_some(bytes))
+}
+
+/// Stores a result in IPFS; its CID and hash.
+pub async fn store(ipfs: &dyn Ipfs, bytes: Vec<u8>) -> Result<(String, H256), IpfsError> {
+	let hash = content_hash(&bytes);
+	Ok((ipfs.add(bytes).await?, hash))
+}
+
+/// Runs FHE work on a blocking thread, off the async runtime's threads.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, IpfsError> {
+	tokio::task::spawn_blocking(work)
+		.await
+		.map_err(|e| IpfsError::Unavailable(format!("FHE task failed: {e}")))
 }
 
 /// The hash the chain uses for IPFS content: BLAKE2b-256 of the bytes.
@@ -75,61 +93,22 @@ pub fn engine_model(model: &ModelSummary<impl Sized, BlockNumber>) -> Option<Lin
 /// Computes one prediction: `Err` means "try again later" (IPFS unavailable).
 pub async fn predict(ipfs: &dyn Ipfs, model: Option<LinearModel>, input: &IpfsRef<Vec<u8>>) -> Result<Verdict, IpfsError> {
 	let Some(model) = model else { return Ok(Verdict::Failed(FailureReason::UnsupportedParameters)) };
-	let cid = String::from_utf8_lossy(&input.cid).into_owned();
-	let bytes = ipfs.cat(&cid).await?;
-	if content_hash(&bytes) != input.hash {
+	let Some(bytes) = fetch_checked(ipfs, input).await? else {
 		return Ok(Verdict::Failed(FailureReason::InputHashMismatch));
-	}
-	// FHE work stays off the async runtime's threads.
-	let scored = tokio::task::spawn_blocking(move || {
+	};
+	let scored = blocking(move || {
 		let record = PersonalRecord::from_bytes(&bytes, MAX_INPUT_BYTES).ok()?;
 		model.evaluate(&record).ok().map(|score| score.to_bytes())
 	})
-	.await
-	.map_err(|e| IpfsError::Unavailable(format!("evaluation task failed: {e}")))?;
+	.await?;
 	let Some(score) = scored else { return Ok(Verdict::Failed(FailureReason::MalformedInput)) };
-	let hash = content_hash(&score);
-	let cid = ipfs.add(score).await?;
-	Ok(Verdict::Scored { cid, hash })
-}
-
-/// The evaluator's memory between rounds: jobs it submitted to and when.
-#[derive(Default)]
-pub struct Evaluator {
-	submitted: BTreeMap<JobId, BlockNumber>,
-}
-
-impl Evaluator {
-	/// Whether `job` should be worked on at block `now` (not submitted recently).
-	pub fn due(&mut self, job: JobId, now: BlockNumber) -> bool {
-		!self.submitted.get(&job).is_some_and(|&at| now < at + RESUBMIT_AFTER)
-	}
-
-	/// Remembers a submission; forgets jobs no longer pending.
-	pub fn submitted(&mut self, job: JobId, now: BlockNumber) {
-		self.submitted.insert(job, now);
-	}
-
-	/// Forgets every job not in `pending` (finished, failed or timed out on chain).
-	pub fn retain(&mut self, pending: &[JobId]) {
-		self.submitted.retain(|job, _| pending.contains(job));
-	}
+	let (cid, hash) = store(ipfs, score).await?;
+	Ok(Verdict::Computed { cid, hash, cohort_size: None })
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	#[test]
-	fn a_recent_submission_is_not_repeated_until_it_is_overdue() {
-		let mut evaluator = Evaluator::default();
-		assert!(evaluator.due(7, 10));
-		evaluator.submitted(7, 10);
-		assert!(!evaluator.due(7, 10 + RESUBMIT_AFTER - 1));
-		assert!(evaluator.due(7, 10 + RESUBMIT_AFTER));
-		evaluator.retain(&[]);
-		assert!(evaluator.due(7, 11));
-	}
 
 	#[test]
 	fn content_hash_is_blake2_256() {

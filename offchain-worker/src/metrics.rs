@@ -16,6 +16,8 @@ pub struct Metrics {
 	pub last_block: Gauge<U64>,
 	/// FHE jobs waiting for this evaluator.
 	pub jobs_pending: Gauge<U64>,
+	/// Statistic jobs waiting for this key holder's decryption share.
+	pub shares_awaited: Gauge<U64>,
 }
 
 impl Metrics {
@@ -39,6 +41,10 @@ impl Metrics {
 			)?,
 			last_block: register(Gauge::new("custodia_worker_last_block", "The last block the worker acted on")?, registry)?,
 			jobs_pending: register(Gauge::new("custodia_worker_jobs_pending", "FHE jobs waiting for this evaluator")?, registry)?,
+			shares_awaited: register(
+				Gauge::new("custodia_worker_shares_awaited", "Statistic jobs waiting for this key holder's decryption share")?,
+				registry,
+			)?,
 		})
 	}
 }

@@ -12,7 +12,10 @@
 //! [`crate::vaults`]: the pallet instantiates them with `BoundedVec`s of its bounds, the runtime
 //! APIs with plain `Vec`s (see the `*Summary` types).
 
-use crate::consent::{DataCategory, PurposeOfUse};
+use crate::{
+	consent::{DataCategory, PurposeOfUse},
+	vaults::{FheSection, RecordId},
+};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -521,4 +524,19 @@ pub struct PublishedStatisticSummary<BlockNumber> {
 	pub job: JobId,
 	/// The statistic.
 	pub statistic: PublishedStatistic<BlockNumber, Vec<u8>, Vec<i64>, Vec<i128>>,
+}
+
+/// A record a statistic aggregates, as the runtime API returns it: for each member of the
+/// statistic's cohort, their newest live record that holds the statistic's category and has an
+/// FHE section under the statistic's key epoch.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct StatisticInput<AccountId> {
+	/// The cohort member.
+	pub subject: AccountId,
+	/// The record.
+	pub record: RecordId,
+	/// The record's IPFS object (CID and content hash); the FHE section lies inside it.
+	pub object: IpfsRef<Vec<u8>>,
+	/// Where the FHE section lies in the object, and its layout.
+	pub section: FheSection,
 }

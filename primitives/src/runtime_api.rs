@@ -11,8 +11,8 @@ use crate::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
 	consortium::{MemberKind, X25519PublicKey},
 	fhe::{
-		EpochId, EpochSummary, EvaluationKey, JobId, JobSummary, ModelId, ModelSummary,
-		PublishedStatisticSummary,
+		EpochId, EpochSummary, EvaluationKey, HolderShare, JobId, JobSummary, ModelId,
+		ModelSummary, PublishedStatisticSummary, StatisticInput,
 	},
 	vaults::{PinItem, VaultId},
 };
@@ -96,5 +96,14 @@ sp_api::decl_runtime_apis! {
 		fn published_statistic(job: JobId) -> Option<PublishedStatisticSummary<BlockNumber>>;
 		/// `who`'s registered evaluation key, with its CID as plain bytes.
 		fn evaluation_key(who: AccountId) -> Option<EvaluationKey<BlockNumber, Vec<u8>>>;
+		/// The key epoch being set up (collecting public-key shares or awaiting its joint key),
+		/// if any.
+		fn pending_key_epoch() -> Option<EpochSummary<AccountId, BlockNumber>>;
+		/// The decryption shares of a statistic job, one slot per holder of its key epoch in the
+		/// epoch's order; empty for a job that has none.
+		fn decryption_shares(job: JobId) -> Vec<HolderShare<AccountId, Vec<u8>>>;
+		/// The records a statistic job aggregates. Call it at the job's `requested_at` block:
+		/// the cohort is the one of that block. Empty for a job that is not a statistic.
+		fn statistic_inputs(job: JobId) -> Vec<StatisticInput<AccountId>>;
 	}
 }

@@ -298,6 +298,18 @@ impl_runtime_apis! {
 		fn evaluation_key(who: AccountId) -> Option<fhe::EvaluationKey<BlockNumber, Vec<u8>>> {
 			Fhe::evaluation_key(&who)
 		}
+
+		fn pending_key_epoch() -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
+			Fhe::pending_key_epoch()
+		}
+
+		fn decryption_shares(job: fhe::JobId) -> Vec<fhe::HolderShare<AccountId, Vec<u8>>> {
+			Fhe::decryption_shares(job)
+		}
+
+		fn statistic_inputs(job: fhe::JobId) -> Vec<fhe::StatisticInput<AccountId>> {
+			statistic_inputs(job)
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -329,4 +341,23 @@ impl_runtime_apis! {
 			Ok(batches)
 		}
 	}
+}
+
+/// The records statistic `job` aggregates, at the current block: its cohort (consent) and each
+/// member's newest record of the category under the job's key epoch (vaults). Lives in the
+/// runtime because it joins three pallets that do not depend on each other.
+fn statistic_inputs(job: fhe::JobId) -> Vec<fhe::StatisticInput<AccountId>> {
+	let Some(summary) = Fhe::job(job) else { return Vec::new() };
+	let fhe::JobKind::Statistic { purpose, category, epoch, .. } = summary.job.kind else {
+		return Vec::new();
+	};
+	Consent::cohort(purpose, category, System::block_number())
+		.into_iter()
+		.filter_map(|subject| {
+			let (record, r) = Vaults::newest_fhe_record(&subject, category, epoch)?;
+			let section = r.fhe_section?;
+			let object = fhe::IpfsRef { cid: r.cid.into_inner(), hash: r.content_hash };
+			Some(fhe::StatisticInput { subject, record, object, section })
+		})
+		.collect()
 }

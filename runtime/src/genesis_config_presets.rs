@@ -7,10 +7,11 @@
 //! Both endow the well-known development accounts. On `development` Alice holds sudo, which
 //! governs membership. `local_testnet` has no sudo key: its validators are the consortium's
 //! founding members (evaluators), and more than half of them must vote for every membership
-//! change (the council). These keys are public: never use either preset for a chain that holds
+//! change (the council); an FHE result is final when three of the four evaluators agree
+//! (`development` keeps the runtime's quorum of one evaluator). These keys are public: never use either preset for a chain that holds
 //! real health data.
 
-use crate::{AccountId, BalancesConfig, ConsortiumConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{AccountId, BalancesConfig, ConsortiumConfig, FheConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -65,6 +66,7 @@ fn genesis(
 	endowed: Vec<AccountId>,
 	root: Option<AccountId>,
 	founding_members: Vec<Sr25519Keyring>,
+	result_quorum: Option<u32>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -81,6 +83,7 @@ fn genesis(
 			members: founding_members.into_iter().map(founding_evaluator).collect::<Vec<_>>(),
 			consortium_key: Some(DEV_CONSORTIUM_KEY),
 		},
+		fhe: FheConfig { result_quorum },
 	})
 }
 
@@ -99,6 +102,7 @@ pub fn development_genesis() -> Value {
 		development_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		Vec::new(),
+		None,
 	)
 }
 
@@ -109,6 +113,9 @@ pub fn local_testnet_genesis() -> Value {
 		development_accounts(),
 		None,
 		LOCAL_TESTNET_VALIDATORS.into_iter().map(|(aura, _)| aura).collect(),
+		// A majority of the four founding evaluators: one faulty or offline evaluator can
+		// neither decide a result alone nor stall one.
+		Some(3),
 	)
 }
 

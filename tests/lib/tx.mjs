@@ -4,12 +4,12 @@
 /**
  * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block number
  * and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails, including
- * the inner call of `sudo.sudo`.
+ * the inner call of `sudo.sudo`. `options` go to `signAndSend` (e.g. `{ nonce }`).
  */
-export async function submit(api, tx, signer) {
+export async function submit(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
-    tx.signAndSend(signer, async ({ status, events, dispatchError }) => {
+    tx.signAndSend(signer, options, async ({ status, events, dispatchError }) => {
       if (!status.isInBlock) return;
       unsubscribe();
       const failure = dispatchError ?? events
@@ -21,6 +21,15 @@ export async function submit(api, tx, signer) {
       resolve({ block: header.number.toNumber(), events: events.map(({ event }) => event) });
     }).then((u) => { unsubscribe = u; }, reject);
   });
+}
+
+/**
+ * Submits several extrinsics of one signer at once (consecutive nonces, so that they can share
+ * a block) and resolves with their results in order.
+ */
+export async function submitAll(api, txs, signer) {
+  const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  return Promise.all(txs.map((tx, i) => submit(api, tx, signer, { nonce: first + i })));
 }
 
 /** `pallet.Error: documentation` for a module error; the error's text otherwise. */

@@ -4,7 +4,9 @@
 //! - `bench`: time the client and evaluator operations and print a table;
 //! - `personal-keygen`, `personal-encrypt`, `personal-decrypt`: the individual's side of an
 //!   encrypted prediction, for developers and tests (key files hold the raw secret; people's keys
-//!   belong in the `custodia` client, which seals them).
+//!   belong in the `custodia` client, which seals them);
+//! - `cohort-encrypt`: a record's FHE section, encrypted under the consortium's joint key as the
+//!   chain agreed it (the bytes of a joint-key job's result).
 
 use std::{path::PathBuf, process::ExitCode, time::Instant};
 
@@ -99,10 +101,23 @@ enum Command {
 		#[arg(long)]
 		score: PathBuf,
 	},
+	/// Encrypt a record's numeric fields (integers) under the consortium's joint public key: the
+	/// FHE section evaluators aggregate into cohort statistics.
+	///
+	/// Example: custodia-fhe cohort-encrypt --joint-key /tmp/joint.key --fields 72,120,80 --out /tmp/section.bin
+	CohortEncrypt {
+		/// The joint public key's bytes (the agreed result of the epoch's joint-key job).
+		#[arg(long)]
+		joint_key: PathBuf,
+		#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required = true)]
+		fields: Vec<i64>,
+		#[arg(long)]
+		out: PathBuf,
+	},
 }
 
-/// Runs a personal-path command; errors are printed as `error: …` with exit code 2.
-fn personal(command: Command) -> ExitCode {
+/// Runs a client-side command; errors are printed as `error: …` with exit code 2.
+fn client(command: Command) -> ExitCode {
 	let result: Result<(), String> = (|| match command {
 		Command::PersonalKeygen { out } => {
 			let key = PersonalSecretKey::generate(&PERSONAL_V1);
@@ -120,7 +135,14 @@ fn personal(command: Command) -> ExitCode {
 			println!("{}", key.decrypt_score(&score).map_err(|e| e.to_string())?);
 			Ok(())
 		},
-		_ => unreachable!("only personal commands are passed here"),
+		Command::CohortEncrypt { joint_key, fields, out } => {
+			let bytes = std::fs::read(&joint_key).map_err(|e| format!("cannot read {}: {e}", joint_key.display()))?;
+			let key = JointPublicKey::from_bytes(&bytes, 1 << 20)
+				.map_err(|e| format!("{} is not a joint public key: {e}", joint_key.display()))?;
+			let record = key.encrypt(&fields).map_err(|e| e.to_string())?;
+			std::fs::write(&out, record.to_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))
+		},
+		_ => unreachable!("only client commands are passed here"),
 	})();
 	match result {
 		Ok(()) => ExitCode::SUCCESS,
@@ -150,8 +172,10 @@ fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), String> {
 
 fn main() -> ExitCode {
 	match Cli::parse().command {
-		command @ (Command::PersonalKeygen { .. } | Command::PersonalEncrypt { .. } | Command::PersonalDecrypt { .. }) =>
-			personal(command),
+		command @ (Command::PersonalKeygen { .. } |
+		Command::PersonalEncrypt { .. } |
+		Command::PersonalDecrypt { .. } |
+		Command::CohortEncrypt { .. }) => client(command),
 		Command::Accuracy { csv, no_header, names, outcome, positive, drop, print_model } => {
 			let text = match std::fs::read_to_string(&csv) {
 				Ok(text) => text,

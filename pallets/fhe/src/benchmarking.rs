@@ -69,7 +69,7 @@ fn all_but_last_submit<T: Config>(
 	job: JobId,
 	outcome: &OutcomeOf<T>,
 ) -> Result<T::AccountId, BenchmarkError> {
-	let quorum = T::ResultQuorum::get();
+	let quorum = Pallet::<T>::result_quorum();
 	for i in 0..quorum.saturating_sub(1) {
 		Fhe::<T>::do_submit_result(evaluator::<T>(i), job, outcome.clone())?;
 	}
@@ -256,10 +256,11 @@ mod benchmarks {
 		setup::<T>();
 		let model = new_model::<T>()?;
 		let caller: T::AccountId = whitelisted_caller();
-		// Room for one more open job, queued in the same bucket as the others.
+		// Room for one more open job, queued in the same bucket as the others (requested by
+		// other accounts: each may hold only `MaxOpenJobsPerAccount` open jobs).
 		for i in 1..T::MaxPendingJobs::get() {
 			Fhe::<T>::do_request_prediction(
-				caller.clone(),
+				account("requester", i, 0),
 				model,
 				longest_cid::<T>(i),
 				H256::zero(),
@@ -363,7 +364,7 @@ mod benchmarks {
 		let values: ValuesOf<T> =
 			BoundedVec::truncate_from((0..v).map(|i| i128::MAX - i as i128).collect::<Vec<_>>());
 		// Worst case: the submission that reaches the quorum and publishes.
-		let quorum = T::ResultQuorum::get();
+		let quorum = Pallet::<T>::result_quorum();
 		for i in 0..quorum.saturating_sub(1) {
 			Fhe::<T>::do_publish_statistic(evaluator::<T>(i), job, values.clone())?;
 		}
@@ -382,11 +383,10 @@ mod benchmarks {
 	) -> Result<(), BenchmarkError> {
 		setup::<T>();
 		let model = new_model::<T>()?;
-		let caller: T::AccountId = whitelisted_caller();
 		let jobs = n.min(T::MaxPendingJobs::get());
 		for i in 0..jobs {
 			Fhe::<T>::do_request_prediction(
-				caller.clone(),
+				account("requester", i, 0),
 				model,
 				longest_cid::<T>(i),
 				H256::zero(),

@@ -205,8 +205,10 @@ pub mod pallet {
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// How many distinct evaluators must submit the identical outcome (or identical values)
-		/// for it to be final. 1 on a development chain with one evaluator; on a consortium
-		/// chain, more than the number of evaluators that may be faulty.
+		/// for it to be final, unless the chain's genesis sets another value
+		/// ([`GenesisConfig::result_quorum`], see [`Pallet::result_quorum`]). 1 suits a
+		/// development chain with one evaluator; a consortium chain needs more than the number
+		/// of evaluators that may be faulty.
 		#[pallet::constant]
 		type ResultQuorum: Get<u32>;
 
@@ -291,6 +293,34 @@ pub mod pallet {
 	/// The key epoch being set up (collecting shares or awaiting its joint key), if any.
 	#[pallet::storage]
 	pub type PendingEpoch<T: Config> = StorageValue<_, EpochId, OptionQuery>;
+
+	/// This chain's result quorum, when its genesis set one (one runtime serves the development
+	/// chain and the consortium chains); otherwise [`Config::ResultQuorum`] applies.
+	#[pallet::storage]
+	pub type GenesisResultQuorum<T: Config> = StorageValue<_, u32, OptionQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The chain's result quorum, between 1 and `MaxSubmissions`; `None` keeps
+		/// [`Config::ResultQuorum`].
+		pub result_quorum: Option<u32>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(quorum) = self.result_quorum {
+				assert!(
+					quorum > 0 && quorum <= T::MaxSubmissions::get(),
+					"result_quorum must be between 1 and MaxSubmissions"
+				);
+				GenesisResultQuorum::<T>::put(quorum);
+			}
+		}
+	}
 
 	/// The id the next model gets.
 	#[pallet::storage]
@@ -1023,6 +1053,12 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
+	/// How many distinct evaluators must submit the identical outcome or values: the chain's
+	/// genesis value, or [`Config::ResultQuorum`].
+	pub fn result_quorum() -> u32 {
+		GenesisResultQuorum::<T>::get().unwrap_or_else(T::ResultQuorum::get)
+	}
+
 	fn bounds_len(statistic: &StatisticOf<T>) -> u32 {
 		match statistic {
 			Statistic::Histogram { bounds } => bounds.len() as u32,
@@ -1326,7 +1362,7 @@ impl<T: Config> Pallet<T> {
 		if disagrees {
 			Self::deposit_event(Event::ResultsDisagree { job: id });
 		}
-		if agreeing >= T::ResultQuorum::get() {
+		if agreeing >= Self::result_quorum() {
 			Self::agree_outcome(id, job, outcome, now);
 		} else {
 			Jobs::<T>::insert(id, job);
@@ -1501,7 +1537,7 @@ impl<T: Config> Pallet<T> {
 		if disagrees {
 			Self::deposit_event(Event::ResultsDisagree { job: id });
 		}
-		if agreeing >= T::ResultQuorum::get() {
+		if agreeing >= Self::result_quorum() {
 			let requested_at = job.requested_at;
 			PublishedStatistics::<T>::insert(
 				id,
@@ -1618,11 +1654,7 @@ impl<T: Config> Pallet<T> {
 			id,
 			epoch: KeyEpoch {
 				common_seed: e.common_seed,
-				holders: e
-					.holders
-					.into_iter()
-					.map(|s| HolderShare { holder: s.holder, share: s.share.map(Self::plain_ref) })
-					.collect(),
+				holders: e.holders.into_iter().map(Self::plain_share).collect(),
 				joint_key: e.joint_key.map(Self::plain_ref),
 				started_at: e.started_at,
 				status: e.status,
@@ -1633,6 +1665,20 @@ impl<T: Config> Pallet<T> {
 	/// The current key epoch, if one has a joint key.
 	pub fn current_key_epoch() -> Option<EpochSummary<T::AccountId, BlockNumberFor<T>>> {
 		CurrentEpoch::<T>::get().and_then(Self::key_epoch)
+	}
+
+	/// The key epoch being set up (collecting shares or awaiting its joint key), if any.
+	pub fn pending_key_epoch() -> Option<EpochSummary<T::AccountId, BlockNumberFor<T>>> {
+		PendingEpoch::<T>::get().and_then(Self::key_epoch)
+	}
+
+	/// A statistic's decryption-share slots, one per holder of its epoch in the epoch's order;
+	/// empty before its aggregate is agreed.
+	pub fn decryption_shares(job: JobId) -> Vec<HolderShare<T::AccountId, Vec<u8>>> {
+		DecryptionShares::<T>::get(job)
+			.into_iter()
+			.map(Self::plain_share)
+			.collect()
 	}
 
 	/// A job, whatever its status.
@@ -1701,6 +1747,10 @@ impl<T: Config> Pallet<T> {
 
 	fn plain_ref(r: IpfsRef<CidOf<T>>) -> IpfsRef<Vec<u8>> {
 		IpfsRef { cid: r.cid.into_inner(), hash: r.hash }
+	}
+
+	fn plain_share(s: HolderShareOf<T>) -> HolderShare<T::AccountId, Vec<u8>> {
+		HolderShare { holder: s.holder, share: s.share.map(Self::plain_ref) }
 	}
 
 	fn plain_statistic(s: StatisticOf<T>) -> Statistic<Vec<i64>> {
@@ -1799,7 +1849,7 @@ impl<T: Config> Pallet<T> {
 			"per-account open-job counts out of sync"
 		);
 		let cursor = TimeoutCursor::<T>::get();
-		let quorum = T::ResultQuorum::get() as usize;
+		let quorum = Self::result_quorum() as usize;
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(job.status.is_open() == pending.contains(&id), "open-job list out of sync");
 			let queued = TimeoutQueue::<T>::get(job.deadline).contains(&id);

@@ -146,9 +146,16 @@ pub fn template() -> ModelTemplateOf<Test> {
 }
 
 #[derive(Default)]
-pub struct ExtBuilder;
+pub struct ExtBuilder {
+	genesis_result_quorum: Option<u32>,
+}
 
 impl ExtBuilder {
+	/// A chain whose genesis sets its result quorum.
+	pub fn with_genesis_result_quorum(quorum: u32) -> Self {
+		Self { genesis_result_quorum: Some(quorum) }
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let member = |who: u64, kind: MemberKind, name: &[u8]| {
@@ -173,6 +180,9 @@ impl ExtBuilder {
 		}
 		.assimilate_storage(&mut storage)
 		.unwrap();
+		pallet_fhe::GenesisConfig::<Test> { result_quorum: self.genesis_result_quorum, ..Default::default() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ext.execute_with(|| {
 			System::set_block_number(1);
@@ -203,5 +213,5 @@ pub fn run_to_block(n: u64) {
 
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> sp_io::TestExternalities {
-	ExtBuilder.build()
+	ExtBuilder::default().build()
 }

@@ -1729,3 +1729,55 @@ fn a_histogram_publishes_one_count_per_bucket() {
 		assert_eq!(Fhe::published_statistic(job).unwrap().statistic.values, vec![2, 5, 2]);
 	});
 }
+
+// ---- The chain's result quorum and the worker's queries ----
+
+#[test]
+fn a_genesis_result_quorum_overrides_the_configured_one() {
+	ExtBuilder::with_genesis_result_quorum(2).build_and_execute(|| {
+		assert_eq!(ResultQuorum::get(), 1);
+		assert_eq!(Fhe::result_quorum(), 2);
+		let job = request_prediction(register_model());
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-score", None)));
+		assert_eq!(status(job), JobStatus::Pending);
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_B), job, success(b"bafy-score", None)));
+		assert!(matches!(status(job), JobStatus::Final { .. }));
+	});
+	ExtBuilder::default().build_and_execute(|| assert_eq!(Fhe::result_quorum(), 1));
+}
+
+#[test]
+#[should_panic(expected = "result_quorum must be between 1 and MaxSubmissions")]
+fn a_genesis_result_quorum_of_zero_is_refused() {
+	ExtBuilder::with_genesis_result_quorum(0).build();
+}
+
+#[test]
+fn pending_key_epoch_is_the_epoch_being_set_up() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert!(Fhe::pending_key_epoch().is_none());
+		let epoch = start_epoch(&[EVAL_A, EVAL_B]);
+		let pending = Fhe::pending_key_epoch().unwrap();
+		assert_eq!(pending.id, epoch);
+		assert_eq!(pending.epoch.holders.iter().map(|h| h.holder).collect::<Vec<_>>(), vec![EVAL_A, EVAL_B]);
+		let job = complete_shares(epoch, &[EVAL_A, EVAL_B]);
+		assert!(matches!(Fhe::pending_key_epoch().unwrap().epoch.status, EpochStatus::AwaitingJointKey { .. }));
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-joint", None)));
+		assert!(Fhe::pending_key_epoch().is_none());
+		assert_eq!(Fhe::current_key_epoch().unwrap().id, epoch);
+	});
+}
+
+#[test]
+fn decryption_shares_lists_one_slot_per_holder_in_epoch_order() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = aggregated_count();
+		let slots = Fhe::decryption_shares(job);
+		assert_eq!(slots.iter().map(|s| (s.holder, s.share.is_some())).collect::<Vec<_>>(), vec![(EVAL_A, false), (EVAL_B, false)]);
+		assert_ok!(Fhe::submit_decryption_share(RuntimeOrigin::signed(EVAL_B), job, cid(b"bafy-dec-b"), hash(7)));
+		let slots = Fhe::decryption_shares(job);
+		assert_eq!(slots[1].share.as_ref().map(|s| (s.cid.clone(), s.hash)), Some((b"bafy-dec-b".to_vec(), hash(7))));
+		assert!(slots[0].share.is_none());
+		assert!(Fhe::decryption_shares(job + 1).is_empty());
+	});
+}

@@ -944,6 +944,23 @@ impl<T: Config> Pallet<T> {
 		v.state == VaultState::Open && at < v.expires_at && T::Consent::is_grant_live(v.grant, at)
 	}
 
+	/// `owner`'s newest record that is not retired, holds `category`, and has an FHE section
+	/// encrypted under key epoch `epoch`: what a cohort statistic aggregates for one person (one
+	/// record each, so that the cohort size counts people).
+	pub fn newest_fhe_record(
+		owner: &T::AccountId,
+		category: DataCategory,
+		epoch: u32,
+	) -> Option<(RecordId, RecordOf<T>)> {
+		RecordsOf::<T>::get(owner).into_iter().rev().find_map(|id| {
+			let record = Records::<T>::get(id)?;
+			let usable = record.retired_at.is_none() &&
+				record.categories.contains(&category) &&
+				record.fhe_section.as_ref().is_some_and(|s| s.key_epoch == epoch);
+			usable.then_some((id, record))
+		})
+	}
+
 	/// What `steward` must keep pinned at the current block: its records that are not retired,
 	/// and its vaults that are open now. Ordered by target.
 	pub fn must_pin(steward: &T::AccountId) -> Vec<PinItem> {

@@ -106,3 +106,10 @@ fn both_presets_set_the_development_consortium_key() {
 fn unknown_preset_is_none() {
 	assert!(get_preset(&"staging".into()).is_none());
 }
+
+#[test]
+fn an_fhe_result_needs_one_evaluator_on_dev_and_three_of_four_on_the_local_testnet() {
+	genesis_state(DEV_RUNTIME_PRESET).execute_with(|| assert_eq!(crate::Fhe::result_quorum(), 1));
+	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET)
+		.execute_with(|| assert_eq!(crate::Fhe::result_quorum(), 3));
+}
