@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { connect, panicsIn, REPO_ROOT, run, waitFor } from './lib/node.mjs';
+import { connect, panicsIn, REPO_ROOT, rpc, run, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, nextEvent, submit, submitAll } from './lib/tx.mjs';
 
@@ -67,7 +67,8 @@ describe('cohort statistic on the 4-validator net (evaluators + key holders + IP
     ipfs = await startIpfs();
     env.CUSTODIA_NET_WORKER_ARGS = `--evaluator --key-holder --ipfs-api ${ipfs.url}`;
     await net('start');
-    await waitFor('Alice to answer', async () => { api = await connect('ws://127.0.0.1:29944'); return true; }, 120_000, 2000);
+    await waitFor('Alice to answer JSON-RPC', async () => (await rpc(29944, 'system_health')) !== undefined, 120_000, 1000);
+    api = await connect('ws://127.0.0.1:29944');
     await waitFor('the net to finalize block 1', async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() >= 1, 180_000, 1000);
     await submitAll(api, people.map((p) => api.tx.balances.transferKeepAlive(p.address, 100n * UNIT)), funder);
   });
@@ -100,7 +101,8 @@ describe('cohort statistic on the 4-validator net (evaluators + key holders + IP
     assert.equal(new Set(agreeing.map((s) => s.payload.asSuccess.resultHash.toHex())).size, 1, 'identical joint keys');
     const jointKey = current.epoch.jointKey.unwrap();
     const bytes = await ipfs.cat(jointKey.cid.toUtf8());
-    assert.equal(blake2AsHex(bytes, 256), jointKey.hash.toHex());
+    // polkadot.js names a struct field `hash` `hash_` (`.hash` is the codec's own hash).
+    assert.equal(blake2AsHex(bytes, 256), jointKey.hash_.toHex());
     writeFileSync(join(dir, 'joint.key'), bytes);
   });
 
@@ -136,7 +138,8 @@ describe('cohort statistic on the 4-validator net (evaluators + key holders + IP
 
     const expectedSum = people.slice(0, COHORT).reduce((sum, _, i) => sum + readings(i)[0], 0);
     const statistic = (await api.call.fheApi.publishedStatistic(job)).unwrap().statistic;
-    assert.deepEqual(statistic.values.map((v) => v.toNumber()), [expectedSum, COHORT], 'published [sum, count] = plaintext');
+    // `values` is also the name of a Map method on polkadot.js structs: read the field by name.
+    assert.deepEqual(statistic.get('values').map((v) => v.toNumber()), [expectedSum, COHORT], 'published [sum, count] = plaintext');
     assert.equal(statistic.cohortSize.toNumber(), COHORT);
     assert.equal(statistic.epoch.toNumber(), epoch);
 
@@ -146,7 +149,7 @@ describe('cohort statistic on the 4-validator net (evaluators + key holders + IP
     assert.ok(submissions.length >= QUORUM, `${submissions.length} evaluators' submissions`);
     const aggregate = statistic.aggregate;
     const bytes = await ipfs.cat(aggregate.cid.toUtf8());
-    assert.equal(blake2AsHex(bytes, 256), aggregate.hash.toHex(), 'the agreed aggregate is in IPFS');
+    assert.equal(blake2AsHex(bytes, 256), aggregate.hash_.toHex(), 'the agreed aggregate is in IPFS');
   });
 
   test('a histogram, which additions cannot compute, fails with UnsupportedParameters', async () => {

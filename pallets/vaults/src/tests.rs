@@ -1247,3 +1247,31 @@ fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
 		assert!(Vaults::must_unpin(&STEWARD).is_empty());
 	});
 }
+
+// ---- What a cohort statistic aggregates ----
+
+#[test]
+fn newest_fhe_record_is_the_owners_newest_live_record_of_the_category_under_the_epoch() {
+	ExtBuilder::default().build_and_execute(|| {
+		let register = |name: &[u8], cats: &[pallet_consent::DataCategory], epoch: Option<u32>| {
+			let id = crate::NextRecordId::<Test>::get();
+			let section = epoch.map(|key_epoch| FheSection { format_version: 1, key_epoch, offset: 16, length: 64, fields: 2 });
+			assert_ok!(Vaults::register_record(RuntimeOrigin::signed(ALICE), ALICE, cid(name), hash(), 80, categories(cats), section, STEWARD));
+			id
+		};
+		let newest = |epoch| Vaults::newest_fhe_record(&ALICE, VitalSigns, epoch).map(|(id, _)| id);
+		assert_eq!(newest(0), None);
+		let old = register(b"bafy-old", &[VitalSigns], Some(0));
+		assert_eq!(newest(0), Some(old));
+		let new = register(b"bafy-new", &[VitalSigns, LaboratoryResults], Some(0));
+		// Newer records that do not fit are passed over: no section, another epoch, another category.
+		register(b"bafy-plain", &[VitalSigns], None);
+		register(b"bafy-epoch-1", &[VitalSigns], Some(1));
+		register(b"bafy-labs", &[LaboratoryResults], Some(0));
+		assert_eq!(newest(0), Some(new));
+		assert_eq!(newest(2), None);
+		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), new));
+		assert_eq!(newest(0), Some(old), "a retired record is never aggregated");
+		assert_eq!(Vaults::newest_fhe_record(&BOB, VitalSigns, 0), None);
+	});
+}
