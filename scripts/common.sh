@@ -20,6 +20,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 build_node() {
 	say "Building custodia-node and the tests (first build: ~60 min on 2 cores; later: seconds to minutes)"
 	(cd "$REPO_ROOT" && cargo build --locked --workspace --all-targets) || die "cargo build failed"
+	say "Building the custodia client (cli/, its own workspace)"
+	(cd "$REPO_ROOT/cli" && cargo build --locked --all-targets) || die "cargo build of cli/ failed"
 }
 
 # One JSON-RPC call over HTTP; prints the `result` as JSON. Usage: rpc PORT METHOD [PARAMS_JSON]

@@ -7,8 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 "$REPO_ROOT/scripts/setup.sh"
 build_node
 
-say "Rust tests (cargo test --workspace)"
+say "Rust tests (cargo test --workspace, then the client's)"
 (cd "$REPO_ROOT" && cargo test --locked --workspace)
+(cd "$REPO_ROOT/cli" && cargo test --locked)
 
 say "End-to-end tests (node --test tests/)"
 (cd "$REPO_ROOT/tests" && node --test --test-concurrency=1 ./*.test.mjs)

@@ -1,0 +1,194 @@
+//! The chain, through subxt and the runtime's metadata: signed calls with readable errors,
+//! runtime-API questions, and waiting for events in finalized blocks.
+//!
+//! Calls are built dynamically (pallet, call and field names checked against the node's
+//! metadata), so this client never carries generated code that goes stale with the runtime.
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use subxt::{
+	dynamic::{self, At, Value},
+	error::{DispatchError, TransactionEventsError},
+	transactions::TransactionStatus,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+/// Why a command failed, for its exit code.
+#[derive(Debug)]
+pub enum Failure {
+	/// The node (or IPFS) cannot be reached: exit code 3.
+	Unreachable(anyhow::Error),
+	/// The chain refused the call (a dispatch error): exit code 1.
+	Refused(String),
+}
+
+impl std::fmt::Display for Failure {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Unreachable(e) => write!(f, "{e:#}"),
+			Self::Refused(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+impl std::error::Error for Failure {}
+
+/// A connected client.
+pub struct Chain {
+	api: OnlineClient<PolkadotConfig>,
+}
+
+/// A call that made it into a block.
+pub struct Included {
+	pub block: u64,
+	/// The extrinsic's events: (pallet, event, fields).
+	pub events: Vec<(String, String, Value)>,
+}
+
+impl Included {
+	/// The fields of the first `pallet.name` event.
+	pub fn event(&self, pallet: &str, name: &str) -> anyhow::Result<&Value> {
+		self.events
+			.iter()
+			.find(|(p, n, _)| p == pallet && n == name)
+			.map(|(_, _, fields)| fields)
+			.ok_or_else(|| anyhow!("no {pallet}.{name} event"))
+	}
+}
+
+/// A field of a composite value as an unsigned integer.
+pub fn field_u64(value: &Value, field: &str) -> anyhow::Result<u64> {
+	value
+		.at(field)
+		.and_then(|v| v.as_u128())
+		.map(|n| n as u64)
+		.ok_or_else(|| anyhow!("no integer field `{field}`"))
+}
+
+impl Chain {
+	/// Connects to the node at `url` (ws:// on loopback, or wss://).
+	pub async fn connect(url: &str) -> Result<Self, Failure> {
+		let api = if url.starts_with("ws://") && !is_loopback(url) {
+			OnlineClient::<PolkadotConfig>::from_insecure_url(url).await
+		} else {
+			OnlineClient::<PolkadotConfig>::from_url(url).await
+		}
+		.map_err(|e| Failure::Unreachable(anyhow!("cannot reach the node at {url}: {e} (is it running? see --url)")))?;
+		Ok(Self { api })
+	}
+
+	/// Signs `call` (`pallet.call` with named `fields`) as `signer`, submits it and waits until it
+	/// is in a block. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
+	/// documentation.
+	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &Keypair) -> Result<Included, Failure> {
+		let unreachable = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"));
+		let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
+		let at = self.api.at_current_block().await.map_err(|e| unreachable(e.into()))?;
+		at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
+		let mut progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(e.into()))?;
+		loop {
+			match progress.next().await {
+				Some(Ok(TransactionStatus::InBestBlock(block) | TransactionStatus::InFinalizedBlock(block))) => {
+					let number = block.at().await.map_err(|e| unreachable(e.into()))?.block_number();
+					return match block.wait_for_success().await {
+						Ok(events) => {
+							let mut out = Vec::new();
+							for event in events.iter() {
+								let event = event.map_err(|e| unreachable(e.into()))?;
+								let fields = event.decode_fields_unchecked_as::<Value>().map_err(|e| unreachable(e.into()))?;
+								out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields.remove_context()));
+							}
+							Ok(Included { block: number, events: out })
+						},
+						Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => Err(Failure::Refused(
+							match error.details() {
+								Ok(d) => format!("{}.{}: {}", d.pallet.name(), d.variant.name, d.variant.docs.join(" ")),
+								Err(_) => format!("{pallet}.{call} failed: {error}"),
+							},
+						)),
+						Err(TransactionEventsError::ExtrinsicFailed(other)) => Err(Failure::Refused(format!("{pallet}.{call} failed: {other}"))),
+						Err(e) => Err(unreachable(e.into())),
+					};
+				},
+				Some(Ok(TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message })) =>
+					return Err(Failure::Refused(format!("{pallet}.{call} was not accepted: {message}"))),
+				Some(Ok(_)) => continue,
+				Some(Err(e)) => return Err(unreachable(e.into())),
+				None => return Err(Failure::Unreachable(anyhow!("{pallet}.{call}: the node stopped reporting its status"))),
+			}
+		}
+	}
+
+	/// Calls runtime API `api.method` with `args` at the latest finalized block.
+	pub async fn runtime_api(&self, api: &str, method: &str, args: Vec<Value>) -> Result<Value, Failure> {
+		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{api}.{method}: {e}"));
+		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
+		let call = dynamic::runtime_api_call::<_, Value>(api, method, args);
+		at.runtime_apis().call(call).await.map_err(|e| failed(e.into()))
+	}
+
+	/// Waits (at most `timeout`) for the first event of `pallet` in a finalized block for which
+	/// `matches(event name, fields)` holds, and returns its block number, name and fields.
+	pub async fn wait_for_event(
+		&self,
+		pallet: &str,
+		matches: impl Fn(&str, &Value) -> bool,
+		timeout: Duration,
+	) -> Result<(u64, String, Value), Failure> {
+		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
+		let search = async {
+			let mut blocks = self.api.stream_blocks().await.map_err(|e| failed(e.into()))?;
+			while let Some(block) = blocks.next().await {
+				let block = block.map_err(|e| failed(e.into()))?;
+				let events = block.at().await.map_err(|e| failed(e.into()))?.events().fetch().await.map_err(|e| failed(e.into()))?;
+				for found in events.iter() {
+					let found = found.map_err(|e| failed(e.into()))?;
+					if found.pallet_name() == pallet {
+						let fields = found.decode_fields_unchecked_as::<Value>().map_err(|e| failed(e.into()))?.remove_context();
+						if matches(found.event_name(), &fields) {
+							return Ok((block.number(), found.event_name().to_string(), fields));
+						}
+					}
+				}
+			}
+			Err(Failure::Unreachable(anyhow!("the node stopped sending blocks")))
+		};
+		tokio::time::timeout(timeout, search)
+			.await
+			.unwrap_or_else(|_| Err(Failure::Refused(format!("no answer from {pallet} within {} s (raise --timeout)", timeout.as_secs()))))
+	}
+
+	/// The number of the latest finalized block.
+	pub async fn finalized_number(&self) -> Result<u64, Failure> {
+		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;
+		Ok(at.block_number())
+	}
+}
+
+fn is_loopback(url: &str) -> bool {
+	let host = url.trim_start_matches("ws://").split(['/', ':']).next().unwrap_or_default();
+	host == "localhost" || host.starts_with("127.") || host == "[::1]"
+}
+
+/// An account as a call argument, from its SS58 address.
+pub fn account(address: &str) -> anyhow::Result<Value> {
+	use std::str::FromStr;
+	let id = subxt::utils::AccountId32::from_str(address)
+		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))?;
+	Ok(Value::from_bytes(id.0))
+}
+
+/// An enum variant without fields, by name.
+pub fn variant(name: &str) -> Value {
+	Value::unnamed_variant(name, [])
+}
+
+/// `Some(value)` / `None`.
+pub fn option(value: Option<Value>) -> Value {
+	match value {
+		Some(v) => Value::unnamed_variant("Some", [v]),
+		None => variant("None"),
+	}
+}

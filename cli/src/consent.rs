@@ -1,0 +1,161 @@
+//! Consent from the command line: an institution asks (`request`) and reads its grants; a person
+//! reads incoming requests and answers them (`grant`, `deny`), and withdraws a grant (`revoke`).
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use subxt::dynamic::Value;
+
+use crate::{
+	chain::{account, field_u64, option, variant, Chain},
+	codes::{Category, Purpose},
+	output, Cli, Exit,
+};
+
+#[derive(Subcommand)]
+pub enum ConsentCommand {
+	/// (Institution) Ask a person for consent: what, why, for how long.
+	///
+	/// Example: custodia consent request --as clinic --subject 5Grw… --scope laboratory-results,vital-signs --purpose TREAT --blocks 14400
+	Request(RequestArgs),
+	/// (Person) List the requests waiting for your answer.
+	///
+	/// Example: custodia consent requests --as me
+	Requests(AsArgs),
+	/// (Person) Grant a request, optionally for fewer blocks than asked.
+	///
+	/// Example: custodia consent grant --as me 3 --blocks 600
+	Grant {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The request id (see `consent requests`).
+		request: u64,
+		/// Grant for this many blocks from now instead of the requested period.
+		#[arg(long)]
+		blocks: Option<u32>,
+	},
+	/// (Person) Deny a request.
+	///
+	/// Example: custodia consent deny --as me 3
+	Deny {
+		#[command(flatten)]
+		who: AsArgs,
+		request: u64,
+	},
+	/// (Person) Revoke a grant at once; vaults opened under it close.
+	///
+	/// Example: custodia consent revoke --as me 5
+	Revoke {
+		#[command(flatten)]
+		who: AsArgs,
+		grant: u64,
+	},
+	/// List live grants: yours as a person, or with --institution those made to you.
+	///
+	/// Example: custodia consent grants --as clinic --institution
+	Grants {
+		#[command(flatten)]
+		who: AsArgs,
+		/// List the grants made to this identity as an institution.
+		#[arg(long)]
+		institution: bool,
+	},
+}
+
+#[derive(Args)]
+pub struct AsArgs {
+	/// The identity to act as (see `custodia keys list`).
+	#[arg(long = "as", value_name = "NAME")]
+	pub name: String,
+}
+
+#[derive(Args)]
+pub struct RequestArgs {
+	#[command(flatten)]
+	who: AsArgs,
+	/// The person's account (SS58).
+	#[arg(long)]
+	subject: String,
+	/// The data categories, comma-separated.
+	#[arg(long, value_delimiter = ',', required = true)]
+	scope: Vec<Category>,
+	/// Why (HL7 PurposeOfUse).
+	#[arg(long)]
+	purpose: Purpose,
+	/// For how many blocks from now (a block is 6 s: 14400 ≈ one day).
+	#[arg(long)]
+	blocks: u32,
+}
+
+fn scope(categories: &[Category]) -> Value {
+	Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))
+}
+
+fn period(start: u64, blocks: u32) -> Value {
+	Value::named_composite([("start", Value::u128(start.into())), ("end", Value::u128((start + u64::from(blocks)).into()))])
+}
+
+pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
+	let chain = Chain::connect(cli.url()).await?;
+	match command {
+		ConsentCommand::Request(args) => {
+			let me = cli.identity(&args.who.name)?;
+			let now = chain.finalized_number().await?;
+			let fields = vec![
+				("subject", account(&args.subject)?),
+				("scope", scope(&args.scope)),
+				("purpose", variant(&args.purpose.variant())),
+				("period", period(now, args.blocks)),
+				("requester_key", Value::from_bytes(me.x25519_public)),
+			];
+			let included = chain.submit("Consent", "request", fields, &me.keypair).await?;
+			let request = field_u64(included.event("Consent", "ConsentRequested")?, "request")?;
+			output::emit(cli.json(), json!({ "request": request, "block": included.block }), || {
+				vec![format!("consent request {request} sent to {} (block {})", args.subject, included.block)]
+			});
+		},
+		ConsentCommand::Requests(who) | ConsentCommand::Grants { who, .. } => {
+			let me = cli.identity(&who.name)?;
+			let (method, what) = match command {
+				ConsentCommand::Requests(_) => ("requests_of", "requests waiting for your answer"),
+				ConsentCommand::Grants { institution: true, .. } => ("grants_of_institution", "live grants to you"),
+				_ => ("grants_of", "your live grants"),
+			};
+			let me_account = account(&me.account())?;
+			let list = chain.runtime_api("ConsentApi", method, vec![me_account]).await?;
+			let items: Vec<_> = output::items(&list).into_iter().map(output::to_json).collect();
+			output::emit(cli.json(), json!(items), || {
+				let mut lines = vec![format!("{} {what}", items.len())];
+				lines.extend(items.iter().map(|item| format!("  {item}")));
+				lines
+			});
+		},
+		ConsentCommand::Grant { who, request, blocks } => {
+			let me = cli.identity(&who.name)?;
+			let period = match blocks {
+				Some(blocks) => Some(period(chain.finalized_number().await?, *blocks)),
+				None => None,
+			};
+			let fields = vec![("request", Value::u128((*request).into())), ("scope", option(None)), ("period", option(period))];
+			let included = chain.submit("Consent", "grant", fields, &me.keypair).await?;
+			let grant = field_u64(included.event("Consent", "ConsentGranted")?, "grant")?;
+			output::emit(cli.json(), json!({ "request": request, "grant": grant, "block": included.block }), || {
+				vec![format!("request {request} granted: grant {grant} (block {})", included.block)]
+			});
+		},
+		ConsentCommand::Deny { who, request } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Consent", "deny", vec![("request", Value::u128((*request).into()))], &me.keypair).await?;
+			output::emit(cli.json(), json!({ "request": request, "block": included.block }), || {
+				vec![format!("request {request} denied (block {})", included.block)]
+			});
+		},
+		ConsentCommand::Revoke { who, grant } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Consent", "revoke", vec![("grant", Value::u128((*grant).into()))], &me.keypair).await?;
+			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
+				vec![format!("grant {grant} revoked (block {})", included.block)]
+			});
+		},
+	}
+	Ok(())
+}

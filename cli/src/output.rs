@@ -1,0 +1,119 @@
+//! Chain values as people and machines read them: JSON for `--json`, text otherwise.
+
+use serde_json::{json, Map, Value as Json};
+use subxt::{
+	dynamic::Value,
+	ext::scale_value::{Composite, Primitive, ValueDef},
+};
+
+/// The items of a composite (a list or a struct's fields), in order.
+pub fn items(value: &Value) -> Vec<&Value> {
+	match &value.value {
+		ValueDef::Composite(Composite::Unnamed(items)) => items.iter().collect(),
+		ValueDef::Composite(Composite::Named(fields)) => fields.iter().map(|(_, v)| v).collect(),
+		_ => Vec::new(),
+	}
+}
+
+/// The bytes of a `Vec<u8>`-like value.
+pub fn bytes(value: &Value) -> Vec<u8> {
+	items(value).iter().filter_map(|v| v.as_u128()).map(|b| b as u8).collect()
+}
+
+/// The text of a `Vec<u8>` holding UTF-8.
+pub fn text(value: Option<&Value>) -> String {
+	value.map(|v| String::from_utf8_lossy(&bytes(v)).into_owned()).unwrap_or_default()
+}
+
+/// The inner value of `Some(_)`, or `None`.
+pub fn some(value: &Value) -> Option<&Value> {
+	match &value.value {
+		ValueDef::Variant(v) if v.name == "Some" => v.values.values().next(),
+		_ => None,
+	}
+}
+
+/// JSON for a chain value: structs as objects, unit enum variants as their name, other variants
+/// as `{ name: fields }`, 32-byte arrays (accounts, hashes) as hex, byte strings that are UTF-8
+/// as text, integers beyond 2^53 as strings.
+pub fn to_json(value: &Value) -> Json {
+	match &value.value {
+		ValueDef::Composite(Composite::Named(fields)) =>
+			Json::Object(fields.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>()),
+		ValueDef::Composite(Composite::Unnamed(items)) => {
+			let all_bytes = !items.is_empty() && items.iter().all(|v| v.as_u128().is_some_and(|n| n <= 255));
+			if all_bytes && items.len() == 32 {
+				return json!(format!("0x{}", hex::encode(bytes(value))));
+			}
+			if all_bytes {
+				if let Ok(text) = String::from_utf8(bytes(value)) {
+					if text.chars().all(|c| !c.is_control()) {
+						return json!(text);
+					}
+				}
+			}
+			// A newtype (e.g. an account id wrapping its bytes) shows as its content.
+			if items.len() == 1 && matches!(items[0].value, ValueDef::Composite(_)) {
+				return to_json(&items[0]);
+			}
+			Json::Array(items.iter().map(to_json).collect())
+		},
+		ValueDef::Variant(v) => match &v.values {
+			c if c.is_empty() => json!(v.name),
+			Composite::Unnamed(items) if items.len() == 1 => json!({ v.name.clone(): to_json(&items[0]) }),
+			_ => json!({ v.name.clone(): to_json(&Value { value: ValueDef::Composite(v.values.clone()), context: () }) }),
+		},
+		ValueDef::Primitive(p) => match p {
+			Primitive::Bool(b) => json!(b),
+			Primitive::Char(c) => json!(c.to_string()),
+			Primitive::String(s) => json!(s),
+			Primitive::U128(n) if *n < (1 << 53) => json!(*n as u64),
+			Primitive::I128(n) if n.unsigned_abs() < (1 << 53) => json!(*n as i64),
+			Primitive::U128(n) => json!(n.to_string()),
+			Primitive::I128(n) => json!(n.to_string()),
+			other => json!(format!("{other:?}")),
+		},
+		ValueDef::BitSequence(bits) => json!(format!("{bits:?}")),
+	}
+}
+
+/// Prints `data` as JSON with `--json`, else the human `lines`.
+pub fn emit(json_mode: bool, data: Json, lines: impl FnOnce() -> Vec<String>) {
+	if json_mode {
+		println!("{}", serde_json::to_string_pretty(&data).expect("JSON values serialize"));
+	} else {
+		for line in lines() {
+			println!("{line}");
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn chain_values_become_readable_json() {
+		let value = Value::named_composite([
+			("id", Value::u128(7)),
+			("who", Value::unnamed_composite([Value::from_bytes([1u8; 32])])),
+			("name", Value::from_bytes(b"General Hospital")),
+			("purpose", Value::unnamed_variant("TREAT", [])),
+			("status", Value::unnamed_variant("Denied", [Value::named_composite([("at", Value::u128(12))])])),
+			("big", Value::u128(u128::MAX)),
+		]);
+		assert_eq!(
+			to_json(&value),
+			json!({
+				"id": 7,
+				"who": format!("0x{}", "01".repeat(32)),
+				"name": "General Hospital",
+				"purpose": "TREAT",
+				"status": { "Denied": { "at": 12 } },
+				"big": u128::MAX.to_string(),
+			})
+		);
+		assert_eq!(some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()), Some(3));
+		assert!(some(&Value::unnamed_variant("None", [])).is_none());
+	}
+}
