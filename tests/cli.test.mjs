@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { connect, panicsIn, startDevNode } from './lib/node.mjs';
+import { connect, heads, panicsIn, startDevNode, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, submit } from './lib/tx.mjs';
 
@@ -131,6 +131,8 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
       outputMeaning: 'log-odds of heart disease × 2^20; > 0 means high risk', provenance: 'test model', parameterSet: 1,
     }), registrar);
     const model = eventOf(api, r.events, 'fhe', 'ModelRegistered').model.toNumber();
+    // The client reads finalized state.
+    await waitFor('the model to be finalized', async () => (await heads(node.rpcPort)).finalized >= r.block, 60_000);
 
     const person = { age: 63, resting_bp: 145, cholesterol: 233 };
     const xq = FEATURES.map((f) => Math.round((person[f.name] - f.offset) * f.scale));

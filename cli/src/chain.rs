@@ -80,7 +80,8 @@ impl Chain {
 	}
 
 	/// Signs `call` (`pallet.call` with named `fields`) as `signer`, submits it and waits until it
-	/// is in a block. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
+	/// is in a finalized block — so that what the command prints, and every later query (they read
+	/// the finalized state), already reflects it. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
 	/// documentation.
 	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &Keypair) -> Result<Included, Failure> {
 		let unreachable = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"));
@@ -90,7 +91,7 @@ impl Chain {
 		let mut progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(e.into()))?;
 		loop {
 			match progress.next().await {
-				Some(Ok(TransactionStatus::InBestBlock(block) | TransactionStatus::InFinalizedBlock(block))) => {
+				Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
 					let number = block.at().await.map_err(|e| unreachable(e.into()))?.block_number();
 					return match block.wait_for_success().await {
 						Ok(events) => {

@@ -25,7 +25,7 @@ impl Ipfs {
 
 	/// Stores `data` (pinned) and returns its CID.
 	pub async fn add(&self, data: Vec<u8>) -> anyhow::Result<String> {
-		let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(data).file_name("data"));
+		let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(data).file_name("data").mime_str("application/octet-stream")?);
 		let response = self
 			.http
 			.post(format!("{}/api/v0/add?pin=true", self.url))

@@ -15,9 +15,12 @@ pub fn items(value: &Value) -> Vec<&Value> {
 	}
 }
 
-/// The bytes of a `Vec<u8>`-like value.
+/// The bytes of a `Vec<u8>`-like value (also inside newtypes such as `BoundedVec`).
 pub fn bytes(value: &Value) -> Vec<u8> {
-	items(value).iter().filter_map(|v| v.as_u128()).map(|b| b as u8).collect()
+	match items(value).as_slice() {
+		[inner] if matches!(inner.value, ValueDef::Composite(_)) => bytes(inner),
+		items => items.iter().filter_map(|v| v.as_u128()).map(|b| b as u8).collect(),
+	}
 }
 
 /// The text of a `Vec<u8>` holding UTF-8.
@@ -115,5 +118,7 @@ mod tests {
 		);
 		assert_eq!(some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()), Some(3));
 		assert!(some(&Value::unnamed_variant("None", [])).is_none());
+		let bounded = Value::unnamed_composite([Value::from_bytes(b"bafy")]);
+		assert_eq!(text(Some(&bounded)), "bafy");
 	}
 }
