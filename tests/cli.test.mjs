@@ -1,32 +1,25 @@
 // The `custodia` client against a real dev node (with an evaluator) and a real IPFS daemon:
 // identities sealed at rest; consent asked, listed, granted, revoked; refused calls with the
-// pallet's error and exit code 1; wrong passphrase → 4; node unreachable → 3; an encrypted
-// prediction whose decrypted score equals the plaintext fixed-point score.
+// pallet's error and exit code 1; wrong passphrase → 4; node unreachable → 3; a model registered
+// from its template file; an encrypted prediction whose decrypted score equals the plaintext
+// fixed-point score.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { connect, heads, panicsIn, startDevNode, waitFor } from './lib/node.mjs';
+import { connect, panicsIn, startDevNode } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
-import { eventOf, submit } from './lib/tx.mjs';
+import { submit } from './lib/tx.mjs';
+import { BIAS, FEATURES, plaintextScore, quantise, SCORE_DIVISOR, WEIGHTS } from './lib/heart-model.mjs';
 
 const UNIT = 10n ** 12n;
 const CLI = join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target'), 'debug/custodia');
 const PASSPHRASE = 'correct horse battery staple';
 
-// The model of tests/prediction.test.mjs: x_q = round((x − offset) · scale).
-const FEATURES = [
-  { name: 'age', unit: 'a', offset: 54.4, scale: 113.0 },
-  { name: 'resting_bp', unit: 'mm[Hg]', offset: 131.7, scale: 57.0 },
-  { name: 'cholesterol', unit: 'mg/dL', offset: 246.7, scale: 19.8 },
-];
-const WEIGHTS = [310, 122, 87];
-const BIAS = -52_000;
-const SCORE_DIVISOR = 1_048_576;
 
 describe('custodia CLI (dev node + evaluator + IPFS)', () => {
   let ipfs;
@@ -117,26 +110,21 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
   });
 
   test('predict: features encrypted under the identity key → evaluator → decrypted diagnosis', async (t) => {
-    const clinic = (await cliJson(['keys', 'list'])).find((i) => i.name === 'clinic');
-    assert.ok(clinic);
-    // Registering a model is institution work the CLI does not do yet: polkadot.js signs it with
-    // a development key, so that the test can use the clinic's sealed key only through the CLI.
-    const registrar = keyring.addFromUri('//Alice/cli-test-registrar');
-    await submit(api, api.tx.balances.transferKeepAlive(registrar.address, 100n * UNIT), alice);
-    await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(registrar.address, ['Institution'], 'Model registrar', new Uint8Array(32).fill(5), null)), alice);
-    const r = await submit(api, api.tx.fhe.registerModel({
-      name: 'heart-risk-cli-test',
-      features: FEATURES.map((f) => ({ name: f.name, unit: f.unit, offsetMicros: Math.round(f.offset * 1e6), scaleMicros: Math.round(f.scale * 1e6) })),
-      weights: WEIGHTS, bias: BIAS, scoreDivisor: SCORE_DIVISOR,
-      outputMeaning: 'log-odds of heart disease × 2^20; > 0 means high risk', provenance: 'test model', parameterSet: 1,
-    }), registrar);
-    const model = eventOf(api, r.events, 'fhe', 'ModelRegistered').model.toNumber();
-    // The client reads finalized state.
-    await waitFor('the model to be finalized', async () => (await heads(node.rpcPort)).finalized >= r.block, 60_000);
+    // The clinic registers the model through the client, from a template file as
+    // `custodia-fhe accuracy --print-model` writes it.
+    const templateFile = join(keysDir, '..', 'model.json');
+    writeFileSync(templateFile, JSON.stringify({
+      features: FEATURES.map(({ name, unit, offset, scale }) => ({ name, unit, offset, scale })),
+      weights: WEIGHTS, bias: BIAS, score_unit: 1 / SCORE_DIVISOR,
+      outcome: 'log-odds of heart disease × 2^20; > 0 means high risk', provenance: 'test model',
+    }));
+    const { model } = await cliJson(['model-register', '--as', 'clinic', '--model-name', 'heart-risk-cli-test', templateFile]);
+    const badTemplate = join(keysDir, '..', 'bad-model.json');
+    writeFileSync(badTemplate, JSON.stringify({ features: [], weights: [], bias: 0, score_unit: 1, outcome: '', provenance: '' }));
+    const refused = await cli(['model-register', '--as', 'clinic', '--model-name', 'empty', badTemplate]);
+    assert.equal(refused.code, 2, refused.stderr);
 
-    const person = { age: 63, resting_bp: 145, cholesterol: 233 };
-    const xq = FEATURES.map((f) => Math.round((person[f.name] - f.offset) * f.scale));
-    const expected = xq.reduce((sum, x, i) => sum + WEIGHTS[i] * x, BIAS);
+    const expected = Number(plaintextScore(quantise({ age: 63, resting_bp: 145, cholesterol: 233 })));
     const started = Date.now();
     const diagnosis = await cliJson(['predict', '--as', 'me', '--model', String(model), '--features', '63,145,233', '--ipfs-api', ipfs.url]);
     t.diagnostic(`job ${diagnosis.job}: requested in block ${diagnosis.requested_in}, final in ${diagnosis.final_in}, ${Date.now() - started} ms end to end`);

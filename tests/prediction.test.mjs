@@ -16,23 +16,12 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, heads, panicsIn, run, startDevNode, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, nextEvent, submit } from './lib/tx.mjs';
+import { plaintextScore, quantise, registerHeartModel } from './lib/heart-model.mjs';
 
 const UNIT = 10n ** 12n;
 const FHE_TOOL = join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target'), 'debug/custodia-fhe');
 
-// A small heart-risk model in the engine's quantisation: x_q = round((x − offset) · scale).
-const FEATURES = [
-  { name: 'age', unit: 'a', offset: 54.4, scale: 113.0 },
-  { name: 'resting_bp', unit: 'mm[Hg]', offset: 131.7, scale: 57.0 },
-  { name: 'cholesterol', unit: 'mg/dL', offset: 246.7, scale: 19.8 },
-];
-const WEIGHTS = [310, 122, 87];
-const BIAS = -52_000;
-const SCORE_DIVISOR = 1_048_576;
 const PERSON = { age: 63, resting_bp: 145, cholesterol: 233 };
-
-const quantise = (values) => FEATURES.map((f) => Math.round((values[f.name] - f.offset) * f.scale));
-const plaintextScore = (xq) => xq.reduce((sum, x, i) => sum + BigInt(WEIGHTS[i]) * BigInt(x), BigInt(BIAS));
 
 describe('encrypted prediction (custodia-node --dev --evaluator + IPFS)', () => {
   let ipfs;
@@ -62,17 +51,7 @@ describe('encrypted prediction (custodia-node --dev --evaluator + IPFS)', () => 
     for (const who of [institution, person]) await submit(api, api.tx.balances.transferKeepAlive(who.address, 1_000n * UNIT), alice);
     await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(evaluator.address, ['Evaluator'], 'Evaluator Dave', randomBytes(32), null)), alice);
     await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(institution.address, ['Institution'], 'Heart Clinic', randomBytes(32), null)), alice);
-    const r = await submit(api, api.tx.fhe.registerModel({
-      name: 'heart-risk-test',
-      features: FEATURES.map((f) => ({ name: f.name, unit: f.unit, offsetMicros: Math.round(f.offset * 1e6), scaleMicros: Math.round(f.scale * 1e6) })),
-      weights: WEIGHTS,
-      bias: BIAS,
-      scoreDivisor: SCORE_DIVISOR,
-      outputMeaning: 'log-odds of heart disease × 2^20; > 0 means high risk',
-      provenance: 'test model',
-      parameterSet: 1,
-    }), institution);
-    model = eventOf(api, r.events, 'fhe', 'ModelRegistered').model.toNumber();
+    ({ model } = await registerHeartModel(api, institution, 'heart-risk-test'));
     await fhe('personal-keygen', '--out', join(dir, 'me.key'));
   });
 

@@ -13,6 +13,7 @@ mod codes;
 mod consent;
 mod ipfs;
 mod keystore;
+mod model;
 mod output;
 mod predict;
 
@@ -50,6 +51,10 @@ enum Command {
 	/// Consent: institutions ask; people grant, deny and revoke.
 	#[command(subcommand)]
 	Consent(consent::ConsentCommand),
+	/// (Institution) Register a linear prediction model, readable by anyone.
+	///
+	/// Example: custodia model-register --as clinic --model-name heart-risk model.json
+	ModelRegister(model::RegisterArgs),
 	/// Ask for an encrypted prediction over your features and read the diagnosis.
 	///
 	/// Example: custodia predict --as me --model 0 --features 63,145,233
@@ -133,6 +138,7 @@ impl Cli {
 		match &self.command {
 			Command::Keys(command) => self.keys(command),
 			Command::Consent(command) => consent::run(self, command).await,
+			Command::ModelRegister(args) => model::register(self, args).await,
 			Command::Predict(args) => predict::run(self, args).await,
 			Command::Completions { shell } => {
 				clap_complete::generate(*shell, &mut Cli::command(), "custodia", &mut std::io::stdout());
