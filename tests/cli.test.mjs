@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { connect, panicsIn, startDevNode } from './lib/node.mjs';
+import { connect, startDevNode, stopAndCheck } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { submit } from './lib/tx.mjs';
 import { BIAS, FEATURES, plaintextScore, quantise, SCORE_DIVISOR, WEIGHTS } from './lib/heart-model.mjs';
@@ -55,13 +55,7 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(evaluator.address, ['Evaluator'], 'Evaluator Dave', new Uint8Array(32).fill(4), null)), alice);
   });
 
-  after(async () => {
-    await api?.disconnect();
-    const exit = await node?.stop();
-    await ipfs?.stop();
-    assert.deepEqual(panicsIn(node.log()), []);
-    assert.equal(exit.code, 0);
-  });
+  after(() => stopAndCheck({ api, node, ipfs }));
 
   test('identities are sealed at rest: listed without secrets, opened only with the passphrase', async () => {
     const list = await cliJson(['keys', 'list']);

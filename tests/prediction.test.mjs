@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { connect, heads, panicsIn, run, startDevNode, waitFor } from './lib/node.mjs';
+import { connect, heads, run, startDevNode, stopAndCheck, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, nextEvent, submit } from './lib/tx.mjs';
 import { plaintextScore, quantise, registerHeartModel } from './lib/heart-model.mjs';
@@ -55,13 +55,7 @@ describe('encrypted prediction (custodia-node --dev --evaluator + IPFS)', () => 
     await fhe('personal-keygen', '--out', join(dir, 'me.key'));
   });
 
-  after(async () => {
-    await api?.disconnect();
-    const exit = await node?.stop();
-    await ipfs?.stop();
-    assert.deepEqual(panicsIn(node.log()), []);
-    assert.equal(exit.code, 0);
-  });
+  after(() => stopAndCheck({ api, node, ipfs }));
 
   test('encrypted features in → final result on chain → the person decrypts the fixed-point score', async (t) => {
     const xq = quantise(PERSON);

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
-import { connect, panicsIn, rpc, startDevNode, waitFor } from './lib/node.mjs';
+import { connect, rpc, startDevNode, stopAndCheck, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, nextEvent, submit } from './lib/tx.mjs';
 
@@ -58,13 +58,7 @@ describe('data steward worker (custodia-node --dev --steward + IPFS)', () => {
     await waitFor('the steward to pin the record', async () => (await ipfs.pins()).has(recordCid), 60_000);
   });
 
-  after(async () => {
-    await api?.disconnect();
-    const exit = await node?.stop();
-    await ipfs?.stop();
-    assert.deepEqual(panicsIn(node.log()), []);
-    assert.equal(exit.code, 0);
-  });
+  after(() => stopAndCheck({ api, node, ipfs }));
 
   test('an open vault is pinned; at expiry it is unpinned, collected and confirmed within 2 blocks', async (t) => {
     const vault = await openVault(6);

@@ -115,3 +115,16 @@ export async function connect(url) {
 
 /** Lines of a node log that report a panic. */
 export const panicsIn = (log) => log.split('\n').filter((line) => /panicked|Thread .* panicked/.test(line));
+
+/**
+ * Tears down a test's client, dev node and IPFS daemon (each may be missing if `before` failed)
+ * and checks that the node stopped cleanly: exit code 0, no panic in its log.
+ */
+export async function stopAndCheck({ api, node, ipfs }) {
+  await api?.disconnect();
+  const exit = await node?.stop();
+  await ipfs?.stop();
+  if (!node) return;
+  if (panicsIn(node.log()).length > 0) throw new Error(`the node panicked; log: ${node.logPath}`);
+  if (exit.code !== 0) throw new Error(`the node exited with ${exit.code} (signal ${exit.signal}); log: ${node.logPath}`);
+}
