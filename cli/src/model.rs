@@ -30,8 +30,7 @@ pub struct RegisterArgs {
 /// The template as the chain stores it; checked against PERSONAL_V1's bounds first, so that
 /// every score it computes decrypts exactly.
 fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> {
-	let model = LinearModel::new(&PERSONAL_V1, template.clone()).map_err(|e| anyhow!("the model does not fit PERSONAL_V1: {e}"))?;
-	drop(model);
+	LinearModel::new(&PERSONAL_V1, template.clone()).map_err(|e| anyhow!("the model does not fit PERSONAL_V1: {e}"))?;
 	let micros = |x: f64| (x * 1e6).round();
 	let features = template.features.iter().map(|f| {
 		Value::named_composite([
