@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use subxt::{
+	client::{ClientAtBlock, OnlineClientAtBlockImpl},
+	config::DefaultExtrinsicParamsBuilder,
 	dynamic::{self, At, Value},
 	error::{DispatchError, TransactionEventsError},
-	transactions::TransactionStatus,
+	transactions::{DynamicPayload, TransactionProgress, TransactionStatus},
 	OnlineClient, PolkadotConfig,
 };
+
+/// The chain at one block.
+type AtBlock = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
 use subxt_signer::sr25519::Keypair;
 
 /// Why a command failed, for its exit code.
@@ -84,42 +89,25 @@ impl Chain {
 	/// the finalized state), already reflects it. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
 	/// documentation.
 	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &Keypair) -> Result<Included, Failure> {
-		let unreachable = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"));
-		let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
-		let at = self.api.at_current_block().await.map_err(|e| unreachable(e.into()))?;
-		at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
-		let mut progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(e.into()))?;
-		loop {
-			match progress.next().await {
-				Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
-					let number = block.at().await.map_err(|e| unreachable(e.into()))?.block_number();
-					return match block.wait_for_success().await {
-						Ok(events) => {
-							let mut out = Vec::new();
-							for event in events.iter() {
-								let event = event.map_err(|e| unreachable(e.into()))?;
-								let fields = event.decode_fields_unchecked_as::<Value>().map_err(|e| unreachable(e.into()))?;
-								out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields.remove_context()));
-							}
-							Ok(Included { block: number, events: out })
-						},
-						Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => Err(Failure::Refused(
-							match error.details() {
-								Ok(d) => format!("{}.{}: {}", d.pallet.name(), d.variant.name, d.variant.docs.join(" ")),
-								Err(_) => format!("{pallet}.{call} failed: {error}"),
-							},
-						)),
-						Err(TransactionEventsError::ExtrinsicFailed(other)) => Err(Failure::Refused(format!("{pallet}.{call} failed: {other}"))),
-						Err(e) => Err(unreachable(e.into())),
-					};
-				},
-				Some(Ok(TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message })) =>
-					return Err(Failure::Refused(format!("{pallet}.{call} was not accepted: {message}"))),
-				Some(Ok(_)) => continue,
-				Some(Err(e)) => return Err(unreachable(e.into())),
-				None => return Err(Failure::Unreachable(anyhow!("{pallet}.{call}: the node stopped reporting its status"))),
-			}
+		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let payload = payload(&at, pallet, call, fields)?;
+		let progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		finalized(pallet, call, progress).await
+	}
+
+	/// Like [`Chain::submit`] for several calls of `pallet.call` by one signer: all are submitted
+	/// at once with consecutive nonces, then waited for together.
+	pub async fn submit_all(&self, pallet: &str, call: &str, calls: Vec<Vec<(&str, Value)>>, signer: &Keypair) -> Result<Vec<Included>, Failure> {
+		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let first = at.tx().account_nonce(&signer.public_key().to_account_id()).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let mut watching = Vec::new();
+		for (i, fields) in calls.into_iter().enumerate() {
+			let payload = payload(&at, pallet, call, fields)?;
+			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(first + i as u64).build();
+			let progress = at.tx().sign_and_submit_then_watch(&payload, signer, params).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+			watching.push(finalized(pallet, call, progress));
 		}
+		futures::future::try_join_all(watching).await
 	}
 
 	/// Calls runtime API `api.method` with `args` at the latest finalized block.
@@ -161,10 +149,67 @@ impl Chain {
 			.unwrap_or_else(|_| Err(Failure::Refused(format!("no answer from {pallet} within {} s (raise --timeout)", timeout.as_secs()))))
 	}
 
+	/// The value at `pallet.entry` under `keys` at the latest finalized block, or `None`.
+	pub async fn storage(&self, pallet: &str, entry: &str, keys: Vec<Value>) -> Result<Option<Value>, Failure> {
+		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{entry}: {e}"));
+		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
+		let address = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
+		match at.storage().try_fetch(address, keys).await.map_err(|e| failed(e.into()))? {
+			Some(value) => Ok(Some(value.decode().map_err(|e| failed(e.into()))?.remove_context())),
+			None => Ok(None),
+		}
+	}
+
 	/// The number of the latest finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;
 		Ok(at.block_number())
+	}
+}
+
+fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
+	Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"))
+}
+
+/// `pallet.call(fields)`, checked against the runtime's metadata.
+fn payload(at: &AtBlock, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<DynamicPayload<Value>, Failure> {
+	let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
+	at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
+	Ok(payload)
+}
+
+/// Follows a submitted call until it is in a finalized block; a dispatch error becomes
+/// [`Failure::Refused`] naming the pallet error and its documentation.
+async fn finalized(pallet: &str, call: &str, mut progress: TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>) -> Result<Included, Failure> {
+	let unreachable = |e: subxt::Error| unreachable(pallet, call, e);
+	loop {
+		match progress.next().await {
+			Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
+				let number = block.at().await.map_err(|e| unreachable(e.into()))?.block_number();
+				return match block.wait_for_success().await {
+					Ok(events) => {
+						let mut out = Vec::new();
+						for event in events.iter() {
+							let event = event.map_err(|e| unreachable(e.into()))?;
+							let fields = event.decode_fields_unchecked_as::<Value>().map_err(|e| unreachable(e.into()))?;
+							out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields.remove_context()));
+						}
+						Ok(Included { block: number, events: out })
+					},
+					Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => Err(Failure::Refused(match error.details() {
+						Ok(d) => format!("{}.{}: {}", d.pallet.name(), d.variant.name, d.variant.docs.join(" ")),
+						Err(_) => format!("{pallet}.{call} failed: {error}"),
+					})),
+					Err(TransactionEventsError::ExtrinsicFailed(other)) => Err(Failure::Refused(format!("{pallet}.{call} failed: {other}"))),
+					Err(e) => Err(unreachable(e.into())),
+				};
+			},
+			Some(Ok(TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message })) =>
+				return Err(Failure::Refused(format!("{pallet}.{call} was not accepted: {message}"))),
+			Some(Ok(_)) => continue,
+			Some(Err(e)) => return Err(unreachable(e.into())),
+			None => return Err(Failure::Unreachable(anyhow!("{pallet}.{call}: the node stopped reporting its status"))),
+		}
 	}
 }
 
@@ -179,6 +224,11 @@ pub fn account(address: &str) -> anyhow::Result<Value> {
 	let id = subxt::utils::AccountId32::from_str(address)
 		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))?;
 	Ok(Value::from_bytes(id.0))
+}
+
+/// A runtime call as a value (e.g. the `call` of `Sudo.sudo`).
+pub fn call(pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Value {
+	Value::unnamed_variant(pallet, [Value::named_variant(name, fields)])
 }
 
 /// An enum variant without fields, by name.

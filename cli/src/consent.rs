@@ -49,6 +49,24 @@ pub enum ConsentCommand {
 		who: AsArgs,
 		grant: u64,
 	},
+	/// (Person) Join the cohort of a public-health or research purpose: any consortium
+	/// institution may include your records of these categories in statistics computed under FHE
+	/// (never read them).
+	///
+	/// Example: custodia consent join-cohort --as me --scope wearable-readings --purpose PUBHLTH --blocks 100000
+	JoinCohort {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The data categories, comma-separated.
+		#[arg(long, value_delimiter = ',', required = true)]
+		scope: Vec<Category>,
+		/// PUBHLTH, HRESCH or POPHLTH.
+		#[arg(long)]
+		purpose: Purpose,
+		/// For how many blocks from now.
+		#[arg(long)]
+		blocks: u32,
+	},
 	/// List live grants: yours as a person, or with --institution those made to you.
 	///
 	/// Example: custodia consent grants --as clinic --institution
@@ -147,6 +165,20 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 			let included = chain.submit("Consent", "deny", vec![("request", Value::u128((*request).into()))], &me.keypair).await?;
 			output::emit(cli.json(), json!({ "request": request, "block": included.block }), || {
 				vec![format!("request {request} denied (block {})", included.block)]
+			});
+		},
+		ConsentCommand::JoinCohort { who, scope: categories, purpose, blocks } => {
+			let me = cli.identity(&who.name)?;
+			let fields = vec![
+				("subject", account(&me.account())?),
+				("scope", scope(categories)),
+				("purpose", variant(&purpose.variant())),
+				("period", period(chain.finalized_number().await?, *blocks)),
+			];
+			let included = chain.submit("Consent", "grant_consortium_wide", fields, &me.keypair).await?;
+			let grant = field_u64(included.event("Consent", "ConsortiumWideConsentGranted")?, "grant")?;
+			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
+				vec![format!("joined the {} cohort: grant {grant} (block {})", purpose.variant(), included.block)]
 			});
 		},
 		ConsentCommand::Revoke { who, grant } => {

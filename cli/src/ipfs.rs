@@ -6,6 +6,21 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 
+/// Where the IPFS daemon's RPC API is, as commands that need it take it.
+#[derive(clap::Args)]
+pub struct IpfsArgs {
+	/// The IPFS daemon's RPC API.
+	#[arg(long, env = "CUSTODIA_IPFS_API", default_value = "http://127.0.0.1:5001")]
+	pub ipfs_api: String,
+}
+
+impl IpfsArgs {
+	/// A client of that daemon.
+	pub fn client(&self) -> anyhow::Result<Ipfs> {
+		Ipfs::new(&self.ipfs_api)
+	}
+}
+
 /// A client of the daemon's RPC API at a URL such as `http://127.0.0.1:5001`.
 pub struct Ipfs {
 	url: String,
@@ -42,6 +57,23 @@ impl Ipfs {
 		let last: serde_json::Value = serde_json::from_str(body.lines().last().unwrap_or_default())
 			.with_context(|| format!("unreadable IPFS add answer: {body}"))?;
 		last["Hash"].as_str().map(str::to_string).ok_or_else(|| anyhow!("IPFS add answered without a Hash: {body}"))
+	}
+
+	/// The CIDs the daemon pins recursively (what `add` pins and a steward pins).
+	pub async fn pins(&self) -> anyhow::Result<std::collections::BTreeSet<String>> {
+		let response = self
+			.http
+			.post(format!("{}/api/v0/pin/ls?type=recursive", self.url))
+			.send()
+			.await
+			.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
+		let status = response.status();
+		let body = response.text().await?;
+		if !status.is_success() {
+			return Err(anyhow!("IPFS pin/ls: HTTP {status}: {body}"));
+		}
+		let answer: serde_json::Value = serde_json::from_str(&body).with_context(|| format!("unreadable IPFS pin/ls answer: {body}"))?;
+		Ok(answer["Keys"].as_object().map(|keys| keys.keys().cloned().collect()).unwrap_or_default())
 	}
 
 	/// The bytes behind `cid`.

@@ -79,6 +79,8 @@ pub struct Identity {
 	pub name: String,
 	pub keypair: Keypair,
 	pub x25519_public: [u8; 32],
+	/// Opens HPKE envelopes sealed to [`Identity::x25519_public`].
+	pub x25519_secret: x25519_dalek::StaticSecret,
 	pub fhe_key: PersonalSecretKey,
 }
 
@@ -261,7 +263,14 @@ impl Keystore {
 		let x25519_public: [u8; 32] = hex::decode(&file.x25519_public)?
 			.try_into()
 			.map_err(|_| anyhow!("x25519_public is not 32 bytes"))?;
-		Ok(Identity { name: file.name, keypair, x25519_public, fhe_key })
+		let x25519_secret: [u8; 32] = hex::decode(&secrets.x25519_secret)?
+			.try_into()
+			.map_err(|_| anyhow!("the X25519 secret in the file is not 32 bytes"))?;
+		let x25519_secret = x25519_dalek::StaticSecret::from(x25519_secret);
+		if x25519_dalek::PublicKey::from(&x25519_secret).to_bytes() != x25519_public {
+			bail!("the X25519 secret in `{name}` does not match its public key");
+		}
+		Ok(Identity { name: file.name, keypair, x25519_public, x25519_secret, fhe_key })
 	}
 
 	/// Every identity in the folder, by name, public parts only.

@@ -11,11 +11,21 @@
 mod chain;
 mod codes;
 mod consent;
+mod envelope;
+mod fhir;
+mod govern;
 mod ipfs;
 mod keystore;
 mod model;
+mod object;
 mod output;
 mod predict;
+mod progress;
+mod record;
+mod statistic;
+mod steward;
+mod vault;
+mod wearable;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -28,7 +38,7 @@ use crate::{
 };
 
 #[derive(Parser)]
-#[command(name = "custodia", version, about = "Custodia client: keys, consent, encrypted predictions")]
+#[command(name = "custodia", version, about = "Custodia client: keys, consent, records and vaults, encrypted predictions and statistics")]
 pub struct Cli {
 	/// The node's JSON-RPC WebSocket.
 	#[arg(long, global = true, env = "CUSTODIA_URL", default_value = "ws://127.0.0.1:9944")]
@@ -51,6 +61,40 @@ enum Command {
 	/// Consent: institutions ask; people grant, deny and revoke.
 	#[command(subcommand)]
 	Consent(consent::ConsentCommand),
+	/// (Person) Health records: add (a FHIR Bundle sealed to you), list, show, retire.
+	#[command(subcommand)]
+	Record(record::RecordCommand),
+	/// Shared data vaults: people open and close them; institutions fetch them and attest removal.
+	#[command(subcommand)]
+	Vault(vault::VaultCommand),
+	/// (Institution) Cohort statistics computed under FHE: request one, show a published one.
+	#[command(subcommand)]
+	Statistic(statistic::StatisticCommand),
+	/// (Steward) Compare IPFS pins with what the chain requires.
+	#[command(subcommand)]
+	Steward(steward::StewardCommand),
+	/// (Person) A simulated wearable: readings filtered, encoded as FHIR, sealed, FHE-encrypted and
+	/// uploaded as records on an interval.
+	///
+	/// Example: custodia wearable --as me --interval 60 --count 10
+	Wearable(wearable::WearableArgs),
+	/// (Sudo, on --dev) Admit members, start a key epoch.
+	#[command(subcommand)]
+	Govern(govern::GovernCommand),
+	/// Send units to accounts (to fund new identities), all in one go.
+	///
+	/// Example: custodia transfer --as alice --amount 100 5F… 5G…
+	Transfer {
+		/// The identity that pays.
+		#[arg(long = "as", value_name = "NAME")]
+		name: String,
+		/// Units to each account.
+		#[arg(long)]
+		amount: u64,
+		/// The accounts (SS58).
+		#[arg(required = true)]
+		to: Vec<String>,
+	},
 	/// (Institution) Register a linear prediction model, readable by anyone.
 	///
 	/// Example: custodia model-register --as clinic --model-name heart-risk model.json
@@ -138,6 +182,13 @@ impl Cli {
 		match &self.command {
 			Command::Keys(command) => self.keys(command),
 			Command::Consent(command) => consent::run(self, command).await,
+			Command::Record(command) => record::run(self, command).await,
+			Command::Vault(command) => vault::run(self, command).await,
+			Command::Statistic(command) => statistic::run(self, command).await,
+			Command::Steward(command) => steward::run(self, command).await,
+			Command::Wearable(args) => wearable::run(self, args).await,
+			Command::Govern(command) => govern::run(self, command).await,
+			Command::Transfer { name, amount, to } => govern::transfer(self, name, *amount, to).await,
 			Command::ModelRegister(args) => model::register(self, args).await,
 			Command::Predict(args) => predict::run(self, args).await,
 			Command::Completions { shell } => {

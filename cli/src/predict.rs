@@ -13,7 +13,7 @@ use subxt::dynamic::{At, Value};
 
 use crate::{
 	chain::{field_u64, Chain, Failure},
-	ipfs::{content_hash, Ipfs},
+	ipfs::{content_hash, IpfsArgs},
 	output::{self, some, text},
 	Cli, Exit,
 };
@@ -32,9 +32,8 @@ pub struct PredictArgs {
 	/// The raw feature values, in the model's order and units, comma-separated.
 	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required = true)]
 	features: Vec<f64>,
-	/// The IPFS daemon's RPC API.
-	#[arg(long, env = "CUSTODIA_IPFS_API", default_value = "http://127.0.0.1:5001")]
-	ipfs_api: String,
+	#[command(flatten)]
+	ipfs: IpfsArgs,
 	/// How long to wait for the result, in seconds.
 	#[arg(long, default_value_t = 180)]
 	timeout: u64,
@@ -88,7 +87,7 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let input_hash = content_hash(&record);
 
 	let unreachable = |e: anyhow::Error| Exit(3, format!("{e:#}"));
-	let ipfs = Ipfs::new(&args.ipfs_api).map_err(unreachable)?;
+	let ipfs = args.ipfs.client().map_err(unreachable)?;
 	let input_cid = ipfs.add(record).await.map_err(unreachable)?;
 	let fields = vec![
 		("model", Value::u128(args.model.into())),

@@ -1,0 +1,155 @@
+//! The IPFS objects behind records and vaults.
+//!
+//! ```text
+//! offset  0  "CUSTODIA"        magic, 8 bytes
+//!         8  version           u8 (1)
+//!         9  kind              u8: 1 record, 2 vault copy
+//!        10  reserved          u16, zero
+//!        12  section length    u32 LE; 0 when there is no FHE section (always for vault copies)
+//!        16  FHE section       a record's numeric fields, encrypted under the consortium's joint
+//!                              key (custodia-fhe wire format); the chain's `FheSection` names
+//!                              this offset and length, and the evaluators read only these bytes
+//!  16 + len  HPKE envelope     encapsulated key ‖ sealed FHIR R4 Bundle (JSON)
+//! ```
+//!
+//! A record's envelope is sealed to its owner; its associated data are the header and the
+//! BLAKE2-256 hash of the FHE section, so neither can be swapped under it. A vault copy is the
+//! same body re-sealed to the grant's requester key; its associated data name the grant and the
+//! record, so a copy made for one grant does not open as another.
+
+use anyhow::{bail, ensure};
+
+use crate::envelope;
+
+const MAGIC: &[u8; 8] = b"CUSTODIA";
+const VERSION: u8 = 1;
+const HEADER_LEN: usize = 16;
+
+/// Where a record's FHE section starts.
+pub const SECTION_OFFSET: u64 = HEADER_LEN as u64;
+
+/// The largest FHIR body accepted (bodies are JSON documents, not images).
+pub const MAX_BODY_BYTES: usize = 4 << 20;
+
+/// What an object holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+	Record = 1,
+	VaultCopy = 2,
+}
+
+const RECORD_INFO: &[u8] = b"custodia/record/v1";
+const VAULT_INFO: &[u8] = b"custodia/vault/v1";
+
+fn header(kind: Kind, section_len: usize) -> anyhow::Result<[u8; HEADER_LEN]> {
+	let section_len = u32::try_from(section_len).map_err(|_| anyhow::anyhow!("the FHE section is too large"))?;
+	let mut header = [0u8; HEADER_LEN];
+	header[..8].copy_from_slice(MAGIC);
+	header[8] = VERSION;
+	header[9] = kind as u8;
+	header[12..].copy_from_slice(&section_len.to_le_bytes());
+	Ok(header)
+}
+
+/// The header, FHE section and envelope of an object of `kind`.
+fn split(object: &[u8], kind: Kind) -> anyhow::Result<(&[u8], &[u8], &[u8])> {
+	ensure!(object.len() >= HEADER_LEN && &object[..8] == MAGIC, "not a Custodia record or vault object");
+	ensure!(object[8] == VERSION, "object format version {} is not supported (this client reads {VERSION})", object[8]);
+	ensure!(object[10..12] == [0, 0], "malformed object header");
+	if object[9] != kind as u8 {
+		bail!("this object is a {}, not a {}", if object[9] == Kind::Record as u8 { "record" } else { "vault copy" }, match kind {
+			Kind::Record => "record",
+			Kind::VaultCopy => "vault copy",
+		});
+	}
+	let section_len = u32::from_le_bytes(object[12..16].try_into().expect("4 bytes")) as usize;
+	ensure!(object.len() - HEADER_LEN >= section_len, "the FHE section runs past the end of the object");
+	let (header, rest) = object.split_at(HEADER_LEN);
+	let (section, envelope) = rest.split_at(section_len);
+	Ok((header, section, envelope))
+}
+
+fn record_aad(header: &[u8], section: &[u8]) -> Vec<u8> {
+	[header, &crate::ipfs::content_hash(section)[..]].concat()
+}
+
+fn vault_aad(header: &[u8], grant: u64, record: u64) -> Vec<u8> {
+	[header, &grant.to_le_bytes()[..], &record.to_le_bytes()[..]].concat()
+}
+
+/// A record object: `body` sealed to `owner_key`, with the FHE `section` (possibly empty).
+pub fn seal_record(owner_key: &[u8; 32], body: &[u8], section: &[u8]) -> anyhow::Result<Vec<u8>> {
+	ensure!(body.len() <= MAX_BODY_BYTES, "the body is {} bytes; at most {MAX_BODY_BYTES} are accepted", body.len());
+	let header = header(Kind::Record, section.len())?;
+	let envelope = envelope::seal(owner_key, RECORD_INFO, &record_aad(&header, section), body)?;
+	Ok([&header[..], section, &envelope].concat())
+}
+
+/// The body of a record object, opened with its owner's secret key.
+pub fn open_record(secret: &x25519_dalek::StaticSecret, object: &[u8]) -> anyhow::Result<Vec<u8>> {
+	let (header, section, envelope) = split(object, Kind::Record)?;
+	envelope::open(secret, RECORD_INFO, &record_aad(header, section), envelope)
+}
+
+/// A vault copy: `body` re-sealed to `grantee_key` for `grant` and `record`.
+pub fn seal_vault_copy(grantee_key: &[u8; 32], grant: u64, record: u64, body: &[u8]) -> anyhow::Result<Vec<u8>> {
+	let header = header(Kind::VaultCopy, 0)?;
+	let envelope = envelope::seal(grantee_key, VAULT_INFO, &vault_aad(&header, grant, record), body)?;
+	Ok([&header[..], &envelope].concat())
+}
+
+/// The body of a vault copy, opened with the grantee's secret key.
+pub fn open_vault_copy(secret: &x25519_dalek::StaticSecret, grant: u64, record: u64, object: &[u8]) -> anyhow::Result<Vec<u8>> {
+	let (header, _, envelope) = split(object, Kind::VaultCopy)?;
+	envelope::open(secret, VAULT_INFO, &vault_aad(header, grant, record), envelope)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn key_pair() -> (x25519_dalek::StaticSecret, [u8; 32]) {
+		let secret = x25519_dalek::StaticSecret::random_from_rng(rand_core::OsRng);
+		let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+		(secret, public)
+	}
+
+	#[test]
+	fn a_record_keeps_its_section_at_the_offset_the_chain_names_and_opens_for_its_owner() {
+		let (owner, owner_public) = key_pair();
+		let section = vec![7u8; 100];
+		let object = seal_record(&owner_public, b"{}", &section).unwrap();
+		assert_eq!(&object[SECTION_OFFSET as usize..SECTION_OFFSET as usize + 100], &section[..]);
+		assert_eq!(open_record(&owner, &object).unwrap(), b"{}");
+
+		let mut swapped = object.clone();
+		swapped[20] ^= 1; // inside the FHE section: the envelope is bound to it
+		assert!(open_record(&owner, &swapped).is_err());
+		let (stranger, _) = key_pair();
+		assert!(open_record(&stranger, &object).is_err());
+	}
+
+	#[test]
+	fn a_vault_copy_opens_only_for_its_grantee_grant_and_record() {
+		let (grantee, grantee_public) = key_pair();
+		let copy = seal_vault_copy(&grantee_public, 4, 9, b"body").unwrap();
+		assert_eq!(open_vault_copy(&grantee, 4, 9, &copy).unwrap(), b"body");
+		assert!(open_vault_copy(&grantee, 5, 9, &copy).is_err(), "another grant");
+		assert!(open_vault_copy(&grantee, 4, 8, &copy).is_err(), "another record");
+		let err = open_record(&grantee, &copy).unwrap_err().to_string();
+		assert!(err.contains("vault copy, not a record"), "{err}");
+	}
+
+	#[test]
+	fn malformed_objects_are_refused_with_a_reason() {
+		let (owner, owner_public) = key_pair();
+		assert!(open_record(&owner, b"short").unwrap_err().to_string().contains("not a Custodia"));
+		let mut object = seal_record(&owner_public, b"{}", &[1, 2, 3]).unwrap();
+		object[8] = 9;
+		assert!(open_record(&owner, &object).unwrap_err().to_string().contains("version 9"));
+		object[8] = VERSION;
+		object[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+		assert!(open_record(&owner, &object).unwrap_err().to_string().contains("past the end"));
+		assert!(seal_record(&owner_public, &vec![b' '; MAX_BODY_BYTES + 1], &[]).is_err());
+	}
+}

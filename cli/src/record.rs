@@ -1,0 +1,262 @@
+//! Personal health records, the owner's side: add one (a FHIR R4 Bundle sealed to the owner, and
+//! optionally numeric fields encrypted under the consortium's joint FHE key for cohort
+//! statistics), list them, read one back, retire one.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Subcommand};
+use custodia_fhe::cohort::JointPublicKey;
+use serde_json::{json, Value as Json};
+use subxt::dynamic::{At, Value};
+
+use crate::{
+	chain::{account, field_u64, option, variant, Chain},
+	codes::Category,
+	consent::AsArgs,
+	fhir,
+	ipfs::{content_hash, Ipfs, IpfsArgs},
+	keystore::Identity,
+	object, output, progress, Cli, Exit,
+};
+
+/// The largest joint public key read from IPFS (COHORT_V1: about 128 KiB).
+const MAX_JOINT_KEY_BYTES: usize = 1 << 20;
+
+#[derive(Subcommand)]
+pub enum RecordCommand {
+	/// (Person) Add a record: a FHIR R4 Bundle (JSON) sealed to you, plus optional numeric fields
+	/// encrypted under the consortium's FHE key for cohort statistics.
+	///
+	/// Example: custodia record add --as me --fhir visit.json --category vital-signs --fields 72,121,79
+	Add(AddArgs),
+	/// (Person) List your records (not retired).
+	///
+	/// Example: custodia record list --as me
+	List(AsArgs),
+	/// (Person) Fetch one of your records from IPFS, check it against the chain and open it.
+	///
+	/// Example: custodia record show --as me 3 --out visit.json
+	Show {
+		#[command(flatten)]
+		who: AsArgs,
+		record: u64,
+		/// Write the FHIR Bundle here instead of printing it.
+		#[arg(long)]
+		out: Option<PathBuf>,
+		#[command(flatten)]
+		ipfs: IpfsArgs,
+	},
+	/// (Person) Retire a record: it can no longer be shared, its open vaults close and its steward
+	/// unpins it.
+	///
+	/// Example: custodia record retire --as me 3
+	Retire {
+		#[command(flatten)]
+		who: AsArgs,
+		record: u64,
+	},
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+	#[command(flatten)]
+	who: AsArgs,
+	/// The FHIR R4 Bundle (JSON file).
+	#[arg(long)]
+	fhir: PathBuf,
+	/// The data categories the record holds, comma-separated.
+	#[arg(long, value_delimiter = ',', required = true)]
+	category: Vec<Category>,
+	/// Integer fields to encrypt under the consortium's joint FHE key (same order for everyone
+	/// in a cohort), comma-separated.
+	#[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+	fields: Vec<i64>,
+	/// The data steward that pins it [default: the first active steward].
+	#[arg(long)]
+	steward: Option<String>,
+	#[command(flatten)]
+	ipfs: IpfsArgs,
+}
+
+/// A record as registered.
+pub struct Added {
+	pub record: u64,
+	pub cid: String,
+	pub size: usize,
+	pub block: u64,
+	pub key_epoch: Option<u64>,
+}
+
+/// Seals `body` to `me`, encrypts `fields` under the current joint key, stores the object in IPFS
+/// and registers it. Used by `record add` and the wearable.
+pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categories: &[Category], fields: &[i64], steward: Option<&str>) -> Result<Added, Exit> {
+	fhir::check_bundle(body)?;
+	let steward = match steward {
+		Some(steward) => account(steward)?,
+		None => first_steward(chain).await?,
+	};
+	let (section, key_epoch) = if fields.is_empty() {
+		(Vec::new(), None)
+	} else {
+		let (epoch, key) = joint_key(chain, ipfs).await?;
+		let section = key.encrypt(fields).map_err(|e| Exit(2, format!("cannot encrypt these fields: {e}")))?.to_bytes();
+		(section, Some(epoch))
+	};
+	let object = object::seal_record(&me.x25519_public, body, &section)?;
+	let hash = content_hash(&object);
+	let cid = ipfs.add(object.clone()).await.map_err(unreachable)?;
+	let fhe_section = key_epoch.map(|epoch| {
+		Value::named_composite([
+			("format_version", Value::u128(custodia_fhe::wire::FORMAT_VERSION.into())),
+			("key_epoch", Value::u128(epoch.into())),
+			("offset", Value::u128(object::SECTION_OFFSET.into())),
+			("length", Value::u128(section.len() as u128)),
+			("fields", Value::u128(fields.len() as u128)),
+		])
+	});
+	let call = vec![
+		("owner", account(&me.account())?),
+		("cid", Value::from_bytes(cid.as_bytes())),
+		("content_hash", Value::from_bytes(hash)),
+		("size", Value::u128(object.len() as u128)),
+		("categories", Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))),
+		("fhe_section", option(fhe_section)),
+		("steward", steward),
+	];
+	let included = chain.submit("Vaults", "register_record", call, &me.keypair).await?;
+	let record = field_u64(included.event("Vaults", "RecordRegistered")?, "record")?;
+	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch })
+}
+
+fn unreachable(e: anyhow::Error) -> Exit {
+	Exit(3, format!("{e:#}"))
+}
+
+/// The first active data steward, in the consortium's order.
+async fn first_steward(chain: &Chain) -> Result<Value, Exit> {
+	let stewards = chain.runtime_api("ConsortiumApi", "active_members", vec![variant("DataSteward")]).await?;
+	let first = output::items(&stewards).first().map(|s| output::bytes(s)).filter(|b| b.len() == 32);
+	first
+		.map(Value::from_bytes)
+		.ok_or_else(|| Exit(1, "the consortium has no active data steward to pin the record; ask governance to admit one, or name one with --steward".into()))
+}
+
+/// The current key epoch's joint public key, fetched from IPFS and checked against the chain.
+async fn joint_key(chain: &Chain, ipfs: &Ipfs) -> Result<(u64, JointPublicKey), Exit> {
+	let current = chain.runtime_api("FheApi", "current_key_epoch", vec![]).await?;
+	let no_key = || Exit(1, "no consortium FHE key is current yet (governance starts a key epoch; its key holders then agree the joint key); add the record without --fields, or wait".to_string());
+	let summary = output::some(&current).ok_or_else(no_key)?;
+	let epoch = field_u64(summary, "id")?;
+	let reference = summary.at("epoch").and_then(|e| e.at("joint_key")).and_then(output::some).ok_or_else(no_key)?;
+	let cid = output::text(reference.at("cid"));
+	let bytes = ipfs.cat(&cid).await.map_err(unreachable)?;
+	let agreed = output::bytes(reference.at("hash").ok_or_else(|| anyhow!("joint key without a hash"))?);
+	if content_hash(&bytes).as_slice() != agreed.as_slice() {
+		return Err(Exit(1, format!("the joint key {cid} in IPFS does not match the hash agreed on chain; not encrypting under it")));
+	}
+	let key = JointPublicKey::from_bytes(&bytes, MAX_JOINT_KEY_BYTES).map_err(|e| Exit(1, format!("the joint key {cid} is unreadable: {e}")))?;
+	Ok((epoch, key))
+}
+
+/// A record as stored on chain, or an error naming it.
+pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Exit> {
+	chain
+		.storage("Vaults", "Records", vec![Value::u128(record.into())])
+		.await?
+		.ok_or_else(|| Exit(1, format!("there is no record {record} (see `custodia record list`)")))
+}
+
+/// Fetches a stored object from IPFS and checks it against the hash the chain holds.
+pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Vec<u8>, Exit> {
+	let bytes = ipfs.cat(cid).await.map_err(unreachable)?;
+	if content_hash(&bytes).as_slice() != expected {
+		return Err(Exit(1, format!("the object {cid} in IPFS does not match the hash on chain")));
+	}
+	Ok(bytes)
+}
+
+pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
+	let chain = Chain::connect(cli.url()).await?;
+	match command {
+		RecordCommand::Add(args) => {
+			let me = cli.identity(&args.who.name)?;
+			let body = std::fs::read(&args.fhir).with_context(|| format!("cannot read {}", args.fhir.display()))?;
+			let summary = fhir::check_bundle(&body).with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
+			let ipfs = args.ipfs.client()?;
+			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record");
+			let added = add(&chain, &ipfs, &me, &body, &args.category, &args.fields, args.steward.as_deref()).await;
+			spinner.finish_and_clear();
+			let added = added?;
+			let data = json!({
+				"record": added.record, "cid": added.cid, "size": added.size, "block": added.block,
+				"entries": summary.entries, "fhe_fields": args.fields.len(), "key_epoch": added.key_epoch,
+				"envelope": crate::envelope::SUITE,
+			});
+			output::emit(cli.json(), data, || {
+				let fhe = match added.key_epoch {
+					Some(epoch) => format!(", {} fields encrypted under key epoch {epoch}", args.fields.len()),
+					None => String::new(),
+				};
+				vec![format!(
+					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you{fhe})",
+					added.record, added.block, added.cid, added.size, summary.entries
+				)]
+			});
+		},
+		RecordCommand::List(who) => {
+			let me = cli.identity(&who.name)?;
+			let ids = chain.storage("Vaults", "RecordsOf", vec![account(&me.account())?]).await?;
+			let mut records = Vec::new();
+			for id in ids.as_ref().map(output::items).unwrap_or_default() {
+				let id = id.as_u128().unwrap_or_default() as u64;
+				let mut record = output::to_json(&stored(&chain, id).await?);
+				record["id"] = json!(id);
+				records.push(record);
+			}
+			output::emit(cli.json(), json!(records), || {
+				let mut lines = vec![format!("{} records", records.len())];
+				lines.extend(records.iter().map(|r| {
+					format!("  {:>4}  {}  {}  registered in block {}", r["id"], r["cid"].as_str().unwrap_or("?"), r["categories"], r["registered_at"])
+				}));
+				lines
+			});
+		},
+		RecordCommand::Show { who, record, out, ipfs } => {
+			let me = cli.identity(&who.name)?;
+			let stored = stored(&chain, *record).await?;
+			let cid = output::text(stored.at("cid"));
+			let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
+			let object = fetch_checked(&ipfs.client()?, &cid, &hash).await?;
+			let body = object::open_record(&me.x25519_secret, &object)
+				.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+			write_body(cli, &body, out.as_deref(), json!({ "record": record, "cid": cid }))?;
+		},
+		RecordCommand::Retire { who, record } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Vaults", "retire_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			let closed = field_u64(included.event("Vaults", "RecordRetired")?, "vaults_closed")?;
+			output::emit(cli.json(), json!({ "record": record, "block": included.block, "vaults_closed": closed }), || {
+				vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
+			});
+		},
+	}
+	Ok(())
+}
+
+/// Prints an opened FHIR body (or writes it to `out`); with `--json`, `meta` plus the bundle.
+pub fn write_body(cli: &Cli, body: &[u8], out: Option<&std::path::Path>, mut meta: Json) -> Result<(), Exit> {
+	let bundle: Json = serde_json::from_slice(body).map_err(|e| Exit(1, format!("the opened body is not JSON: {e}")))?;
+	if let Some(out) = out {
+		std::fs::write(out, body).map_err(|e| Exit(2, format!("cannot write {}: {e}", out.display())))?;
+		meta["written_to"] = json!(out.display().to_string());
+	} else if cli.json() {
+		meta["bundle"] = bundle.clone();
+	}
+	let entries = bundle.get("entry").and_then(Json::as_array).map_or(0, Vec::len);
+	output::emit(cli.json(), meta, || match out {
+		Some(out) => vec![format!("FHIR Bundle with {entries} entries written to {}", out.display())],
+		None => vec![serde_json::to_string_pretty(&bundle).expect("JSON values serialize")],
+	});
+	Ok(())
+}

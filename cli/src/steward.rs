@@ -1,0 +1,115 @@
+//! The data steward's view: what the chain says it must keep pinned and must unpin, compared
+//! with what its IPFS daemon actually pins. Exit code 1 when they disagree, so it can be used
+//! as a check.
+
+use std::collections::BTreeSet;
+
+use clap::Subcommand;
+use serde_json::{json, Value as Json};
+use subxt::dynamic::{At, Value};
+
+use crate::{
+	chain::{account, Chain, Failure},
+	ipfs::IpfsArgs,
+	output, Cli, Exit,
+};
+
+#[derive(Subcommand)]
+pub enum StewardCommand {
+	/// Compare the steward's pins in IPFS with what the chain requires of it.
+	///
+	/// Example: custodia steward pins 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY --ipfs-api http://127.0.0.1:5001
+	Pins {
+		/// The steward's account (SS58).
+		steward: String,
+		#[command(flatten)]
+		ipfs: IpfsArgs,
+	},
+}
+
+/// The required items as `(target, cid)`, e.g. `("vault 4", "bafy…")`.
+fn pin_items(list: &Value) -> Vec<(String, String)> {
+	output::items(list)
+		.into_iter()
+		.map(|item| {
+			let target = match item.at("target").map(output::to_json) {
+				Some(Json::Object(target)) => target.iter().map(|(kind, id)| format!("{} {id}", kind.to_lowercase())).collect(),
+				other => format!("{other:?}"),
+			};
+			(target, output::text(item.at("cid")))
+		})
+		.collect()
+}
+
+/// How the chain's requirements and the daemon's pins compare.
+#[derive(Debug, PartialEq, Eq)]
+struct Comparison {
+	pinned: Vec<(String, String)>,
+	missing: Vec<(String, String)>,
+	left_to_unpin: Vec<(String, String)>,
+	unpinned: Vec<(String, String)>,
+}
+
+fn compare(must_pin: Vec<(String, String)>, must_unpin: Vec<(String, String)>, pins: &BTreeSet<String>) -> Comparison {
+	let (pinned, missing) = must_pin.into_iter().partition(|(_, cid)| pins.contains(cid));
+	let (left_to_unpin, unpinned) = must_unpin.into_iter().partition(|(_, cid)| pins.contains(cid));
+	Comparison { pinned, missing, left_to_unpin, unpinned }
+}
+
+pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
+	let StewardCommand::Pins { steward, ipfs } = command;
+	let chain = Chain::connect(cli.url()).await?;
+	let who = account(steward)?;
+	let must_pin = pin_items(&chain.runtime_api("VaultsApi", "must_pin", vec![who.clone()]).await?);
+	let must_unpin = pin_items(&chain.runtime_api("VaultsApi", "must_unpin", vec![who]).await?);
+	let pins = ipfs.client()?.pins().await.map_err(|e| Exit(3, format!("{e:#}")))?;
+	let c = compare(must_pin, must_unpin, &pins);
+	let as_json = |items: &[(String, String)]| items.iter().map(|(t, cid)| json!({ "target": t, "cid": cid })).collect::<Vec<_>>();
+	let data = json!({
+		"steward": steward,
+		"pinned": as_json(&c.pinned), "missing": as_json(&c.missing),
+		"left_to_unpin": as_json(&c.left_to_unpin), "unpinned": as_json(&c.unpinned),
+		"in_agreement": c.missing.is_empty() && c.left_to_unpin.is_empty(),
+	});
+	output::emit(cli.json(), data, || {
+		let mut lines = vec![format!(
+			"steward {steward}: {} required and pinned, {} required but NOT pinned, {} ended but still pinned, {} ended and unpinned",
+			c.pinned.len(), c.missing.len(), c.left_to_unpin.len(), c.unpinned.len()
+		)];
+		let groups = [("pinned", &c.pinned), ("MISSING", &c.missing), ("STILL PINNED", &c.left_to_unpin), ("unpinned", &c.unpinned)];
+		for (label, items) in groups {
+			lines.extend(items.iter().map(|(target, cid)| format!("  {label:<12} {target:<10} {cid}")));
+		}
+		lines
+	});
+	if c.missing.is_empty() && c.left_to_unpin.is_empty() {
+		Ok(())
+	} else {
+		Err(Failure::Refused("the steward's pins do not match what the chain requires (its worker may be catching up; run again in a block)".into()).into())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn requirements_are_sorted_by_what_the_daemon_pins() {
+		let item = |t: &str, c: &str| (t.to_string(), c.to_string());
+		let pins: BTreeSet<String> = ["a", "c", "x"].into_iter().map(String::from).collect();
+		let c = compare(vec![item("record 0", "a"), item("vault 1", "b")], vec![item("vault 2", "c"), item("vault 3", "d")], &pins);
+		assert_eq!(c.pinned, vec![item("record 0", "a")]);
+		assert_eq!(c.missing, vec![item("vault 1", "b")]);
+		assert_eq!(c.left_to_unpin, vec![item("vault 2", "c")]);
+		assert_eq!(c.unpinned, vec![item("vault 3", "d")]);
+	}
+
+	#[test]
+	fn targets_read_as_words() {
+		let list = Value::unnamed_composite([Value::named_composite([
+			("target", Value::unnamed_variant("Vault", [Value::u128(4)])),
+			("cid", Value::from_bytes(b"bafy")),
+		])]);
+		assert_eq!(pin_items(&list), vec![("vault 4".to_string(), "bafy".to_string())]);
+	}
+}

@@ -1,0 +1,226 @@
+//! Shared data vaults: the person opens one for a grant (the record re-sealed to the grantee's
+//! key) and may close it early; the institution lists, fetches and opens it while it is open,
+//! and attests removal of its copy once it has ended.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use clap::Subcommand;
+use serde_json::json;
+use subxt::dynamic::{At, Value};
+
+use crate::{
+	chain::{account, field_u64, Chain},
+	consent::AsArgs,
+	ipfs::IpfsArgs,
+	object, output, progress,
+	record::{self, fetch_checked},
+	Cli, Exit,
+};
+
+#[derive(Subcommand)]
+pub enum VaultCommand {
+	/// (Person) Share one record with a grant's institution until a block: the record is opened
+	/// with your key, re-sealed to the key named in the consent request, stored and pinned.
+	///
+	/// Example: custodia vault open --as me --grant 2 --record 0 --blocks 100
+	Open {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The grant (see `custodia consent grants --as me`).
+		#[arg(long)]
+		grant: u64,
+		/// The record to share (see `custodia record list --as me`).
+		#[arg(long)]
+		record: u64,
+		/// Keep it open this many blocks from now [default: until the grant ends].
+		#[arg(long)]
+		blocks: Option<u32>,
+		#[command(flatten)]
+		ipfs: IpfsArgs,
+	},
+	/// (Person or institution) Close a vault before it expires; its steward unpins it.
+	///
+	/// Example: custodia vault close --as me 4
+	Close {
+		#[command(flatten)]
+		who: AsArgs,
+		vault: u64,
+	},
+	/// List the open vaults of your grants (as a person), or with --institution those shared
+	/// with you.
+	///
+	/// Example: custodia vault list --as clinic --institution
+	List {
+		#[command(flatten)]
+		who: AsArgs,
+		#[arg(long)]
+		institution: bool,
+	},
+	/// (Institution) Fetch an open vault shared with you and open it with your key.
+	///
+	/// Example: custodia vault fetch --as clinic 4 --out patient.json
+	Fetch {
+		#[command(flatten)]
+		who: AsArgs,
+		vault: u64,
+		/// Write the FHIR Bundle here instead of printing it.
+		#[arg(long)]
+		out: Option<PathBuf>,
+		#[command(flatten)]
+		ipfs: IpfsArgs,
+	},
+	/// (Institution) Once a vault has expired or closed: delete your copy (with --delete) and
+	/// attest on chain that you removed it.
+	///
+	/// Example: custodia vault attest --as clinic 4 --delete patient.json
+	Attest {
+		#[command(flatten)]
+		who: AsArgs,
+		vault: u64,
+		/// Your local copy, deleted before the attestation is signed.
+		#[arg(long)]
+		delete: Option<PathBuf>,
+	},
+}
+
+async fn stored(chain: &Chain, vault: u64) -> Result<Value, Exit> {
+	chain
+		.storage("Vaults", "Vaults", vec![Value::u128(vault.into())])
+		.await?
+		.ok_or_else(|| Exit(1, format!("there is no vault {vault} (see `custodia vault list`)")))
+}
+
+/// Whether the vault may be read now (at the finalized block).
+async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Exit> {
+	let open = chain.runtime_api("VaultsApi", "is_vault_open", vec![Value::u128(vault.into())]).await?;
+	Ok(open.as_bool() == Some(true))
+}
+
+/// The key a grant's vaults are sealed to: the requester key of its consent request, else the
+/// institution's key in the consortium.
+async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Exit> {
+	let grant = chain
+		.storage("Consent", "Grants", vec![Value::u128(grant_id.into())])
+		.await?
+		.ok_or_else(|| Exit(1, format!("there is no grant {grant_id} (see `custodia consent grants --as me`)")))?;
+	let end = grant.at("period").map(|p| field_u64(p, "end")).transpose()?.unwrap_or_default();
+	let request = grant.at("request").and_then(output::some).and_then(|r| r.as_u128());
+	let key = match request {
+		Some(request) => {
+			let request = chain.storage("Consent", "Requests", vec![Value::u128(request)]).await?.ok_or_else(|| anyhow!("grant {grant_id}'s request is gone"))?;
+			output::bytes(request.at("requester_key").ok_or_else(|| anyhow!("request without a requester key"))?)
+		},
+		None => {
+			let institution = output::to_json(grant.at("grantee").ok_or_else(|| anyhow!("grant without a grantee"))?);
+			let Some(institution) = institution.get("Institution").and_then(|i| i.as_str()) else {
+				return Err(Exit(1, format!("grant {grant_id} is for the whole consortium (statistics only); vaults are opened under a grant to one institution")));
+			};
+			let member = chain.storage("Consortium", "Members", vec![Value::from_bytes(hex::decode(institution.trim_start_matches("0x")).map_err(|e| anyhow!("{e}"))?)]).await?;
+			output::bytes(member.as_ref().and_then(|m| m.at("hpke_key")).ok_or_else(|| Exit(1, format!("grant {grant_id}'s institution is not a consortium member")))?)
+		},
+	};
+	let key: [u8; 32] = key.try_into().map_err(|_| Exit(1, format!("grant {grant_id}'s key is not an X25519 key")))?;
+	Ok((key, end))
+}
+
+pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
+	let chain = Chain::connect(cli.url()).await?;
+	match command {
+		VaultCommand::Open { who, grant, record, blocks, ipfs } => {
+			let me = cli.identity(&who.name)?;
+			let spinner = progress::spinner(cli.json(), format!("re-sealing record {record} for grant {grant}"));
+			let (key, grant_end) = grantee_key(&chain, *grant).await?;
+			let stored = record::stored(&chain, *record).await?;
+			let cid = output::text(stored.at("cid"));
+			let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
+			let ipfs = ipfs.client()?;
+			let body = object::open_record(&me.x25519_secret, &fetch_checked(&ipfs, &cid, &hash).await?)
+				.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+			let copy = object::seal_vault_copy(&key, *grant, *record, &body)?;
+			let copy_cid = ipfs.add(copy).await.map_err(|e| Exit(3, format!("{e:#}")))?;
+			let expires_at = match blocks {
+				Some(blocks) => chain.finalized_number().await? + u64::from(*blocks),
+				None => grant_end,
+			};
+			let fields = vec![
+				("grant", Value::u128((*grant).into())),
+				("record", Value::u128((*record).into())),
+				("cid", Value::from_bytes(copy_cid.as_bytes())),
+				("expires_at", Value::u128(expires_at.into())),
+			];
+			let included = chain.submit("Vaults", "open_vault", fields, &me.keypair).await;
+			spinner.finish_and_clear();
+			let included = included?;
+			let vault = field_u64(included.event("Vaults", "VaultOpened")?, "vault")?;
+			let data = json!({ "vault": vault, "grant": grant, "record": record, "cid": copy_cid, "expires_at": expires_at, "block": included.block });
+			output::emit(cli.json(), data, || {
+				vec![format!("vault {vault} opened in block {}: record {record} re-sealed for grant {grant} ({copy_cid}), open until block {expires_at}", included.block)]
+			});
+		},
+		VaultCommand::Close { who, vault } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Vaults", "close_vault", vec![("vault", Value::u128((*vault).into()))], &me.keypair).await?;
+			output::emit(cli.json(), json!({ "vault": vault, "block": included.block }), || {
+				vec![format!("vault {vault} closed in block {}; its steward will unpin it", included.block)]
+			});
+		},
+		VaultCommand::List { who, institution } => {
+			let me = cli.identity(&who.name)?;
+			let method = if *institution { "grants_of_institution" } else { "grants_of" };
+			let grants = chain.runtime_api("ConsentApi", method, vec![account(&me.account())?]).await?;
+			let mut vaults = Vec::new();
+			for grant in output::items(&grants) {
+				let grant = field_u64(grant, "id")?;
+				let ids = chain.storage("Vaults", "VaultsOfGrant", vec![Value::u128(grant.into())]).await?;
+				for id in ids.as_ref().map(output::items).unwrap_or_default() {
+					let id = id.as_u128().unwrap_or_default() as u64;
+					let mut vault = output::to_json(&stored(&chain, id).await?);
+					vault["id"] = json!(id);
+					vaults.push(vault);
+				}
+			}
+			output::emit(cli.json(), json!(vaults), || {
+				let mut lines = vec![format!("{} open vaults", vaults.len())];
+				lines.extend(vaults.iter().map(|v| {
+					format!("  {:>4}  grant {}  record {}  until block {}  {}", v["id"], v["grant"], v["record"], v["expires_at"], v["cid"].as_str().unwrap_or("?"))
+				}));
+				lines
+			});
+		},
+		VaultCommand::Fetch { who, vault, out, ipfs } => {
+			let me = cli.identity(&who.name)?;
+			let stored = stored(&chain, *vault).await?;
+			if !is_open(&chain, *vault).await? {
+				return Err(Exit(1, format!("vault {vault} is not open (it expired, was closed, or its grant ended); it can no longer be read")));
+			}
+			let (grant, record) = (field_u64(&stored, "grant")?, field_u64(&stored, "record")?);
+			let cid = output::text(stored.at("cid"));
+			let copy = ipfs.client()?.cat(&cid).await.map_err(|e| Exit(3, format!("{e:#}")))?;
+			let body = object::open_vault_copy(&me.x25519_secret, grant, record, &copy)
+				.map_err(|e| Exit(4, format!("vault {vault} does not open with `{}`'s key: {e:#}", me.name)))?;
+			record::write_body(cli, &body, out.as_deref(), json!({ "vault": vault, "grant": grant, "record": record, "cid": cid }))?;
+		},
+		VaultCommand::Attest { who, vault, delete } => {
+			let me = cli.identity(&who.name)?;
+			let cid = output::text(stored(&chain, *vault).await?.at("cid"));
+			// Refuse before deleting anything: the copy stays while the vault may still be read.
+			if is_open(&chain, *vault).await? {
+				return Err(Exit(1, format!("vault {vault} is still open; removal is attested once it expires or is closed (`custodia vault close`)")));
+			}
+			if let Some(path) = delete {
+				match std::fs::remove_file(path) {
+					Ok(()) => {},
+					Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
+					Err(e) => return Err(Exit(2, format!("cannot delete {}: {e}; not attesting", path.display()))),
+				}
+			}
+			let fields = vec![("vault", Value::u128((*vault).into())), ("cid", Value::from_bytes(cid.as_bytes()))];
+			let included = chain.submit("Vaults", "attest_removal", fields, &me.keypair).await?;
+			output::emit(cli.json(), json!({ "vault": vault, "cid": cid, "block": included.block }), || {
+				vec![format!("removal of vault {vault}'s copy ({cid}) attested in block {}", included.block)]
+			});
+		},
+	}
+	Ok(())
+}

@@ -1,0 +1,269 @@
+//! A simulated wearable (the PMHE client app): every interval it samples heart rate, blood
+//! pressure, SpO2, respiration, skin temperature and steps once a second over a window, filters
+//! out sensor artefacts, encodes the window as a FHIR R4 Bundle of vital-sign Observations
+//! sealed to the wearer, encrypts the window's values as integer fields under the consortium's
+//! joint FHE key (for cohort statistics), uploads the object to IPFS and registers the record.
+//!
+//! FHE field layout (the order is what statistics name with `--field`):
+//! 0 heart rate [/min], 1 systolic [mm[Hg]], 2 diastolic [mm[Hg]], 3 SpO2 [%],
+//! 4 respiration [/min], 5 temperature [0.1 Cel], 6 steps in the window.
+//!
+//! The sensor noise comes from `rand`/`rand_distr` (a simulation, not key material).
+
+use std::time::Duration;
+
+use clap::Args;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand_distr::{Distribution, Normal, Poisson};
+use serde_json::json;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+use crate::{
+	chain::Chain,
+	codes::Category,
+	consent::AsArgs,
+	fhir::{self, Reading, VitalSign},
+	ipfs::IpfsArgs,
+	output, progress, record, Cli, Exit,
+};
+
+#[derive(Args)]
+pub struct WearableArgs {
+	#[command(flatten)]
+	who: AsArgs,
+	/// Seconds between uploads.
+	#[arg(long, default_value_t = 60)]
+	interval: u64,
+	/// Stop after this many uploads [default: run until Ctrl-C].
+	#[arg(long)]
+	count: Option<u64>,
+	/// Samples (one a second) per window.
+	#[arg(long, default_value_t = 60)]
+	samples: usize,
+	/// Seed of the simulated wearer and sensor noise (the same seed gives the same readings).
+	#[arg(long)]
+	seed: Option<u64>,
+	/// Register without an FHE section (no consortium key needed; left out of statistics).
+	#[arg(long)]
+	no_fhe: bool,
+	/// The data steward that pins the records [default: the first active steward].
+	#[arg(long)]
+	steward: Option<String>,
+	#[command(flatten)]
+	ipfs: IpfsArgs,
+}
+
+/// One simulated sensor: its vital sign, the plausible range a reading must fall in, its noise.
+struct Sensor {
+	sign: VitalSign,
+	plausible: (f64, f64),
+	noise: f64,
+}
+
+const SENSORS: [Sensor; 6] = [
+	Sensor { sign: VitalSign { loinc: "8867-4", display: "Heart rate", unit: "/min" }, plausible: (25.0, 230.0), noise: 2.0 },
+	Sensor { sign: VitalSign { loinc: "8480-6", display: "Systolic blood pressure", unit: "mm[Hg]" }, plausible: (60.0, 260.0), noise: 3.0 },
+	Sensor { sign: VitalSign { loinc: "8462-4", display: "Diastolic blood pressure", unit: "mm[Hg]" }, plausible: (30.0, 160.0), noise: 2.0 },
+	Sensor { sign: VitalSign { loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry", unit: "%" }, plausible: (50.0, 100.0), noise: 0.6 },
+	Sensor { sign: VitalSign { loinc: "9279-1", display: "Respiratory rate", unit: "/min" }, plausible: (4.0, 60.0), noise: 1.0 },
+	Sensor { sign: VitalSign { loinc: "8310-5", display: "Body temperature", unit: "Cel" }, plausible: (30.0, 43.0), noise: 0.05 },
+];
+const STEPS: VitalSign = VitalSign { loinc: "55423-8", display: "Number of steps in unspecified time Pedometer", unit: "{steps}" };
+
+/// The share of samples a sensor loses to an artefact (a dropout or a motion spike).
+const ARTEFACT_RATE: f64 = 0.03;
+
+/// A simulated wearer: resting values of the six signals and a walking rate.
+pub struct Wearer {
+	rng: StdRng,
+	baseline: [f64; 6],
+	steps_per_second: f64,
+}
+
+/// One window's filtered values: the six signals' medians and the step count.
+#[derive(Debug, PartialEq)]
+pub struct Window {
+	pub values: [f64; 6],
+	pub steps: u64,
+	/// Samples rejected as implausible, per sensor.
+	pub rejected: [usize; 6],
+}
+
+impl Wearer {
+	pub fn new(seed: u64) -> Self {
+		let mut rng = StdRng::seed_from_u64(seed);
+		let mut around = |mean: f64, sd: f64| Normal::new(mean, sd).expect("a positive deviation").sample(&mut rng);
+		let baseline = [around(72.0, 8.0), around(122.0, 12.0), around(79.0, 7.0), around(97.5, 1.0).min(99.5), around(15.0, 2.0), around(36.7, 0.2)];
+		let steps_per_second = rng.gen_range(0.0..1.2);
+		Self { rng, baseline, steps_per_second }
+	}
+
+	/// Samples `samples` seconds and filters them: implausible readings (dropouts, spikes) are
+	/// rejected, the rest summarised by their median (robust to what the range gate lets by).
+	pub fn window(&mut self, samples: usize) -> Window {
+		let mut values = [0.0; 6];
+		let mut rejected = [0; 6];
+		for (i, sensor) in SENSORS.iter().enumerate() {
+			let noise = Normal::new(0.0, sensor.noise).expect("a positive deviation");
+			let mut kept: Vec<f64> = Vec::with_capacity(samples);
+			for _ in 0..samples {
+				let reading = if self.rng.gen_bool(ARTEFACT_RATE) {
+					// A dropout (0) or a motion spike far out of range.
+					if self.rng.gen_bool(0.5) { 0.0 } else { sensor.plausible.1 * 1.5 }
+				} else {
+					self.baseline[i] + noise.sample(&mut self.rng)
+				};
+				if (sensor.plausible.0..=sensor.plausible.1).contains(&reading) {
+					kept.push(reading);
+				} else {
+					rejected[i] += 1;
+				}
+			}
+			values[i] = median(&mut kept).unwrap_or(f64::NAN);
+			// A slow drift between windows.
+			self.baseline[i] += Normal::new(0.0, sensor.noise / 4.0).expect("a positive deviation").sample(&mut self.rng);
+		}
+		values[3] = values[3].min(100.0);
+		let steps = if self.steps_per_second > 0.0 {
+			Poisson::new(self.steps_per_second * samples as f64).expect("a positive rate").sample(&mut self.rng) as u64
+		} else {
+			0
+		};
+		Window { values, steps, rejected }
+	}
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+	if values.is_empty() {
+		return None;
+	}
+	values.sort_by(f64::total_cmp);
+	let mid = values.len() / 2;
+	Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+}
+
+/// The window's FHE fields (see the module docs for the layout).
+pub fn fields(window: &Window) -> Vec<i64> {
+	let v = &window.values;
+	vec![
+		v[0].round() as i64,
+		v[1].round() as i64,
+		v[2].round() as i64,
+		v[3].round() as i64,
+		v[4].round() as i64,
+		(v[5] * 10.0).round() as i64,
+		window.steps.min(8_000) as i64,
+	]
+}
+
+fn round1(x: f64) -> f64 {
+	(x * 10.0).round() / 10.0
+}
+
+/// The window as a FHIR Bundle of vital-sign Observations.
+pub fn bundle(subject: &str, start: OffsetDateTime, end: OffsetDateTime, window: &Window) -> Vec<u8> {
+	let v = &window.values;
+	let readings: Vec<Reading> = [0, 3, 4, 5]
+		.into_iter()
+		.filter(|&i| v[i].is_finite())
+		.map(|i| Reading { sign: SENSORS[i].sign, value: round1(v[i]) })
+		.chain([Reading { sign: STEPS, value: window.steps as f64 }])
+		.collect();
+	let blood_pressure = (v[1].is_finite() && v[2].is_finite()).then(|| (v[1].round(), v[2].round()));
+	let time = |t: OffsetDateTime| t.format(&Rfc3339).expect("a UTC time formats as RFC 3339");
+	let bundle = fhir::vital_signs_bundle(subject, &time(start), &time(end), "Custodia wearable simulator", &readings, blood_pressure);
+	serde_json::to_vec(&bundle).expect("JSON values serialize")
+}
+
+pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
+	if args.samples == 0 || args.interval == 0 {
+		return Err(Exit(2, "--samples and --interval must be at least 1".into()));
+	}
+	let me = cli.identity(&args.who.name)?;
+	let chain = Chain::connect(cli.url()).await?;
+	let ipfs = args.ipfs.client()?;
+	let mut wearer = Wearer::new(args.seed.unwrap_or_else(|| rand::thread_rng().gen()));
+	let mut ticks = tokio::time::interval(Duration::from_secs(args.interval));
+	let mut uploads = 0u64;
+	loop {
+		tokio::select! {
+			_ = ticks.tick() => {},
+			_ = tokio::signal::ctrl_c() => break,
+		}
+		let end = OffsetDateTime::now_utc();
+		let start = end - Duration::from_secs(args.samples as u64);
+		let window = wearer.window(args.samples);
+		let body = bundle(&me.account(), start, end, &window);
+		let fields = if args.no_fhe { Vec::new() } else { fields(&window) };
+		let spinner = progress::spinner(cli.json(), "uploading the window");
+		let added = tokio::select! {
+			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], &fields, args.steward.as_deref()) => added,
+			_ = tokio::signal::ctrl_c() => break,
+		};
+		spinner.finish_and_clear();
+		let added = added?;
+		uploads += 1;
+		let v = &window.values;
+		let data = json!({
+			"record": added.record, "cid": added.cid, "block": added.block, "key_epoch": added.key_epoch,
+			"fields": fields, "rejected_samples": window.rejected,
+		});
+		output::emit(cli.json(), data, || {
+			vec![format!(
+				"record {} in block {}: HR {:.0}/min, BP {:.0}/{:.0} mm[Hg], SpO2 {:.0} %, resp {:.0}/min, temp {:.1} °C, {} steps ({} artefacts filtered){}",
+				added.record, added.block, v[0], v[1], v[2], v[3], v[4], v[5], window.steps, window.rejected.iter().sum::<usize>(),
+				if fields.is_empty() { String::new() } else { format!(", {} fields FHE-encrypted", fields.len()) },
+			)]
+		});
+		if args.count.is_some_and(|count| uploads >= count) {
+			break;
+		}
+	}
+	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn windows_are_plausible_and_artefacts_are_filtered() {
+		let mut wearer = Wearer::new(7);
+		let window = wearer.window(120);
+		for (i, sensor) in SENSORS.iter().enumerate() {
+			assert!((sensor.plausible.0..=sensor.plausible.1).contains(&window.values[i]), "{} = {}", sensor.sign.display, window.values[i]);
+			// Artefacts fall outside the plausible range, so the median stays near the baseline.
+			assert!((window.values[i] - wearer.baseline[i]).abs() < 4.0 * sensor.noise + 1.0, "{}", sensor.sign.display);
+		}
+		assert!(window.rejected.iter().sum::<usize>() > 0, "3 % of 720 samples are artefacts");
+		assert!(window.values[3] <= 100.0);
+	}
+
+	#[test]
+	fn the_same_seed_gives_the_same_readings() {
+		assert_eq!(Wearer::new(3).window(30), Wearer::new(3).window(30));
+		assert_ne!(Wearer::new(3).window(30), Wearer::new(4).window(30));
+	}
+
+	#[test]
+	fn fields_follow_the_documented_layout_and_fit_the_cohort_parameters() {
+		let window = Window { values: [71.6, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 9_000, rejected: [0; 6] };
+		assert_eq!(fields(&window), vec![72, 121, 79, 97, 15, 367, 8_000]);
+		let limit = custodia_fhe::params::COHORT_V1.max_abs_field;
+		assert!(fields(&window).iter().all(|f| f.abs() <= limit));
+	}
+
+	#[test]
+	fn a_window_is_a_bundle_of_vital_sign_observations() {
+		let window = Wearer::new(1).window(60);
+		let end = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+		let body = bundle("5Grw", end - Duration::from_secs(60), end, &window);
+		let summary = fhir::check_bundle(&body).unwrap();
+		assert_eq!(summary.entries, 6, "HR, SpO2, respiration, temperature, steps, BP panel");
+		let text = String::from_utf8(body).unwrap();
+		for code in ["8867-4", "59408-5", "9279-1", "8310-5", "55423-8", "85354-9", "8480-6", "8462-4"] {
+			assert!(text.contains(code), "LOINC {code}");
+		}
+		assert!(text.contains("2027-01-15T08:00:00Z"), "{text}");
+	}
+}
