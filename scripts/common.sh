@@ -53,3 +53,29 @@ wait_for_rpc() {
 	done
 	return 1
 }
+
+# Starts a js-ipfs daemon (installed in tests/ipfs by setup.sh) on a fresh repository in DIR,
+# offline, its RPC API on loopback PORT; sets IPFS_PID. Usage: start_ipfs DIR PORT
+start_ipfs() {
+	local dir="$1" port="$2" jsipfs="$REPO_ROOT/tests/ipfs/node_modules/.bin/jsipfs" i
+	[ -x "$jsipfs" ] || die "$jsipfs is missing: run scripts/setup.sh"
+	mkdir -p "$dir"
+	IPFS_PATH="$dir/repo" "$jsipfs" init --profile test --emptyRepo >"$dir/init.log" 2>&1 || die "IPFS init failed: $dir/init.log"
+	python3 - "$dir/repo/config" "$port" <<'PY'
+import json, sys
+path, port = sys.argv[1], sys.argv[2]
+config = json.load(open(path))
+config["Addresses"].update(API=f"/ip4/127.0.0.1/tcp/{port}", Gateway="", RPC="")
+config["Bootstrap"] = []
+config["Discovery"]["MDNS"]["Enabled"] = False
+json.dump(config, open(path, "w"), indent=2)
+PY
+	IPFS_PATH="$dir/repo" "$jsipfs" daemon --offline >"$dir/daemon.log" 2>&1 &
+	IPFS_PID=$!
+	for ((i = 0; i < 120; i++)); do
+		curl -sf -X POST "http://127.0.0.1:$port/api/v0/version" >/dev/null 2>&1 && return 0
+		kill -0 "$IPFS_PID" 2>/dev/null || die "the IPFS daemon exited; log: $dir/daemon.log"
+		sleep 0.5
+	done
+	die "the IPFS daemon did not answer on port $port; log: $dir/daemon.log"
+}

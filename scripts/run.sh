@@ -1,46 +1,95 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and run a Custodia development chain until Ctrl-C.
+# The main job: set up, build, start an IPFS daemon and a Custodia development chain whose node
+# runs the worker (data steward, evaluator, key holder), tell the whole story with the `custodia`
+# client (scripts/story.sh: an institution joins, a wearable records, consent, a vault read and
+# expired, an encrypted prediction, a cohort statistic), then keep the chain running until Ctrl-C.
 #
-# Options (environment):
-#   CUSTODIA_RPC_PORT  JSON-RPC port (default 9944)
-#   CUSTODIA_LOG_DIR   where the node's log goes (default .local-net/ in the checkout)
+# Usage: scripts/run.sh [--once] [--no-story]
+#   --once      stop everything after the story (what the test suite runs)
+#   --no-story  only start the chain and IPFS
+# Environment:
+#   CUSTODIA_RPC_PORT         JSON-RPC port (default 9944)
+#   CUSTODIA_P2P_PORT         p2p port (default 30333)
+#   CUSTODIA_PROMETHEUS_PORT  metrics port (default 9615)
+#   CUSTODIA_IPFS_PORT        the IPFS daemon's RPC API port (default 15001)
+#   CUSTODIA_STATE_DIR        logs, the story's key files and the IPFS repository (default
+#                             .local-net/story in the checkout; emptied at start)
+#   CUSTODIA_PEOPLE, CUSTODIA_DATA_DIR: see scripts/story.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+once="" story=1
+for arg in "$@"; do
+	case "$arg" in
+		--once) once=1 ;;
+		--no-story) story="" ;;
+		-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		*) die "unknown option '$arg' (see --help)" ;;
+	esac
+done
 
 "$REPO_ROOT/scripts/setup.sh"
 build_node
 
 rpc_port="${CUSTODIA_RPC_PORT:-9944}"
-log_dir="${CUSTODIA_LOG_DIR:-$REPO_ROOT/.local-net}"
-mkdir -p "$log_dir"
-log_file="$log_dir/dev-node.log"
+p2p_port="${CUSTODIA_P2P_PORT:-30333}"
+prometheus_port="${CUSTODIA_PROMETHEUS_PORT:-9615}"
+ipfs_port="${CUSTODIA_IPFS_PORT:-15001}"
+state="${CUSTODIA_STATE_DIR:-$REPO_ROOT/.local-net/story}"
+rm -rf "$state"
+mkdir -p "$state"
 
-say "Starting a development chain (Alice is the only validator; state is temporary)"
-"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --prometheus-port 9615 \
-	>"$log_file" 2>&1 &
-node_pid=$!
-trap 'say "Stopping the node"; kill -INT "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null; exit 0' INT TERM
+pids=()
+stop_all() {
+	local pid
+	for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap 'say "Stopping the node and IPFS"; stop_all; exit 0' INT TERM
+trap 'stop_all' EXIT
 
-wait_for_rpc "$rpc_port" 120 || { tail -n 30 "$log_file" >&2; die "the node did not start; full log: $log_file"; }
+say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"
+start_ipfs "$state/ipfs" "$ipfs_port"
+pids+=("$IPFS_PID")
+ipfs_api="http://127.0.0.1:$ipfs_port"
+
+say "Starting a development chain (Alice validates; her node's worker pins, evaluates and holds a key share)"
+"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --port "$p2p_port" --prometheus-port "$prometheus_port" \
+	--steward --evaluator --key-holder --ipfs-api "$ipfs_api" --worker-dev-key //Alice \
+	>"$state/dev-node.log" 2>&1 &
+pids+=("$!")
+wait_for_rpc "$rpc_port" 120 || { tail -n 30 "$state/dev-node.log" >&2; die "the node did not start; full log: $state/dev-node.log"; }
 url="ws://127.0.0.1:$rpc_port"
+
+if [ -n "$story" ]; then
+	say "Telling the story with the custodia client ($CARGO_TARGET_DIR/debug/custodia)"
+	started=$SECONDS
+	"$REPO_ROOT/scripts/story.sh" "$url" "$ipfs_api" "$state" || die "the story stopped; node log: $state/dev-node.log"
+	say "The story is told ($((SECONDS - started)) s)."
+fi
+[ -z "$once" ] || exit 0
+
+apps="https://polkadot.js.org/apps/?rpc=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$url")#/explorer"
 cat <<INFO
 
   Custodia dev chain is running.
     JSON-RPC (WebSocket and HTTP): $url
-    Prometheus metrics:            http://127.0.0.1:9615/metrics
-    Node log:                      $log_file
-    polkadot.js Apps:              https://polkadot.js.org/apps/?rpc=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$url")#/explorer
+    polkadot.js Apps:              $apps
                                    (or open Apps, choose "Development > Local Node" and $url)
+    Prometheus metrics:            http://127.0.0.1:$prometheus_port/metrics
+    IPFS RPC API:                  $ipfs_api
+    Node log:                      $state/dev-node.log
+    The story's identities:        CUSTODIA_KEYS_DIR=$state/keys CUSTODIA_PASSPHRASE="custodia demo passphrase"
+                                   e.g. $CARGO_TARGET_DIR/debug/custodia status
   Press Ctrl-C to stop.
 
 INFO
 
 # One line per finalized block, so the terminal shows the chain is alive.
 last=-1
-while kill -0 "$node_pid" 2>/dev/null; do
+while kill -0 "${pids[1]}" 2>/dev/null; do
 	best=$(head_number "$rpc_port" best 2>/dev/null || echo "?")
 	final=$(head_number "$rpc_port" finalized 2>/dev/null || echo "?")
 	if [ "$final" != "$last" ]; then say "best block #$best, finalized #$final"; last="$final"; fi
 	sleep 3
 done
-wait "$node_pid"

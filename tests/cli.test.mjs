@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { connect, startDevNode, stopAndCheck } from './lib/node.mjs';
+import { connect, startDevNode, stopAndCheck, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { submit } from './lib/tx.mjs';
 import { BIAS, FEATURES, plaintextScore, quantise, SCORE_DIVISOR, WEIGHTS } from './lib/heart-model.mjs';
@@ -130,6 +130,80 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const wrongCount = await cli(['predict', '--as', 'me', '--model', String(model), '--features', '63', '--ipfs-api', ipfs.url]);
     assert.equal(wrongCount.code, 2);
     assert.match(wrongCount.stderr, /takes 3 features/);
+  });
+
+  test('records and vaults: sealed to the owner, re-sealed to the grantee; bad input and early attestations lose nothing', async () => {
+    // A data steward must pin records (its worker is not needed to register them).
+    const steward = keyring.addFromUri('//Eve');
+    const { block } = await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(steward.address, ['DataSteward'], 'Steward Eve', new Uint8Array(32).fill(5), 'ipfs-peer-eve')), alice);
+    // The client reads finalized state.
+    await waitFor('the admission to be final', async () => (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber() >= block);
+    const dir = join(keysDir, '..');
+    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Observation', status: 'final', valueQuantity: { value: 72, unit: '/min' } } }] };
+    const bundleFile = join(dir, 'visit.json');
+    writeFileSync(bundleFile, JSON.stringify(bundle));
+    const notBundle = join(dir, 'patient.json');
+    writeFileSync(notBundle, JSON.stringify({ resourceType: 'Patient' }));
+    const ipfsArgs = ['--ipfs-api', ipfs.url];
+
+    const bad = await cli(['record', 'add', '--as', 'me', '--fhir', notBundle, '--category', 'vital-signs', ...ipfsArgs]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /not a FHIR Bundle/);
+    const noKey = await cli(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', '--fields', '72', ...ipfsArgs]);
+    assert.equal(noKey.code, 1, noKey.stderr);
+    assert.match(noKey.stderr, /no consortium FHE key is current yet/);
+    assert.deepEqual(await cliJson(['record', 'list', '--as', 'me']), [], 'a refused record leaves nothing on chain');
+
+    const added = await cliJson(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', ...ipfsArgs]);
+    assert.equal(added.envelope, 'HPKE base, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305');
+    const stored = await ipfs.cat(added.cid);
+    assert.ok(!stored.includes(Buffer.from('Observation')), 'the body is sealed in IPFS');
+    const listed = await cliJson(['record', 'list', '--as', 'me']);
+    assert.deepEqual(listed.map((r) => r.id), [added.record]);
+    const mine = await cliJson(['record', 'show', '--as', 'me', String(added.record), ...ipfsArgs]);
+    assert.deepEqual(mine.bundle, bundle, 'the owner opens the body');
+    const stranger = await cli(['record', 'show', '--as', 'clinic', String(added.record), ...ipfsArgs]);
+    assert.equal(stranger.code, 4);
+    assert.match(stranger.stderr, /does not open with `clinic`'s key/);
+
+    const asked = await cliJson(['consent', 'request', '--as', 'clinic', '--subject', accounts.me, '--scope', 'vital-signs', '--purpose', 'TREAT', '--blocks', '500']);
+    const { grant } = await cliJson(['consent', 'grant', '--as', 'me', String(asked.request)]);
+    const opened = await cliJson(['vault', 'open', '--as', 'me', '--grant', String(grant), '--record', String(added.record), '--blocks', '200', ...ipfsArgs]);
+    const shown = await cliJson(['vault', 'show', String(opened.vault)]);
+    assert.equal(shown.open, true);
+    assert.equal(shown.state, 'Open');
+    const theirs = (await cliJson(['vault', 'list', '--as', 'clinic', '--institution'])).map((v) => v.id);
+    assert.deepEqual(theirs, [opened.vault]);
+
+    const notGrantee = await cli(['vault', 'fetch', '--as', 'me', String(opened.vault), ...ipfsArgs]);
+    assert.equal(notGrantee.code, 4, 'the copy is sealed to the grantee only');
+    const copy = join(dir, 'copy.json');
+    const fetched = await cliJson(['vault', 'fetch', '--as', 'clinic', String(opened.vault), '--out', copy, ...ipfsArgs]);
+    assert.equal(fetched.written_to, copy);
+    assert.deepEqual(JSON.parse(readFileSync(copy, 'utf8')), bundle, 'the institution reads the record');
+    const early = await cli(['vault', 'attest', '--as', 'clinic', String(opened.vault), '--delete', copy]);
+    assert.equal(early.code, 1);
+    assert.match(early.stderr, /still open/);
+    assert.ok(readFileSync(copy, 'utf8').length > 0, 'a refused attestation deletes nothing');
+
+    await cliJson(['vault', 'close', '--as', 'clinic', String(opened.vault)]);
+    const closed = await cli(['vault', 'fetch', '--as', 'clinic', String(opened.vault), ...ipfsArgs]);
+    assert.equal(closed.code, 1);
+    assert.match(closed.stderr, /is not open/);
+    const attested = await cliJson(['vault', 'attest', '--as', 'clinic', String(opened.vault), '--delete', copy]);
+    assert.ok(attested.block > opened.block);
+    assert.throws(() => readFileSync(copy), 'the copy is deleted');
+    const twice = await cli(['vault', 'attest', '--as', 'clinic', String(opened.vault)]);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /Vaults\.AlreadyAttested/);
+
+    const retired = await cliJson(['record', 'retire', '--as', 'me', String(added.record)]);
+    assert.equal(retired.vaults_closed, 0, 'its vault was already closed');
+    assert.deepEqual(await cliJson(['record', 'list', '--as', 'me']), []);
+    const steward_view = await cli(['steward', 'pins', steward.address, '--json', ...ipfsArgs]);
+    const view = JSON.parse(steward_view.stdout);
+    assert.equal(steward_view.code, 1, 'Eve runs no worker: what she must unpin is still pinned here (the add pinned it)');
+    assert.ok(view.left_to_unpin.some((p) => p.target === `record ${added.record}`), steward_view.stdout);
   });
 
   test('shell completions', async () => {

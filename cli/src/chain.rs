@@ -160,6 +160,22 @@ impl Chain {
 		}
 	}
 
+	/// Names a dispatch error given as a value (e.g. the result in `Sudo.Sudid`): `Pallet.Error:
+	/// docs` for a module error, else the error as JSON.
+	pub async fn explain(&self, error: &Value) -> String {
+		let json = crate::output::to_json(error);
+		let module = json.get("Module").and_then(|m| Some((m["index"].as_u64()? as u8, m["error"].get(0)?.as_u64()? as u8)));
+		if let (Some((index, variant)), Ok(at)) = (module, self.api.at_current_block().await) {
+			let metadata = at.metadata();
+			if let Some(pallet) = metadata.pallet_by_error_index(index) {
+				if let Some(v) = pallet.error_variant_by_index(variant) {
+					return format!("{}.{}: {}", pallet.name(), v.name, v.docs.join(" "));
+				}
+			}
+		}
+		json.to_string()
+	}
+
 	/// The number of the latest finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;

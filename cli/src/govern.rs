@@ -5,7 +5,10 @@
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
-use subxt::dynamic::Value;
+use subxt::{
+	dynamic::{At, Value},
+	ext::scale_value::ValueDef,
+};
 
 use crate::{
 	chain::{account, call, option, variant, Chain, Included},
@@ -38,11 +41,14 @@ pub enum GovernCommand {
 		#[arg(long, value_delimiter = ',', required = true)]
 		kinds: Vec<Kind>,
 		/// Its name, as people asked for consent see it.
-		#[arg(long)]
-		name: String,
+		#[arg(long = "name")]
+		member_name: String,
 		/// Its X25519 envelope key (hex; `custodia keys list` shows an identity's).
 		#[arg(long)]
 		hpke_key: String,
+		/// For a data steward: its IPFS peer id or multiaddr (`ipfs id`).
+		#[arg(long)]
+		ipfs_address: Option<String>,
 	},
 	/// (Sudo) Start a key epoch: the holders make a new consortium FHE key together, with no dealer.
 	///
@@ -63,9 +69,11 @@ async fn sudo(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name:
 		return Err(Exit(1, "this chain has no sudo key: its governance is the council's (propose a motion, e.g. in polkadot.js Apps > Governance)".into()));
 	}
 	let included = chain.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair).await?;
-	let outcome = output::to_json(included.event("Sudo", "Sudid")?);
-	if outcome["sudo_result"].get("Err").is_some() {
-		return Err(Exit(1, format!("{pallet}.{name} was refused: {}", outcome["sudo_result"]["Err"])));
+	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(|r| match &r.value {
+		ValueDef::Variant(v) if v.name == "Err" => v.values.values().next(),
+		_ => None,
+	}) {
+		return Err(Exit(1, format!("{pallet}.{name} was refused: {}", chain.explain(error).await)));
 	}
 	Ok(included)
 }
@@ -73,7 +81,7 @@ async fn sudo(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name:
 pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 	let chain = Chain::connect(cli.url()).await?;
 	match command {
-		GovernCommand::Admit { who, member, kinds, name, hpke_key } => {
+		GovernCommand::Admit { who, member, kinds, member_name: name, hpke_key, ipfs_address } => {
 			let me = cli.identity(&who.name)?;
 			let key: [u8; 32] = hex::decode(hpke_key.trim_start_matches("0x"))
 				.ok()
@@ -90,7 +98,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 				("kinds", Value::unnamed_composite(kinds.iter().map(|k| variant(k)))),
 				("name", Value::from_bytes(name.as_bytes())),
 				("hpke_key", Value::from_bytes(key)),
-				("ipfs_address", option(None)),
+				("ipfs_address", option(ipfs_address.as_ref().map(|a| Value::from_bytes(a.as_bytes())))),
 			];
 			let included = sudo(&chain, &me, "Consortium", "admit_member", fields).await?;
 			output::emit(cli.json(), json!({ "member": member, "kinds": kinds, "block": included.block }), || {

@@ -23,6 +23,7 @@ mod predict;
 mod progress;
 mod record;
 mod statistic;
+mod status;
 mod steward;
 mod vault;
 mod wearable;
@@ -103,6 +104,10 @@ enum Command {
 	///
 	/// Example: custodia predict --as me --model 0 --features 63,145,233
 	Predict(predict::PredictArgs),
+	/// The chain at a glance: finalized block, consortium members, the FHE key epoch.
+	///
+	/// Example: custodia status --json
+	Status,
 	/// Print shell completions.
 	///
 	/// Example: custodia completions bash > /etc/bash_completion.d/custodia
@@ -191,6 +196,7 @@ impl Cli {
 			Command::Transfer { name, amount, to } => govern::transfer(self, name, *amount, to).await,
 			Command::ModelRegister(args) => model::register(self, args).await,
 			Command::Predict(args) => predict::run(self, args).await,
+			Command::Status => status::run(self).await,
 			Command::Completions { shell } => {
 				clap_complete::generate(*shell, &mut Cli::command(), "custodia", &mut std::io::stdout());
 				Ok(())
@@ -240,5 +246,16 @@ async fn main() -> ExitCode {
 			eprintln!("error: {message}");
 			ExitCode::from(code)
 		},
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use clap::CommandFactory;
+
+	#[test]
+	fn the_command_line_is_consistent() {
+		// Catches clashing argument names (e.g. two `name` fields) before a user does.
+		super::Cli::command().debug_assert();
 	}
 }

@@ -15,6 +15,14 @@ pub fn items(value: &Value) -> Vec<&Value> {
 	}
 }
 
+/// The integers of a list (also inside newtypes such as `BoundedVec`), e.g. a list of ids.
+pub fn numbers(value: &Value) -> Vec<u64> {
+	match items(value).as_slice() {
+		[inner] if matches!(inner.value, ValueDef::Composite(_)) => numbers(inner),
+		items => items.iter().filter_map(|v| v.as_u128()).map(|n| n as u64).collect(),
+	}
+}
+
 /// The bytes of a `Vec<u8>`-like value (also inside newtypes such as `BoundedVec`).
 pub fn bytes(value: &Value) -> Vec<u8> {
 	match items(value).as_slice() {
@@ -36,8 +44,8 @@ pub fn some(value: &Value) -> Option<&Value> {
 	}
 }
 
-/// JSON for a chain value: structs as objects, unit enum variants as their name, other variants
-/// as `{ name: fields }`, 32-byte arrays (accounts, hashes) as hex, byte strings that are UTF-8
+/// JSON for a chain value: structs as objects, options as their content or null, unit enum
+/// variants as their name, other variants as `{ name: fields }`, 32-byte arrays (accounts, hashes) as hex, byte strings that are UTF-8
 /// as text, integers beyond 2^53 as strings.
 pub fn to_json(value: &Value) -> Json {
 	match &value.value {
@@ -61,6 +69,9 @@ pub fn to_json(value: &Value) -> Json {
 			}
 			Json::Array(items.iter().map(to_json).collect())
 		},
+		// Options read as their content, or null.
+		ValueDef::Variant(v) if v.name == "None" && v.values.is_empty() => Json::Null,
+		ValueDef::Variant(v) if v.name == "Some" && v.values.len() == 1 => to_json(v.values.values().next().expect("one value")),
 		ValueDef::Variant(v) => match &v.values {
 			c if c.is_empty() => json!(v.name),
 			Composite::Unnamed(items) if items.len() == 1 => json!({ v.name.clone(): to_json(&items[0]) }),
@@ -104,6 +115,8 @@ mod tests {
 			("purpose", Value::unnamed_variant("TREAT", [])),
 			("status", Value::unnamed_variant("Denied", [Value::named_composite([("at", Value::u128(12))])])),
 			("big", Value::u128(u128::MAX)),
+			("unpinned", Value::unnamed_variant("Some", [Value::named_composite([("at", Value::u128(9))])])),
+			("attested", Value::unnamed_variant("None", [])),
 		]);
 		assert_eq!(
 			to_json(&value),
@@ -114,10 +127,14 @@ mod tests {
 				"purpose": "TREAT",
 				"status": { "Denied": { "at": 12 } },
 				"big": u128::MAX.to_string(),
+				"unpinned": { "at": 9 },
+				"attested": null,
 			})
 		);
 		assert_eq!(some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()), Some(3));
 		assert!(some(&Value::unnamed_variant("None", [])).is_none());
+		let ids = Value::unnamed_composite([Value::unnamed_composite([Value::u128(3), Value::u128(5)])]);
+		assert_eq!(numbers(&ids), vec![3, 5]);
 		let bounded = Value::unnamed_composite([Value::from_bytes(b"bafy")]);
 		assert_eq!(text(Some(&bounded)), "bafy");
 	}

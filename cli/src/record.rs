@@ -208,8 +208,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			let me = cli.identity(&who.name)?;
 			let ids = chain.storage("Vaults", "RecordsOf", vec![account(&me.account())?]).await?;
 			let mut records = Vec::new();
-			for id in ids.as_ref().map(output::items).unwrap_or_default() {
-				let id = id.as_u128().unwrap_or_default() as u64;
+			for id in ids.as_ref().map(output::numbers).unwrap_or_default() {
 				let mut record = output::to_json(&stored(&chain, id).await?);
 				record["id"] = json!(id);
 				records.push(record);

@@ -57,6 +57,12 @@ pub enum VaultCommand {
 		#[arg(long)]
 		institution: bool,
 	},
+	/// Show a vault: its state, expiry, whether its steward unpinned it and its grantee attested removal.
+	///
+	/// Example: custodia vault show 4 --json
+	Show {
+		vault: u64,
+	},
 	/// (Institution) Fetch an open vault shared with you and open it with your key.
 	///
 	/// Example: custodia vault fetch --as clinic 4 --out patient.json
@@ -173,8 +179,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			for grant in output::items(&grants) {
 				let grant = field_u64(grant, "id")?;
 				let ids = chain.storage("Vaults", "VaultsOfGrant", vec![Value::u128(grant.into())]).await?;
-				for id in ids.as_ref().map(output::items).unwrap_or_default() {
-					let id = id.as_u128().unwrap_or_default() as u64;
+				for id in ids.as_ref().map(output::numbers).unwrap_or_default() {
 					let mut vault = output::to_json(&stored(&chain, id).await?);
 					vault["id"] = json!(id);
 					vaults.push(vault);
@@ -186,6 +191,23 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 					format!("  {:>4}  grant {}  record {}  until block {}  {}", v["id"], v["grant"], v["record"], v["expires_at"], v["cid"].as_str().unwrap_or("?"))
 				}));
 				lines
+			});
+		},
+		VaultCommand::Show { vault } => {
+			let mut shown = output::to_json(&stored(&chain, *vault).await?);
+			shown["id"] = json!(vault);
+			shown["open"] = json!(is_open(&chain, *vault).await?);
+			output::emit(cli.json(), shown.clone(), || {
+				let state = match &shown["state"] {
+					serde_json::Value::String(state) => state.clone(),
+					other => other.to_string(),
+				};
+				vec![format!(
+					"vault {vault}: grant {}, record {}, opened in block {}, expires at block {}; state {state}; unpinned {}; removal attested {}",
+					shown["grant"], shown["record"], shown["opened_at"], shown["expires_at"],
+					if shown["unpinned"].is_null() { "no".to_string() } else { shown["unpinned"].to_string() },
+					if shown["removal_attested_at"].is_null() { "no".to_string() } else { format!("in block {}", shown["removal_attested_at"]) },
+				)]
 			});
 		},
 		VaultCommand::Fetch { who, vault, out, ipfs } => {

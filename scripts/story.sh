@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The whole Custodia story, told with the `custodia` client against a running dev chain whose
+# node runs the worker (steward + evaluator + key holder, signing as //Alice) and an IPFS daemon.
+# scripts/run.sh starts both and then runs this; every step prints one line with its block and
+# checks what it claims (a failed check stops the story with an error).
+#
+# Usage: scripts/story.sh WS_URL IPFS_API_URL STATE_DIR
+# Environment: CUSTODIA_PEOPLE (cohort size, default 52), CUSTODIA_DATA_DIR (default
+# ../shared/data beside the checkout: the Cleveland heart-disease set trains the prediction model).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+url="$1" ipfs_api="$2" state="$3"
+people="${CUSTODIA_PEOPLE:-52}"
+data_dir="${CUSTODIA_DATA_DIR:-$REPO_ROOT/../shared/data}"
+CLI="$CARGO_TARGET_DIR/debug/custodia"
+FHE_TOOL="$CARGO_TARGET_DIR/debug/custodia-fhe"
+export CUSTODIA_KEYS_DIR="$state/keys" CUSTODIA_URL="$url" CUSTODIA_IPFS_API="$ipfs_api"
+# Demo identities only: every key file of this story is sealed under this passphrase.
+export CUSTODIA_PASSPHRASE="custodia demo passphrase"
+mkdir -p "$state/people"
+
+step() { printf '\033[1;32m[#%s]\033[0m %s\n' "$1" "$2"; }
+fail() { die "story step failed: $*"; }
+# custodia with --json; prints its JSON (stdout), stops the story on failure.
+cj() { "$CLI" "$@" --json || fail "custodia $*"; }
+# A field of JSON on stdin: jget 'd["record"]'
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }
+# The latest finalized block, for steps that are reads.
+finalized() { "$CLI" status --json | jget 'd["finalized"]'; }
+account_of() { "$CLI" keys list --json | jget "[i['account'] for i in d if i['name']=='$1'][0]"; }
+x25519_of() { "$CLI" keys list --json | jget "[i['x25519_public'] for i in d if i['name']=='$1'][0]"; }
+# Polls `custodia ARGS --json` until the Python condition on d holds; prints the last JSON.
+wait_until() {
+	local seconds="$1" condition="$2" out i
+	shift 2
+	for ((i = 0; i < seconds; i += 2)); do
+		out=$("$CLI" "$@" --json 2>/dev/null) || true
+		if [ -n "$out" ] && [ "$(jget "bool($condition)" <<<"$out")" = True ]; then printf '%s\n' "$out"; return 0; fi
+		sleep 2
+	done
+	fail "waited ${seconds}s for: custodia $* ($condition)"
+}
+
+# --- The consortium: a validator's node and an institution join --------------------------------
+cj keys import alice --suri //Alice >/dev/null
+cj keys create clinic >/dev/null
+cj keys create me >/dev/null
+alice=$(account_of alice) clinic=$(account_of clinic) me=$(account_of me)
+
+peer_id=$(curl -sf -X POST "$ipfs_api/api/v0/id" | jget 'd["ID"]') || fail "IPFS at $ipfs_api has no peer id"
+out=$(cj govern admit --as alice --member "$alice" --kinds data-steward,evaluator --name "Alice's node (validator)" \
+	--hpke-key "$(x25519_of alice)" --ipfs-address "$peer_id")
+step "$(jget 'd["block"]' <<<"$out")" "Alice's node joins the consortium as data steward and evaluator (sudo on --dev)"
+out=$(cj transfer --as alice --amount 1000 "$clinic" "$me")
+out=$(cj govern admit --as alice --member "$clinic" --kinds institution --name "General Hospital" --hpke-key "$(x25519_of clinic)")
+step "$(jget 'd["block"]' <<<"$out")" "an institution joins: General Hospital ($clinic)"
+
+out=$(cj govern start-key-epoch --as alice --holders "$alice")
+step "$(jget 'd["block"]' <<<"$out")" "key epoch $(jget 'd["epoch"]' <<<"$out") started: the key holders make the consortium's FHE key with no dealer"
+out=$(wait_until 180 'd["key_epoch"] and d["key_epoch"]["joint_key"]' status)
+step "$(jget 'd["finalized"]' <<<"$out")" "joint FHE key agreed and in IPFS: $(jget 'd["key_epoch"]["joint_key"]' <<<"$out")"
+
+# --- A person's wearable records a window of readings --------------------------------------------
+out=$(cj wearable --as me --count 1 --interval 1 --samples 60 --seed 1)
+record=$(jget 'd["record"]' <<<"$out")
+step "$(jget 'd["block"]' <<<"$out")" "a person's wearable uploads 60 s of readings: record $record (FHIR Bundle sealed to them, fields $(jget 'd["fields"]' <<<"$out") FHE-encrypted)"
+cj record show --as me "$record" --out "$state/my-record.json" >/dev/null
+
+# --- Consent, a vault, the institution reads it ---------------------------------------------------
+out=$(cj consent request --as clinic --subject "$me" --scope wearable-readings --purpose TREAT --blocks 600)
+request=$(jget 'd["request"]' <<<"$out")
+step "$(jget 'd["block"]' <<<"$out")" "General Hospital asks for consent: wearable readings, for treatment, 600 blocks (request $request)"
+out=$(cj consent grant --as me "$request")
+grant=$(jget 'd["grant"]' <<<"$out")
+step "$(jget 'd["block"]' <<<"$out")" "the person grants it: grant $grant"
+out=$(cj vault open --as me --grant "$grant" --record "$record" --blocks 8)
+vault=$(jget 'd["vault"]' <<<"$out") expires=$(jget 'd["expires_at"]' <<<"$out")
+step "$(jget 'd["block"]' <<<"$out")" "the person opens vault $vault: record $record re-sealed to the hospital's key, open until block $expires"
+out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$alice")
+step "$(finalized)" "the steward pins it: $(jget 'len(d["pinned"])' <<<"$out") objects pinned, as the chain requires"
+out=$(cj vault fetch --as clinic "$vault" --out "$state/vault-$vault.json")
+cmp -s "$state/vault-$vault.json" "$state/my-record.json" || fail "the vault's body differs from the person's record"
+step "$(finalized)" "General Hospital fetches and opens vault $vault: the FHIR Bundle it reads is the person's record, byte for byte"
+
+# --- Expiry, unpinning, removal attested ----------------------------------------------------------
+out=$(wait_until 180 'd["state"]!="Open" and d["unpinned"] is not None' vault show "$vault")
+step "$(jget 'd["unpinned"]["at"]' <<<"$out")" "vault $vault expired at block $expires; the steward unpinned it and confirmed on chain"
+if "$CLI" vault fetch --as clinic "$vault" >/dev/null 2>&1; then fail "the expired vault $vault could still be read"; fi
+out=$(cj vault attest --as clinic "$vault" --delete "$state/vault-$vault.json")
+[ ! -e "$state/vault-$vault.json" ] || fail "the hospital's copy was not deleted"
+step "$(jget 'd["block"]' <<<"$out")" "General Hospital deletes its copy and attests removal on chain"
+
+# --- An encrypted prediction -----------------------------------------------------------------------
+cleveland="$data_dir/processed.cleveland.data"
+if [ -f "$cleveland" ]; then
+	"$FHE_TOOL" accuracy "$cleveland" --no-header --names age,sex,cp,trestbps,chol,fbs,restecg,thalach,exang,oldpeak,slope,ca,thal,num \
+		--outcome num --positive '>0' --print-model | sed -n '/^{/,$p' >"$state/heart-model.json"
+	out=$(cj model-register --as clinic --model-name heart-disease-cleveland "$state/heart-model.json")
+	model=$(jget 'd["model"]' <<<"$out")
+	step "$(jget 'd["block"]' <<<"$out")" "General Hospital registers model $model (logistic regression on the Cleveland heart-disease data)"
+	out=$(cj predict --as me --model "$model" --features 63,1,1,145,233,1,2,150,0,2.3,3,0,6)
+	step "$(jget 'd["final_in"]' <<<"$out")" "encrypted prediction: job $(jget 'd["job"]' <<<"$out") requested in block $(jget 'd["requested_in"]' <<<"$out"); the person decrypts: $(jget '"class %s, probability %.1f %%, score %d" % (d["class"], 100*d["probability"], d["score"])' <<<"$out")"
+else
+	step "$(finalized)" "SKIPPED the encrypted prediction: the Cleveland data set ($cleveland) is absent; set CUSTODIA_DATA_DIR"
+	[ -z "${CUSTODIA_STORY_STRICT:-}" ] || fail "the data set $cleveland is absent"
+fi
+
+# --- A cohort of $people people and a published statistic -------------------------------------
+names=()
+for ((i = 1; i <= people; i++)); do names+=("$(printf 'person-%02d' "$i")"); done
+printf '%s\n' "${names[@]}" | xargs -P 2 -I{} "$CLI" keys create {} --json >/dev/null || fail "creating the cohort's identities"
+addresses=$("$CLI" keys list --json | jget "' '.join(i['account'] for i in d if i['name'].startswith('person-'))")
+# shellcheck disable=SC2086 # one argument per address
+out=$(cj transfer --as alice --amount 10 $addresses)
+# Each person: one wearable window (FHE fields) and a consortium-wide PUBHLTH grant, 16 at a time.
+join_cohort() {
+	"$CLI" wearable --as "$1" --count 1 --interval 1 --samples 30 --seed "${1#person-}" --json >"$state/people/$1.json" &&
+		"$CLI" consent join-cohort --as "$1" --scope wearable-readings --purpose PUBHLTH --blocks 100000 --json >/dev/null
+}
+export -f join_cohort
+export CLI state
+printf '%s\n' "${names[@]}" | xargs -P 16 -I{} bash -c 'join_cohort {} 2>"$state/people/{}.err"' ||
+	fail "a cohort member could not join (see $state/people/*.err)"
+joined=$(python3 -c 'import glob,json,sys; print(max(json.load(open(f))["block"] for f in glob.glob(sys.argv[1]+"/people/person-*.json")))' "$state")
+step "$joined" "$people people record a window of wearable readings (FHE-encrypted) and join the PUBHLTH cohort"
+
+out=$(cj statistic request --as clinic --purpose PUBHLTH --category wearable-readings --field 0 --kind mean --timeout 600)
+expected=$(python3 -c 'import glob,json,sys; v=[json.load(open(f))["fields"][0] for f in glob.glob(sys.argv[1]+"/people/person-*.json")]; print(sum(v), len(v))' "$state")
+published=$(jget '"%d %d" % (int(d["values"][0]), int(d["values"][1]))' <<<"$out")
+[ "$published" = "$expected" ] || fail "published [sum, records] = $published, the plaintext says $expected"
+step "$(jget 'd["published_at"]' <<<"$out")" "statistic $(jget 'd["job"]' <<<"$out") published: mean heart rate $(jget '"%.1f" % (int(d["values"][0])/int(d["values"][1]))' <<<"$out")/min over $(jget 'd["cohort_size"]' <<<"$out") people (requested in block $(jget 'd["requested_in"]' <<<"$out")); it equals the plaintext mean — no record was decrypted"
