@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The main job: set up, build, start an IPFS daemon and a Custodia development chain whose node
-# runs the worker (data steward, evaluator, key holder), tell the whole story with the `custodia`
+# The main job: set up, build, start an IPFS daemon and a Custodia development chain (or, with
+# --net, the 4-validator local net) whose nodes run the worker (data steward, evaluator, key
+# holder), tell the whole story with the `custodia`
 # client (scripts/story.sh: an institution joins, a wearable records, consent, a vault read and
 # expired, an encrypted prediction, a cohort statistic), then keep the chain running until Ctrl-C.
 #
-# Usage: scripts/run.sh [--once] [--no-story]
+# Usage: scripts/run.sh [--net] [--once] [--no-story]
+#   --net       the 4-validator local net (scripts/local-net.sh; governance by council motion)
+#               instead of the dev chain
 #   --once      stop everything after the story (what the test suite runs)
 #   --no-story  only start the chain and IPFS
 # Environment:
-#   CUSTODIA_RPC_PORT         JSON-RPC port (default 9944)
-#   CUSTODIA_P2P_PORT         p2p port (default 30333)
-#   CUSTODIA_PROMETHEUS_PORT  metrics port (default 9615)
+#   CUSTODIA_RPC_PORT         JSON-RPC port (default 9944; with --net, Alice's, then +1 … +3)
+#   CUSTODIA_P2P_PORT         p2p port (default 30333; with --net, +1 … +3 for the others)
+#   CUSTODIA_PROMETHEUS_PORT  metrics port (default 9615; with --net, +1 … +3 for the others)
 #   CUSTODIA_IPFS_PORT        the IPFS daemon's RPC API port (default 15001)
 #   CUSTODIA_STATE_DIR        logs, the story's key files and the IPFS repository (default
 #                             .local-net/story in the checkout; emptied at start)
@@ -18,12 +21,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-once="" story=1
+once="" story=1 net=""
 for arg in "$@"; do
 	case "$arg" in
+		--net) net=1 ;;
 		--once) once=1 ;;
 		--no-story) story="" ;;
-		-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		-h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 		*) die "unknown option '$arg' (see --help)" ;;
 	esac
 done
@@ -40,45 +44,60 @@ rm -rf "$state"
 mkdir -p "$state"
 
 pids=()
+net_env=(CUSTODIA_NET_DIR="$state/net" CUSTODIA_NET_RPC_BASE="$rpc_port" CUSTODIA_NET_P2P_BASE="$p2p_port"
+	CUSTODIA_NET_PROM_BASE="$prometheus_port")
 stop_all() {
 	local pid
+	[ -z "$net" ] || env "${net_env[@]}" "$REPO_ROOT/scripts/local-net.sh" stop >/dev/null 2>&1 || true
 	for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap 'say "Stopping the node and IPFS"; stop_all; exit 0' INT TERM
+trap 'say "Stopping the chain and IPFS"; stop_all; exit 0' INT TERM
 trap 'stop_all' EXIT
 
 say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"
 start_ipfs "$state/ipfs" "$ipfs_port"
 pids+=("$IPFS_PID")
 ipfs_api="http://127.0.0.1:$ipfs_port"
+worker_roles="--steward --evaluator --key-holder --ipfs-api $ipfs_api"
 
-say "Starting a development chain (Alice validates; her node's worker pins, evaluates and holds a key share)"
-"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --port "$p2p_port" --prometheus-port "$prometheus_port" \
-	--steward --evaluator --key-holder --ipfs-api "$ipfs_api" --worker-dev-key //Alice \
-	>"$state/dev-node.log" 2>&1 &
-pids+=("$!")
-wait_for_rpc "$rpc_port" 120 || { tail -n 30 "$state/dev-node.log" >&2; die "the node did not start; full log: $state/dev-node.log"; }
+if [ -n "$net" ]; then
+	say "Starting the 4-validator local net (each validator's worker pins, evaluates and holds a key share)"
+	env "${net_env[@]}" CUSTODIA_NET_WORKER_ARGS="$worker_roles" "$REPO_ROOT/scripts/local-net.sh" start
+	node_log="$state/net/alice/node.log"
+	node_alive() { kill -0 "$(cat "$state/net/alice/node.pid" 2>/dev/null)" 2>/dev/null; }
+else
+	say "Starting a development chain (Alice validates; her node's worker pins, evaluates and holds a key share)"
+	# shellcheck disable=SC2086 # one word per worker flag
+	"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --port "$p2p_port" --prometheus-port "$prometheus_port" \
+		$worker_roles --worker-dev-key //Alice >"$state/dev-node.log" 2>&1 &
+	pids+=("$!")
+	node_log="$state/dev-node.log"
+	node_alive() { kill -0 "${pids[1]}" 2>/dev/null; }
+fi
+wait_for_rpc "$rpc_port" 120 || { tail -n 30 "$node_log" >&2; die "the node did not start; full log: $node_log"; }
 url="ws://127.0.0.1:$rpc_port"
 
 if [ -n "$story" ]; then
 	say "Telling the story with the custodia client ($CARGO_TARGET_DIR/debug/custodia)"
 	started=$SECONDS
-	"$REPO_ROOT/scripts/story.sh" "$url" "$ipfs_api" "$state" || die "the story stopped; node log: $state/dev-node.log"
+	"$REPO_ROOT/scripts/story.sh" ${net:+--net} "$url" "$ipfs_api" "$state" || die "the story stopped; node log: $node_log"
 	say "The story is told ($((SECONDS - started)) s)."
 fi
 [ -z "$once" ] || exit 0
 
+chain_name="dev chain"
+[ -z "$net" ] || chain_name="4-validator local net (its validators' logs: $state/net/*/node.log)"
 apps="https://polkadot.js.org/apps/?rpc=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$url")#/explorer"
 cat <<INFO
 
-  Custodia dev chain is running.
+  Custodia $chain_name is running.
     JSON-RPC (WebSocket and HTTP): $url
     polkadot.js Apps:              $apps
                                    (or open Apps, choose "Development > Local Node" and $url)
     Prometheus metrics:            http://127.0.0.1:$prometheus_port/metrics
     IPFS RPC API:                  $ipfs_api
-    Node log:                      $state/dev-node.log
+    Node log:                      $node_log
     The story's identities:        CUSTODIA_KEYS_DIR=$state/keys CUSTODIA_PASSPHRASE="custodia demo passphrase"
                                    e.g. $CARGO_TARGET_DIR/debug/custodia status
   Press Ctrl-C to stop.
@@ -87,7 +106,7 @@ INFO
 
 # One line per finalized block, so the terminal shows the chain is alive.
 last=-1
-while kill -0 "${pids[1]}" 2>/dev/null; do
+while node_alive; do
 	best=$(head_number "$rpc_port" best 2>/dev/null || echo "?")
 	final=$(head_number "$rpc_port" finalized 2>/dev/null || echo "?")
 	if [ "$final" != "$last" ]; then say "best block #$best, finalized #$final"; last="$final"; fi

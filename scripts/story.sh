@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# The whole Custodia story, told with the `custodia` client against a running dev chain whose
-# node runs the worker (steward + evaluator + key holder, signing as //Alice) and an IPFS daemon.
-# scripts/run.sh starts both and then runs this; every step prints one line with its block and
-# checks what it claims (a failed check stops the story with an error).
+# The whole Custodia story, told with the `custodia` client, against either
+#  - a dev chain whose node runs the worker (steward + evaluator + key holder, signing as //Alice):
+#    governance is Alice's sudo key, Alice's node is admitted as steward and evaluator, and it
+#    alone holds the consortium key; or
+#  - (--net) the 4-validator local net, every validator's worker in every role: governance is a
+#    council motion (proposed by Alice, approved by Bob and Charlie, closed), the founding
+#    validators are already stewards and evaluators, and all four hold key shares;
+# and an IPFS daemon. scripts/run.sh starts them and then runs this; every step prints one line
+# with its block and checks what it claims (a failed check stops the story with an error).
 #
-# Usage: scripts/story.sh WS_URL IPFS_API_URL STATE_DIR
+# Usage: scripts/story.sh [--net] WS_URL IPFS_API_URL STATE_DIR
 # Environment: CUSTODIA_PEOPLE (cohort size, default 52), CUSTODIA_DATA_DIR (default
-# ../shared/data beside the checkout: the Cleveland heart-disease set trains the prediction model).
+# ../shared/data beside the checkout: the Cleveland heart-disease set trains the prediction model),
+# CUSTODIA_STORY_STRICT (fail instead of skipping the prediction when the data set is absent).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+net=""
+if [ "${1:-}" = --net ]; then net=1; shift; fi
 url="$1" ipfs_api="$2" state="$3"
 people="${CUSTODIA_PEOPLE:-52}"
 data_dir="${CUSTODIA_DATA_DIR:-$REPO_ROOT/../shared/data}"
@@ -42,24 +50,47 @@ wait_until() {
 	fail "waited ${seconds}s for: custodia $* ($condition)"
 }
 
-# --- The consortium: a validator's node and an institution join --------------------------------
+# Makes a governance call (`custodia govern ARGS`, as Alice): at once by sudo on the dev chain;
+# on the net a council motion that Bob and Charlie approve and Alice closes. Prints the JSON of
+# the step that executed it.
+govern() {
+	local out motion voter
+	out=$(cj govern "$@" --as alice)
+	motion=$(jget 'd.get("motion", "")' <<<"$out")
+	if [ -z "$motion" ]; then printf '%s\n' "$out"; return; fi
+	for voter in bob charlie; do cj govern vote --as "$voter" "$motion" --aye >/dev/null; done
+	cj govern close --as alice "$motion"
+}
+
+# --- The consortium: a validator's node and an institution join ---------------------------------
 cj keys import alice --suri //Alice >/dev/null
+if [ -n "$net" ]; then
+	cj keys import bob --suri //Bob >/dev/null
+	cj keys import charlie --suri //Charlie >/dev/null
+	cj keys import dave --suri //Dave >/dev/null
+fi
 cj keys create clinic >/dev/null
 cj keys create me >/dev/null
 alice=$(account_of alice) clinic=$(account_of clinic) me=$(account_of me)
 
-peer_id=$(curl -sf -X POST "$ipfs_api/api/v0/id" | jget 'd["ID"]') || fail "IPFS at $ipfs_api has no peer id"
-out=$(cj govern admit --as alice --member "$alice" --kinds data-steward,evaluator --name "Alice's node (validator)" \
-	--hpke-key "$(x25519_of alice)" --ipfs-address "$peer_id")
-step "$(jget 'd["block"]' <<<"$out")" "Alice's node joins the consortium as data steward and evaluator (sudo on --dev)"
+if [ -n "$net" ]; then
+	holders="$alice,$(account_of bob),$(account_of charlie),$(account_of dave)"
+	step "$(finalized)" "the 4 validators are the founding members: data stewards, evaluators and the council"
+else
+	holders="$alice"
+	peer_id=$(curl -sf -X POST "$ipfs_api/api/v0/id" | jget 'd["ID"]') || fail "IPFS at $ipfs_api has no peer id"
+	out=$(govern admit --member "$alice" --kinds data-steward,evaluator --name "Alice's node (validator)" \
+		--hpke-key "$(x25519_of alice)" --ipfs-address "$peer_id")
+	step "$(jget 'd["block"]' <<<"$out")" "Alice's node joins the consortium as data steward and evaluator (sudo on --dev)"
+fi
 out=$(cj transfer --as alice --amount 1000 "$clinic" "$me")
-out=$(cj govern admit --as alice --member "$clinic" --kinds institution --name "General Hospital" --hpke-key "$(x25519_of clinic)")
-step "$(jget 'd["block"]' <<<"$out")" "an institution joins: General Hospital ($clinic)"
+out=$(govern admit --member "$clinic" --kinds institution --name "General Hospital" --hpke-key "$(x25519_of clinic)")
+step "$(jget 'd["block"]' <<<"$out")" "an institution joins: General Hospital ($clinic)${net:+, by council motion (3 of 4 members)}"
 
-out=$(cj govern start-key-epoch --as alice --holders "$alice")
-step "$(jget 'd["block"]' <<<"$out")" "key epoch $(jget 'd["epoch"]' <<<"$out") started: the key holders make the consortium's FHE key with no dealer"
-out=$(wait_until 180 'd["key_epoch"] and d["key_epoch"]["joint_key"]' status)
-step "$(jget 'd["finalized"]' <<<"$out")" "joint FHE key agreed and in IPFS: $(jget 'd["key_epoch"]["joint_key"]' <<<"$out")"
+out=$(govern start-key-epoch --holders "$holders")
+step "$(jget 'd["block"]' <<<"$out")" "a key epoch starts: its $(tr ',' '\n' <<<"$holders" | wc -l) holders make the consortium's FHE key with no dealer"
+out=$(wait_until 240 'd["key_epoch"] and d["key_epoch"]["joint_key"]' status)
+step "$(jget 'd["finalized"]' <<<"$out")" "joint FHE key $(jget 'd["key_epoch"]["id"]' <<<"$out") agreed and in IPFS: $(jget 'd["key_epoch"]["joint_key"]' <<<"$out")"
 
 # --- A person's wearable records a window of readings --------------------------------------------
 out=$(cj wearable --as me --count 1 --interval 1 --samples 60 --seed 1)
@@ -77,7 +108,8 @@ step "$(jget 'd["block"]' <<<"$out")" "the person grants it: grant $grant"
 out=$(cj vault open --as me --grant "$grant" --record "$record" --blocks 8)
 vault=$(jget 'd["vault"]' <<<"$out") expires=$(jget 'd["expires_at"]' <<<"$out")
 step "$(jget 'd["block"]' <<<"$out")" "the person opens vault $vault: record $record re-sealed to the hospital's key, open until block $expires"
-out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$alice")
+steward=$(cj vault show "$vault" | jget 'd["steward"]')
+out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$steward")
 step "$(finalized)" "the steward pins it: $(jget 'len(d["pinned"])' <<<"$out") objects pinned, as the chain requires"
 out=$(cj vault fetch --as clinic "$vault" --out "$state/vault-$vault.json")
 cmp -s "$state/vault-$vault.json" "$state/my-record.json" || fail "the vault's body differs from the person's record"

@@ -110,6 +110,14 @@ impl Chain {
 		futures::future::try_join_all(watching).await
 	}
 
+	/// The SCALE length of the call `pallet.call(fields)` (a council motion's length bound).
+	pub async fn call_len(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<u32, Failure> {
+		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
+		let data = at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
+		Ok(data.len() as u32)
+	}
+
 	/// Calls runtime API `api.method` with `args` at the latest finalized block.
 	pub async fn runtime_api(&self, api: &str, method: &str, args: Vec<Value>) -> Result<Value, Failure> {
 		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{api}.{method}: {e}"));
@@ -234,9 +242,14 @@ fn is_loopback(url: &str) -> bool {
 	host == "localhost" || host.starts_with("127.") || host == "[::1]"
 }
 
-/// An account as a call argument, from its SS58 address.
+/// An account as a call argument, from its SS58 address (or its 32 bytes in hex, as `--json`
+/// output shows accounts).
 pub fn account(address: &str) -> anyhow::Result<Value> {
 	use std::str::FromStr;
+	if let Some(hex) = address.strip_prefix("0x") {
+		let bytes: [u8; 32] = hex::decode(hex).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("`{address}` is not 32 bytes of hex"))?;
+		return Ok(Value::from_bytes(bytes));
+	}
 	let id = subxt::utils::AccountId32::from_str(address)
 		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))?;
 	Ok(Value::from_bytes(id.0))

@@ -57,15 +57,9 @@ pub enum ConsentCommand {
 	JoinCohort {
 		#[command(flatten)]
 		who: AsArgs,
-		/// The data categories, comma-separated.
-		#[arg(long, value_delimiter = ',', required = true)]
-		scope: Vec<Category>,
-		/// PUBHLTH, HRESCH or POPHLTH.
-		#[arg(long)]
-		purpose: Purpose,
-		/// For how many blocks from now.
-		#[arg(long)]
-		blocks: u32,
+		/// PUBHLTH, HRESCH or POPHLTH, and what and how long.
+		#[command(flatten)]
+		terms: Terms,
 	},
 	/// List live grants: yours as a person, or with --institution those made to you.
 	///
@@ -93,6 +87,13 @@ pub struct RequestArgs {
 	/// The person's account (SS58).
 	#[arg(long)]
 	subject: String,
+	#[command(flatten)]
+	terms: Terms,
+}
+
+/// What consent covers, why and for how long.
+#[derive(Args)]
+pub struct Terms {
 	/// The data categories, comma-separated.
 	#[arg(long, value_delimiter = ',', required = true)]
 	scope: Vec<Category>,
@@ -120,9 +121,9 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 			let now = chain.finalized_number().await?;
 			let fields = vec![
 				("subject", account(&args.subject)?),
-				("scope", scope(&args.scope)),
-				("purpose", variant(&args.purpose.variant())),
-				("period", period(now, args.blocks)),
+				("scope", scope(&args.terms.scope)),
+				("purpose", variant(&args.terms.purpose.variant())),
+				("period", period(now, args.terms.blocks)),
 				("requester_key", Value::from_bytes(me.x25519_public)),
 			];
 			let included = chain.submit("Consent", "request", fields, &me.keypair).await?;
@@ -167,7 +168,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 				vec![format!("request {request} denied (block {})", included.block)]
 			});
 		},
-		ConsentCommand::JoinCohort { who, scope: categories, purpose, blocks } => {
+		ConsentCommand::JoinCohort { who, terms: Terms { scope: categories, purpose, blocks } } => {
 			let me = cli.identity(&who.name)?;
 			let fields = vec![
 				("subject", account(&me.account())?),

@@ -51,15 +51,17 @@ pub fn open(secret: &x25519_dalek::StaticSecret, info: &[u8], aad: &[u8], envelo
 		.map_err(|_| anyhow!("the envelope does not open with this key (sealed to someone else, or altered)"))
 }
 
+/// A fresh X25519 key pair, for tests.
+#[cfg(test)]
+pub fn key_pair() -> (x25519_dalek::StaticSecret, [u8; 32]) {
+	let secret = x25519_dalek::StaticSecret::random_from_rng(rand_core::OsRng);
+	let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+	(secret, public)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	fn key_pair() -> (x25519_dalek::StaticSecret, [u8; 32]) {
-		let secret = x25519_dalek::StaticSecret::random_from_rng(rand_core::OsRng);
-		let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
-		(secret, public)
-	}
 
 	#[test]
 	fn only_the_recipient_opens_and_only_in_its_context() {

@@ -1,6 +1,7 @@
-//! Consortium governance from the command line, on a chain governed by a sudo key (`--dev`):
-//! admitting members and starting a key epoch. On the local and production nets governance is
-//! the council's (a motion voted by a majority of members), which polkadot.js Apps drives.
+//! Consortium governance from the command line: admitting members and starting a key epoch.
+//! On a chain with a sudo key (`--dev`) the call is made at once; otherwise (the local net,
+//! production) it is proposed as a council motion, which more than half of the members must
+//! approve (`govern vote`) before anyone closes it (`govern close`) and it executes.
 //! Also transfers, to fund new accounts.
 
 use clap::{Subcommand, ValueEnum};
@@ -28,7 +29,7 @@ pub enum Kind {
 
 #[derive(Subcommand)]
 pub enum GovernCommand {
-	/// (Sudo) Admit a member: an institution, a data steward (pins records), an evaluator (runs FHE jobs, holds key shares).
+	/// (Governance: sudo, or a council motion) Admit a member: an institution, a data steward (pins records), an evaluator (runs FHE jobs, holds key shares).
 	///
 	/// Example: custodia govern admit --as alice --member 5F… --kinds institution --name "General Hospital" --hpke-key 0x…
 	Admit {
@@ -50,7 +51,7 @@ pub enum GovernCommand {
 		#[arg(long)]
 		ipfs_address: Option<String>,
 	},
-	/// (Sudo) Start a key epoch: the holders make a new consortium FHE key together, with no dealer.
+	/// (Governance: sudo, or a council motion) Start a key epoch: the holders make a new consortium FHE key together, with no dealer.
 	///
 	/// Example: custodia govern start-key-epoch --as alice --holders 5GrwvaEF…
 	StartKeyEpoch {
@@ -60,22 +61,123 @@ pub enum GovernCommand {
 		#[arg(long, value_delimiter = ',', required = true)]
 		holders: Vec<String>,
 	},
+	/// (Council member) Vote on a motion.
+	///
+	/// Example: custodia govern vote --as bob 3 --aye
+	Vote {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The motion's index (printed when it was proposed).
+		motion: u32,
+		/// Approve (otherwise: reject).
+		#[arg(long)]
+		aye: bool,
+	},
+	/// (Council member) Close a motion once enough members voted: it executes if approved.
+	///
+	/// Example: custodia govern close --as alice 3
+	Close {
+		#[command(flatten)]
+		who: AsArgs,
+		motion: u32,
+	},
+}
+
+/// What a governance call did.
+enum Enacted {
+	/// Executed at once (sudo).
+	Done(Included),
+	/// Proposed as council motion `index`, needing `threshold` ayes.
+	Proposed { index: u32, threshold: u32, block: u64 },
+}
+
+/// The longest proposal `close` accepts, in bytes (governance calls are a few hundred).
+const MAX_PROPOSAL_LEN: u32 = 10_000;
+
+/// Makes the governance call `pallet.name(fields)`: through sudo when the chain has a sudo key,
+/// else as a council motion proposed by `me`.
+async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Enacted, Exit> {
+	if chain.storage("Sudo", "Key", vec![]).await?.is_some() {
+		return sudo(chain, me, pallet, name, fields).await.map(Enacted::Done);
+	}
+	let members = chain.storage("Council", "Members", vec![]).await?.map(|m| output::items(&m).len()).unwrap_or_default() as u32;
+	let threshold = members / 2 + 1;
+	let length = chain.call_len(pallet, name, fields.clone()).await?;
+	let motion = vec![
+		("threshold", Value::u128(threshold.into())),
+		("proposal", call(pallet, name, fields)),
+		("length_bound", Value::u128(length.into())),
+	];
+	let included = chain.submit("Council", "propose", motion, &me.keypair).await?;
+	let proposed = included.event("Council", "Proposed")?;
+	let index = crate::chain::field_u64(proposed, "proposal_index")? as u32;
+	// A proposer's motion does not count its vote; the proposer approves it, so vote now.
+	let hash = Value::from_bytes(hashes(proposed.at("proposal_hash").ok_or_else(|| anyhow::anyhow!("no proposal hash"))?).concat());
+	let vote = vec![("proposal", hash), ("index", Value::u128(index.into())), ("approve", Value::bool(true))];
+	let voted = chain.submit("Council", "vote", vote, &me.keypair).await?;
+	Ok(Enacted::Proposed { index, threshold, block: voted.block })
+}
+
+/// The hash of open motion `index`.
+async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Exit> {
+	let proposals = chain.storage("Council", "Proposals", vec![]).await?;
+	for hash in proposals.as_ref().map(hashes).unwrap_or_default() {
+		let hash = Value::from_bytes(hash);
+		let voting = chain.storage("Council", "Voting", vec![hash.clone()]).await?;
+		if voting.as_ref().and_then(|v| crate::chain::field_u64(v, "index").ok()) == Some(index.into()) {
+			return Ok(hash);
+		}
+	}
+	Err(Exit(1, format!("there is no open motion {index} (closed already, or never proposed)")))
+}
+
+/// Every 32-byte array inside a value (the hashes of a `BoundedVec<H256>`, through its newtypes).
+fn hashes(value: &Value) -> Vec<Vec<u8>> {
+	let items = output::items(value);
+	if items.len() == 32 && items.iter().all(|b| b.as_u128().is_some_and(|b| b <= 255)) {
+		return vec![output::bytes(value)];
+	}
+	items.into_iter().flat_map(hashes).collect()
+}
+
+/// Prints what [`enact`] did, `done` describing the executed call.
+fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_json::Value) {
+	match enacted {
+		Enacted::Done(included) => {
+			data["block"] = json!(included.block);
+			data["executed"] = json!(true);
+			output::emit(cli.json(), data, || vec![format!("{what} in block {}", included.block)]);
+		},
+		Enacted::Proposed { index, threshold, block } => {
+			data["motion"] = json!(index);
+			data["threshold"] = json!(threshold);
+			data["block"] = json!(block);
+			output::emit(cli.json(), data, || {
+				vec![
+					format!("motion {index} proposed in block {block} ({what} once {threshold} council members approve; you voted aye)"),
+					format!("members vote: custodia govern vote --as NAME {index} --aye; then: custodia govern close --as NAME {index}"),
+				]
+			});
+		},
+	}
 }
 
 /// Submits `Sudo.sudo(pallet.name(fields))` and returns where it landed, or the inner call's
 /// error (a sudo call succeeds even when the call it wraps fails).
 async fn sudo(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Included, Exit> {
-	if chain.storage("Sudo", "Key", vec![]).await?.is_none() {
-		return Err(Exit(1, "this chain has no sudo key: its governance is the council's (propose a motion, e.g. in polkadot.js Apps > Governance)".into()));
-	}
 	let included = chain.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair).await?;
-	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(|r| match &r.value {
-		ValueDef::Variant(v) if v.name == "Err" => v.values.values().next(),
-		_ => None,
-	}) {
+	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(err_of) {
 		return Err(Exit(1, format!("{pallet}.{name} was refused: {}", chain.explain(error).await)));
 	}
 	Ok(included)
+}
+
+/// The error inside a `Result` value, if it is `Err`.
+fn err_of(result: &Value) -> Option<&Value> {
+	match &result.value {
+		ValueDef::Variant(v) if v.name == "Err" => v.values.values().next(),
+		_ => None,
+	}
 }
 
 pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
@@ -100,18 +202,41 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 				("hpke_key", Value::from_bytes(key)),
 				("ipfs_address", option(ipfs_address.as_ref().map(|a| Value::from_bytes(a.as_bytes())))),
 			];
-			let included = sudo(&chain, &me, "Consortium", "admit_member", fields).await?;
-			output::emit(cli.json(), json!({ "member": member, "kinds": kinds, "block": included.block }), || {
-				vec![format!("{name} ({member}) admitted as {} in block {}", kinds.join(" + "), included.block)]
-			});
+			let enacted = enact(&chain, &me, "Consortium", "admit_member", fields).await?;
+			report(cli, enacted, &format!("{name} ({member}) admitted as {}", kinds.join(" + ")), json!({ "member": member, "kinds": kinds }));
 		},
 		GovernCommand::StartKeyEpoch { who, holders } => {
 			let me = cli.identity(&who.name)?;
 			let list = holders.iter().map(|h| account(h)).collect::<anyhow::Result<Vec<_>>>()?;
-			let included = sudo(&chain, &me, "Fhe", "start_key_epoch", vec![("holders", Value::unnamed_composite(list))]).await?;
-			let started = output::to_json(included.event("Fhe", "KeyEpochStarted")?);
-			output::emit(cli.json(), json!({ "epoch": started["epoch"], "block": included.block }), || {
-				vec![format!("key epoch {} started in block {} with {} holders", started["epoch"], included.block, holders.len())]
+			let enacted = enact(&chain, &me, "Fhe", "start_key_epoch", vec![("holders", Value::unnamed_composite(list))]).await?;
+			report(cli, enacted, &format!("a key epoch with {} holders started", holders.len()), json!({ "holders": holders }));
+		},
+		GovernCommand::Vote { who, motion, aye } => {
+			let me = cli.identity(&who.name)?;
+			let hash = motion_hash(&chain, *motion).await?;
+			let fields = vec![("proposal", hash), ("index", Value::u128((*motion).into())), ("approve", Value::bool(*aye))];
+			let included = chain.submit("Council", "vote", fields, &me.keypair).await?;
+			let voted = output::to_json(included.event("Council", "Voted")?);
+			output::emit(cli.json(), json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }), || {
+				vec![format!("voted {} on motion {motion} in block {} ({} ayes, {} nays)", if *aye { "aye" } else { "nay" }, included.block, voted["yes"], voted["no"])]
+			});
+		},
+		GovernCommand::Close { who, motion } => {
+			let me = cli.identity(&who.name)?;
+			let hash = motion_hash(&chain, *motion).await?;
+			// Bounds the motion's execution is checked against (generous: governance calls are small).
+			let weight = Value::named_composite([("ref_time", Value::u128(500_000_000_000)), ("proof_size", Value::u128(1_000_000))]);
+			let fields = vec![("proposal_hash", hash), ("index", Value::u128((*motion).into())), ("proposal_weight_bound", weight), ("length_bound", Value::u128(MAX_PROPOSAL_LEN.into()))];
+			let included = chain.submit("Council", "close", fields, &me.keypair).await?;
+			if included.event("Council", "Disapproved").is_ok() {
+				return Err(Exit(1, format!("motion {motion} was closed without a majority: it did not execute")));
+			}
+			let executed = included.event("Council", "Executed")?;
+			if let Some(error) = executed.at("result").and_then(err_of) {
+				return Err(Exit(1, format!("motion {motion} executed but its call failed: {}", chain.explain(error).await)));
+			}
+			output::emit(cli.json(), json!({ "motion": motion, "executed": true, "block": included.block }), || {
+				vec![format!("motion {motion} approved and executed in block {}", included.block)]
 			});
 		},
 	}
@@ -133,4 +258,17 @@ pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Resu
 		vec![format!("{amount} units sent to each of {} accounts (final by block {last})", to.len())]
 	});
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn motion_hashes_are_found_through_newtypes() {
+		let h256 = |b: u8| Value::unnamed_composite([Value::from_bytes([b; 32])]);
+		let bounded = Value::unnamed_composite([Value::unnamed_composite([h256(1), h256(2)])]);
+		assert_eq!(hashes(&bounded), vec![vec![1u8; 32], vec![2u8; 32]]);
+		assert!(hashes(&Value::unnamed_composite([Value::unnamed_composite([])])).is_empty());
+	}
 }

@@ -38,21 +38,26 @@ impl Ipfs {
 		Ok(Self { url: url.trim_end_matches('/').to_string(), http })
 	}
 
+	/// POSTs `/api/v0/{command}` (with an optional multipart form) and returns the answer's bytes;
+	/// an HTTP error becomes an error naming `command` and the daemon's message.
+	async fn call(&self, command: &str, form: Option<reqwest::multipart::Form>) -> anyhow::Result<Vec<u8>> {
+		let mut request = self.http.post(format!("{}/api/v0/{command}", self.url));
+		if let Some(form) = form {
+			request = request.multipart(form);
+		}
+		let response = request.send().await.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
+		let status = response.status();
+		let body = response.bytes().await?.to_vec();
+		if !status.is_success() {
+			return Err(anyhow!("IPFS {command}: HTTP {status}: {}", String::from_utf8_lossy(&body)));
+		}
+		Ok(body)
+	}
+
 	/// Stores `data` (pinned) and returns its CID.
 	pub async fn add(&self, data: Vec<u8>) -> anyhow::Result<String> {
 		let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(data).file_name("data").mime_str("application/octet-stream")?);
-		let response = self
-			.http
-			.post(format!("{}/api/v0/add?pin=true", self.url))
-			.multipart(form)
-			.send()
-			.await
-			.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
-		let status = response.status();
-		let body = response.text().await?;
-		if !status.is_success() {
-			return Err(anyhow!("IPFS add: HTTP {status}: {body}"));
-		}
+		let body = String::from_utf8_lossy(&self.call("add?pin=true", Some(form)).await?).into_owned();
 		// One JSON object per added entry; the last names the file.
 		let last: serde_json::Value = serde_json::from_str(body.lines().last().unwrap_or_default())
 			.with_context(|| format!("unreadable IPFS add answer: {body}"))?;
@@ -61,33 +66,14 @@ impl Ipfs {
 
 	/// The CIDs the daemon pins recursively (what `add` pins and a steward pins).
 	pub async fn pins(&self) -> anyhow::Result<std::collections::BTreeSet<String>> {
-		let response = self
-			.http
-			.post(format!("{}/api/v0/pin/ls?type=recursive", self.url))
-			.send()
-			.await
-			.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
-		let status = response.status();
-		let body = response.text().await?;
-		if !status.is_success() {
-			return Err(anyhow!("IPFS pin/ls: HTTP {status}: {body}"));
-		}
-		let answer: serde_json::Value = serde_json::from_str(&body).with_context(|| format!("unreadable IPFS pin/ls answer: {body}"))?;
+		let body = self.call("pin/ls?type=recursive", None).await?;
+		let answer: serde_json::Value = serde_json::from_slice(&body)
+			.with_context(|| format!("unreadable IPFS pin/ls answer: {}", String::from_utf8_lossy(&body)))?;
 		Ok(answer["Keys"].as_object().map(|keys| keys.keys().cloned().collect()).unwrap_or_default())
 	}
 
 	/// The bytes behind `cid`.
 	pub async fn cat(&self, cid: &str) -> anyhow::Result<Vec<u8>> {
-		let response = self
-			.http
-			.post(format!("{}/api/v0/cat?arg={cid}", self.url))
-			.send()
-			.await
-			.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
-		let status = response.status();
-		if !status.is_success() {
-			return Err(anyhow!("IPFS cat {cid}: HTTP {status}: {}", response.text().await.unwrap_or_default()));
-		}
-		Ok(response.bytes().await?.to_vec())
+		self.call(&format!("cat?arg={cid}"), None).await
 	}
 }

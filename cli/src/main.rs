@@ -79,7 +79,7 @@ enum Command {
 	///
 	/// Example: custodia wearable --as me --interval 60 --count 10
 	Wearable(wearable::WearableArgs),
-	/// (Sudo, on --dev) Admit members, start a key epoch.
+	/// Governance (sudo on --dev, council motions elsewhere): admit members, start a key epoch, vote, close.
 	#[command(subcommand)]
 	Govern(govern::GovernCommand),
 	/// Send units to accounts (to fund new identities), all in one go.

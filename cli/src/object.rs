@@ -107,12 +107,7 @@ pub fn open_vault_copy(secret: &x25519_dalek::StaticSecret, grant: u64, record: 
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	fn key_pair() -> (x25519_dalek::StaticSecret, [u8; 32]) {
-		let secret = x25519_dalek::StaticSecret::random_from_rng(rand_core::OsRng);
-		let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
-		(secret, public)
-	}
+	use crate::envelope::key_pair;
 
 	#[test]
 	fn a_record_keeps_its_section_at_the_offset_the_chain_names_and_opens_for_its_owner() {

@@ -219,20 +219,22 @@ where
 		let mut finality = self.client.finality_notification_stream();
 		let mut memory = Memory::default();
 		loop {
-			// A new best block, a newly finalized one, or the retry interval: act on the heads.
-			tokio::select! {
-				notification = imports.next() => if notification.is_none() { break },
-				notification = finality.next() => if notification.is_none() { break },
-				_ = tokio::time::sleep(RETRY_INTERVAL) => {},
-			}
+			// A new best block wakes the steward, a newly finalized one the evaluator and key
+			// holder (each acts on its own head, so waking the other would only repeat reads);
+			// the retry interval, with no block for that long, wakes every role.
+			let (best_moved, finalized_moved) = tokio::select! {
+				notification = imports.next() => if notification.is_none() { break } else { (true, false) },
+				notification = finality.next() => if notification.is_none() { break } else { (false, true) },
+				_ = tokio::time::sleep(RETRY_INTERVAL) => (true, true),
+			};
 			let info = self.client.info();
-			if params.steward {
+			if params.steward && best_moved {
 				self.steward_round(&mut memory.steward, info.best_hash, info.best_number).await;
 			}
-			if params.evaluator {
+			if params.evaluator && finalized_moved {
 				self.evaluator_round(&mut memory.jobs, info.finalized_hash, info.finalized_number).await;
 			}
-			if params.key_holder {
+			if params.key_holder && finalized_moved {
 				self.key_holder_round(&mut memory, info.finalized_hash, info.finalized_number).await;
 			}
 			if let Some(m) = &self.metrics {

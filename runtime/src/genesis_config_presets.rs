@@ -50,15 +50,18 @@ fn authority_keys((aura, grandpa): DevValidator) -> (AuraId, GrandpaId) {
 	(aura.public().into(), grandpa.public().into())
 }
 
-/// A founding member of a test consortium: a validator that evaluates FHE jobs.
+/// A founding member of a test consortium: a validator whose node evaluates FHE jobs, holds a
+/// consortium key share and, as a data steward, pins records.
 ///
 /// Its envelope key is a placeholder (the account's public key bytes, whose X25519 secret nobody
-/// holds); a real member rotates it with `set_member_keys` before anyone seals data to it.
-fn founding_evaluator(
+/// holds), and so is its IPFS address (the loopback swarm address every validator of the local
+/// net shares); a real member rotates both with `set_member_keys` before anyone relies on them.
+fn founding_member(
 	validator: Sr25519Keyring,
 ) -> (AccountId, Vec<MemberKind>, Vec<u8>, X25519PublicKey, Option<Vec<u8>>) {
 	let name = alloc::format!("{validator:?} (validator)").into_bytes();
-	(validator.to_account_id(), vec![MemberKind::Evaluator], name, validator.public().0, None)
+	let kinds = vec![MemberKind::DataSteward, MemberKind::Evaluator];
+	(validator.to_account_id(), kinds, name, validator.public().0, Some(b"/ip4/127.0.0.1/tcp/4001".to_vec()))
 }
 
 fn genesis(
@@ -80,7 +83,7 @@ fn genesis(
 		},
 		sudo: SudoConfig { key: root },
 		consortium: ConsortiumConfig {
-			members: founding_members.into_iter().map(founding_evaluator).collect::<Vec<_>>(),
+			members: founding_members.into_iter().map(founding_member).collect::<Vec<_>>(),
 			consortium_key: Some(DEV_CONSORTIUM_KEY),
 		},
 		fhe: FheConfig { result_quorum },

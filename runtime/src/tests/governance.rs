@@ -68,12 +68,14 @@ fn executed(hash: H256) -> Option<Result<(), DispatchError>> {
 }
 
 #[test]
-fn local_testnet_has_no_sudo_and_its_validators_are_the_council() {
+fn local_testnet_has_no_sudo_and_its_validators_are_the_council_and_its_stewards() {
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
 		let validators = sorted(vec![account(Alice), account(Bob), account(Charlie), account(Dave)]);
 		assert_eq!(pallet_collective::Members::<Runtime, crate::configs::CouncilCollective>::get(), validators);
 		assert_eq!(sorted(Consortium::active_members_of_kind(MemberKind::Evaluator)), validators);
+		// Each validator's node also pins records (the story on the local net relies on it).
+		assert_eq!(sorted(Consortium::active_members_of_kind(MemberKind::DataSteward)), validators);
 	});
 }
 
