@@ -54,6 +54,42 @@ wait_for_rpc() {
 	return 1
 }
 
+# Fails unless every PORT is free on loopback (so that a stale node or daemon holding one is
+# never mistaken for ours). Usage: ensure_ports_free PORT...
+ensure_ports_free() {
+	python3 - "$@" <<'PY' || die "a port the job needs is in use (another node or IPFS daemon?); stop it or choose other ports (see --help)"
+import socket, sys
+busy = []
+for port in map(int, sys.argv[1:]):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            busy.append(port)
+if busy:
+    print("busy ports: " + " ".join(map(str, busy)), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+# Stops the processes PIDS: SIGTERM, then SIGKILL for any still running after 30 s.
+stop_pids() {
+	local pid i
+	for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+	for ((i = 0; i < 60; i++)); do
+		any_alive "$@" || return 0
+		sleep 0.5
+	done
+	for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+
+# Whether any of PIDS is still running.
+any_alive() {
+	local pid
+	for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+	return 1
+}
+
 # Starts a js-ipfs daemon (installed in tests/ipfs by setup.sh) on a fresh repository in DIR,
 # offline, its RPC API on loopback PORT; sets IPFS_PID. Usage: start_ipfs DIR PORT
 start_ipfs() {
@@ -73,9 +109,10 @@ PY
 	IPFS_PATH="$dir/repo" "$jsipfs" daemon --offline >"$dir/daemon.log" 2>&1 &
 	IPFS_PID=$!
 	for ((i = 0; i < 120; i++)); do
-		curl -sf -X POST "http://127.0.0.1:$port/api/v0/version" >/dev/null 2>&1 && return 0
 		kill -0 "$IPFS_PID" 2>/dev/null || die "the IPFS daemon exited; log: $dir/daemon.log"
+		curl -sf -X POST "http://127.0.0.1:$port/api/v0/version" >/dev/null 2>&1 && return 0
 		sleep 0.5
 	done
+	stop_pids "$IPFS_PID"
 	die "the IPFS daemon did not answer on port $port; log: $dir/daemon.log"
 }

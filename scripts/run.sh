@@ -19,6 +19,7 @@
 #                             .local-net/story in the checkout; emptied at start)
 #   CUSTODIA_PEOPLE, CUSTODIA_DATA_DIR: see scripts/story.sh
 set -euo pipefail
+shopt -s inherit_errexit
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 once="" story=1 net=""
@@ -40,19 +41,29 @@ p2p_port="${CUSTODIA_P2P_PORT:-30333}"
 prometheus_port="${CUSTODIA_PROMETHEUS_PORT:-9615}"
 ipfs_port="${CUSTODIA_IPFS_PORT:-15001}"
 state="${CUSTODIA_STATE_DIR:-$REPO_ROOT/.local-net/story}"
+# The folder is emptied: only when it is one of ours (or new/empty), never an arbitrary path.
+if [ -e "$state" ] && [ -n "$(ls -A "$state" 2>/dev/null)" ] && [ ! -e "$state/.custodia-state" ]; then
+	die "$state is not empty and not a Custodia state folder; choose another CUSTODIA_STATE_DIR"
+fi
 rm -rf "$state"
 mkdir -p "$state"
+touch "$state/.custodia-state"
+ports=("$ipfs_port")
+nodes=1
+[ -z "$net" ] || nodes=4
+for ((i = 0; i < nodes; i++)); do ports+=($((rpc_port + i)) $((p2p_port + i)) $((prometheus_port + i))); done
+ensure_ports_free "${ports[@]}"
 
 pids=()
 net_env=(CUSTODIA_NET_DIR="$state/net" CUSTODIA_NET_RPC_BASE="$rpc_port" CUSTODIA_NET_P2P_BASE="$p2p_port"
 	CUSTODIA_NET_PROM_BASE="$prometheus_port")
 stop_all() {
-	local pid
 	[ -z "$net" ] || env "${net_env[@]}" "$REPO_ROOT/scripts/local-net.sh" stop >/dev/null 2>&1 || true
-	for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+	[ ${#pids[@]} -eq 0 ] || stop_pids "${pids[@]}"
+	pids=()
 }
-trap 'say "Stopping the chain and IPFS"; stop_all; exit 0' INT TERM
+trap 'say "Stopping the chain and IPFS"; stop_all; exit 130' INT
+trap 'say "Stopping the chain and IPFS"; stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
 say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"

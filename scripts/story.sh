@@ -14,6 +14,8 @@
 # ../shared/data beside the checkout: the Cleveland heart-disease set trains the prediction model),
 # CUSTODIA_STORY_STRICT (fail instead of skipping the prediction when the data set is absent).
 set -euo pipefail
+# A failed step inside $(…) stops the story too.
+shopt -s inherit_errexit
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 net=""
@@ -105,12 +107,12 @@ step "$(jget 'd["block"]' <<<"$out")" "General Hospital asks for consent: wearab
 out=$(cj consent grant --as me "$request")
 grant=$(jget 'd["grant"]' <<<"$out")
 step "$(jget 'd["block"]' <<<"$out")" "the person grants it: grant $grant"
-out=$(cj vault open --as me --grant "$grant" --record "$record" --blocks 8)
+out=$(cj vault open --as me --grant "$grant" --record "$record" --blocks 12)
 vault=$(jget 'd["vault"]' <<<"$out") expires=$(jget 'd["expires_at"]' <<<"$out")
 step "$(jget 'd["block"]' <<<"$out")" "the person opens vault $vault: record $record re-sealed to the hospital's key, open until block $expires"
 steward=$(cj vault show "$vault" | jget 'd["steward"]')
 out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$steward")
-step "$(finalized)" "the steward pins it: $(jget 'len(d["pinned"])' <<<"$out") objects pinned, as the chain requires"
+step "$(finalized)" "the chain lists vault $vault for its steward to pin, and the steward's IPFS daemon pins it ($(jget 'len(d["pinned"])' <<<"$out") objects required, all pinned)"
 out=$(cj vault fetch --as clinic "$vault" --out "$state/vault-$vault.json")
 cmp -s "$state/vault-$vault.json" "$state/my-record.json" || fail "the vault's body differs from the person's record"
 step "$(finalized)" "General Hospital fetches and opens vault $vault: the FHIR Bundle it reads is the person's record, byte for byte"
@@ -118,7 +120,9 @@ step "$(finalized)" "General Hospital fetches and opens vault $vault: the FHIR B
 # --- Expiry, unpinning, removal attested ----------------------------------------------------------
 out=$(wait_until 180 'd["state"]!="Open" and d["unpinned"] is not None' vault show "$vault")
 step "$(jget 'd["unpinned"]["at"]' <<<"$out")" "vault $vault expired at block $expires; the steward unpinned it and confirmed on chain"
-if "$CLI" vault fetch --as clinic "$vault" >/dev/null 2>&1; then fail "the expired vault $vault could still be read"; fi
+code=0
+"$CLI" vault fetch --as clinic "$vault" >/dev/null 2>&1 || code=$?
+[ "$code" = 1 ] || fail "reading the expired vault $vault: exit code $code, expected 1 (refused)"
 out=$(cj vault attest --as clinic "$vault" --delete "$state/vault-$vault.json")
 [ ! -e "$state/vault-$vault.json" ] || fail "the hospital's copy was not deleted"
 step "$(jget 'd["block"]' <<<"$out")" "General Hospital deletes its copy and attests removal on chain"

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -181,12 +181,17 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const fetched = await cliJson(['vault', 'fetch', '--as', 'clinic', String(opened.vault), '--out', copy, ...ipfsArgs]);
     assert.equal(fetched.written_to, copy);
     assert.deepEqual(JSON.parse(readFileSync(copy, 'utf8')), bundle, 'the institution reads the record');
+    assert.equal(statSync(copy).mode & 0o777, 0o600, 'health data is written readable by its owner only');
     const early = await cli(['vault', 'attest', '--as', 'clinic', String(opened.vault), '--delete', copy]);
     assert.equal(early.code, 1);
     assert.match(early.stderr, /still open/);
     assert.ok(readFileSync(copy, 'utf8').length > 0, 'a refused attestation deletes nothing');
 
     await cliJson(['vault', 'close', '--as', 'clinic', String(opened.vault)]);
+    const wrongSigner = await cli(['vault', 'attest', '--as', 'me', String(opened.vault), '--delete', copy]);
+    assert.equal(wrongSigner.code, 1);
+    assert.match(wrongSigner.stderr, /only its grantee attests removal/);
+    assert.ok(readFileSync(copy, 'utf8').length > 0, 'a refused attestation deletes nothing');
     const closed = await cli(['vault', 'fetch', '--as', 'clinic', String(opened.vault), ...ipfsArgs]);
     assert.equal(closed.code, 1);
     assert.match(closed.stderr, /is not open/);
@@ -195,7 +200,10 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     assert.throws(() => readFileSync(copy), 'the copy is deleted');
     const twice = await cli(['vault', 'attest', '--as', 'clinic', String(opened.vault)]);
     assert.equal(twice.code, 1);
-    assert.match(twice.stderr, /Vaults\.AlreadyAttested/);
+    assert.match(twice.stderr, /already attested/);
+    const taken = await cli(['vault', 'fetch', '--as', 'clinic', String(opened.vault), '--out', bundleFile, ...ipfsArgs]);
+    assert.notEqual(taken.code, 0, 'a closed vault is not read, and no file is written over');
+    assert.deepEqual(JSON.parse(readFileSync(bundleFile, 'utf8')), bundle);
 
     const retired = await cliJson(['record', 'retire', '--as', 'me', String(added.record)]);
     assert.equal(retired.vaults_closed, 0, 'its vault was already closed');

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, panicsIn, REPO_ROOT } from './lib/node.mjs';
+import { panicsIn, REPO_ROOT } from './lib/node.mjs';
 
 const PEOPLE = 52;
 
@@ -26,7 +26,7 @@ const steps = (people) => [
   /General Hospital asks for consent: wearable readings, for treatment/,
   /the person grants it: grant \d+/,
   /the person opens vault \d+: record \d+ re-sealed to the hospital's key, open until block \d+/,
-  /the steward pins it/,
+  /the chain lists vault \d+ for its steward to pin, and the steward's IPFS daemon pins it/,
   /General Hospital fetches and opens vault \d+: the FHIR Bundle it reads is the person's record, byte for byte/,
   /vault \d+ expired at block \d+; the steward unpinned it and confirmed on chain/,
   /General Hospital deletes its copy and attests removal on chain/,
@@ -39,14 +39,15 @@ const steps = (people) => [
 /** Runs `scripts/run.sh --once ARGS` with a cohort of `people`; checks the told steps. */
 async function tellStory({ args = [], people, steps, logs }) {
   const state = mkdtempSync(join(tmpdir(), 'custodia-story-'));
-  // --net takes 4 consecutive ports from each base.
-  const base = () => 20_000 + Math.floor(Math.random() * 400) * 100;
+  // One random base, the ports at fixed offsets (--net takes 4 consecutive ones from each);
+  // run.sh refuses to start when any of them is busy.
+  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
   const env = {
     ...process.env,
-    CUSTODIA_RPC_PORT: String(base()),
-    CUSTODIA_P2P_PORT: String(base()),
-    CUSTODIA_PROMETHEUS_PORT: String(base()),
-    CUSTODIA_IPFS_PORT: String(await freePort()),
+    CUSTODIA_RPC_PORT: String(base),
+    CUSTODIA_P2P_PORT: String(base + 10),
+    CUSTODIA_PROMETHEUS_PORT: String(base + 20),
+    CUSTODIA_IPFS_PORT: String(base + 30),
     CUSTODIA_STATE_DIR: state,
     CUSTODIA_PEOPLE: String(people),
     // The prediction step needs the Cleveland data set: fail instead of skipping it.

@@ -54,12 +54,12 @@ pub struct Included {
 
 impl Included {
 	/// The fields of the first `pallet.name` event.
-	pub fn event(&self, pallet: &str, name: &str) -> anyhow::Result<&Value> {
+	pub fn event(&self, pallet: &str, name: &str) -> Result<&Value, Failure> {
 		self.events
 			.iter()
 			.find(|(p, n, _)| p == pallet && n == name)
 			.map(|(_, _, fields)| fields)
-			.ok_or_else(|| anyhow!("no {pallet}.{name} event"))
+			.ok_or_else(|| Failure::Refused(format!("the call was included in block {} but emitted no {pallet}.{name} event", self.block)))
 	}
 }
 
@@ -73,7 +73,9 @@ pub fn field_u64(value: &Value, field: &str) -> anyhow::Result<u64> {
 }
 
 impl Chain {
-	/// Connects to the node at `url` (ws:// on loopback, or wss://).
+	/// Connects to the node at `url`: wss://, or ws:// (unencrypted: fine on loopback; across a
+	/// network use wss://, since what the node answers — e.g. the key a vault is sealed to — is
+	/// trusted).
 	pub async fn connect(url: &str) -> Result<Self, Failure> {
 		let api = if url.starts_with("ws://") && !is_loopback(url) {
 			OnlineClient::<PolkadotConfig>::from_insecure_url(url).await
@@ -90,7 +92,7 @@ impl Chain {
 	/// documentation.
 	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &Keypair) -> Result<Included, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let payload = payload(&at, pallet, call, fields)?;
+		let (payload, _) = payload(&at, pallet, call, fields)?;
 		let progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(pallet, call, e.into()))?;
 		finalized(pallet, call, progress).await
 	}
@@ -102,7 +104,7 @@ impl Chain {
 		let first = at.tx().account_nonce(&signer.public_key().to_account_id()).await.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let mut watching = Vec::new();
 		for (i, fields) in calls.into_iter().enumerate() {
-			let payload = payload(&at, pallet, call, fields)?;
+			let (payload, _) = payload(&at, pallet, call, fields)?;
 			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(first + i as u64).build();
 			let progress = at.tx().sign_and_submit_then_watch(&payload, signer, params).await.map_err(|e| unreachable(pallet, call, e.into()))?;
 			watching.push(finalized(pallet, call, progress));
@@ -113,9 +115,7 @@ impl Chain {
 	/// The SCALE length of the call `pallet.call(fields)` (a council motion's length bound).
 	pub async fn call_len(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<u32, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
-		let data = at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
-		Ok(data.len() as u32)
+		Ok(payload(&at, pallet, call, fields)?.1.len() as u32)
 	}
 
 	/// Calls runtime API `api.method` with `args` at the latest finalized block.
@@ -195,11 +195,11 @@ fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
 	Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"))
 }
 
-/// `pallet.call(fields)`, checked against the runtime's metadata.
-fn payload(at: &AtBlock, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<DynamicPayload<Value>, Failure> {
+/// `pallet.call(fields)`, checked against the runtime's metadata, and its encoding.
+fn payload(at: &AtBlock, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<(DynamicPayload<Value>, Vec<u8>), Failure> {
 	let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
-	at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
-	Ok(payload)
+	let data = at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
+	Ok((payload, data))
 }
 
 /// Follows a submitted call until it is in a finalized block; a dispatch error becomes

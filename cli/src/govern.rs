@@ -109,6 +109,13 @@ async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name
 		("length_bound", Value::u128(length.into())),
 	];
 	let included = chain.submit("Council", "propose", motion, &me.keypair).await?;
+	// A council of one executes the call at once.
+	if let Ok(executed) = included.event("Council", "Executed") {
+		if let Some(error) = executed.at("result").and_then(err_of) {
+			return Err(Exit(1, format!("{pallet}.{name} was refused: {}", chain.explain(error).await)));
+		}
+		return Ok(Enacted::Done(included));
+	}
 	let proposed = included.event("Council", "Proposed")?;
 	let index = crate::chain::field_u64(proposed, "proposal_index")? as u32;
 	// A proposer's motion does not count its vote; the proposer approves it, so vote now.
@@ -194,6 +201,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 				Kind::DataSteward => "DataSteward",
 				Kind::Evaluator => "Evaluator",
 			}).collect();
+			kinds.sort_unstable();
 			kinds.dedup();
 			let fields = vec![
 				("who", account(member)?),

@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 
+use crate::chain::Failure;
+
+/// The most bytes read from a short answer (add, pin/rm).
+const ANSWER_LIMIT: usize = 1 << 20;
+
 /// Where the IPFS daemon's RPC API is, as commands that need it take it.
 #[derive(clap::Args)]
 pub struct IpfsArgs {
@@ -38,42 +43,57 @@ impl Ipfs {
 		Ok(Self { url: url.trim_end_matches('/').to_string(), http })
 	}
 
-	/// POSTs `/api/v0/{command}` (with an optional multipart form) and returns the answer's bytes;
-	/// an HTTP error becomes an error naming `command` and the daemon's message.
-	async fn call(&self, command: &str, form: Option<reqwest::multipart::Form>) -> anyhow::Result<Vec<u8>> {
-		let mut request = self.http.post(format!("{}/api/v0/{command}", self.url));
+	/// POSTs `/api/v0/{command}` with `query` (and an optional multipart form) and returns at
+	/// most `limit` bytes of the answer. A daemon that cannot be reached is
+	/// [`Failure::Unreachable`] (exit code 3); an error it answers is [`Failure::Refused`] (1).
+	async fn call(&self, command: &str, query: &[(&str, &str)], form: Option<reqwest::multipart::Form>, limit: usize) -> anyhow::Result<Vec<u8>> {
+		let mut request = self.http.post(format!("{}/api/v0/{command}", self.url)).query(query);
 		if let Some(form) = form {
 			request = request.multipart(form);
 		}
-		let response = request.send().await.with_context(|| format!("IPFS at {} is unreachable", self.url))?;
+		let unreachable = |e: reqwest::Error| Failure::Unreachable(anyhow!("IPFS at {} is unreachable: {e}", self.url));
+		let mut response = request.send().await.map_err(unreachable)?;
 		let status = response.status();
-		let body = response.bytes().await?.to_vec();
+		let mut body = Vec::new();
+		while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+			if body.len() + chunk.len() > limit {
+				return Err(Failure::Refused(format!("IPFS {command}: the answer is larger than {limit} bytes")).into());
+			}
+			body.extend_from_slice(&chunk);
+		}
 		if !status.is_success() {
-			return Err(anyhow!("IPFS {command}: HTTP {status}: {}", String::from_utf8_lossy(&body)));
+			return Err(Failure::Refused(format!("IPFS {command}: HTTP {status}: {}", String::from_utf8_lossy(&body))).into());
 		}
 		Ok(body)
 	}
 
-	/// Stores `data` (pinned) and returns its CID.
+	/// Stores `data` (pinned: the client keeps its own copy; the record's steward pins another
+	/// once the chain registers it) and returns its CID.
 	pub async fn add(&self, data: Vec<u8>) -> anyhow::Result<String> {
 		let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(data).file_name("data").mime_str("application/octet-stream")?);
-		let body = String::from_utf8_lossy(&self.call("add?pin=true", Some(form)).await?).into_owned();
+		let body = self.call("add", &[("pin", "true")], Some(form), ANSWER_LIMIT).await?;
+		let body = String::from_utf8_lossy(&body);
 		// One JSON object per added entry; the last names the file.
 		let last: serde_json::Value = serde_json::from_str(body.lines().last().unwrap_or_default())
 			.with_context(|| format!("unreadable IPFS add answer: {body}"))?;
 		last["Hash"].as_str().map(str::to_string).ok_or_else(|| anyhow!("IPFS add answered without a Hash: {body}"))
 	}
 
+	/// Drops this daemon's pin of `cid` (after the chain refused what it was added for).
+	pub async fn unpin(&self, cid: &str) -> anyhow::Result<()> {
+		self.call("pin/rm", &[("arg", cid)], None, ANSWER_LIMIT).await.map(|_| ())
+	}
+
 	/// The CIDs the daemon pins recursively (what `add` pins and a steward pins).
 	pub async fn pins(&self) -> anyhow::Result<std::collections::BTreeSet<String>> {
-		let body = self.call("pin/ls?type=recursive", None).await?;
+		let body = self.call("pin/ls", &[("type", "recursive")], None, 64 << 20).await?;
 		let answer: serde_json::Value = serde_json::from_slice(&body)
 			.with_context(|| format!("unreadable IPFS pin/ls answer: {}", String::from_utf8_lossy(&body)))?;
 		Ok(answer["Keys"].as_object().map(|keys| keys.keys().cloned().collect()).unwrap_or_default())
 	}
 
-	/// The bytes behind `cid`.
-	pub async fn cat(&self, cid: &str) -> anyhow::Result<Vec<u8>> {
-		self.call(&format!("cat?arg={cid}"), None).await
+	/// The bytes behind `cid`, at most `limit` of them.
+	pub async fn cat(&self, cid: &str, limit: usize) -> anyhow::Result<Vec<u8>> {
+		self.call("cat", &[("arg", cid)], None, limit).await
 	}
 }

@@ -31,6 +31,9 @@ pub const SECTION_OFFSET: u64 = HEADER_LEN as u64;
 /// The largest FHIR body accepted (bodies are JSON documents, not images).
 pub const MAX_BODY_BYTES: usize = 4 << 20;
 
+/// The largest object read back from IPFS: a body, its envelope and an FHE section.
+pub const MAX_OBJECT_BYTES: usize = MAX_BODY_BYTES + (1 << 20);
+
 /// What an object holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {

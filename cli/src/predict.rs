@@ -86,9 +86,8 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let record = me.fhe_key.encrypt(&features).map_err(|e| Exit(2, format!("cannot encrypt these features: {e}")))?.to_bytes();
 	let input_hash = content_hash(&record);
 
-	let unreachable = |e: anyhow::Error| Exit(3, format!("{e:#}"));
-	let ipfs = args.ipfs.client().map_err(unreachable)?;
-	let input_cid = ipfs.add(record).await.map_err(unreachable)?;
+	let ipfs = args.ipfs.client()?;
+	let input_cid = ipfs.add(record).await?;
 	let fields = vec![
 		("model", Value::u128(args.model.into())),
 		("input_cid", Value::from_bytes(input_cid.as_bytes())),
@@ -110,7 +109,7 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	}
 	let result_cid = text(fields.at("result_cid"));
 	let result_hash = output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?);
-	let score_bytes = ipfs.cat(&result_cid).await.map_err(unreachable)?;
+	let score_bytes = ipfs.cat(&result_cid, MAX_SCORE_BYTES).await?;
 	if content_hash(&score_bytes).as_slice() != result_hash.as_slice() {
 		return Err(Exit(1, format!("the result {result_cid} in IPFS does not match the hash agreed on chain")));
 	}

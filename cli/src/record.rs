@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
 use crate::{
-	chain::{account, field_u64, option, variant, Chain},
+	chain::{account, field_u64, option, variant, Chain, Failure},
 	codes::Category,
 	consent::AsArgs,
 	fhir,
@@ -86,12 +86,14 @@ pub struct Added {
 	pub size: usize,
 	pub block: u64,
 	pub key_epoch: Option<u64>,
+	/// FHIR entries in the body.
+	pub entries: usize,
 }
 
 /// Seals `body` to `me`, encrypts `fields` under the current joint key, stores the object in IPFS
 /// and registers it. Used by `record add` and the wearable.
 pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categories: &[Category], fields: &[i64], steward: Option<&str>) -> Result<Added, Exit> {
-	fhir::check_bundle(body)?;
+	let summary = fhir::check_bundle(body)?;
 	let steward = match steward {
 		Some(steward) => account(steward)?,
 		None => first_steward(chain).await?,
@@ -105,7 +107,7 @@ pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categor
 	};
 	let object = object::seal_record(&me.x25519_public, body, &section)?;
 	let hash = content_hash(&object);
-	let cid = ipfs.add(object.clone()).await.map_err(unreachable)?;
+	let cid = ipfs.add(object.clone()).await?;
 	let fhe_section = key_epoch.map(|epoch| {
 		Value::named_composite([
 			("format_version", Value::u128(custodia_fhe::wire::FORMAT_VERSION.into())),
@@ -124,13 +126,20 @@ pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categor
 		("fhe_section", option(fhe_section)),
 		("steward", steward),
 	];
-	let included = chain.submit("Vaults", "register_record", call, &me.keypair).await?;
+	let included = unpin_if_refused(ipfs, &cid, chain.submit("Vaults", "register_record", call, &me.keypair).await).await?;
 	let record = field_u64(included.event("Vaults", "RecordRegistered")?, "record")?;
-	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch })
+	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch, entries: summary.entries })
 }
 
-fn unreachable(e: anyhow::Error) -> Exit {
-	Exit(3, format!("{e:#}"))
+/// Drops the client's pin of `cid` when the call it was stored for failed (nothing stays pinned
+/// for a record or vault the chain does not know), and passes the outcome on.
+pub async fn unpin_if_refused<T>(ipfs: &Ipfs, cid: &str, outcome: Result<T, Failure>) -> Result<T, Failure> {
+	if outcome.is_err() {
+		if let Err(e) = ipfs.unpin(cid).await {
+			eprintln!("warning: could not unpin {cid} after the refusal: {e:#}");
+		}
+	}
+	outcome
 }
 
 /// The first active data steward, in the consortium's order.
@@ -150,7 +159,7 @@ async fn joint_key(chain: &Chain, ipfs: &Ipfs) -> Result<(u64, JointPublicKey), 
 	let epoch = field_u64(summary, "id")?;
 	let reference = summary.at("epoch").and_then(|e| e.at("joint_key")).and_then(output::some).ok_or_else(no_key)?;
 	let cid = output::text(reference.at("cid"));
-	let bytes = ipfs.cat(&cid).await.map_err(unreachable)?;
+	let bytes = ipfs.cat(&cid, MAX_JOINT_KEY_BYTES).await?;
 	let agreed = output::bytes(reference.at("hash").ok_or_else(|| anyhow!("joint key without a hash"))?);
 	if content_hash(&bytes).as_slice() != agreed.as_slice() {
 		return Err(Exit(1, format!("the joint key {cid} in IPFS does not match the hash agreed on chain; not encrypting under it")));
@@ -167,9 +176,21 @@ pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Exit> {
 		.ok_or_else(|| Exit(1, format!("there is no record {record} (see `custodia record list`)")))
 }
 
+/// Fetches record `record` from IPFS, checks it against the chain and opens its body with `me`'s
+/// key; returns its CID and the body.
+pub async fn open_own(chain: &Chain, ipfs: &Ipfs, me: &Identity, record: u64) -> Result<(String, Vec<u8>), Exit> {
+	let stored = stored(chain, record).await?;
+	let cid = output::text(stored.at("cid"));
+	let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
+	let object = fetch_checked(ipfs, &cid, &hash).await?;
+	let body = object::open_record(&me.x25519_secret, &object)
+		.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+	Ok((cid, body))
+}
+
 /// Fetches a stored object from IPFS and checks it against the hash the chain holds.
 pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Vec<u8>, Exit> {
-	let bytes = ipfs.cat(cid).await.map_err(unreachable)?;
+	let bytes = ipfs.cat(cid, object::MAX_OBJECT_BYTES).await?;
 	if content_hash(&bytes).as_slice() != expected {
 		return Err(Exit(1, format!("the object {cid} in IPFS does not match the hash on chain")));
 	}
@@ -182,7 +203,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 		RecordCommand::Add(args) => {
 			let me = cli.identity(&args.who.name)?;
 			let body = std::fs::read(&args.fhir).with_context(|| format!("cannot read {}", args.fhir.display()))?;
-			let summary = fhir::check_bundle(&body).with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
+			fhir::check_bundle(&body).with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
 			let ipfs = args.ipfs.client()?;
 			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record");
 			let added = add(&chain, &ipfs, &me, &body, &args.category, &args.fields, args.steward.as_deref()).await;
@@ -190,7 +211,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			let added = added?;
 			let data = json!({
 				"record": added.record, "cid": added.cid, "size": added.size, "block": added.block,
-				"entries": summary.entries, "fhe_fields": args.fields.len(), "key_epoch": added.key_epoch,
+				"entries": added.entries, "fhe_fields": args.fields.len(), "key_epoch": added.key_epoch,
 				"envelope": crate::envelope::SUITE,
 			});
 			output::emit(cli.json(), data, || {
@@ -200,7 +221,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				};
 				vec![format!(
 					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you{fhe})",
-					added.record, added.block, added.cid, added.size, summary.entries
+					added.record, added.block, added.cid, added.size, added.entries
 				)]
 			});
 		},
@@ -223,12 +244,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 		},
 		RecordCommand::Show { who, record, out, ipfs } => {
 			let me = cli.identity(&who.name)?;
-			let stored = stored(&chain, *record).await?;
-			let cid = output::text(stored.at("cid"));
-			let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
-			let object = fetch_checked(&ipfs.client()?, &cid, &hash).await?;
-			let body = object::open_record(&me.x25519_secret, &object)
-				.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+			let (cid, body) = open_own(&chain, &ipfs.client()?, &me, *record).await?;
 			write_body(cli, &body, out.as_deref(), json!({ "record": record, "cid": cid }))?;
 		},
 		RecordCommand::Retire { who, record } => {
@@ -247,7 +263,15 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 pub fn write_body(cli: &Cli, body: &[u8], out: Option<&std::path::Path>, mut meta: Json) -> Result<(), Exit> {
 	let bundle: Json = serde_json::from_slice(body).map_err(|e| Exit(1, format!("the opened body is not JSON: {e}")))?;
 	if let Some(out) = out {
-		std::fs::write(out, body).map_err(|e| Exit(2, format!("cannot write {}: {e}", out.display())))?;
+		// Health data: readable by its owner only, and never written over an existing file.
+		use std::{io::Write, os::unix::fs::OpenOptionsExt};
+		std::fs::OpenOptions::new()
+			.write(true)
+			.create_new(true)
+			.mode(0o600)
+			.open(out)
+			.and_then(|mut file| file.write_all(body))
+			.map_err(|e| Exit(2, format!("cannot write {} ({e}); choose another --out", out.display())))?;
 		meta["written_to"] = json!(out.display().to_string());
 	} else if cli.json() {
 		meta["bundle"] = bundle.clone();

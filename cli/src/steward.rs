@@ -62,7 +62,7 @@ pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 	let who = account(steward)?;
 	let must_pin = pin_items(&chain.runtime_api("VaultsApi", "must_pin", vec![who.clone()]).await?);
 	let must_unpin = pin_items(&chain.runtime_api("VaultsApi", "must_unpin", vec![who]).await?);
-	let pins = ipfs.client()?.pins().await.map_err(|e| Exit(3, format!("{e:#}")))?;
+	let pins = ipfs.client()?.pins().await?;
 	let c = compare(must_pin, must_unpin, &pins);
 	let as_json = |items: &[(String, String)]| items.iter().map(|(t, cid)| json!({ "target": t, "cid": cid })).collect::<Vec<_>>();
 	let data = json!({

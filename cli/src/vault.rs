@@ -14,7 +14,7 @@ use crate::{
 	consent::AsArgs,
 	ipfs::IpfsArgs,
 	object, output, progress,
-	record::{self, fetch_checked},
+	record,
 	Cli, Exit,
 };
 
@@ -114,7 +114,7 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 	let request = grant.at("request").and_then(output::some).and_then(|r| r.as_u128());
 	let key = match request {
 		Some(request) => {
-			let request = chain.storage("Consent", "Requests", vec![Value::u128(request)]).await?.ok_or_else(|| anyhow!("grant {grant_id}'s request is gone"))?;
+			let request = chain.storage("Consent", "Requests", vec![Value::u128(request)]).await?.ok_or_else(|| Exit(1, format!("grant {grant_id}'s consent request is no longer stored")))?;
 			output::bytes(request.at("requester_key").ok_or_else(|| anyhow!("request without a requester key"))?)
 		},
 		None => {
@@ -137,14 +137,10 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let me = cli.identity(&who.name)?;
 			let spinner = progress::spinner(cli.json(), format!("re-sealing record {record} for grant {grant}"));
 			let (key, grant_end) = grantee_key(&chain, *grant).await?;
-			let stored = record::stored(&chain, *record).await?;
-			let cid = output::text(stored.at("cid"));
-			let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
 			let ipfs = ipfs.client()?;
-			let body = object::open_record(&me.x25519_secret, &fetch_checked(&ipfs, &cid, &hash).await?)
-				.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+			let (_, body) = record::open_own(&chain, &ipfs, &me, *record).await?;
 			let copy = object::seal_vault_copy(&key, *grant, *record, &body)?;
-			let copy_cid = ipfs.add(copy).await.map_err(|e| Exit(3, format!("{e:#}")))?;
+			let copy_cid = ipfs.add(copy).await?;
 			let expires_at = match blocks {
 				Some(blocks) => chain.finalized_number().await? + u64::from(*blocks),
 				None => grant_end,
@@ -155,7 +151,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 				("cid", Value::from_bytes(copy_cid.as_bytes())),
 				("expires_at", Value::u128(expires_at.into())),
 			];
-			let included = chain.submit("Vaults", "open_vault", fields, &me.keypair).await;
+			let included = record::unpin_if_refused(&ipfs, &copy_cid, chain.submit("Vaults", "open_vault", fields, &me.keypair).await).await;
 			spinner.finish_and_clear();
 			let included = included?;
 			let vault = field_u64(included.event("Vaults", "VaultOpened")?, "vault")?;
@@ -218,15 +214,22 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			}
 			let (grant, record) = (field_u64(&stored, "grant")?, field_u64(&stored, "record")?);
 			let cid = output::text(stored.at("cid"));
-			let copy = ipfs.client()?.cat(&cid).await.map_err(|e| Exit(3, format!("{e:#}")))?;
+			let copy = ipfs.client()?.cat(&cid, object::MAX_OBJECT_BYTES).await?;
 			let body = object::open_vault_copy(&me.x25519_secret, grant, record, &copy)
 				.map_err(|e| Exit(4, format!("vault {vault} does not open with `{}`'s key: {e:#}", me.name)))?;
 			record::write_body(cli, &body, out.as_deref(), json!({ "vault": vault, "grant": grant, "record": record, "cid": cid }))?;
 		},
 		VaultCommand::Attest { who, vault, delete } => {
 			let me = cli.identity(&who.name)?;
-			let cid = output::text(stored(&chain, *vault).await?.at("cid"));
-			// Refuse before deleting anything: the copy stays while the vault may still be read.
+			let shown = stored(&chain, *vault).await?;
+			let cid = output::text(shown.at("cid"));
+			// Every refusal the chain would give comes before deleting anything.
+			if shown.at("grantee").map(output::bytes) != Some(me.keypair.public_key().0.to_vec()) {
+				return Err(Exit(1, format!("vault {vault} was not shared with `{}`: only its grantee attests removal", me.name)));
+			}
+			if shown.at("removal_attested_at").and_then(output::some).is_some() {
+				return Err(Exit(1, format!("removal of vault {vault}'s copy was already attested")));
+			}
 			if is_open(&chain, *vault).await? {
 				return Err(Exit(1, format!("vault {vault} is still open; removal is attested once it expires or is closed (`custodia vault close`)")));
 			}

@@ -32,14 +32,14 @@ pub struct WearableArgs {
 	#[command(flatten)]
 	who: AsArgs,
 	/// Seconds between uploads.
-	#[arg(long, default_value_t = 60)]
+	#[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
 	interval: u64,
 	/// Stop after this many uploads [default: run until Ctrl-C].
 	#[arg(long)]
 	count: Option<u64>,
 	/// Samples (one a second) per window.
-	#[arg(long, default_value_t = 60)]
-	samples: usize,
+	#[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u16).range(1..=3600))]
+	samples: u16,
 	/// Seed of the simulated wearer and sensor noise (the same seed gives the same readings).
 	#[arg(long)]
 	seed: Option<u64>,
@@ -142,10 +142,14 @@ fn median(values: &mut [f64]) -> Option<f64> {
 	Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
 }
 
-/// The window's FHE fields (see the module docs for the layout).
-pub fn fields(window: &Window) -> Vec<i64> {
+/// The window's FHE fields (see the module docs for the layout), or `None` when a sensor gave
+/// no plausible sample (an unknown value must not enter a statistic as 0).
+pub fn fields(window: &Window) -> Option<Vec<i64>> {
 	let v = &window.values;
-	vec![
+	if !v.iter().all(|x| x.is_finite()) {
+		return None;
+	}
+	Some(vec![
 		v[0].round() as i64,
 		v[1].round() as i64,
 		v[2].round() as i64,
@@ -153,7 +157,7 @@ pub fn fields(window: &Window) -> Vec<i64> {
 		v[4].round() as i64,
 		(v[5] * 10.0).round() as i64,
 		window.steps.min(8_000) as i64,
-	]
+	])
 }
 
 fn round1(x: f64) -> f64 {
@@ -176,9 +180,6 @@ pub fn bundle(subject: &str, start: OffsetDateTime, end: OffsetDateTime, window:
 }
 
 pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
-	if args.samples == 0 || args.interval == 0 {
-		return Err(Exit(2, "--samples and --interval must be at least 1".into()));
-	}
 	let me = cli.identity(&args.who.name)?;
 	let chain = Chain::connect(cli.url()).await?;
 	let ipfs = args.ipfs.client()?;
@@ -191,10 +192,17 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 			_ = tokio::signal::ctrl_c() => break,
 		}
 		let end = OffsetDateTime::now_utc();
-		let start = end - Duration::from_secs(args.samples as u64);
-		let window = wearer.window(args.samples);
+		let start = end - Duration::from_secs(args.samples.into());
+		let window = wearer.window(args.samples.into());
 		let body = bundle(&me.account(), start, end, &window);
-		let fields = if args.no_fhe { Vec::new() } else { fields(&window) };
+		let fields = match fields(&window) {
+			_ if args.no_fhe => Vec::new(),
+			Some(fields) => fields,
+			None => {
+				eprintln!("warning: a sensor gave no plausible sample in this window; it is recorded without FHE fields");
+				Vec::new()
+			},
+		};
 		let spinner = progress::spinner(cli.json(), "uploading the window");
 		let added = tokio::select! {
 			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], &fields, args.steward.as_deref()) => added,
@@ -248,9 +256,11 @@ mod tests {
 	#[test]
 	fn fields_follow_the_documented_layout_and_fit_the_cohort_parameters() {
 		let window = Window { values: [71.6, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 9_000, rejected: [0; 6] };
-		assert_eq!(fields(&window), vec![72, 121, 79, 97, 15, 367, 8_000]);
+		assert_eq!(fields(&window), Some(vec![72, 121, 79, 97, 15, 367, 8_000]));
 		let limit = custodia_fhe::params::COHORT_V1.max_abs_field;
-		assert!(fields(&window).iter().all(|f| f.abs() <= limit));
+		assert!(fields(&window).unwrap().iter().all(|f| f.abs() <= limit));
+		let lost = Window { values: [f64::NAN, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 0, rejected: [1, 0, 0, 0, 0, 0] };
+		assert_eq!(fields(&lost), None, "an unknown heart rate is not recorded as 0");
 	}
 
 	#[test]

@@ -218,24 +218,36 @@ where
 		let mut imports = self.client.import_notification_stream().filter(|n| futures::future::ready(n.is_new_best));
 		let mut finality = self.client.finality_notification_stream();
 		let mut memory = Memory::default();
+		// A role acts when its own head moved (best → steward; finalized → evaluator and key
+		// holder) or, failing that, once per retry interval: work that failed (IPFS down) is
+		// retried even while finality stalls, without running every role at every wake.
+		let mut retry = tokio::time::interval(RETRY_INTERVAL);
+		retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+		let (mut steward_ran, mut jobs_ran) = (None::<std::time::Instant>, None::<std::time::Instant>);
+		let due = |ran: &mut Option<std::time::Instant>, moved: bool| {
+			let due = moved || ran.is_none_or(|at| at.elapsed() >= RETRY_INTERVAL);
+			if due {
+				*ran = Some(std::time::Instant::now());
+			}
+			due
+		};
 		loop {
-			// A new best block wakes the steward, a newly finalized one the evaluator and key
-			// holder (each acts on its own head, so waking the other would only repeat reads);
-			// the retry interval, with no block for that long, wakes every role.
 			let (best_moved, finalized_moved) = tokio::select! {
 				notification = imports.next() => if notification.is_none() { break } else { (true, false) },
 				notification = finality.next() => if notification.is_none() { break } else { (false, true) },
-				_ = tokio::time::sleep(RETRY_INTERVAL) => (true, true),
+				_ = retry.tick() => (false, false),
 			};
 			let info = self.client.info();
-			if params.steward && best_moved {
+			if params.steward && due(&mut steward_ran, best_moved) {
 				self.steward_round(&mut memory.steward, info.best_hash, info.best_number).await;
 			}
-			if params.evaluator && finalized_moved {
-				self.evaluator_round(&mut memory.jobs, info.finalized_hash, info.finalized_number).await;
-			}
-			if params.key_holder && finalized_moved {
-				self.key_holder_round(&mut memory, info.finalized_hash, info.finalized_number).await;
+			if (params.evaluator || params.key_holder) && due(&mut jobs_ran, finalized_moved) {
+				if params.evaluator {
+					self.evaluator_round(&mut memory.jobs, info.finalized_hash, info.finalized_number).await;
+				}
+				if params.key_holder {
+					self.key_holder_round(&mut memory, info.finalized_hash, info.finalized_number).await;
+				}
 			}
 			if let Some(m) = &self.metrics {
 				m.last_block.set(info.best_number as u64);

@@ -6,7 +6,7 @@
 //!
 //! Both endow the well-known development accounts. On `development` Alice holds sudo, which
 //! governs membership. `local_testnet` has no sudo key: its validators are the consortium's
-//! founding members (evaluators), and more than half of them must vote for every membership
+//! founding members (data stewards and evaluators), and more than half of them must vote for every membership
 //! change (the council); an FHE result is final when three of the four evaluators agree
 //! (`development` keeps the runtime's quorum of one evaluator). These keys are public: never use either preset for a chain that holds
 //! real health data.
