@@ -261,7 +261,15 @@ pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Resu
 		.map(|dest| Ok(vec![("dest", Value::unnamed_variant("Id", [account(dest)?])), ("value", Value::u128(value))]))
 		.collect::<anyhow::Result<Vec<_>>>()?;
 	let included = chain.submit_all("Balances", "transfer_keep_alive", calls, &me.keypair).await?;
-	let last = included.iter().map(|i| i.block).max().unwrap_or_default();
+	let last = included.block;
+	// Every transfer is in a finalized block by now; check that each one landed.
+	for dest in to {
+		let account = chain.storage("System", "Account", vec![account(dest)?]).await?;
+		let free = account.as_ref().and_then(|a| a.at("data")).and_then(|d| d.at("free")).and_then(|f| f.as_u128()).unwrap_or_default();
+		if free < value {
+			return Err(Exit(1, format!("the transfer to {dest} did not land (its balance is {free}); see the node's log")));
+		}
+	}
 	output::emit(cli.json(), json!({ "transfers": to.len(), "amount": amount, "block": last }), || {
 		vec![format!("{amount} units sent to each of {} accounts (final by block {last})", to.len())]
 	});
