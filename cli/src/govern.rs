@@ -147,7 +147,7 @@ fn hashes(value: &Value) -> Vec<Vec<u8>> {
 	items.into_iter().flat_map(hashes).collect()
 }
 
-/// Prints what [`enact`] did, `done` describing the executed call.
+/// Prints what [`enact`] did, `what` describing the call (e.g. "X admitted as Institution").
 fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_json::Value) {
 	match enacted {
 		Enacted::Done(included) => {
