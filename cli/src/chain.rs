@@ -18,7 +18,7 @@ use subxt::{
 
 /// The chain at one block.
 type AtBlock = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
-use subxt_signer::sr25519::Keypair;
+use crate::account::AccountKey;
 
 /// Why a command failed, for its exit code.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ impl Chain {
 	/// is in a finalized block — so that what the command prints, and every later query (they read
 	/// the finalized state), already reflects it. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
 	/// documentation.
-	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &Keypair) -> Result<Included, Failure> {
+	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &AccountKey) -> Result<Included, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let (payload, _) = payload(&at, pallet, call, fields)?;
 		let progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(pallet, call, e.into()))?;
@@ -102,7 +102,7 @@ impl Chain {
 	/// (which, nonces being consecutive, holds every earlier one too). Following one call instead
 	/// of each keeps the client's pinned blocks few: with dozens of watchers, subxt lost blocks
 	/// it was asked to read events from. The callers check the calls' effects.
-	pub async fn submit_all(&self, pallet: &str, call: &str, calls: Vec<Vec<(&str, Value)>>, signer: &Keypair) -> Result<Included, Failure> {
+	pub async fn submit_all(&self, pallet: &str, call: &str, calls: Vec<Vec<(&str, Value)>>, signer: &AccountKey) -> Result<Included, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let first = at.tx().account_nonce(&signer.public_key().to_account_id()).await.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let count = calls.len();

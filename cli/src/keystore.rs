@@ -1,26 +1,37 @@
 //! Identities and their key files, sealed at rest.
 //!
-//! An identity holds three secrets: an sr25519 account (signs extrinsics), an X25519 key (opens
-//! HPKE envelopes sealed to it; its public half goes on chain with consent requests and
-//! membership) and a personal FHE key (encrypts features for predictions and decrypts the
-//! scores). One JSON file per identity, mode 0600:
+//! An identity holds an sr25519 account secret (signs extrinsics), the X25519 envelope key
+//! derived from it (opens HPKE envelopes sealed to it; its public half goes on chain with consent
+//! requests and membership; see [`crate::account`] and `docs/identities.md`) and a personal FHE
+//! key (encrypts features for predictions and decrypts the scores; random). One JSON file per
+//! identity, mode 0600:
 //!
 //! ```text
-//! { "version": 1, "name", "account" (SS58), "x25519_public" (hex),
+//! { "version": 2, "name", "account" (SS58), "x25519_public" (hex),
 //!   "kdf": { "algorithm": "argon2id", "memory_kib", "iterations", "parallelism", "salt" },
 //!   "cipher": "xchacha20poly1305", "nonce", "sealed" }
 //! ```
 //!
 //! The secrets are sealed with XChaCha20-Poly1305 under a key that Argon2id (RFC 9106) derives
 //! from the passphrase; the public fields are the AEAD's associated data, so a file whose name,
-//! account or public key was edited does not open. Secrets are never printed.
+//! account or public key was edited does not open. Secrets are never printed (except a new
+//! identity's recovery phrase, once, by `keys create`).
+//!
+//! Version 2 seals `{ "account": { "uri": SURI } | { "secret64": hex }, "fhe_secret" }`: the
+//! account as its secret URI (`keys create`'s phrase, `keys import --phrase/--suri`) or as its
+//! 64-byte secret (`keys import --json-file`: a JSON account has no phrase); the envelope key is
+//! derived from it on every open, and checked against `x25519_public`.
+//!
+//! Version-1 files (written before envelope keys were derived) still open: they seal
+//! `{ "account_uri", "x25519_secret", "fhe_secret" }`, and their stored, random X25519 key is the
+//! one used, so their records stay readable here. Such an identity cannot be exported to the
+//! consent app (whose envelope key would be the derived one, not this one).
 
 use std::{
 	fs,
 	io::Write,
 	os::unix::fs::{OpenOptionsExt, PermissionsExt},
 	path::{Path, PathBuf},
-	str::FromStr,
 };
 
 use anyhow::{anyhow, bail, Context};
@@ -32,10 +43,14 @@ use chacha20poly1305::{
 use custodia_fhe::{params::PERSONAL_V1, personal::PersonalSecretKey};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
-use subxt_signer::{sr25519::Keypair, SecretUri};
+use zeroize::Zeroizing;
 
-/// The key-file format this build writes and reads.
-const FORMAT_VERSION: u32 = 1;
+use crate::account::{self, AccountKey, AccountSecret};
+
+/// The key-file format this build writes.
+const FORMAT_VERSION: u32 = 2;
+/// The first format, still read (random X25519 key).
+const FORMAT_VERSION_1: u32 = 1;
 
 /// Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes), one lane.
 const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
@@ -65,19 +80,53 @@ struct KeyFile {
 	sealed: String,
 }
 
-/// The secrets inside a key file.
-#[derive(Serialize, Deserialize)]
-struct Secrets {
+/// The secrets inside a version-1 key file.
+#[derive(Deserialize)]
+struct SecretsV1 {
 	/// How the account key is derived: a secret URI (`//Alice`, a phrase, `0x<seed>`).
 	account_uri: String,
 	x25519_secret: String,
 	fhe_secret: String,
 }
 
+/// The account as a version-2 key file seals it.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSource {
+	/// A secret URI: a recovery phrase (with junctions), `0x<seed>`, `//Alice`.
+	Uri(String),
+	/// The 64-byte secret (hex) of a JSON account.
+	Secret64(String),
+}
+
+impl AccountSource {
+	fn secret(&self) -> anyhow::Result<AccountSecret> {
+		match self {
+			Self::Uri(uri) => AccountSecret::from_uri(uri),
+			Self::Secret64(hex_secret) => {
+				let bytes = Zeroizing::new(hex::decode(hex_secret).context("the account secret in the file is not hex")?);
+				let secret64: Zeroizing<[u8; 64]> =
+					Zeroizing::new(bytes.as_slice().try_into().map_err(|_| anyhow!("the account secret in the file is not 64 bytes"))?);
+				AccountSecret::from_secret64(&secret64)
+			},
+		}
+	}
+}
+
+/// The secrets inside a version-2 key file.
+#[derive(Serialize, Deserialize)]
+struct SecretsV2 {
+	account: AccountSource,
+	fhe_secret: String,
+}
+
 /// An identity whose file was opened.
 pub struct Identity {
 	pub name: String,
-	pub keypair: Keypair,
+	/// Signs extrinsics.
+	pub keypair: AccountKey,
+	/// The account secret (for `keys export`).
+	secret: AccountSecret,
 	pub x25519_public: [u8; 32],
 	/// Opens HPKE envelopes sealed to [`Identity::x25519_public`].
 	pub x25519_secret: x25519_dalek::StaticSecret,
@@ -88,6 +137,21 @@ impl Identity {
 	/// The account, SS58 (prefix 42).
 	pub fn account(&self) -> String {
 		self.keypair.public_key().to_account_id().to_string()
+	}
+
+	/// The account secret, when the envelope key is the one derived from it — what the consent
+	/// app will compute. A version-1 identity's random envelope key is not: refused.
+	pub fn shareable_secret(&self) -> anyhow::Result<&AccountSecret> {
+		let derived = x25519_dalek::PublicKey::from(&self.secret.envelope_secret()).to_bytes();
+		if derived != self.x25519_public {
+			bail!(
+				"identity `{}` was created by an earlier custodia (key file version 1): its envelope key is random, not \
+				 derived from its account, so the consent app could not open its records. It stays usable (and its \
+				 records readable) in this client only; to use the consent app, create a new identity",
+				self.name
+			);
+		}
+		Ok(&self.secret)
 	}
 }
 
@@ -158,32 +222,35 @@ impl Keystore {
 		self.dir.join(format!("{name}.json"))
 	}
 
-	/// Creates an identity with fresh keys (from the operating system's CSPRNG).
-	pub fn create(&self, name: &str, passphrase: &str) -> anyhow::Result<PublicIdentity> {
-		let seed: [u8; 32] = random_bytes();
-		self.store(name, passphrase, format!("0x{}", hex::encode(seed)))
+	/// Creates an identity from a fresh 12-word recovery phrase (from the operating system's
+	/// CSPRNG), returned to be shown once.
+	pub fn create(&self, name: &str, passphrase: &str) -> anyhow::Result<(PublicIdentity, Zeroizing<String>)> {
+		let phrase = account::new_phrase();
+		let created = self.store(name, passphrase, AccountSource::Uri(phrase.to_string()))?;
+		Ok((created, phrase))
 	}
 
-	/// Stores an identity whose account comes from a secret URI (a development account such as
-	/// `//Alice`, or a phrase); its X25519 and FHE keys are fresh.
+	/// Stores an identity whose account comes from a secret URI (a recovery phrase, possibly
+	/// with junctions; a development account such as `//Alice`); its FHE key is fresh.
 	pub fn import(&self, name: &str, passphrase: &str, account_uri: &str) -> anyhow::Result<PublicIdentity> {
-		self.store(name, passphrase, account_uri.to_string())
+		self.store(name, passphrase, AccountSource::Uri(account_uri.to_string()))
 	}
 
-	fn store(&self, name: &str, passphrase: &str, account_uri: String) -> anyhow::Result<PublicIdentity> {
+	/// Stores an identity whose account is a 64-byte secret (from a JSON account); its FHE key
+	/// is fresh.
+	pub fn import_secret(&self, name: &str, passphrase: &str, secret: &AccountSecret) -> anyhow::Result<PublicIdentity> {
+		self.store(name, passphrase, AccountSource::Secret64(hex::encode(&secret.secret64()[..])))
+	}
+
+	fn store(&self, name: &str, passphrase: &str, account: AccountSource) -> anyhow::Result<PublicIdentity> {
 		valid_name(name)?;
 		if passphrase.is_empty() {
 			bail!("the passphrase is empty: choose one (it seals the key file)");
 		}
-		let keypair = keypair(&account_uri)?;
-		let x25519 = x25519_dalek::StaticSecret::random_from_rng(OsRng);
-		let x25519_public = x25519_dalek::PublicKey::from(&x25519);
+		let secret = account.secret()?;
+		let x25519_public = x25519_dalek::PublicKey::from(&secret.envelope_secret());
 		let fhe_key = PersonalSecretKey::generate(&PERSONAL_V1);
-		let secrets = Secrets {
-			account_uri,
-			x25519_secret: hex::encode(x25519.to_bytes()),
-			fhe_secret: hex::encode(fhe_key.to_secret_bytes()),
-		};
+		let secrets = SecretsV2 { account, fhe_secret: hex::encode(fhe_key.to_secret_bytes()) };
 		let kdf = KdfParams {
 			algorithm: "argon2id".into(),
 			memory_kib: ARGON2_MEMORY_KIB,
@@ -195,7 +262,7 @@ impl Keystore {
 		let mut file = KeyFile {
 			version: FORMAT_VERSION,
 			name: name.to_string(),
-			account: keypair.public_key().to_account_id().to_string(),
+			account: subxt::utils::AccountId32(secret.public()).to_string(),
 			x25519_public: hex::encode(x25519_public.as_bytes()),
 			kdf,
 			cipher: "xchacha20poly1305".into(),
@@ -203,7 +270,7 @@ impl Keystore {
 			sealed: String::new(),
 		};
 		let key = derive_key(passphrase, &file.kdf)?;
-		let plaintext = serde_json::to_vec(&secrets)?;
+		let plaintext = Zeroizing::new(serde_json::to_vec(&secrets)?);
 		let aad = associated_data(&file);
 		let sealed = XChaCha20Poly1305::new((&key).into())
 			.encrypt(XNonce::from_slice(&nonce), Payload { msg: &plaintext, aad: &aad })
@@ -235,8 +302,8 @@ impl Keystore {
 		})?;
 		let file: KeyFile =
 			serde_json::from_slice(&bytes).with_context(|| format!("{} is not a custodia key file", path.display()))?;
-		if file.version != FORMAT_VERSION {
-			bail!("{}: key-file version {} (this build reads {FORMAT_VERSION})", path.display(), file.version);
+		if file.version != FORMAT_VERSION && file.version != FORMAT_VERSION_1 {
+			bail!("{}: key-file version {} (this build reads {FORMAT_VERSION_1} and {FORMAT_VERSION})", path.display(), file.version);
 		}
 		Ok(file)
 	}
@@ -253,24 +320,37 @@ impl Keystore {
 			bail!("the key file's nonce is not 24 bytes");
 		}
 		let sealed = hex::decode(&file.sealed).context("sealed secrets are not hex")?;
-		let plaintext = XChaCha20Poly1305::new((&key).into())
-			.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: &associated_data(&file) })
-			.map_err(|_| anyhow!("wrong passphrase for `{name}` (or the key file was altered)"))?;
-		let secrets: Secrets = serde_json::from_slice(&plaintext).context("unreadable secrets")?;
-		let keypair = keypair(&secrets.account_uri)?;
-		let fhe_key = PersonalSecretKey::from_secret_bytes(&hex::decode(&secrets.fhe_secret)?)
+		let plaintext = Zeroizing::new(
+			XChaCha20Poly1305::new((&key).into())
+				.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: &associated_data(&file) })
+				.map_err(|_| anyhow!("wrong passphrase for `{name}` (or the key file was altered)"))?,
+		);
+		let (secret, x25519_secret, fhe_secret) = if file.version == FORMAT_VERSION_1 {
+			// The stored, random X25519 key (see the module doc).
+			let secrets: SecretsV1 = serde_json::from_slice(&plaintext).context("unreadable secrets")?;
+			let x25519_secret: [u8; 32] = hex::decode(&secrets.x25519_secret)?
+				.try_into()
+				.map_err(|_| anyhow!("the X25519 secret in the file is not 32 bytes"))?;
+			(AccountSecret::from_uri(&secrets.account_uri)?, x25519_dalek::StaticSecret::from(x25519_secret), secrets.fhe_secret)
+		} else {
+			let secrets: SecretsV2 = serde_json::from_slice(&plaintext).context("unreadable secrets")?;
+			let secret = secrets.account.secret()?;
+			let x25519_secret = secret.envelope_secret();
+			(secret, x25519_secret, secrets.fhe_secret)
+		};
+		let fhe_key = PersonalSecretKey::from_secret_bytes(&hex::decode(&fhe_secret)?)
 			.map_err(|e| anyhow!("the FHE key in the file is unreadable: {e}"))?;
 		let x25519_public: [u8; 32] = hex::decode(&file.x25519_public)?
 			.try_into()
 			.map_err(|_| anyhow!("x25519_public is not 32 bytes"))?;
-		let x25519_secret: [u8; 32] = hex::decode(&secrets.x25519_secret)?
-			.try_into()
-			.map_err(|_| anyhow!("the X25519 secret in the file is not 32 bytes"))?;
-		let x25519_secret = x25519_dalek::StaticSecret::from(x25519_secret);
 		if x25519_dalek::PublicKey::from(&x25519_secret).to_bytes() != x25519_public {
 			bail!("the X25519 secret in `{name}` does not match its public key");
 		}
-		Ok(Identity { name: file.name, keypair, x25519_public, x25519_secret, fhe_key })
+		let keypair = secret.key();
+		if keypair.public_key().to_account_id().to_string() != file.account {
+			bail!("the account secret in `{name}` is not the one of its account {}", file.account);
+		}
+		Ok(Identity { name: file.name, keypair, secret, x25519_public, x25519_secret, fhe_key })
 	}
 
 	/// Every identity in the folder, by name, public parts only.
@@ -299,11 +379,6 @@ impl Keystore {
 	}
 }
 
-fn keypair(uri: &str) -> anyhow::Result<Keypair> {
-	let uri = SecretUri::from_str(uri).map_err(|e| anyhow!("invalid secret URI: {e}"))?;
-	Keypair::from_uri(&uri).map_err(|e| anyhow!("invalid account key: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -312,7 +387,7 @@ mod tests {
 	fn a_created_identity_opens_with_its_passphrase_only_and_its_file_is_private() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Keystore::new(dir.path().join("keys"));
-		let created = store.create("clinic", "correct horse").unwrap();
+		let (created, phrase) = store.create("clinic", "correct horse").unwrap();
 		let opened = store.open("clinic", "correct horse").unwrap();
 		assert_eq!(opened.account(), created.account);
 		assert_eq!(hex::encode(opened.x25519_public), created.x25519_public);
@@ -325,6 +400,15 @@ mod tests {
 		let text = fs::read_to_string(dir.path().join("keys/clinic.json")).unwrap();
 		let secrets_hex = hex::encode(opened.fhe_key.to_secret_bytes());
 		assert!(!text.contains(&secrets_hex[..64]));
+		assert!(!text.contains(phrase.as_str()));
+		// The phrase recovers the account and the envelope key; the file is version 2.
+		assert_eq!(phrase.split(' ').count(), 12);
+		let recovered = AccountSecret::from_uri(&phrase).unwrap();
+		assert_eq!(subxt::utils::AccountId32(recovered.public()).to_string(), created.account);
+		assert_eq!(x25519_dalek::PublicKey::from(&recovered.envelope_secret()).to_bytes(), opened.x25519_public);
+		assert_eq!(opened.x25519_secret.to_bytes(), recovered.envelope_secret().to_bytes());
+		assert_eq!(opened.shareable_secret().unwrap().public(), recovered.public());
+		assert!(text.contains("\"version\": 2"), "{text}");
 		assert_eq!(store.list().unwrap(), vec![created]);
 	}
 
@@ -335,6 +419,74 @@ mod tests {
 		let alice = store.import("alice", "pw", "//Alice").unwrap();
 		assert_eq!(alice.account, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
 		assert!(store.import("alice", "pw", "//Alice").is_err(), "an identity is never overwritten");
+	}
+
+	#[test]
+	fn a_json_account_secret_gives_the_same_identity_as_its_uri() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Keystore::new(dir.path());
+		let from_uri = store.import("alice", "pw", "//Alice").unwrap();
+		let secret = AccountSecret::from_uri("//Alice").unwrap();
+		let from_secret = store.import_secret("alice-json", "pw", &secret).unwrap();
+		assert_eq!(from_secret.account, from_uri.account);
+		assert_eq!(from_secret.x25519_public, from_uri.x25519_public);
+		assert_eq!(from_secret.x25519_public, crate::account::tests::ALICE_ENVELOPE_PUBLIC);
+		let opened = store.open("alice-json", "pw").unwrap();
+		assert_eq!(opened.account(), from_uri.account);
+		assert_eq!(opened.x25519_secret.to_bytes().to_vec(), hex::decode(crate::account::tests::ALICE_ENVELOPE_SECRET).unwrap());
+		assert!(matches!(opened.keypair, AccountKey::Secret(_)), "a JSON account signs with its 64-byte secret");
+		assert!(matches!(store.open("alice", "pw").unwrap().keypair, AccountKey::Uri(_)), "a URI account signs through subxt-signer");
+	}
+
+	/// A key file as version 1 wrote it: the account's URI and a random X25519 key.
+	fn write_v1(store: &Keystore, name: &str, passphrase: &str, account_uri: &str) -> x25519_dalek::StaticSecret {
+		let x25519 = x25519_dalek::StaticSecret::random_from_rng(OsRng);
+		let fhe_key = PersonalSecretKey::generate(&PERSONAL_V1);
+		let secrets = serde_json::json!({
+			"account_uri": account_uri,
+			"x25519_secret": hex::encode(x25519.to_bytes()),
+			"fhe_secret": hex::encode(fhe_key.to_secret_bytes()),
+		});
+		let kdf = KdfParams {
+			algorithm: "argon2id".into(),
+			memory_kib: 8,
+			iterations: 1,
+			parallelism: 1,
+			salt: hex::encode(random_bytes::<16>()),
+		};
+		let nonce: [u8; 24] = random_bytes();
+		let mut file = KeyFile {
+			version: 1,
+			name: name.into(),
+			account: AccountSecret::from_uri(account_uri).unwrap().key().public_key().to_account_id().to_string(),
+			x25519_public: hex::encode(x25519_dalek::PublicKey::from(&x25519).as_bytes()),
+			kdf,
+			cipher: "xchacha20poly1305".into(),
+			nonce: hex::encode(nonce),
+			sealed: String::new(),
+		};
+		let key = derive_key(passphrase, &file.kdf).unwrap();
+		let aad = associated_data(&file);
+		let sealed = XChaCha20Poly1305::new((&key).into())
+			.encrypt(XNonce::from_slice(&nonce), Payload { msg: &serde_json::to_vec(&secrets).unwrap(), aad: &aad })
+			.unwrap();
+		file.sealed = hex::encode(sealed);
+		store.write_new(name, &serde_json::to_vec_pretty(&file).unwrap()).unwrap();
+		x25519
+	}
+
+	#[test]
+	fn a_version_1_file_opens_with_its_random_envelope_key_but_is_not_shareable() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Keystore::new(dir.path());
+		let x25519 = write_v1(&store, "old", "pw", "//Alice");
+		let opened = store.open("old", "pw").unwrap();
+		assert_eq!(opened.account(), "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
+		assert_eq!(opened.x25519_secret.to_bytes(), x25519.to_bytes(), "its records stay readable");
+		let err = opened.shareable_secret().err().unwrap().to_string();
+		assert!(err.contains("version 1") && err.contains("this client only"), "{err}");
+		assert!(store.open("old", "not it").err().unwrap().to_string().contains("wrong passphrase"));
+		assert_eq!(store.list().unwrap().len(), 1);
 	}
 
 	#[test]

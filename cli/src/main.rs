@@ -8,6 +8,7 @@
 //! Exit codes: 0 success; 1 the chain refused the request (the message names the pallet error);
 //! 2 bad input or usage; 3 the node or IPFS could not be reached; 4 a key could not be opened.
 
+mod account;
 mod chain;
 mod codes;
 mod consent;
@@ -15,6 +16,7 @@ mod envelope;
 mod fhir;
 mod govern;
 mod ipfs;
+mod json_account;
 mod keystore;
 mod model;
 mod object;
@@ -28,15 +30,22 @@ mod steward;
 mod vault;
 mod wearable;
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+	io::{BufRead, IsTerminal, Write},
+	os::unix::fs::OpenOptionsExt,
+	path::{Path, PathBuf},
+	process::ExitCode,
+};
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{ArgGroup, CommandFactory, Parser, Subcommand};
 use serde_json::json;
 
 use crate::{
 	chain::Failure,
+	json_account::JsonAccountError,
 	keystore::{Identity, Keystore},
 };
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(name = "custodia", version, about = "Custodia client: keys, consent, records and vaults, encrypted predictions and statistics")]
@@ -56,7 +65,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Create, import and list identities (sr25519 account, X25519 envelope key, personal FHE key).
+	/// Create, import, export and list identities (sr25519 account, the X25519 envelope key derived
+	/// from it, personal FHE key).
 	#[command(subcommand)]
 	Keys(KeysCommand),
 	/// Consent: institutions ask; people grant, deny and revoke.
@@ -119,22 +129,56 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-	/// Create an identity with fresh keys, sealed under a passphrase ($CUSTODIA_PASSPHRASE or a prompt).
+	/// Create an identity from a new 12-word recovery phrase, shown once; the key file is sealed
+	/// under a passphrase ($CUSTODIA_PASSPHRASE or a prompt).
 	///
 	/// Example: custodia keys create clinic
 	Create {
 		/// A name for it (letters, digits, `-`, `_`).
 		name: String,
 	},
-	/// Store an identity whose account comes from a secret URI (e.g. a development account);
-	/// its envelope and FHE keys are fresh.
+	/// Store an identity from a recovery phrase, a polkadot.js JSON account or a development
+	/// account; its envelope key is derived from the account (docs/identities.md), its FHE key is
+	/// fresh.
 	///
-	/// Example: custodia keys import alice --suri //Alice
+	/// Examples: custodia keys import me --phrase; custodia keys import me --json-file me.json;
+	/// custodia keys import alice --suri //Alice
+	#[command(group(ArgGroup::new("source").required(true).args(["phrase", "json_file", "suri"])))]
 	Import {
 		name: String,
-		/// The account's secret URI: `//Alice`, a mnemonic phrase, or `0x<seed>`.
+		/// Read the recovery phrase (or any secret URI: PHRASE//hard/soft///password, 0x<seed>)
+		/// at a prompt without echo, or from stdin's first line when stdin is not a terminal.
 		#[arg(long)]
-		suri: String,
+		phrase: bool,
+		/// With --phrase: read it from stdin even when stdin is a terminal.
+		#[arg(long, requires = "phrase")]
+		phrase_stdin: bool,
+		/// A polkadot.js JSON account (exported by the extension, polkadot.js Apps, the consent app
+		/// or `keys export`); its password is prompted, or read from --password-file.
+		#[arg(long, value_name = "FILE")]
+		json_file: Option<PathBuf>,
+		/// The JSON account's password: the first line of FILE.
+		#[arg(long, value_name = "FILE", requires = "json_file")]
+		password_file: Option<PathBuf>,
+		/// A development account's secret URI, e.g. `//Alice` (`//` junctions on the public
+		/// development phrase). Phrases and seeds go through --phrase: a command line is visible
+		/// to other local users.
+		#[arg(long, value_name = "SURI")]
+		suri: Option<String>,
+	},
+	/// Write an identity's account as a polkadot.js JSON account (version 3, scrypt +
+	/// xsalsa20-poly1305) for the extension, polkadot.js Apps and the consent app, sealed with a
+	/// password (prompted twice, or --password-file). Never overwrites a file.
+	///
+	/// Example: custodia keys export me --out me.json
+	Export {
+		name: String,
+		/// The file to write (mode 0600; must not exist).
+		#[arg(long, value_name = "FILE")]
+		out: PathBuf,
+		/// The export password: the first line of FILE.
+		#[arg(long, value_name = "FILE")]
+		password_file: Option<PathBuf>,
 	},
 	/// List identities: name, account, envelope public key (never a secret).
 	///
@@ -172,6 +216,78 @@ fn passphrase(prompt: &str) -> Result<String, Exit> {
 		.map_err(|e| Exit(4, format!("cannot read a passphrase ({e}); set CUSTODIA_PASSPHRASE when not on a terminal")))
 }
 
+/// The first line of `path` (a password file), without its line ending.
+fn password_file(path: &Path) -> Result<Zeroizing<String>, Exit> {
+	let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?);
+	let line = Zeroizing::new(text.lines().next().unwrap_or("").to_string());
+	if line.is_empty() {
+		return Err(Exit(2, format!("{}: the password file's first line is empty", path.display())));
+	}
+	Ok(line)
+}
+
+/// A password from `file`, else a prompt on the terminal (twice when `confirm`).
+fn password(file: Option<&Path>, prompt: &str, confirm: bool) -> Result<Zeroizing<String>, Exit> {
+	if let Some(file) = file {
+		return password_file(file);
+	}
+	let no_terminal = |e: std::io::Error| Exit(2, format!("cannot read a password ({e}); use --password-file when not on a terminal"));
+	let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);
+	if first.is_empty() {
+		return Err(Exit(2, "the password is empty".into()));
+	}
+	if confirm {
+		let again = Zeroizing::new(rpassword::prompt_password("the same password again: ").map_err(no_terminal)?);
+		if again != first {
+			return Err(Exit(2, "the two passwords differ".into()));
+		}
+	}
+	Ok(first)
+}
+
+/// A recovery phrase (or secret URI): from stdin's first line when asked or when stdin is not a
+/// terminal, else a prompt without echo. Runs of whitespace in the phrase part become one space.
+fn read_phrase(from_stdin: bool) -> Result<Zeroizing<String>, Exit> {
+	let line = if from_stdin || !std::io::stdin().is_terminal() {
+		let mut line = Zeroizing::new(String::new());
+		std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit(2, format!("cannot read the phrase from stdin: {e}")))?;
+		line
+	} else {
+		Zeroizing::new(rpassword::prompt_password("recovery phrase: ").map_err(|e| Exit(2, format!("cannot read the phrase ({e})")))?)
+	};
+	let line = line.trim();
+	let (words, path) = line.split_at(line.find('/').unwrap_or(line.len()));
+	let phrase = Zeroizing::new(format!("{}{path}", words.split_whitespace().collect::<Vec<_>>().join(" ")));
+	if phrase.is_empty() {
+		return Err(Exit(2, "no phrase given".into()));
+	}
+	Ok(phrase)
+}
+
+/// `path`, created with mode 0600; never over an existing file.
+fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Exit> {
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(path)
+		.map_err(|e| match e.kind() {
+			std::io::ErrorKind::AlreadyExists => Exit(2, format!("{} exists: not overwritten", path.display())),
+			_ => Exit(2, format!("cannot create {}: {e}", path.display())),
+		})?;
+	file.write_all(bytes).map_err(|e| Exit(2, format!("cannot write {}: {e}", path.display())))
+}
+
+impl From<JsonAccountError> for Exit {
+	fn from(error: JsonAccountError) -> Self {
+		match error {
+			// The key could not be opened: exit 4, like a wrong passphrase.
+			JsonAccountError::WrongPassword | JsonAccountError::EmptyPassword => Exit(4, error.to_string()),
+			_ => Exit(2, error.to_string()),
+		}
+	}
+}
+
 impl Cli {
 	fn keystore(&self) -> Keystore {
 		Keystore::new(self.keys_dir.clone().unwrap_or_else(Keystore::default_dir))
@@ -207,8 +323,70 @@ impl Cli {
 	fn keys(&self, command: &KeysCommand) -> Result<(), Exit> {
 		let store = self.keystore();
 		let created = match command {
-			KeysCommand::Create { name } => store.create(name, &passphrase("new passphrase: ")?)?,
-			KeysCommand::Import { name, suri } => store.import(name, &passphrase("new passphrase: ")?, suri)?,
+			KeysCommand::Create { name } => {
+				let (created, phrase) = store.create(name, &passphrase("new passphrase: ")?)?;
+				eprintln!(
+					"Write this recovery phrase down and keep it offline: it recovers your account and envelope key (in this \
+					 client or the consent app), and anyone holding it can act as you. It is not shown again."
+				);
+				let mut data = json!(created);
+				data["recovery_phrase"] = json!(phrase.as_str());
+				output::emit(self.json, data, || {
+					vec![
+						format!("identity `{}`: account {} (sealed in {})", created.name, created.account, store.dir().display()),
+						format!("recovery phrase: {}", phrase.as_str()),
+					]
+				});
+				return Ok(());
+			},
+			KeysCommand::Import { name, phrase: true, phrase_stdin, .. } => {
+				let phrase = read_phrase(*phrase_stdin)?;
+				store.import(name, &passphrase("new passphrase: ")?, &phrase)?
+			},
+			KeysCommand::Import { name, json_file: Some(file), password_file, .. } => {
+				let text = std::fs::read(file).map_err(|e| Exit(2, format!("cannot read {}: {e}", file.display())))?;
+				let password = password(password_file.as_deref(), "the JSON account's password: ", false)?;
+				let decoded = json_account::decode(&text, &password).map_err(|e| {
+					let Exit(code, message) = e.into();
+					Exit(code, format!("{}: {message}", file.display()))
+				})?;
+				store.import_secret(name, &passphrase("new passphrase: ")?, &decoded.secret)?
+			},
+			KeysCommand::Import { name, suri: Some(suri), .. } => {
+				if !suri.starts_with('/') {
+					return Err(Exit(
+						2,
+						"--suri takes development accounts only (`//Alice`): a phrase or seed on the command line is visible to \
+						 other local users; import it with --phrase (prompted, or from stdin)"
+							.into(),
+					));
+				}
+				store.import(name, &passphrase("new passphrase: ")?, suri)?
+			},
+			KeysCommand::Import { .. } => return Err(Exit(2, "give one of --phrase, --json-file, --suri".into())),
+			KeysCommand::Export { name, out, password_file } => {
+				let me = self.identity(name)?;
+				let secret = me.shareable_secret().map_err(|e| Exit(2, format!("{e:#}")))?;
+				let password = password(password_file.as_deref(), "export password: ", true)?;
+				let when = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+				let text = json_account::encode(secret, name, &password, when)?;
+				write_private_new(out, text.as_bytes())?;
+				let exported = json!({
+					"name": me.name,
+					"account": me.account(),
+					"x25519_public": hex::encode(me.x25519_public),
+					"file": out.display().to_string(),
+				});
+				output::emit(self.json, exported, || {
+					vec![format!(
+						"identity `{name}` (account {}) written to {} as a polkadot.js JSON account: import it in the consent \
+						 app, the extension or polkadot.js Apps with its password",
+						me.account(),
+						out.display()
+					)]
+				});
+				return Ok(());
+			},
 			KeysCommand::List => {
 				let identities = store.list()?;
 				output::emit(self.json, json!(identities), || {
