@@ -2,15 +2,23 @@
 // identities sealed at rest; consent asked, listed, granted, revoked; refused calls with the
 // pallet's error and exit code 1; wrong passphrase → 4; node unreachable → 3; a model registered
 // from its template file; an encrypted prediction whose decrypted score equals the plaintext
-// fixed-point score.
+// fixed-point score. And (no node needed) identities shared with polkadot.js and the consent app
+// (docs/identities.md): create → export → @polkadot/keyring decodes it; a @polkadot/keyring JSON
+// imports; the envelope key computed in JS equals the client's.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
+import { stringToU8a, u8aToHex } from '@polkadot/util';
+import {
+  base64Decode, blake2AsU8a, cryptoWaitReady, jsonDecryptData, keyFromPath, mnemonicGenerate,
+  mnemonicToMiniSecret, sr25519PairFromSeed,
+} from '@polkadot/util-crypto';
+import { x25519 } from '@noble/curves/ed25519';
 import { connect, startDevNode, stopAndCheck, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { submit } from './lib/tx.mjs';
@@ -218,5 +226,119 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const r = await cli(['completions', 'bash']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /custodia/);
+  });
+});
+
+describe('custodia keys: identities shared with polkadot.js and the consent app (no node)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'custodia-identities-'));
+  const keysDir = join(dir, 'keys');
+  const EXPORT_PASSWORD = 'export pass 🔑';
+  const passwordFile = join(dir, 'password');
+  writeFileSync(passwordFile, `${EXPORT_PASSWORD}\n`, { mode: 0o600 });
+
+  /** Runs the CLI offline; `input` goes to its stdin. Resolves with { code, stdout, stderr }. */
+  function cli(args, { input } = {}) {
+    return new Promise((resolve) => {
+      const child = execFile(CLI, ['--keys-dir', keysDir, ...args], {
+        env: { ...process.env, CUSTODIA_PASSPHRASE: PASSPHRASE },
+      }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+  }
+  async function cliJson(args, options) {
+    const r = await cli([...args, '--json'], options);
+    assert.equal(r.code, 0, `custodia ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+  /** docs/identities.md: X25519(BLAKE2b-256(key = context, secret64), 9), hex. */
+  const envelopePublic = (secret64) =>
+    u8aToHex(x25519.getPublicKey(blake2AsU8a(secret64, 256, stringToU8a('custodia/envelope-x25519/v1'))), -1, false);
+  const secret64Of = (json, password) => jsonDecryptData(base64Decode(json.encoded), password, json.encoding.type).subarray(16, 80);
+  const listed = async (name) => (await cliJson(['keys', 'list'])).find((i) => i.name === name);
+
+  test('identities shared with polkadot.js: create → export → @polkadot/keyring, and back', async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+
+    // The known-answer vector of docs/identities.md, through the client.
+    const alice = await cliJson(['keys', 'import', 'kat-alice', '--suri', '//Alice']);
+    assert.equal(alice.x25519_public, '63762c83e87b6ad1cf31c9c09f685c71095120725a9935656ca03b7e8c549948');
+
+    // create: a 12-word phrase, shown once, that polkadot.js turns into the same account.
+    const created = await cli(['keys', 'create', 'shared', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const me = JSON.parse(created.stdout);
+    assert.match(created.stderr, /Write this recovery phrase down/);
+    assert.equal(me.recovery_phrase.split(' ').length, 12);
+    assert.equal(keyring.addFromUri(me.recovery_phrase).address, me.account);
+    const phraseSecret = keyFromPath(sr25519PairFromSeed(mnemonicToMiniSecret(me.recovery_phrase)), [], 'sr25519').secretKey;
+    assert.equal((await listed('shared')).x25519_public, envelopePublic(phraseSecret));
+    assert.ok(!readFileSync(join(keysDir, 'shared.json'), 'utf8').includes(me.recovery_phrase.split(' ').slice(0, 3).join(' ')));
+
+    // export: a polkadot.js JSON account, 0600, never over a file.
+    const out = join(dir, 'shared-export.json');
+    const exported = await cliJson(['keys', 'export', 'shared', '--out', out, '--password-file', passwordFile]);
+    assert.equal(exported.account, me.account);
+    assert.equal(statSync(out).mode & 0o777, 0o600);
+    const again = await cli(['keys', 'export', 'shared', '--out', out, '--password-file', passwordFile]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /exists: not overwritten/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(json.encoding, { content: ['pkcs8', 'sr25519'], type: ['scrypt', 'xsalsa20-poly1305'], version: '3' });
+    assert.equal(json.meta.name, 'shared');
+    assert.equal(json.meta.genesisHash, '');
+    assert.equal(typeof json.meta.whenCreated, 'number');
+    assert.deepEqual([...base64Decode(json.encoded).subarray(32, 44)], [0, 0x80, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0], 'scrypt N=2^15 p=1 r=8');
+    const pair = keyring.addFromJson(json);
+    pair.decodePkcs8(EXPORT_PASSWORD);
+    assert.equal(pair.address, me.account);
+    assert.ok(pair.verify(stringToU8a('hello'), pair.sign(stringToU8a('hello')), pair.publicKey), 'the decoded pair signs');
+    assert.throws(() => keyring.addFromJson(json).decodePkcs8('wrong'));
+    // The envelope key the consent app computes from the file is the client's.
+    const secret64 = secret64Of(json, EXPORT_PASSWORD);
+    assert.equal(u8aToHex(secret64), u8aToHex(phraseSecret));
+    assert.equal(envelopePublic(secret64), (await listed('shared')).x25519_public);
+
+    // The client imports its own export, and the phrase (stdin), to the same identity.
+    const reimported = await cliJson(['keys', 'import', 'shared-again', '--json-file', out, '--password-file', passwordFile]);
+    assert.equal(reimported.account, me.account);
+    assert.equal(reimported.x25519_public, (await listed('shared')).x25519_public);
+    const fromPhrase = await cliJson(['keys', 'import', 'shared-phrase', '--phrase'], { input: `  ${me.recovery_phrase.replace(/ /g, '   ')}\n` });
+    assert.equal(fromPhrase.account, me.account);
+    assert.equal(fromPhrase.x25519_public, reimported.x25519_public);
+
+    // A JSON account made by @polkadot/keyring (its default scrypt N=2^17) imports.
+    const theirs = keyring.addFromUri(`${mnemonicGenerate(12)}//custodia`, { name: 'from-js' });
+    const theirsJson = theirs.toJson('their password');
+    const theirsFile = join(dir, 'theirs.json');
+    writeFileSync(theirsFile, JSON.stringify(theirsJson));
+    const theirPasswordFile = join(dir, 'their-password');
+    writeFileSync(theirPasswordFile, 'their password');
+    const imported = await cliJson(['keys', 'import', 'from-js', '--json-file', theirsFile, '--password-file', theirPasswordFile]);
+    assert.equal(imported.account, theirs.address);
+    assert.equal(imported.x25519_public, envelopePublic(secret64Of(theirsJson, 'their password')));
+    // …and exports back to a file polkadot.js opens as the same account.
+    const back = join(dir, 'theirs-back.json');
+    await cliJson(['keys', 'export', 'from-js', '--out', back, '--password-file', passwordFile]);
+    const backPair = keyring.addFromJson(JSON.parse(readFileSync(back, 'utf8')));
+    backPair.decodePkcs8(EXPORT_PASSWORD);
+    assert.equal(backPair.address, theirs.address);
+
+    // Refusals: a wrong password (exit 4), a phrase on the command line, an unreadable file.
+    const wrong = await cli(['keys', 'import', 'wrong', '--json-file', theirsFile, '--password-file', passwordFile]);
+    assert.equal(wrong.code, 4);
+    assert.match(wrong.stderr, /wrong password for the JSON account/);
+    const onCommandLine = await cli(['keys', 'import', 'visible', '--suri', me.recovery_phrase]);
+    assert.equal(onCommandLine.code, 2);
+    assert.match(onCommandLine.stderr, /--phrase/);
+    assert.ok(!onCommandLine.stderr.includes(me.recovery_phrase), 'the refusal does not echo the phrase');
+    const garbage = join(dir, 'garbage.json');
+    writeFileSync(garbage, '{"encoded": "AAAA", "encoding": {"content": ["pkcs8", "sr25519"], "type": ["scrypt", "xsalsa20-poly1305"], "version": "3"}, "address": "x"}');
+    const bad = await cli(['keys', 'import', 'garbage', '--json-file', garbage, '--password-file', passwordFile]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /too short/);
+    const two = await cli(['keys', 'import', 'two', '--suri', '//Bob', '--json-file', garbage]);
+    assert.equal(two.code, 2);
+    for (const name of ['wrong', 'visible', 'garbage', 'two']) assert.ok(!existsSync(join(keysDir, `${name}.json`)));
   });
 });
