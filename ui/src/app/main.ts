@@ -24,12 +24,17 @@ import { chooseHistory, renderAudit, renderCohorts, renderGrants, renderRecords,
 let personUnsub: (() => void) | null = null;
 let refreshing: Promise<void> | null = null;
 let again = false;
+let progressHooked = false;
 
 function renderConnection(c: Connection): void {
   $('connection').textContent = stateText(c) + (state.clock && c.state === 'connected' ? ` · block ${state.clock.block.toLocaleString('en')}` : '');
   const retry = $('retry') as HTMLButtonElement;
   retry.hidden = c.state === 'connected' || c.state === 'connecting';
-  if (c.state === 'failed') alertError(`${stateText(c)}\nPress Retry once the node is running.`);
+  if (c.state === 'failed') {
+    alertError(stateText(c));
+    if (!state.api) fill($('account-body'), h('p', {}, 'Signing in becomes possible once the app reaches the node.'));
+  }
+  if (c.state === 'connected' && $('alert').textContent?.startsWith('Cannot reach')) alertError('');
 }
 
 function renderAll(): void {
@@ -129,7 +134,10 @@ async function onReady(api: ApiPromise): Promise<void> {
   });
   // Every new block may end a grant or a vault: re-read (the reads are few and small).
   await api.rpc.chain.subscribeNewHeads(() => void refresh());
-  state.index.onProgress(() => state.account && renderAudit());
+  if (!progressHooked) {
+    progressHooked = true;
+    state.index.onProgress(() => state.account && renderAudit());
+  }
   await state.index.start(api);
   await followPerson();
 }

@@ -70,26 +70,48 @@ export class Connection {
     for (const cb of this.listeners) cb(this);
   }
 
-  /** Connects (again); resolves once the API is ready, rejects if the node cannot be reached in time. */
+  /**
+   * Connects (again); resolves once the API is ready. If the node does not answer within
+   * `timeoutMs` the state becomes "failed" (the page shows Retry) but the provider keeps trying by
+   * itself: whenever the node comes up, the ready listeners run.
+   */
   async connect(timeoutMs = 15_000): Promise<ApiPromise> {
     await this.close();
     this.set('connecting');
     const provider = new WsProvider(this.url, 2_500, {}, timeoutMs);
     this.provider = provider;
-    provider.on('connected', () => this.api?.isConnected && this.set('connected'));
-    provider.on('disconnected', () => this.provider === provider && this.set('disconnected', `lost the connection to ${this.url}`));
-    provider.on('error', () => this.provider === provider && this.state !== 'connected' && this.set('disconnected', `cannot reach the node at ${this.url}`));
+    const mine = () => this.provider === provider;
+    provider.on('disconnected', () => {
+      if (mine() && this.state !== 'failed' && this.state !== 'connecting') this.set('disconnected', `lost the connection to ${this.url}`);
+    });
     const api = new ApiPromise({ provider, noInitWarn: true, throwOnConnect: false });
     this.api = api;
-    const timer = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`the node at ${this.url} did not answer within ${timeoutMs / 1000} s`)), timeoutMs),
-    );
+    // The API's own ready-or-error promise rejects when the first connection fails; the state
+    // machine here reports that, so the rejection is handled.
+    api.isReadyOrError.catch(() => undefined);
+    const ready = new Promise<ApiPromise>((resolve) => {
+      api.once('ready', () => {
+        if (!mine()) return;
+        void this.ready(api).then(() => resolve(api));
+      });
+    });
+    api.on('connected', () => mine() && this.info && this.set('connected'));
+    api.on('disconnected', () => mine() && this.info && this.set('disconnected', `lost the connection to ${this.url}; reconnecting`));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (mine() && this.state !== 'connected') this.set('failed', `the node at ${this.url} does not answer`);
+        reject(new Error(`the node at ${this.url} does not answer`));
+      }, timeoutMs);
+    });
     try {
-      await Promise.race([api.isReadyOrError, timer]);
-    } catch (error) {
-      this.set('failed', error instanceof Error ? error.message : String(error));
-      throw error;
+      return await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private async ready(api: ApiPromise): Promise<void> {
     const [name, type, nodeName, nodeVersion] = await Promise.all([
       api.rpc.system.chain(),
       api.rpc.system.chainType(),
@@ -104,11 +126,8 @@ export class Connection {
       nodeName: nodeName.toString(),
       nodeVersion: nodeVersion.toString(),
     };
-    api.on('connected', () => this.set('connected'));
-    api.on('disconnected', () => this.set('disconnected', `lost the connection to ${this.url}; reconnecting`));
     this.set('connected');
     for (const cb of this.readyListeners) cb(api);
-    return api;
   }
 
   async close(): Promise<void> {
@@ -129,6 +148,6 @@ export function stateText(c: Connection): string {
     case 'disconnected':
       return `Not connected: ${c.lastError || 'the node does not answer'}. Trying again by itself.`;
     case 'failed':
-      return `Cannot reach the node: ${c.lastError}. Check that it runs, then retry.`;
+      return `Cannot reach the node: ${c.lastError}. Still trying by itself; check that it runs, or press Retry.`;
   }
 }

@@ -157,7 +157,8 @@ async function main(): Promise<void> {
   const show = (c: Connection) => {
     $('connection').textContent = stateText(c) + (c.state === 'connected' && block ? ` · block ${block.toLocaleString('en')}` : '');
     ($('retry') as HTMLButtonElement).hidden = c.state === 'connected' || c.state === 'connecting';
-    if (c.state === 'failed') alertError(`${stateText(c)}\nPress Retry once the node is running.`);
+    if (c.state === 'failed') alertError(stateText(c));
+    if (c.state === 'connected' && $('alert').textContent?.startsWith('Cannot reach')) alertError('');
   };
   connection.onChange(show);
   connection.onReady(async (api) => {
