@@ -25,6 +25,7 @@ function section(id: string, key: string, build: () => (HTMLElement | string)[])
 
 export function resetViews(): void {
   for (const k of Object.keys(rendered)) delete rendered[k];
+  requestCards.clear();
 }
 
 function scopeList(scope: string[]): HTMLElement {
@@ -122,15 +123,56 @@ function requestCard(r: ConsentRequest): HTMLElement {
   );
 }
 
+const requestCards = new Map<number, { key: string; el: HTMLElement }>();
+
+/**
+ * Requests are rendered per card, keyed by id: a new request arriving does not reset the
+ * choices being made on another card.
+ */
 export function renderRequests(): void {
   const data = state.data;
   if (!data) return;
-  const key = JSON.stringify([data.requests, [...state.members.values()].map((m) => m.name)]);
-  section('requests-body', key, () =>
-    data.requests.length
-      ? [h('p', { className: 'hint' }, `${data.requests.length} request${data.requests.length > 1 ? 's' : ''} waiting. Nothing is shared until you grant.`), ...data.requests.map(requestCard)]
-      : [h('p', {}, 'No request is waiting for your answer. New ones appear here by themselves.')],
-  );
+  const names = [...state.members.values()].map((m) => m.name).join('|');
+  const body = $('requests-body');
+  if (!data.requests.length) {
+    requestCards.clear();
+    rendered['requests-body'] = 'empty';
+    fill(body, h('p', {}, 'No request is waiting for your answer. New ones appear here by themselves.'));
+    return;
+  }
+  const cards: HTMLElement[] = [];
+  const seen = new Set<number>();
+  for (const r of data.requests) {
+    const key = JSON.stringify([r, names]);
+    let entry = requestCards.get(r.id);
+    if (!entry || entry.key !== key) {
+      entry = { key, el: requestCard(r) };
+      requestCards.set(r.id, entry);
+    }
+    seen.add(r.id);
+    cards.push(entry.el);
+  }
+  for (const id of [...requestCards.keys()]) if (!seen.has(id)) requestCards.delete(id);
+  const summary = `${data.requests.length} request${data.requests.length > 1 ? 's' : ''} waiting. Nothing is shared until you grant.`;
+  const current = [...body.children];
+  const same = current.length === cards.length + 1 && cards.every((c, i) => current[i + 1] === c) && current[0]?.textContent === summary;
+  if (same) return;
+  rendered['requests-body'] = '';
+  // Move existing nodes instead of re-creating them, so focus and input survive.
+  const first = (current[0]?.classList.contains('hint') ? current[0] : null) as HTMLElement | null;
+  const hint = first ?? h('p', { className: 'hint' });
+  hint.textContent = summary;
+  for (const el of current) if (el !== hint && !cards.includes(el as HTMLElement)) el.remove();
+  body.prepend(hint);
+  let prev: Element = hint;
+  for (const c of cards) {
+    if (prev.nextElementSibling !== c) prev.after(c);
+    prev = c;
+  }
+}
+
+export function resetRequests(): void {
+  requestCards.clear();
 }
 
 /* ---------- Grants and vaults ---------- */

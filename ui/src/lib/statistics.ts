@@ -27,7 +27,7 @@ export interface PublishedStatistic {
   privacy: [string, string][];
 }
 
-const PRIVACY_FIELD = /epsilon|delta|noise|privacy|sensitivity|dp/i;
+const PRIVACY_FIELD = /epsilon|delta|noise|privacy|sensitivity|differential/i;
 
 export function decodePublished(job: number, codec: Any, jobCodec: Any | null): PublishedStatistic {
   const p = codec.toPrimitive();

@@ -122,9 +122,11 @@ function trend(key: string, list: PublishedStatistic[]): HTMLElement {
 }
 
 async function render(api: ApiPromise): Promise<void> {
-  const all = await publishedStatistics(api);
-  const key = JSON.stringify(all.map((s) => s.job));
+  // Keys first (cheap): read the statistics again only when one was published.
+  const keys = await api.query.fhe.publishedStatistics.keys();
+  const key = JSON.stringify(keys.map((k) => k.args[0]!.toString()).sort());
   if (key === lastKey) return;
+  const all = await publishedStatistics(api);
   memberMap = await members(api);
   const missing = [...new Set(all.map((s) => s.publishedAt))].filter((b) => !times.has(b));
   await Promise.all(missing.map(async (b) => times.set(b, await timestampAt(api, b).catch(() => NaN))));
@@ -142,7 +144,7 @@ async function render(api: ApiPromise): Promise<void> {
     $('published-body'),
     all.length ? [h('p', { className: 'hint' }, `${all.length} statistic${all.length > 1 ? 's' : ''} published, newest first.`), ...[...all].reverse().map(card)] : h('p', {}, 'No statistic has been published yet. Statistics appear here as soon as the chain publishes them.'),
   );
-  if (lastKey !== '[]') status(`${all.length} published statistics, as of block ${block.toLocaleString('en')}.`);
+  if (all.length) status(`${all.length} published statistics, as of block ${block.toLocaleString('en')}.`);
 }
 
 async function main(): Promise<void> {
