@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { u8aToHex } from '@polkadot/util';
 import { randomAsU8a } from '@polkadot/util-crypto';
 import { x25519Public } from '../src/lib/keys';
-import { HEADER_LEN, MAX_BODY_BYTES, contentHash, openRecord, openVaultCopy, sealRecord, sealVaultCopy } from '../src/lib/object';
+import { HEADER_LEN, MAX_BODY_BYTES, contentHash, open, openRecord, openVaultCopy, sealRecord, sealVaultCopy } from '../src/lib/object';
 
 async function keyPair() {
   const secret = randomAsU8a(32);
@@ -76,5 +76,44 @@ describe('malformed objects are refused with a reason', () => {
     const short = await sealVaultCopy(owner.public, 1, 1, enc('x'));
     await expect(openVaultCopy(owner.secret, 1, 1, short.subarray(0, 40))).rejects.toThrow(/too short/);
     await expect(sealRecord(owner.public, new Uint8Array(MAX_BODY_BYTES + 1))).rejects.toThrow(/at most/);
+  });
+});
+
+describe('HPKE suite conforms to RFC 9180 (so the Rust client and the app interoperate)', () => {
+  // RFC 9180 Appendix A.2.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20Poly1305, base mode, sequence 0.
+  const hx = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
+  const skR = hx('8057991eef8f1f1af18f4a9491d16a1ce333f695d4db8e38da75975c4478e0fb');
+  const pkR = hx('4310ee97d88cc1f088a5576c77ab0cf5c3ac797f3d95139c6c84b5429c59662a');
+  const enc = hx('1afa08d3dec047a643885163f1180476fa7ddb54c6a8029ea33f95796bf2ac4a');
+  const info = hx('4f6465206f6e2061204772656369616e2055726e');
+  const aad = hx('436f756e742d30');
+  const ct = hx('1c5250d8034ec2b784ba2cfd69dbdb8af406cfe3ff938e131f0def8c8b60b4db21993c62ce81883d2dd1b51a28');
+  it('derives the recipient public key', async () => {
+    expect(await x25519Public(skR)).toEqual(pkR);
+  });
+  it('opens the RFC envelope (enc ‖ ct) to the RFC plaintext', async () => {
+    const envelope = new Uint8Array([...enc, ...ct]);
+    expect(new TextDecoder().decode(await open(skR, info, aad, envelope))).toBe('Beauty is truth, truth beauty');
+    await expect(open(skR, info, new Uint8Array([1]), envelope)).rejects.toThrow(/does not open/);
+  });
+});
+
+describe('associated data layout (as cli/src/object.rs)', () => {
+  it('vault copy AAD = header ‖ grant u64 LE ‖ record u64 LE, info custodia/vault/v1', async () => {
+    const k = await keyPair();
+    const copy = await sealVaultCopy(k.public, 0x0102, 7, enc('x'));
+    const header = copy.subarray(0, HEADER_LEN);
+    expect(Array.from(header)).toEqual([...enc('CUSTODIA'), 1, 2, 0, 0, 0, 0, 0, 0]);
+    const aad = new Uint8Array([...header, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
+    expect(await open(k.secret, enc('custodia/vault/v1'), aad, copy.subarray(HEADER_LEN))).toEqual(enc('x'));
+  });
+  it('record AAD = header ‖ BLAKE2b-256(section), info custodia/record/v1', async () => {
+    const k = await keyPair();
+    const section = new Uint8Array([9, 9, 9]);
+    const object = await sealRecord(k.public, enc('y'), section);
+    const header = object.subarray(0, HEADER_LEN);
+    expect(Array.from(header)).toEqual([...enc('CUSTODIA'), 1, 1, 0, 0, 3, 0, 0, 0]);
+    const aad = new Uint8Array([...header, ...contentHash(section)]);
+    expect(await open(k.secret, enc('custodia/record/v1'), aad, object.subarray(HEADER_LEN + 3))).toEqual(enc('y'));
   });
 });
