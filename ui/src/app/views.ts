@@ -26,6 +26,8 @@ function section(id: string, key: string, build: () => (HTMLElement | string)[])
 export function resetViews(): void {
   for (const k of Object.keys(rendered)) delete rendered[k];
   requestCards.clear();
+  audit = null;
+  auditChoice = '';
 }
 
 function scopeList(scope: string[]): HTMLElement {
@@ -383,6 +385,8 @@ export function renderRecords(showHistory: (kind: string, id: number) => void): 
 /* ---------- Audit ---------- */
 
 let auditChoice = '';
+/** The audit section's parts, built once per sign-in so that updates keep focus. */
+let audit: { owner: string; progress: HTMLProgressElement; label: HTMLElement; text: HTMLElement; chooser: HTMLElement; timeline: HTMLElement; optionsKey: string; timelineKey: string } | null = null;
 
 function stepItem(s: Step): HTMLElement {
   return h(
@@ -397,52 +401,68 @@ function stepItem(s: Step): HTMLElement {
 
 export function chooseHistory(kind: string, id: number): void {
   auditChoice = `${kind}:${id}`;
-  delete rendered['audit-body'];
+  if (audit) audit.timelineKey = '';
   renderAudit();
   $('audit').scrollIntoView({ block: 'start' });
-  ($('audit').querySelector('select') as HTMLSelectElement | null)?.focus();
+  (document.getElementById('audit-choice') as HTMLSelectElement | null)?.focus();
 }
 
-export function renderAudit(): void {
-  const me = state.account?.address;
-  if (!me || !state.api) return;
-  const index = state.index;
-  const mine = index.events.filter((e) => e.data.subject === me || e.data.owner === me);
+function auditOptions(me: string): { value: string; text: string }[] {
   const options: { value: string; text: string }[] = [];
-  for (const e of mine) {
+  for (const e of state.index.events) {
+    if (e.data.subject !== me && e.data.owner !== me) continue;
     if (e.method === 'RecordRegistered') options.push({ value: `record:${e.data.record}`, text: `Record ${e.data.record}` });
     if (e.method === 'ConsentGranted') options.push({ value: `grant:${e.data.grant}`, text: `Grant ${e.data.grant} to ${memberName(e.data.institution)}` });
     if (e.method === 'ConsortiumWideConsentGranted') options.push({ value: `grant:${e.data.grant}`, text: `Grant ${e.data.grant}: ${e.data.purpose} cohort` });
     if (e.method === 'ConsentRequested') options.push({ value: `request:${e.data.request}`, text: `Request ${e.data.request} from ${memberName(e.data.institution)}` });
   }
-  if (!auditChoice && options.length) auditChoice = options[0]!.value;
-  const progress = `${index.scanned}/${index.target}`;
-  const key = JSON.stringify([progress, auditChoice, options.length, index.events.length]);
-  if (rendered['audit-body'] === key) return;
-  const selectId = 'audit-choice';
-  const select = h('select', { id: selectId }, options.map((o) => h('option', { value: o.value, selected: o.value === auditChoice }, o.text))) as HTMLSelectElement;
-  select.addEventListener('change', () => {
-    auditChoice = select.value;
-    delete rendered['audit-body'];
-    renderAudit();
-    ($(selectId) as HTMLSelectElement).focus();
-  });
+  return options;
+}
+
+export function renderAudit(): void {
+  const me = state.account?.address;
+  const api = state.api;
+  if (!me || !api) return;
+  const index = state.index;
+  if (!audit || audit.owner !== me || !audit.progress.isConnected) {
+    rendered['audit-body'] = '';
+    const progress = h('progress', { id: 'audit-progress', max: 1, value: 0 }) as HTMLProgressElement;
+    const label = h('label', { for: 'audit-progress' }, 'Reading the chain’s history');
+    const text = h('p', { className: 'hint' });
+    const chooser = h('div', {});
+    const timeline = h('div', { id: 'audit-timeline' });
+    audit = { owner: me, progress, label, text, chooser, timeline, optionsKey: '', timelineKey: '' };
+    fill($('audit-body'), h('div', {}, label, progress, text), chooser, timeline);
+  }
   const done = index.scanned >= index.target && index.target > 0;
-  const timeline = h('div', { id: 'audit-timeline' }, h('p', { className: 'hint' }, 'Loading…'));
-  section('audit-body', key, () => [
-    h(
-      'div',
-      {},
-      h('label', { for: 'audit-progress' }, done ? 'Chain history read' : 'Reading the chain’s history'),
-      h('progress', { id: 'audit-progress', max: Math.max(1, index.target), value: index.scanned }),
-      h('p', { className: 'hint' }, `Block ${index.scanned.toLocaleString('en')} of ${index.target.toLocaleString('en')} (finalized) read.`),
-    ),
-    options.length
-      ? h('div', {}, h('label', { for: selectId }, 'Show the history of'), select)
-      : h('p', {}, done ? 'Nothing has happened with your data yet.' : 'Your history appears as the chain is read.'),
-    timeline,
-  ]);
-  void fillTimeline(state.api, timeline);
+  audit.progress.max = Math.max(1, index.target);
+  audit.progress.value = index.scanned;
+  audit.label.textContent = done ? 'Chain history read' : 'Reading the chain’s history';
+  audit.text.textContent = `Block ${index.scanned.toLocaleString('en')} of ${index.target.toLocaleString('en')} (finalized) read.`;
+
+  const options = auditOptions(me);
+  if (!auditChoice && options.length) auditChoice = options[0]!.value;
+  const optionsKey = JSON.stringify([options, auditChoice, done]);
+  if (optionsKey !== audit.optionsKey) {
+    audit.optionsKey = optionsKey;
+    const hadFocus = document.activeElement?.id === 'audit-choice';
+    if (options.length) {
+      const select = h('select', { id: 'audit-choice' }, options.map((o) => h('option', { value: o.value, selected: o.value === auditChoice }, o.text))) as HTMLSelectElement;
+      select.addEventListener('change', () => {
+        auditChoice = select.value;
+        renderAudit();
+      });
+      fill(audit.chooser, h('label', { for: 'audit-choice' }, 'Show the history of'), select);
+      if (hadFocus) select.focus();
+    } else {
+      fill(audit.chooser, h('p', {}, done ? 'Nothing has happened with your data yet.' : 'Your history appears as the chain is read.'));
+    }
+  }
+  const timelineKey = JSON.stringify([auditChoice, index.events.length, now() >= 0 ? Math.floor(now() / 10) : 0]);
+  if (timelineKey !== audit.timelineKey) {
+    audit.timelineKey = timelineKey;
+    void fillTimeline(api, audit.timeline);
+  }
 }
 
 async function fillTimeline(api: ApiPromise, el: HTMLElement): Promise<void> {
@@ -450,7 +470,8 @@ async function fillTimeline(api: ApiPromise, el: HTMLElement): Promise<void> {
     fill(el);
     return;
   }
-  const [kind, idText] = auditChoice.split(':');
+  const choice = auditChoice;
+  const [kind, idText] = choice.split(':');
   const id = Number(idText);
   let steps: Step[] = [];
   try {
@@ -463,8 +484,9 @@ async function fillTimeline(api: ApiPromise, el: HTMLElement): Promise<void> {
   } catch (error) {
     reportError('Reading the history', error);
   }
-  const title = `${kind!.charAt(0).toUpperCase()}${kind!.slice(1)} ${id}`;
-  fill(el, h('h3', {}, `History of ${title.toLowerCase()}`), steps.length ? h('ol', { className: 'timeline', 'aria-label': `History of ${title.toLowerCase()}` }, steps.map(stepItem)) : h('p', {}, 'No step recorded yet.'));
+  if (choice !== auditChoice) return;
+  const title = `History of ${kind} ${id}`;
+  fill(el, h('h3', {}, title), steps.length ? h('ol', { className: 'timeline', 'aria-label': title }, steps.map(stepItem)) : h('p', {}, 'No step recorded yet.'));
 }
 
 export { short };
