@@ -24,6 +24,27 @@ build_node() {
 	(cd "$REPO_ROOT/cli" && cargo build --locked --all-targets) || die "cargo build of cli/ failed"
 }
 
+# Builds the consent app and the statistics portal (ui/ → ui/dist; type-checked, ~20 s).
+build_ui() {
+	say "Building the consent app and statistics portal (ui/)"
+	(cd "$REPO_ROOT/ui" && npm run --silent build >/dev/null) || die "the web app's build failed (cd ui && npm run build)"
+}
+
+# Serves ui/dist and its IPFS proxy on loopback PORT for the node at WS_URL and the IPFS API at
+# IPFS_API; sets UI_PID. Usage: start_ui PORT WS_URL IPFS_API LOG
+start_ui() {
+	local port="$1" url="$2" ipfs_api="$3" log="$4" i
+	node "$REPO_ROOT/ui/server.mjs" --port "$port" --rpc "$url" --ipfs-api "$ipfs_api" >"$log" 2>&1 &
+	UI_PID=$!
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$UI_PID" 2>/dev/null || die "the web app's server exited; log: $log"
+		curl -sf "http://127.0.0.1:$port/config.json" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	stop_pids "$UI_PID"
+	die "the web app's server did not answer on port $port; log: $log"
+}
+
 # One JSON-RPC call over HTTP; prints the `result` as JSON. Usage: rpc PORT METHOD [PARAMS_JSON]
 rpc() {
 	local port="$1" method="$2" params="${3:-[]}"

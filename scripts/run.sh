@@ -3,18 +3,20 @@
 # --net, the 4-validator local net) whose nodes run the worker (data steward, evaluator, key
 # holder), tell the whole story with the `custodia`
 # client (scripts/story.sh: an institution joins, a wearable records, consent, a vault read and
-# expired, an encrypted prediction, a cohort statistic), then keep the chain running until Ctrl-C.
+# expired, an encrypted prediction, a cohort statistic), serve the consent app and the public
+# statistics portal (ui/), then keep it all running until Ctrl-C.
 #
 # Usage: scripts/run.sh [--net] [--once] [--no-story]
 #   --net       the 4-validator local net (scripts/local-net.sh; governance by council motion)
 #               instead of the dev chain
 #   --once      stop everything after the story (what the test suite runs)
-#   --no-story  only start the chain and IPFS
+#   --no-story  only start the chain, IPFS and the consent app
 # Environment:
 #   CUSTODIA_RPC_PORT         JSON-RPC port (default 9944; with --net, Alice's, then +1 … +3)
 #   CUSTODIA_P2P_PORT         p2p port (default 30333; with --net, +1 … +3 for the others)
 #   CUSTODIA_PROMETHEUS_PORT  metrics port (default 9615; with --net, +1 … +3 for the others)
 #   CUSTODIA_IPFS_PORT        the IPFS daemon's RPC API port (default 15001)
+#   CUSTODIA_UI_PORT          the consent app's port (default 8080)
 #   CUSTODIA_STATE_DIR        logs, the story's key files and the IPFS repository (default
 #                             .local-net/story in the checkout; emptied at start)
 #   CUSTODIA_PEOPLE, CUSTODIA_DATA_DIR: see scripts/story.sh
@@ -35,11 +37,13 @@ done
 
 "$REPO_ROOT/scripts/setup.sh"
 build_node
+build_ui
 
 rpc_port="${CUSTODIA_RPC_PORT:-9944}"
 p2p_port="${CUSTODIA_P2P_PORT:-30333}"
 prometheus_port="${CUSTODIA_PROMETHEUS_PORT:-9615}"
 ipfs_port="${CUSTODIA_IPFS_PORT:-15001}"
+ui_port="${CUSTODIA_UI_PORT:-8080}"
 state="${CUSTODIA_STATE_DIR:-$REPO_ROOT/.local-net/story}"
 # The folder is emptied: only when it is one of ours (or new/empty), never an arbitrary path.
 if [ -e "$state" ] && [ -n "$(ls -A "$state" 2>/dev/null)" ] && [ ! -e "$state/.custodia-state" ]; then
@@ -48,7 +52,7 @@ fi
 rm -rf "$state"
 mkdir -p "$state"
 touch "$state/.custodia-state"
-ports=("$ipfs_port")
+ports=("$ipfs_port" "$ui_port")
 nodes=1
 [ -z "$net" ] || nodes=4
 for ((i = 0; i < nodes; i++)); do ports+=($((rpc_port + i)) $((p2p_port + i)) $((prometheus_port + i))); done
@@ -62,8 +66,8 @@ stop_all() {
 	[ ${#pids[@]} -eq 0 ] || stop_pids "${pids[@]}"
 	pids=()
 }
-trap 'say "Stopping the chain and IPFS"; stop_all; exit 130' INT
-trap 'say "Stopping the chain and IPFS"; stop_all; exit 143' TERM
+trap 'say "Stopping the chain, IPFS and the consent app"; stop_all; exit 130' INT
+trap 'say "Stopping the chain, IPFS and the consent app"; stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
 say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"
@@ -88,6 +92,10 @@ else
 fi
 wait_for_rpc "$rpc_port" 120 || { tail -n 30 "$node_log" >&2; die "the node did not start; full log: $node_log"; }
 url="ws://127.0.0.1:$rpc_port"
+app="http://127.0.0.1:$ui_port"
+say "Serving the consent app and the statistics portal on $app"
+start_ui "$ui_port" "$url" "$ipfs_api" "$state/ui.log"
+pids+=("$UI_PID")
 
 if [ -n "$story" ]; then
 	say "Telling the story with the custodia client ($CARGO_TARGET_DIR/debug/custodia)"
@@ -104,6 +112,8 @@ cat <<INFO
 
   Custodia $chain_name is running.
     JSON-RPC (WebSocket and HTTP): $url
+    Consent app:                   $app/
+    Statistics portal:             $app/portal.html
     polkadot.js Apps:              $apps
                                    (or open Apps, choose "Development > Local Node" and $url)
     Prometheus metrics:            http://127.0.0.1:$prometheus_port/metrics

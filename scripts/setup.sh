@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Custodia needs on a fresh Debian machine: apt packages (protoc, clang,
-# curl), the Rust wasm targets and rust-src, and the npm packages of the test suite.
+# curl, chromium), the Rust wasm targets and rust-src, and the npm packages of the test suite
+# and the web app.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -8,8 +9,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # protobuf-compiler: litep2p/libp2p protocol definitions; clang: C/C++ in -sys crates;
-# curl + python3: the scripts' JSON-RPC calls; nodejs + npm: the end-to-end tests.
-apt_packages=(protobuf-compiler clang curl python3 git)
+# curl + python3: the scripts' JSON-RPC calls; nodejs + npm: the end-to-end tests and the web
+# app's build; chromium: the browser the consent app's tests drive (Debian's build: test tools
+# must never download a browser of their own).
+apt_packages=(protobuf-compiler clang curl python3 git chromium)
 # A machine may carry its own Node.js outside apt (>= 18 has the test runner); use it then.
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()
@@ -33,8 +36,12 @@ rustup component list --installed | grep -q '^rust-src' || { say "Adding rust-sr
 
 # npm packages, each folder pinned by its package-lock.json: the end-to-end tests (tests/) and
 # the IPFS daemon they run (tests/ipfs: js-ipfs 0.66.1, a real IPFS node with Kubo's RPC API;
-# Kubo itself cannot be installed without downloading a Go binary — see docs/ipfs.md).
-for dir in tests tests/ipfs; do
+# Kubo itself cannot be installed without downloading a Go binary — see docs/ipfs.md), and the
+# consent app with its statistics portal (ui/: Vite, @polkadot/api, hpke-js, Chart.js).
+# Vite (the web app's build) needs Node.js >= 20.19; Debian's own nodejs package is older.
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+	die "Node.js $(node --version) is too old for the web app's build: install Node.js 20.19 or newer (e.g. from nodejs.org or NodeSource) and re-run"
+for dir in tests tests/ipfs ui; do
 	lock="$REPO_ROOT/$dir/package-lock.json"
 	stamp="$REPO_ROOT/$dir/node_modules/.custodia-installed"
 	if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
