@@ -159,7 +159,10 @@ async function main(): Promise<void> {
   const show = (c: Connection) => {
     $('connection').textContent = stateText(c) + (c.state === 'connected' && block ? ` · block ${block.toLocaleString('en')}` : '');
     ($('retry') as HTMLButtonElement).hidden = c.state === 'connected' || c.state === 'connecting';
-    if (c.state === 'failed') alertError(stateText(c));
+    if (c.state === 'failed') {
+      alertError(stateText(c));
+      if (!lastKey) for (const id of ['trends-body', 'published-body']) fill($(id), h('p', {}, 'The statistics appear once the portal reaches the node.'));
+    }
     if (c.state === 'connected' && $('alert').textContent?.startsWith('Cannot reach')) alertError('');
   };
   connection.onChange(show);
