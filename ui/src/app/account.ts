@@ -11,6 +11,7 @@ type OnChange = () => void;
 let onChange: OnChange = () => undefined;
 let method: 'extension' | 'development' | 'phrase' | 'json' = 'extension';
 let extensionAccounts: { address: string; name: string }[] | null = null;
+let enabled: Promise<unknown[]> | null = null;
 
 export function setAccountListener(cb: OnChange): void {
   onChange = cb;
@@ -48,7 +49,10 @@ async function connectExtension(button: HTMLButtonElement): Promise<void> {
   status('Asking the browser extension for your accounts…');
   try {
     const { web3Accounts, web3Enable } = await import('@polkadot/extension-dapp');
-    const extensions = await web3Enable('Custodia');
+    // web3Enable once per page; asked again only if no extension answered the first time.
+    enabled ??= web3Enable('Custodia');
+    const extensions = await enabled;
+    if (!extensions.length) enabled = null;
     if (!extensions.length) {
       throw new Error(
         'No browser extension answered, or you did not allow Custodia. Install the polkadot.js extension (or allow this site in it), then press "Connect extension" again.',
