@@ -22,7 +22,7 @@ registry.register({
   FheSection: { formatVersion: 'u16', keyEpoch: 'u32', offset: 'u64', length: 'u64', fields: 'u16' },
   RecordOrigin: { _enum: { Owner: 'Null', Institution: 'AccountId32' } },
   HealthRecord: {
-    owner: 'AccountId32', origin: 'RecordOrigin', cid: 'Bytes', contentHash: 'H256', size: 'u64', categories: 'Vec<DataCategory>',
+    owner: 'AccountId32', origin: 'RecordOrigin', cid: 'Bytes', contentHash: 'H256', size_: 'u64', categories: 'Vec<DataCategory>',
     fheSection: 'Option<FheSection>', steward: 'AccountId32', registeredAt: 'u32', retiredAt: 'Option<u32>', unpinnedAt: 'Option<u32>',
   },
   CloseReason: { _enum: ['BySubject', 'ByGrantee', 'GrantRevoked', 'RecordRetired'] },
@@ -64,7 +64,7 @@ describe('decoding storage values', () => {
   });
   it('a record with a CID and an FHE section', () => {
     const r = decodeRecord(0, registry.createType('HealthRecord', {
-      owner: ALICE, origin: { Institution: BOB }, cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size: 1234,
+      owner: ALICE, origin: { Institution: BOB }, cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size_: 1234,
       categories: ['VitalSigns'], fheSection: { formatVersion: 1, keyEpoch: 0, offset: 16, length: 100, fields: 3 }, steward: BOB, registeredAt: 7, retiredAt: null, unpinnedAt: null,
     }));
     expect(r).toMatchObject({ cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size: 1234, fheFields: 3, retiredAt: null, origin: { name: 'Institution', value: BOB } });

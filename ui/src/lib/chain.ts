@@ -167,7 +167,8 @@ export function decodeRecord(id: number, codec: Any): HealthRecord {
     origin: variant(p.origin),
     cid: bytesText(codec.cid),
     contentHash: codec.contentHash.toHex(),
-    size: num(p.size),
+    // @polkadot/api renames fields that clash with JS or Codec names: `size` → `size_`.
+    size: num(p.size_ ?? p.size),
     categories: p.categories,
     fheFields: p.fheSection ? num(p.fheSection.fields) : null,
     steward: p.steward,
