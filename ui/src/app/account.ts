@@ -26,6 +26,8 @@ function signIn(account: Account): void {
 }
 
 function signOut(): void {
+  // Forget the secrets: zero the envelope key, drop the signing pair.
+  state.account?.envelope?.secret.fill(0);
   state.account = null;
   state.data = null;
   status('Signed out. The keys were removed from this page.');
@@ -171,7 +173,8 @@ export function renderAccount(): void {
   const body = $('account-body');
   const account = state.account;
   const isLocal = state.connection?.info?.isLocal ?? false;
-  if (!isLocal && method === 'development') method = 'extension';
+  // On a production chain only the extension signs; phrases and files only unlock the records key.
+  if (!isLocal && method !== 'extension') method = 'extension';
   if (account) {
     const envelope = account.envelope
       ? h('p', {}, 'Records key: unlocked (you can share records in vaults).')
@@ -247,9 +250,10 @@ export function renderAccount(): void {
       h('legend', {}, 'How do you want to sign in?'),
       methodRadio('extension', 'Browser extension', 'polkadot.js extension: it signs, the app never sees your key'),
       isLocal ? methodRadio('development', 'Development account', 'Alice, Bob, … (test chains only)') : null,
-      methodRadio('phrase', 'Recovery phrase', 'the words you wrote down, or an identity from the custodia client'),
-      methodRadio('json', 'JSON account file', 'a file from `custodia keys export` or polkadot.js, with its password'),
+      isLocal ? methodRadio('phrase', 'Recovery phrase', 'the words you wrote down, or an identity from the custodia client') : null,
+      isLocal ? methodRadio('json', 'JSON account file', 'a file from `custodia keys export` or polkadot.js, with its password') : null,
     ),
+    isLocal ? null : h('p', { className: 'hint' }, 'On this network only the browser extension signs. Your recovery phrase or account file is asked for only to unlock your records key, after signing in.'),
     panel,
   );
 }
