@@ -85,8 +85,6 @@ struct Stored {
 	encoded: String,
 	encoding: Encoding,
 	address: String,
-	#[serde(default)]
-	meta: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -108,8 +106,6 @@ struct Written<'a> {
 /// A decoded JSON account.
 pub struct Decoded {
 	pub secret: AccountSecret,
-	/// `meta.name`, if any.
-	pub name: Option<String>,
 }
 
 fn scrypt_key(password: &str, salt: &[u8], (n, p, r): (u32, u32, u32)) -> Result<Zeroizing<[u8; 32]>, JsonAccountError> {
@@ -169,8 +165,7 @@ pub fn decode(text: &[u8], password: &str) -> Result<Decoded, JsonAccountError> 
 	if stated != actual {
 		return Err(JsonAccountError::AddressMismatch { stated: stored.address, actual: actual.to_string() });
 	}
-	let name = stored.meta.get("name").and_then(|n| n.as_str()).map(str::to_string);
-	Ok(Decoded { secret, name })
+	Ok(Decoded { secret })
 }
 
 /// The secret of a generation-3 PKCS8 body, checked against its public key.
@@ -263,7 +258,6 @@ mod tests {
 		assert_eq!(hex::encode(&decoded.secret.secret64()[..]), ALICE_SECRET64);
 		let envelope = decoded.secret.envelope_secret();
 		assert_eq!(hex::encode(x25519_dalek::PublicKey::from(&envelope).as_bytes()), ALICE_ENVELOPE_PUBLIC);
-		assert_eq!(decoded.name.as_deref(), Some("alice"));
 	}
 
 	#[test]
