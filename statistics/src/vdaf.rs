@@ -12,7 +12,7 @@ use prio::{
 	codec::{Encode, ParameterizedDecode},
 	field::Field128,
 	vdaf::{
-		prio3::{Prio3InputShare, Prio3PublicShare, Prio3VerifierShare, Prio3VerifyState},
+		prio3::{Prio3VerifierShare, Prio3VerifyState},
 		Aggregator, Client, OutputShare, VerifyTransition,
 	},
 };
@@ -88,8 +88,6 @@ where
 		NONCE_LEN,
 		AggregationParam = (),
 		VerifyState = VerifyState,
-		PublicShare = Prio3PublicShare<VERIFY_KEY_LEN>,
-		InputShare = Prio3InputShare<Field128, VERIFY_KEY_LEN>,
 	>,
 {
 	let public = V::PublicShare::get_decoded_with_param(v, public).map_err(|_| Rejection::MalformedShare)?;
