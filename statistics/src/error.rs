@@ -7,6 +7,7 @@
 
 /// Everything that can go wrong outside the verdict on one report.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[allow(missing_docs)] // variant fields are named in each variant's message
 pub enum Error {
 	/// Bytes are longer than the limit for this kind of object.
 	#[error("{kind} of {len} bytes exceeds the limit of {limit} bytes")]

@@ -62,6 +62,7 @@ impl Epsilon {
 
 /// The shape of a segment, i.e. the Prio3 circuit whose sensitivity applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)] // fields described on each variant
 pub enum View {
 	/// Sums of `len` values each in `[0, max]`.
 	SumVec { max: u64, len: usize },

@@ -77,6 +77,7 @@ pub struct Schema {
 
 /// A statistic an institution can ask for. Field indices refer to [`Schema::fields`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // `fields`: indices into the schema's fields
 pub enum Statistic {
 	/// The number of people (valid reports) in the cohort.
 	Count,
@@ -90,6 +91,7 @@ pub enum Statistic {
 
 /// One Prio3 instance of a report.
 #[derive(Clone, Debug)]
+#[allow(missing_docs)] // the Prio3 instance, and the schema fields it covers
 pub enum Part {
 	/// One-bucket histogram: always 1 for a valid report.
 	Presence(Prio3Histogram),

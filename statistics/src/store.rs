@@ -26,7 +26,7 @@ use crate::{
 	wire::{self, Kind, FIELD_LEN},
 	Error,
 };
-use prio::field::{Field128, FieldElement};
+use prio::field::{Field128, FieldElement, FieldElementWithInteger};
 use std::{
 	collections::HashMap,
 	fs::{File, OpenOptions},
@@ -35,6 +35,40 @@ use std::{
 	path::Path,
 	sync::atomic::{AtomicBool, Ordering},
 };
+
+/// A running sum of canonical `Field128` elements read as integers: the low 128 bits and the
+/// number of times they wrapped. Adding integers and reducing once at the end gives the same
+/// field sum as adding field elements, without converting each stored element into prio's
+/// internal (Montgomery) form; [`Wide::reduce`] does the single conversion.
+#[derive(Clone, Copy, Default)]
+struct Wide {
+	low: u128,
+	wraps: u64,
+}
+
+impl Wide {
+	/// Adds one stored element (16 bytes, little-endian), refusing a non-canonical one.
+	#[inline]
+	fn add(&mut self, bytes: &[u8]) -> Result<(), Error> {
+		let mut le = [0u8; FIELD_LEN];
+		le.copy_from_slice(bytes);
+		let v = u128::from_le_bytes(le);
+		if v >= Field128::modulus() {
+			return Err(Error::Invalid { what: "field element", detail: "not below the field modulus".into() });
+		}
+		let (low, wrapped) = self.low.overflowing_add(v);
+		self.low = low;
+		self.wraps += wrapped as u64;
+		Ok(())
+	}
+
+	/// `low + wraps · 2^128 (mod p)` as a field element.
+	fn reduce(self) -> Field128 {
+		let p = Field128::modulus();
+		let two_128 = (u128::MAX % p + 1) % p;
+		Field128::from(self.low % p) + Field128::from(self.wraps as u128) * Field128::from(two_128)
+	}
+}
 
 /// Length of the store header.
 pub const STORE_HEADER_LEN: usize = wire::HEADER_LEN + 32 + 1 + 1 + 2;
@@ -177,13 +211,13 @@ impl OutputShareStore {
 		let taken: Vec<AtomicBool> = (0..cohort.len()).map(|_| AtomicBool::new(false)).collect();
 		let threads = threads.max(1) as u64;
 		let per = self.records.div_ceil(threads);
-		let results: Vec<Result<(Vec<Field128>, u64), Error>> = std::thread::scope(|s| {
+		let results: Vec<Result<(Vec<Wide>, u64), Error>> = std::thread::scope(|s| {
 			let handles: Vec<_> = (0..threads)
 				.map(|t| {
 					let (wanted, taken) = (&wanted, &taken);
 					let range = (t * per).min(self.records)..((t + 1) * per).min(self.records);
 					s.spawn(move || {
-						let mut sum = vec![Field128::zero(); self.output_len];
+						let mut sum = vec![Wide::default(); self.output_len];
 						let mut count = 0u64;
 						self.scan(range, &mut |rec| {
 							let Some(&i) = wanted.get(&rec[..16]) else { return Ok(()) };
@@ -191,7 +225,7 @@ impl OutputShareStore {
 								return Ok(());
 							}
 							for (acc, bytes) in sum.iter_mut().zip(rec[16..].chunks_exact(FIELD_LEN)) {
-								*acc += wire::decode_field(bytes)?;
+								acc.add(bytes)?;
 							}
 							count += 1;
 							Ok(())
@@ -206,12 +240,34 @@ impl OutputShareStore {
 		let mut reports = 0;
 		for r in results {
 			let (sum, count) = r?;
-			values.iter_mut().zip(sum).for_each(|(a, b)| *a += b);
+			values.iter_mut().zip(sum).for_each(|(a, b)| *a += b.reduce());
 			reports += count;
 		}
 		let mut missing: Vec<ReportId> =
 			wanted.iter().filter(|(_, &i)| !taken[i].load(Ordering::Relaxed)).map(|(id, _)| *id).collect();
 		missing.sort_unstable();
 		Ok(CohortAggregate { values, reports, missing })
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn wide_sums_equal_field_sums_and_refuse_non_canonical_elements() {
+		let p = Field128::modulus();
+		let mut elements: Vec<Field128> = [p - 1, p - 2, 0, 1, p / 2, u128::MAX >> 1].map(Field128::from).to_vec();
+		elements.extend(Field128::random_vector(10_000));
+		let mut wide = Wide::default();
+		let mut field = Field128::zero();
+		for e in &elements {
+			wide.add(&<[u8; FIELD_LEN]>::from(*e)).unwrap();
+			field += *e;
+		}
+		assert!(wide.wraps > 0, "the test wraps");
+		assert_eq!(wide.reduce(), field);
+		assert!(wide.add(&p.to_le_bytes()).is_err());
+		assert!(wide.add(&u128::MAX.to_le_bytes()).is_err());
 	}
 }

@@ -15,6 +15,7 @@ use prio::field::{Field128, FieldElement, FieldElementWithInteger};
 
 /// Published values of a statistic.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)] // fields described on each variant
 pub enum Value {
 	/// The noisy number of reports.
 	Count(i128),

@@ -38,6 +38,7 @@ pub const FIELD_LEN: usize = Field128::ENCODED_SIZE;
 /// Object kinds (the byte after the version).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
+#[allow(missing_docs)] // see the table in the module doc
 pub enum Kind {
 	Schema = 1,
 	Report = 2,
@@ -127,10 +128,6 @@ impl<'a> Reader<'a> {
 		let n = self.count16(what, max)?;
 		let raw = self.take(n)?;
 		String::from_utf8(raw.to_vec()).map_err(|_| Error::Invalid { what, detail: "not UTF-8".into() })
-	}
-
-	pub(crate) fn field(&mut self) -> Result<Field128, Error> {
-		decode_field(self.take(FIELD_LEN)?)
 	}
 
 	pub(crate) fn fields(&mut self, count: usize) -> Result<Vec<Field128>, Error> {
