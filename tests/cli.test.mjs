@@ -242,6 +242,8 @@ describe('custodia keys: identities shared with polkadot.js and the consent app 
       const child = execFile(CLI, ['--keys-dir', keysDir, ...args], {
         env: { ...process.env, CUSTODIA_PASSPHRASE: PASSPHRASE },
       }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+      // A command that reads no stdin may exit before this is written: that is not a failure.
+      child.stdin.on('error', () => {});
       child.stdin.end(input ?? '');
     });
   }
