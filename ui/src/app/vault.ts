@@ -53,7 +53,9 @@ export async function openVault(grant: number, record: number, blocks: number | 
     buttons.forEach((b) => (b.disabled = false));
     return;
   }
-  const result = await runTx(what, (a) => a.tx.vaults.openVault(grant, record, stringToU8a(cid), expiresAt), buttons);
+  // The CID goes as hex: @polkadot/api reads a bare Uint8Array for `Bytes` as SCALE-encoded
+  // (length-prefixed), a hex string as the raw bytes.
+  const result = await runTx(what, (a) => a.tx.vaults.openVault(grant, record, u8aToHex(stringToU8a(cid)), expiresAt), buttons);
   if (result) {
     const opened = findEvent(api, result, 'vaults', 'VaultOpened');
     status(`Vault ${opened?.vault ?? ''} opened in block ${result.blockNumber}: record ${record} is shared until block ${expiresAt} (${cid}).`);
