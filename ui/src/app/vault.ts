@@ -58,6 +58,6 @@ export async function openVault(grant: number, record: number, blocks: number | 
   const result = await runTx(what, (a) => a.tx.vaults.openVault(grant, record, u8aToHex(stringToU8a(cid)), expiresAt), buttons);
   if (result) {
     const opened = findEvent(api, result, 'vaults', 'VaultOpened');
-    status(`Vault ${opened?.vault ?? ''} opened in block ${result.blockNumber}: record ${record} is shared until block ${expiresAt} (${cid}).`);
+    status(`Vault ${opened?.vault ?? ''} opened, finalized in block ${result.blockNumber}: record ${record} is shared until block ${expiresAt} (${cid}).`);
   }
 }
