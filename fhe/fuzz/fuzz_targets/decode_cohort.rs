@@ -1,6 +1,6 @@
 //! Decoders of the cohort path: any bytes give a value or a typed error, never a panic.
 #![no_main]
-use custodia_fhe::cohort::{Aggregate, CohortRecord, DecryptionShare, PublicKeyShare};
+use custodia_fhe::cohort::{Aggregate, CohortRecord, DecryptionShare, JointPublicKey, KeyHolder, PublicKeyShare};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,5 +16,11 @@ fuzz_target!(|data: &[u8]| {
 	}
 	if let Ok(v) = DecryptionShare::from_bytes(data, limit) {
 		assert_eq!(v.to_bytes(), data);
+	}
+	if let Ok(v) = JointPublicKey::from_bytes(data, limit) {
+		assert_eq!(v.to_bytes(), data);
+	}
+	if let Ok(v) = KeyHolder::from_secret_bytes(data) {
+		assert_eq!(v.to_secret_bytes(), data);
 	}
 });
