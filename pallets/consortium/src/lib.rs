@@ -159,6 +159,8 @@ pub trait ConsortiumInterface<AccountId> {
 	fn hpke_key(who: &AccountId) -> Option<X25519PublicKey>;
 	/// The consortium's X25519 public key, once governance has set it.
 	fn consortium_key() -> Option<X25519PublicKey>;
+	/// How many members hold `kind` and are not suspended.
+	fn active_member_count(kind: MemberKind) -> u32;
 
 	/// Make `who` an active member holding `kinds`, for benchmarks of dependent pallets.
 	#[cfg(feature = "runtime-benchmarks")]
@@ -667,6 +669,10 @@ impl<T: Config> ConsortiumInterface<T::AccountId> for Pallet<T> {
 
 	fn consortium_key() -> Option<X25519PublicKey> {
 		ConsortiumKey::<T>::get()
+	}
+
+	fn active_member_count(kind: MemberKind) -> u32 {
+		Members::<T>::iter_values().filter(|m| m.is_active(kind)).count() as u32
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

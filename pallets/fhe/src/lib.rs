@@ -303,7 +303,9 @@ pub mod pallet {
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The chain's result quorum, between 1 and `MaxSubmissions`; `None` keeps
-		/// [`Config::ResultQuorum`].
+		/// [`Config::ResultQuorum`]. Either way it must be more than half of the evaluators
+		/// the chain is founded with (`pallet-consortium`'s genesis), so that a minority of
+		/// evaluators can never make a prediction final.
 		pub result_quorum: Option<u32>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
@@ -319,6 +321,16 @@ pub mod pallet {
 				);
 				GenesisResultQuorum::<T>::put(quorum);
 			}
+			// A chain founded with evaluators must not let a minority of them decide a
+			// prediction: more than half must agree. (A development chain starts with none and
+			// admits its single evaluator later.) The consortium's genesis is built first: it
+			// comes before this pallet in the runtime.
+			let evaluators = T::Consortium::active_member_count(MemberKind::Evaluator);
+			let quorum = Pallet::<T>::result_quorum();
+			assert!(
+				evaluators == 0 || quorum.saturating_mul(2) > evaluators,
+				"the result quorum must be more than half of the genesis evaluators"
+			);
 		}
 	}
 

@@ -145,15 +145,27 @@ pub fn template() -> ModelTemplateOf<Test> {
 	}
 }
 
+/// The evaluators of every test chain.
+pub const EVALUATORS: [u64; 3] = [EVAL_A, EVAL_B, EVAL_C];
+
 #[derive(Default)]
 pub struct ExtBuilder {
 	genesis_result_quorum: Option<u32>,
+	/// Whether the evaluators are founding members (in the consortium's genesis). Otherwise
+	/// governance admits them in block 1, as on a development chain.
+	founding_evaluators: bool,
 }
 
 impl ExtBuilder {
 	/// A chain whose genesis sets its result quorum.
 	pub fn with_genesis_result_quorum(quorum: u32) -> Self {
-		Self { genesis_result_quorum: Some(quorum) }
+		Self { genesis_result_quorum: Some(quorum), ..Default::default() }
+	}
+
+	/// A chain founded with the three evaluators, whose genesis sets `quorum` (or keeps the
+	/// configured one).
+	pub fn founded_with_evaluators(quorum: Option<u32>) -> Self {
+		Self { genesis_result_quorum: quorum, founding_evaluators: true }
 	}
 
 	pub fn build(self) -> sp_io::TestExternalities {
@@ -161,13 +173,10 @@ impl ExtBuilder {
 		let member = |who: u64, kind: MemberKind, name: &[u8]| {
 			(who, vec![kind], name.to_vec(), [who as u8; 32], None)
 		};
-		pallet_consortium::GenesisConfig::<Test> {
+		let mut consortium = pallet_consortium::GenesisConfig::<Test> {
 			members: vec![
 				member(HOSPITAL, MemberKind::Institution, b"General Hospital"),
 				member(LAB, MemberKind::Institution, b"Research Lab"),
-				member(EVAL_A, MemberKind::Evaluator, b"Validator A"),
-				member(EVAL_B, MemberKind::Evaluator, b"Validator B"),
-				member(EVAL_C, MemberKind::Evaluator, b"Validator C"),
 				(
 					STEWARD,
 					vec![MemberKind::DataSteward],
@@ -177,15 +186,33 @@ impl ExtBuilder {
 				),
 			],
 			consortium_key: Some([42; 32]),
+		};
+		if self.founding_evaluators {
+			consortium.members.extend(EVALUATORS.map(|e| member(e, MemberKind::Evaluator, b"Validator")));
 		}
+		consortium
 		.assimilate_storage(&mut storage)
 		.unwrap();
 		pallet_fhe::GenesisConfig::<Test> { result_quorum: self.genesis_result_quorum, ..Default::default() }
 			.assimilate_storage(&mut storage)
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
+		let founding_evaluators = self.founding_evaluators;
 		ext.execute_with(|| {
 			System::set_block_number(1);
+			if !founding_evaluators {
+				for e in EVALUATORS {
+					frame_support::assert_ok!(Consortium::admit_member(
+						RuntimeOrigin::root(),
+						e,
+						vec![MemberKind::Evaluator].try_into().unwrap(),
+						b"Validator".to_vec().try_into().unwrap(),
+						[e as u8; 32],
+						None,
+					));
+				}
+				System::reset_events();
+			}
 			ResultQuorum::set(1);
 			MaxOpenJobsPerAccount::set(9);
 		});

@@ -1753,6 +1753,25 @@ fn a_genesis_result_quorum_of_zero_is_refused() {
 }
 
 #[test]
+#[should_panic(expected = "the result quorum must be more than half of the genesis evaluators")]
+fn a_chain_founded_with_three_evaluators_refuses_a_quorum_of_one() {
+	// The configured quorum (1) applies when the genesis sets none: one evaluator of three
+	// could make any prediction final.
+	ExtBuilder::founded_with_evaluators(None).build();
+}
+
+#[test]
+fn a_chain_founded_with_three_evaluators_needs_two_of_them_to_agree() {
+	ExtBuilder::founded_with_evaluators(Some(2)).build_and_execute(|| {
+		let job = request_prediction(register_model());
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-score", None)));
+		assert_eq!(status(job), JobStatus::Pending);
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_B), job, success(b"bafy-score", None)));
+		assert!(matches!(status(job), JobStatus::Final { .. }));
+	});
+}
+
+#[test]
 fn pending_key_epoch_is_the_epoch_being_set_up() {
 	ExtBuilder::default().build_and_execute(|| {
 		assert!(Fhe::pending_key_epoch().is_none());
