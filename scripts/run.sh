@@ -53,7 +53,7 @@ rm -rf "$state"
 mkdir -p "$state"
 touch "$state/.custodia-state"
 ports=("$ipfs_port" "$ui_port")
-nodes=1
+nodes=2
 [ -z "$net" ] || nodes=4
 for ((i = 0; i < nodes; i++)); do ports+=($((rpc_port + i)) $((p2p_port + i)) $((prometheus_port + i))); done
 ensure_ports_free "${ports[@]}"
@@ -74,7 +74,7 @@ say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"
 start_ipfs "$state/ipfs" "$ipfs_port"
 pids+=("$IPFS_PID")
 ipfs_api="http://127.0.0.1:$ipfs_port"
-worker_roles="--steward --evaluator --key-holder --ipfs-api $ipfs_api"
+worker_roles="--steward --evaluator --key-holder --aggregator --ipfs-api $ipfs_api"
 
 if [ -n "$net" ]; then
 	say "Starting the 4-validator local net (each validator's worker pins, evaluates and holds a key share)"
@@ -82,10 +82,18 @@ if [ -n "$net" ]; then
 	node_log="$state/net/alice/node.log"
 	node_alive() { kill -0 "$(cat "$state/net/alice/node.pid" 2>/dev/null)" 2>/dev/null; }
 else
-	say "Starting a development chain (Alice validates; her node's worker pins, evaluates and holds a key share)"
+	say "Starting a development chain (Alice validates; her node's worker pins, evaluates, holds a key share and aggregates statistics) and Bob's node (the second statistics aggregator)"
+	# Fixed, public node keys (development only) so that Bob's node can name Alice's as its boot node.
+	alice_key=$(printf '%064x' 1)
+	alice_peer=$("$NODE_BIN" key inspect-node-key <<<"$alice_key")
 	# shellcheck disable=SC2086 # one word per worker flag
-	"$NODE_BIN" --dev --tmp --rpc-port "$rpc_port" --port "$p2p_port" --prometheus-port "$prometheus_port" \
-		$worker_roles --worker-dev-key //Alice >"$state/dev-node.log" 2>&1 &
+	"$NODE_BIN" --dev --tmp --node-key "$alice_key" --no-mdns --rpc-port "$rpc_port" --port "$p2p_port" \
+		--prometheus-port "$prometheus_port" $worker_roles --worker-dev-key //Alice >"$state/dev-node.log" 2>&1 &
+	pids+=("$!")
+	"$NODE_BIN" --chain dev --tmp --node-key "$(printf '%064x' 2)" --no-mdns --rpc-port $((rpc_port + 1)) \
+		--port $((p2p_port + 1)) --prometheus-port $((prometheus_port + 1)) \
+		--bootnodes "/ip4/127.0.0.1/tcp/$p2p_port/p2p/$alice_peer" \
+		--aggregator --ipfs-api "$ipfs_api" --worker-dev-key //Bob >"$state/bob-node.log" 2>&1 &
 	pids+=("$!")
 	node_log="$state/dev-node.log"
 	node_alive() { kill -0 "${pids[1]}" 2>/dev/null; }

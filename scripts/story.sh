@@ -55,9 +55,11 @@ wait_until() {
 # Makes a governance call (`custodia govern ARGS`, as Alice): at once by sudo on the dev chain;
 # on the net a council motion that Bob and Charlie approve and Alice closes. Prints the JSON of
 # the step that executed it.
-govern() {
+govern() { governed govern "$@"; }
+# Any governance command of the client (`custodia ARGS --as alice`), enacted the same way.
+governed() {
 	local out motion voter
-	out=$(cj govern "$@" --as alice)
+	out=$(cj "$@" --as alice)
 	motion=$(jget 'd.get("motion", "")' <<<"$out")
 	if [ -z "$motion" ]; then printf '%s\n' "$out"; return; fi
 	for voter in bob charlie; do cj govern vote --as "$voter" "$motion" --aye >/dev/null; done
@@ -84,10 +86,29 @@ else
 	out=$(govern admit --member "$alice" --kinds data-steward,evaluator --name "Alice's node (validator)" \
 		--hpke-key "$(x25519_of alice)" --ipfs-address "$peer_id")
 	step "$(jget 'd["block"]' <<<"$out")" "Alice's node joins the consortium as data steward and evaluator (sudo on --dev)"
+	cj keys import bob --suri //Bob >/dev/null
+	out=$(govern admit --member "$(account_of bob)" --kinds evaluator --name "Bob's node (statistics aggregator)" \
+		--hpke-key "$(x25519_of bob)")
+	step "$(jget 'd["block"]' <<<"$out")" "Bob's node joins as evaluator: the second statistics aggregator (a statistic stays private while either is honest)"
 fi
 out=$(cj transfer --as alice --amount 1000 "$clinic" "$me")
 out=$(govern admit --member "$clinic" --kinds institution --name "General Hospital" --hpke-key "$(x25519_of clinic)")
 step "$(jget 'd["block"]' <<<"$out")" "an institution joins: General Hospital ($clinic)${net:+, by council motion (3 of 4 members)}"
+
+# --- Private statistics: a schema, differential privacy, an aggregator epoch (Prio3) ---------------
+out=$(governed statistic schema register --category wearable-readings \
+	--field heart_rate:/min:250:50,60,70,80,90,100,120 --field systolic:mm[Hg]:300 --field diastolic:mm[Hg]:200 \
+	--field spo2:%:100 --field respiration:/min:80 --field temperature:0.1Cel:450 --field steps:1:8000)
+# (On the net the motion's close reports the enactment, not the call's result: read the schema id back.)
+schema=$(cj statistic schema show --category wearable-readings | jget 'd[-1]["id"]')
+step "$(jget 'd["block"]' <<<"$out")" "governance registers statistic schema $schema for wearable readings: 7 fields, each report proves its values are in range"
+out=$(governed statistic privacy set --epsilon 1 --budget 3 --period 14400)
+step "$(jget 'd["block"]' <<<"$out")" "governance sets differential privacy: ε = 1 per statistic, a budget of ε = 3 per institution, purpose and category per day"
+if [ -n "$net" ]; then aggregators=(alice bob charlie dave); else aggregators=(alice bob); fi
+out=$(governed statistic epoch start "${aggregators[@]/#/--aggregator=}")
+step "$(jget 'd["block"]' <<<"$out")" "an aggregator epoch starts: ${aggregators[*]}"
+out=$(wait_until 120 'd["active"] and d["active"]["status"]=="Active"' statistic epoch show)
+step "$(finalized)" "the aggregators posted their epoch keys and agreed a verification key no client knows: epoch $(jget 'd["active"]["id"]' <<<"$out") is active"
 
 out=$(govern start-key-epoch --holders "$holders")
 step "$(jget 'd["block"]' <<<"$out")" "a key epoch starts: its $(tr ',' '\n' <<<"$holders" | wc -l) holders make the consortium's FHE key with no dealer"
@@ -149,7 +170,8 @@ printf '%s\n' "${names[@]}" | xargs -P 2 -I{} "$CLI" keys create {} --json >/dev
 addresses=$("$CLI" keys list --json | jget "' '.join(i['account'] for i in d if i['name'].startswith('person-'))")
 # shellcheck disable=SC2086 # one argument per address
 out=$(cj transfer --as alice --amount 10 $addresses)
-# Each person: one wearable window (FHE fields) and a consortium-wide PUBHLTH grant, 16 at a time.
+# Each person: one wearable window (FHE fields and a Prio3 report) and a consortium-wide PUBHLTH
+# grant, 16 at a time.
 join_cohort() {
 	"$CLI" wearable --as "$1" --count 1 --interval 1 --samples 30 --seed "${1#person-}" --json >"$state/people/$1.json" &&
 		"$CLI" consent join-cohort --as "$1" --scope wearable-readings --purpose PUBHLTH --blocks 100000 --json >/dev/null
@@ -161,8 +183,31 @@ printf '%s\n' "${names[@]}" | xargs -P 16 -I{} bash -c 'join_cohort {} 2>"$state
 joined=$(python3 -c 'import glob,json,sys; print(max(json.load(open(f))["block"] for f in glob.glob(sys.argv[1]+"/people/person-*.json")))' "$state")
 step "$joined" "$people people record a window of wearable readings (FHE-encrypted) and join the PUBHLTH cohort"
 
-out=$(cj statistic request --as clinic --purpose PUBHLTH --category wearable-readings --field 0 --kind mean --timeout 600)
-expected=$(python3 -c 'import glob,json,sys; v=[json.load(open(f))["fields"][0] for f in glob.glob(sys.argv[1]+"/people/person-*.json")]; print(sum(v), len(v))' "$state")
-published=$(jget '"%d %d" % (int(d["values"][0]), int(d["values"][1]))' <<<"$out")
-[ "$published" = "$expected" ] || fail "published [sum, records] = $published, the plaintext says $expected"
-step "$(jget 'd["published_at"]' <<<"$out")" "statistic $(jget 'd["job"]' <<<"$out") published: mean heart rate $(jget '"%.1f" % (int(d["values"][0])/int(d["values"][1]))' <<<"$out")/min over $(jget 'd["cohort_size"]' <<<"$out") people (requested in block $(jget 'd["requested_in"]' <<<"$out")); it equals the plaintext mean — no record was decrypted"
+# A second institution asks; the hospital, which knows these people as its patients, enrols them
+# (a person counts only when an institution other than the requester vouches for them).
+cj keys create agency >/dev/null
+agency=$(account_of agency)
+cj transfer --as alice --amount 100 "$agency" >/dev/null
+out=$(govern admit --member "$agency" --kinds institution --name "Public Health Agency" --hpke-key "$(x25519_of agency)")
+step "$(jget 'd["block"]' <<<"$out")" "a second institution joins: the Public Health Agency ($agency)"
+# shellcheck disable=SC2086 # one argument per address
+out=$(cj statistic enrol --as clinic $addresses)
+step "$(jget 'd["block"]' <<<"$out")" "General Hospital enrols its $people patients: they count in statistics other institutions ask for"
+last="${names[$((people - 1))]}"
+out=$(wait_until 180 'd and all(r["status"]=="Verified" for r in d)' report status --as "$last")
+step "$(finalized)" "every aggregator verified the reports (values in range, bound to owner, record and epoch): e.g. $last's report $(jget 'd[-1]["report"]' <<<"$out")"
+
+out=$(cj statistic request --as agency --schema "$schema" --mean heart_rate --purpose PUBHLTH --wait --timeout 600)
+[ "$(jget 'd["status"]' <<<"$out")" = Published ] || fail "the mean was not published: $out"
+python3 - "$state" "$out" <<'PY' || fail "the published mean is not within 5 standard deviations of the plaintext mean"
+import glob, json, sys
+d = json.loads(sys.argv[2])
+values = [json.load(open(f))["fields"][0] for f in glob.glob(sys.argv[1] + "/people/person-*.json")]
+mean = d["result"]["means"][0]
+assert d["reports"] == len(values), (d["reports"], len(values))
+assert abs(mean["mean"] - sum(values) / len(values)) <= 5 * mean["mean_std_dev"] + 1e-9, (mean, sum(values) / len(values))
+PY
+step "$(jget 'd["published_at"]' <<<"$out")" "statistic $(jget 'd["job"]' <<<"$out") published: mean heart rate $(jget '"%.1f ± %.1f" % (d["result"]["means"][0]["mean"], d["result"]["means"][0]["mean_std_dev"])' <<<"$out")/min over $(jget 'd["reports"]' <<<"$out") people, ε = $(jget 'd["epsilon"]' <<<"$out"); no aggregator saw a value, and the plaintext mean lies within its noise"
+out=$(cj statistic request --as agency --schema "$schema" --histogram heart_rate --purpose PUBHLTH --wait --timeout 600)
+[ "$(jget 'd["status"]' <<<"$out")" = Published ] || fail "the histogram was not published: $out"
+step "$(jget 'd["published_at"]' <<<"$out")" "statistic $(jget 'd["job"]' <<<"$out") published: heart-rate histogram $(jget '" ".join("%s:%s" % (b["label"], b["count"]) for b in d["result"]["histograms"][0]["buckets"])' <<<"$out") (each count ± $(jget '"%.1f" % d["result"]["histograms"][0]["buckets"][0]["std_dev"]' <<<"$out"))"

@@ -191,6 +191,29 @@ impl Chain {
 		json.to_string()
 	}
 
+	/// The argument names of call `pallet.call`, in order, from the runtime's metadata.
+	pub async fn call_arguments(&self, pallet: &str, call: &str) -> Result<Vec<String>, Failure> {
+		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let metadata = at.metadata_ref();
+		let variant = metadata
+			.pallet_by_name(pallet)
+			.and_then(|p| p.call_variant_by_name(call))
+			.ok_or_else(|| Failure::Refused(format!("this chain's runtime has no call {pallet}.{call}")))?;
+		Ok(variant.fields.iter().enumerate().map(|(i, f)| f.name.clone().unwrap_or_else(|| i.to_string())).collect())
+	}
+
+	/// The chain's genesis hash (reports are bound to it).
+	pub fn genesis_hash(&self) -> [u8; 32] {
+		self.api.genesis_hash().0
+	}
+
+	/// Whether the runtime offers runtime API `api` (e.g. `StatisticsApi`): lets a command say
+	/// "this chain does not do that" instead of failing on an older runtime.
+	pub async fn has_runtime_api(&self, api: &str) -> Result<bool, Failure> {
+		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("reading the runtime's metadata: {e}")))?;
+		Ok(at.metadata_ref().runtime_api_trait_by_name(api).is_some())
+	}
+
 	/// The number of the latest finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Failure> {
 		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;

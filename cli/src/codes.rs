@@ -21,6 +21,8 @@ pub enum Category {
 	FamilyHistory,
 	SocialHistory,
 	Genomics,
+	PublicHealthCaseReports,
+	RiskAssessments,
 }
 
 impl Category {
@@ -28,6 +30,17 @@ impl Category {
 	pub fn variant(self) -> String {
 		let name = self.to_possible_value().expect("no skipped variants").get_name().to_string();
 		name.split('-').map(|w| w[..1].to_uppercase() + &w[1..]).collect()
+	}
+
+	/// The category whose runtime variant name is `variant` (`WearableReadings` →
+	/// `wearable-readings`).
+	pub fn from_variant(variant: &str) -> Option<Self> {
+		Self::value_variants().iter().copied().find(|c| c.variant() == variant)
+	}
+
+	/// How the command line spells it (`wearable-readings`).
+	pub fn name(self) -> String {
+		self.to_possible_value().expect("no skipped variants").get_name().to_string()
 	}
 }
 
@@ -76,6 +89,10 @@ mod tests {
 	fn names_match_the_runtime_variants() {
 		assert_eq!(Category::WearableReadings.variant(), "WearableReadings");
 		assert_eq!(Category::Demographics.variant(), "Demographics");
+		assert_eq!(Category::PublicHealthCaseReports.variant(), "PublicHealthCaseReports");
+		assert_eq!(Category::from_variant("WearableReadings"), Some(Category::WearableReadings));
+		assert_eq!(Category::from_variant("Nope"), None);
+		assert_eq!(Category::RiskAssessments.name(), "risk-assessments");
 		assert_eq!(Purpose::Pubhlth.variant(), "PUBHLTH");
 		assert_eq!(Purpose::from_str("TREAT", false), Ok(Purpose::Treat));
 	}

@@ -1,4 +1,6 @@
-//! Consortium governance from the command line: admitting members and starting a key epoch.
+//! Consortium governance from the command line: admitting members and starting a key epoch
+//! (statistics' governance calls — schemas, aggregator epochs, privacy parameters — are under
+//! `custodia statistic` and go through [`enact`] too).
 //! On a chain with a sudo key (`--dev`) the call is made at once; otherwise (the local net,
 //! production) it is proposed as a council motion, which more than half of the members must
 //! approve (`govern vote`) before anyone closes it (`govern close`) and it executes.
@@ -84,7 +86,7 @@ pub enum GovernCommand {
 }
 
 /// What a governance call did.
-enum Enacted {
+pub(crate) enum Enacted {
 	/// Executed at once (sudo).
 	Done(Included),
 	/// Proposed as council motion `index`, needing `threshold` ayes.
@@ -96,7 +98,7 @@ const MAX_PROPOSAL_LEN: u32 = 10_000;
 
 /// Makes the governance call `pallet.name(fields)`: through sudo when the chain has a sudo key,
 /// else as a council motion proposed by `me`.
-async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Enacted, Exit> {
+pub(crate) async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Enacted, Exit> {
 	if chain.storage("Sudo", "Key", vec![]).await?.is_some() {
 		return sudo(chain, me, pallet, name, fields).await.map(Enacted::Done);
 	}
@@ -148,7 +150,7 @@ fn hashes(value: &Value) -> Vec<Vec<u8>> {
 }
 
 /// Prints what [`enact`] did, `what` describing the call (e.g. "X admitted as Institution").
-fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_json::Value) {
+pub(crate) fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_json::Value) {
 	match enacted {
 		Enacted::Done(included) => {
 			data["block"] = json!(included.block);

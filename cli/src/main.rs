@@ -1,8 +1,9 @@
 //! `custodia`: the command-line client of Custodia.
 //!
 //! Individuals, institutions and stewards use it to hold their keys (sealed at rest), to ask for,
-//! give and withdraw consent, and to run encrypted predictions — from a terminal or, with
-//! `--json`, from scripts. It talks to a `custodia-node` over its JSON-RPC WebSocket (subxt,
+//! give and withdraw consent, to add records (with their private statistics reports), to run
+//! encrypted predictions and to ask for and read private cohort statistics — from a terminal or,
+//! with `--json`, from scripts. It talks to a `custodia-node` over its JSON-RPC WebSocket (subxt,
 //! calls checked against the node's metadata) and to an IPFS daemon over the Kubo RPC API.
 //!
 //! Exit codes: 0 success; 1 the chain refused the request (the message names the pallet error);
@@ -24,7 +25,10 @@ mod output;
 mod predict;
 mod progress;
 mod record;
+mod report;
+mod schema;
 mod statistic;
+mod statistic_fhe;
 mod status;
 mod steward;
 mod vault;
@@ -72,13 +76,19 @@ enum Command {
 	/// Consent: institutions ask; people grant, deny and revoke.
 	#[command(subcommand)]
 	Consent(consent::ConsentCommand),
-	/// (Person) Health records: add (a FHIR Bundle sealed to you), list, show, retire.
+	/// (Person) Health records: add (a FHIR Bundle sealed to you, with its statistics report),
+	/// list, show, retire.
 	#[command(subcommand)]
 	Record(record::RecordCommand),
+	/// (Person) Your records' statistics reports: where each stands, and submitting one again.
+	#[command(subcommand)]
+	Report(report::ReportCommand),
 	/// Shared data vaults: people open and close them; institutions fetch them and attest removal.
 	#[command(subcommand)]
 	Vault(vault::VaultCommand),
-	/// (Institution) Cohort statistics computed under FHE: request one, show a published one.
+	/// Private cohort statistics (Prio3, with differential privacy): schemas, aggregator epochs and
+	/// privacy parameters (governance); enrolment and requests (institutions); published values
+	/// (anyone).
 	#[command(subcommand)]
 	Statistic(statistic::StatisticCommand),
 	/// (Steward) Compare IPFS pins with what the chain requires.
@@ -289,7 +299,7 @@ impl From<JsonAccountError> for Exit {
 }
 
 impl Cli {
-	fn keystore(&self) -> Keystore {
+	pub(crate) fn keystore(&self) -> Keystore {
 		Keystore::new(self.keys_dir.clone().unwrap_or_else(Keystore::default_dir))
 	}
 
@@ -304,6 +314,7 @@ impl Cli {
 			Command::Keys(command) => self.keys(command),
 			Command::Consent(command) => consent::run(self, command).await,
 			Command::Record(command) => record::run(self, command).await,
+			Command::Report(command) => report::run(self, command).await,
 			Command::Vault(command) => vault::run(self, command).await,
 			Command::Statistic(command) => statistic::run(self, command).await,
 			Command::Steward(command) => steward::run(self, command).await,

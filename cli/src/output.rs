@@ -44,6 +44,51 @@ pub fn some(value: &Value) -> Option<&Value> {
 	}
 }
 
+/// An unsigned integer, also inside newtypes (e.g. `EpsilonMillis(u32)`).
+pub fn uint(value: &Value) -> Option<u128> {
+	match items(value).as_slice() {
+		[inner] => uint(inner),
+		_ => value.as_u128(),
+	}
+}
+
+/// A signed integer (an `i128` value, or an unsigned one that fits), also inside newtypes.
+pub fn int(value: &Value) -> Option<i128> {
+	match items(value).as_slice() {
+		[inner] => int(inner),
+		_ => value.as_i128().or_else(|| value.as_u128().and_then(|n| i128::try_from(n).ok())),
+	}
+}
+
+/// An enum value's variant name and its fields, in order.
+pub fn variant(value: &Value) -> Option<(&str, Vec<&Value>)> {
+	match &value.value {
+		ValueDef::Variant(v) => Some((v.name.as_str(), match &v.values {
+			Composite::Named(fields) => fields.iter().map(|(_, v)| v).collect(),
+			Composite::Unnamed(items) => items.iter().collect(),
+		})),
+		_ => None,
+	}
+}
+
+/// An account (32 bytes, also inside a newtype) as its SS58 address, else as hex.
+pub fn account(value: &Value) -> String {
+	let bytes = bytes(value);
+	match <[u8; 32]>::try_from(bytes.as_slice()) {
+		Ok(id) => subxt::utils::AccountId32(id).to_string(),
+		Err(_) => format!("0x{}", hex::encode(bytes)),
+	}
+}
+
+/// An integer as JSON: a number when it fits in 53 bits, else its decimal string.
+pub fn int_json(n: i128) -> Json {
+	if n.unsigned_abs() < (1 << 53) {
+		json!(n as i64)
+	} else {
+		json!(n.to_string())
+	}
+}
+
 /// JSON for a chain value: structs as objects, options as their content or null, unit enum
 /// variants as their name, other variants as `{ name: fields }`, 32-byte arrays (accounts, hashes) as hex, byte strings that are UTF-8
 /// as text, integers beyond 2^53 as strings.
@@ -137,5 +182,14 @@ mod tests {
 		assert_eq!(numbers(&ids), vec![3, 5]);
 		let bounded = Value::unnamed_composite([Value::from_bytes(b"bafy")]);
 		assert_eq!(text(Some(&bounded)), "bafy");
+		assert_eq!(uint(&Value::unnamed_composite([Value::u128(500)])), Some(500));
+		assert_eq!(int(&Value::i128(-3)), Some(-3));
+		assert_eq!(int(&Value::u128(3)), Some(3));
+		let rejected = Value::named_variant("Rejected", [("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(9))]);
+		let (name, fields) = variant(&rejected).unwrap();
+		assert_eq!((name, fields.len(), fields[1].as_u128()), ("Rejected", 2, Some(9)));
+		assert_eq!(account(&Value::unnamed_composite([Value::from_bytes([0u8; 32])])), "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM");
+		assert_eq!(int_json(-5), json!(-5));
+		assert_eq!(int_json(1 << 60), json!((1i128 << 60).to_string()));
 	}
 }

@@ -1,6 +1,7 @@
-//! Personal health records, the owner's side: add one (a FHIR R4 Bundle sealed to the owner, and
-//! optionally numeric fields encrypted under the consortium's joint FHE key for cohort
-//! statistics), list them, read one back, retire one.
+//! Personal health records, the owner's side: add one (a FHIR R4 Bundle sealed to the owner, with
+//! a statistics report when its category has a statistic schema — see [`crate::report`] — and
+//! optionally numeric fields encrypted under the consortium's joint FHE key), list them, read one
+//! back, retire one.
 
 use std::path::PathBuf;
 
@@ -17,7 +18,9 @@ use crate::{
 	fhir,
 	ipfs::{content_hash, Ipfs, IpfsArgs},
 	keystore::Identity,
-	object, output, progress, Cli, Exit,
+	object, output, progress,
+	report::{self, Outcome, Planned, Reporting, ValueArgs},
+	Cli, Exit,
 };
 
 /// The largest joint public key read from IPFS (COHORT_V1: about 128 KiB).
@@ -25,10 +28,12 @@ const MAX_JOINT_KEY_BYTES: usize = 1 << 20;
 
 #[derive(Subcommand)]
 pub enum RecordCommand {
-	/// (Person) Add a record: a FHIR R4 Bundle (JSON) sealed to you, plus optional numeric fields
-	/// encrypted under the consortium's FHE key for cohort statistics.
+	/// (Person) Add a record: a FHIR R4 Bundle (JSON) sealed to you. When its category has a
+	/// statistic schema and an aggregator epoch is active, a statistics report of its values
+	/// follows (values by field name with --value, or from the Bundle; checked before anything is
+	/// sent), unless --no-report.
 	///
-	/// Example: custodia record add --as me --fhir visit.json --category vital-signs --fields 72,121,79
+	/// Example: custodia record add --as me --fhir visit.json --category vital-signs --value systolic=121,diastolic=79
 	Add(AddArgs),
 	/// (Person) List your records (not retired).
 	///
@@ -68,9 +73,14 @@ pub struct AddArgs {
 	/// The data categories the record holds, comma-separated.
 	#[arg(long, value_delimiter = ',', required = true)]
 	category: Vec<Category>,
-	/// Integer fields to encrypt under the consortium's joint FHE key (same order for everyone
-	/// in a cohort), comma-separated.
-	#[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+	#[command(flatten)]
+	values: ValueArgs,
+	/// Register the record without a statistics report (it is left out of cohort statistics).
+	#[arg(long, conflicts_with = "values")]
+	no_report: bool,
+	/// (Threshold-FHE cohort path, being retired) Integer fields to encrypt under the
+	/// consortium's joint FHE key, comma-separated.
+	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, hide = true)]
 	fields: Vec<i64>,
 	/// The data steward that pins it [default: the first active steward].
 	#[arg(long)]
@@ -88,16 +98,32 @@ pub struct Added {
 	pub key_epoch: Option<u64>,
 	/// FHIR entries in the body.
 	pub entries: usize,
+	/// Its statistics reports, or why it has none.
+	pub reports: Outcome,
 }
 
 /// Seals `body` to `me`, encrypts `fields` under the current joint key, stores the object in IPFS
-/// and registers it. Used by `record add` and the wearable.
-pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categories: &[Category], fields: &[i64], steward: Option<&str>) -> Result<Added, Exit> {
+/// and registers it, then submits its statistics reports ([`report::plan`] decides them first:
+/// a missing or out-of-range value stops everything before anything is sent). Used by
+/// `record add` and the wearable.
+#[allow(clippy::too_many_arguments)]
+pub async fn add(
+	chain: &Chain,
+	ipfs: &Ipfs,
+	me: &Identity,
+	body: &[u8],
+	categories: &[Category],
+	fields: &[i64],
+	steward: Option<&str>,
+	reporting: &Reporting<'_>,
+) -> Result<Added, Exit> {
 	let summary = fhir::check_bundle(body)?;
 	let steward = match steward {
 		Some(steward) => account(steward)?,
 		None => first_steward(chain).await?,
 	};
+	let variants: Vec<String> = categories.iter().map(|c| c.variant()).collect();
+	let planned = report::plan(chain, &variants, reporting, body).await?;
 	let (section, key_epoch) = if fields.is_empty() {
 		(Vec::new(), None)
 	} else {
@@ -128,7 +154,19 @@ pub async fn add(chain: &Chain, ipfs: &Ipfs, me: &Identity, body: &[u8], categor
 	];
 	let included = unpin_if_refused(ipfs, &cid, chain.submit("Vaults", "register_record", call, &me.keypair).await).await?;
 	let record = field_u64(included.event("Vaults", "RecordRegistered")?, "record")?;
-	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch, entries: summary.entries })
+	let reports = match &planned {
+		Planned::Skip(note) => Outcome::Skipped(note.clone()),
+		Planned::Reports { .. } => Outcome::Submitted(report::submit(chain, ipfs, me, record, &planned).await.map_err(|Exit(code, message)| {
+			Exit(
+				code,
+				format!(
+					"record {record} is registered (block {}, {cid}), but its statistics report is not: {message}; try again with: custodia report submit --as {} --record {record}",
+					included.block, me.name
+				),
+			)
+		})?),
+	};
+	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch, entries: summary.entries, reports })
 }
 
 /// Drops the client's pin of `cid` when the call it was stored for failed (nothing stays pinned
@@ -205,24 +243,29 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			let body = std::fs::read(&args.fhir).with_context(|| format!("cannot read {}", args.fhir.display()))?;
 			fhir::check_bundle(&body).with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
 			let ipfs = args.ipfs.client()?;
-			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record");
-			let added = add(&chain, &ipfs, &me, &body, &args.category, &args.fields, args.steward.as_deref()).await;
+			let given = args.values.given()?;
+			let reporting = if args.no_report { Reporting::Without("no statistics report (--no-report)".into()) } else { Reporting::Given(&given) };
+			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record (and its statistics report)");
+			let added = add(&chain, &ipfs, &me, &body, &args.category, &args.fields, args.steward.as_deref(), &reporting).await;
 			spinner.finish_and_clear();
 			let added = added?;
-			let data = json!({
+			let mut data = json!({
 				"record": added.record, "cid": added.cid, "size": added.size, "block": added.block,
 				"entries": added.entries, "fhe_fields": args.fields.len(), "key_epoch": added.key_epoch,
 				"envelope": crate::envelope::SUITE,
 			});
+			added.reports.add_to(&mut data);
 			output::emit(cli.json(), data, || {
 				let fhe = match added.key_epoch {
 					Some(epoch) => format!(", {} fields encrypted under key epoch {epoch}", args.fields.len()),
 					None => String::new(),
 				};
-				vec![format!(
+				let mut lines = vec![format!(
 					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you{fhe})",
 					added.record, added.block, added.cid, added.size, added.entries
-				)]
+				)];
+				lines.extend(added.reports.lines(&args.who.name, added.record));
+				lines
 			});
 		},
 		RecordCommand::List(who) => {

@@ -1,137 +1,1022 @@
-//! Cohort statistics, the institution's side: ask for one over everyone who consented to a
-//! purpose, wait for the evaluators and key holders to publish it, and read published ones.
-//! Only the statistic is ever decrypted; no record is.
+//! Private cohort statistics (Prio3, the `Statistics` pallet; `docs/statistics.md`): governance
+//! registers a statistic schema per data category, names an epoch's aggregators and sets the
+//! differential-privacy parameters; institutions enrol the people they vouch for and ask for a
+//! count, sum, mean or histogram over the people who consented to a purpose; anyone reads what
+//! was published, with its ε and its noise. No record and no value is ever decrypted: each
+//! aggregator sums shares and adds noise; the chain adds the aggregators' shares up.
 
 use std::time::Duration;
 
-use clap::{Args, Subcommand, ValueEnum};
+use anyhow::anyhow;
+use clap::{ArgGroup, Args, Subcommand};
+use custodia_statistics::schema::{FieldSpec, Schema, Statistic};
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
 use crate::{
-	chain::{field_u64, variant, Chain, Failure},
+	chain::{account, field_u64, variant, Chain, Failure, Included},
 	codes::{Category, Purpose},
 	consent::AsArgs,
-	output, progress, Cli, Exit,
+	govern::{self, Enacted},
+	output, progress,
+	report::{active_epoch, registered_schema, schema_of, Epoch, API},
+	schema::{self, buckets, category_name, parse_field, resolve_fields},
+	statistic_fhe, Cli, Exit,
 };
 
 #[derive(Subcommand)]
 pub enum StatisticCommand {
-	/// (Institution) Ask for a statistic over a consented cohort and wait until it is published.
+	/// Statistic schemas: the fields a category's reports carry, their ranges (enforced by each
+	/// report's proof) and histogram buckets.
+	#[command(subcommand)]
+	Schema(SchemaCommand),
+	/// Aggregator epochs: the evaluators that verify reports and compute statistics.
+	#[command(subcommand)]
+	Epoch(EpochCommand),
+	/// Differential privacy: ε per statistic, and each institution's budget per period.
+	#[command(subcommand)]
+	Privacy(PrivacyCommand),
+	/// (Institution) Enrol a person you vouch for: they count in statistics that other
+	/// institutions ask for (a person counts only when enrolled by an institution other than the
+	/// requester, so that accounts an institution made itself do not).
 	///
-	/// Example: custodia statistic request --as clinic --purpose PUBHLTH --category wearable-readings --field 0 --kind mean
+	/// Example: custodia statistic enrol --as clinic 5Grw… 5FHn…
+	Enrol {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The people: account addresses, or names of identities in the key folder. Several are
+		/// submitted at once, with consecutive nonces.
+		#[arg(required = true)]
+		people: Vec<String>,
+	},
+	/// (Institution) Withdraw an enrolment you made.
+	///
+	/// Example: custodia statistic unenrol --as clinic 5Grw…
+	Unenrol {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The people: account addresses, or names of identities in the key folder.
+		#[arg(required = true)]
+		people: Vec<String>,
+	},
+	/// (Institution) Ask for a statistic of a schema's fields over the people with a live
+	/// consortium-wide grant for the purpose and the schema's category (their newest verified
+	/// report of the active epoch each). It spends ε of your budget for (purpose, category).
+	///
+	/// With --wait: exit 0 once published (the values are printed), 1 if it failed (the reason
+	/// is printed) or no outcome came within --timeout.
+	///
+	/// Examples: custodia statistic request --as clinic --schema 1 --mean heart_rate --purpose PUBHLTH --wait;
+	/// custodia statistic request --as clinic --schema 1 --histogram age,heart_rate --purpose HRESCH
 	Request(RequestArgs),
-	/// Show a published statistic.
+	/// Show a statistic job: what was asked, and once published its values (each with the
+	/// standard deviation of its noise), ε, the number of reports and aggregators; or why it
+	/// failed.
 	///
-	/// Example: custodia statistic show 7
+	/// With --wait: wait for the outcome; exit 0 once published, 1 if it failed or no outcome came
+	/// within --timeout.
+	///
+	/// Example: custodia statistic show 7 --wait
 	Show {
 		/// The statistic job.
 		job: u64,
+		#[command(flatten)]
+		wait: WaitArgs,
+	},
+	/// (Threshold FHE, being retired) The former cohort statistics: `fhe request`, `fhe show`.
+	#[command(subcommand, hide = true)]
+	Fhe(statistic_fhe::FheCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SchemaCommand {
+	/// (Governance: sudo, or a council motion) Register the statistic schema of a data category
+	/// (it replaces the category's current one; reports of the old one stay readable).
+	///
+	/// Example: custodia statistic schema register --as alice --category vital-signs --field age:a:120:18,40,65 --field systolic:mm[Hg]:300
+	Register {
+		#[command(flatten)]
+		who: AsArgs,
+		/// The data category.
+		#[arg(long)]
+		category: Category,
+		/// A field, in order: NAME:UNIT:MAX (reports prove 0 ≤ value ≤ MAX), or
+		/// NAME:UNIT:MAX:B1,B2,… for a field with a histogram (buckets [0, B1), [B1, B2), …,
+		/// [Bk, MAX]). Repeat for each field.
+		#[arg(long = "field", value_name = "NAME:UNIT:MAX[:B1,B2,…]", required = true, value_parser = parse_field)]
+		fields: Vec<FieldSpec>,
+	},
+	/// Show statistic schemas: a category's current one, one by id, or every category's.
+	///
+	/// Example: custodia statistic schema show --category vital-signs
+	Show {
+		/// The category whose current schema to show.
+		#[arg(long, conflicts_with = "id")]
+		category: Option<Category>,
+		/// The schema with this id (also a superseded one).
+		#[arg(long)]
+		id: Option<u32>,
 	},
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Kind {
-	Count,
-	Sum,
-	Mean,
+#[derive(Subcommand)]
+pub enum EpochCommand {
+	/// (Governance: sudo, or a council motion) Start an aggregator epoch: the named evaluators
+	/// post their HPKE keys and agree a verification key; the epoch is active once all have.
+	/// Reports are made for the active epoch.
+	///
+	/// Example: custodia statistic epoch start --as alice --aggregator alice-node --aggregator 5FHneW…
+	Start {
+		#[command(flatten)]
+		who: AsArgs,
+		/// An aggregator (an active evaluator), in order: an account address, or the name of an
+		/// identity in the key folder. At least two (Prio3 is private while one is honest).
+		#[arg(long = "aggregator", value_name = "NAME_OR_ADDRESS", value_delimiter = ',', required = true)]
+		aggregators: Vec<String>,
+	},
+	/// Show the active aggregator epoch and the one being set up.
+	///
+	/// Example: custodia statistic epoch show
+	Show,
+}
+
+#[derive(Subcommand)]
+pub enum PrivacyCommand {
+	/// (Governance: sudo, or a council motion) Set the differential-privacy parameters.
+	///
+	/// Example: custodia statistic privacy set --as alice --epsilon 0.5 --budget 2 --period 14400
+	Set {
+		#[command(flatten)]
+		who: AsArgs,
+		/// ε one statistic spends (up to 3 decimals).
+		#[arg(long, value_parser = parse_epsilon)]
+		epsilon: u32,
+		/// ε one institution may spend per (purpose, category) per period.
+		#[arg(long, value_parser = parse_epsilon)]
+		budget: u32,
+		/// The budget period, in blocks (a block is 6 s: 14400 ≈ one day).
+		#[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+		period: u32,
+	},
+	/// Show the privacy parameters, and with --institution, --purpose and --category what that
+	/// institution has spent this period.
+	///
+	/// Example: custodia statistic privacy show --institution clinic --purpose PUBHLTH --category vital-signs
+	Show {
+		/// The institution: an account address, or the name of an identity in the key folder.
+		#[arg(long, requires_all = ["purpose", "category"])]
+		institution: Option<String>,
+		#[arg(long, requires = "institution")]
+		purpose: Option<Purpose>,
+		#[arg(long, requires = "institution")]
+		category: Option<Category>,
+	},
+}
+
+/// What a statistic computes; field lists name fields (or their indices) of the schema.
+#[derive(Args, Clone, Debug, Default)]
+#[command(group(ArgGroup::new("kind").required(true).args(["count", "sum", "mean", "histogram"])))]
+pub struct KindArgs {
+	/// The number of people in the cohort.
+	#[arg(long)]
+	count: bool,
+	/// The sum of each listed field.
+	#[arg(long, value_name = "FIELD,…", value_delimiter = ',')]
+	sum: Vec<String>,
+	/// The mean of each listed field (published as the sums and a noisy count; the mean is each sum
+	/// over the exact number of reports).
+	#[arg(long, value_name = "FIELD,…", value_delimiter = ',')]
+	mean: Vec<String>,
+	/// The histogram of each listed field (fields with buckets).
+	#[arg(long, value_name = "FIELD,…", value_delimiter = ',')]
+	histogram: Vec<String>,
+}
+
+impl KindArgs {
+	/// The statistic, checked against `schema`.
+	pub fn statistic(&self, schema: &Schema) -> Result<Statistic, String> {
+		let statistic = if self.count {
+			Statistic::Count
+		} else if !self.sum.is_empty() {
+			Statistic::Sum { fields: resolve_fields(schema, &self.sum)? }
+		} else if !self.mean.is_empty() {
+			Statistic::Mean { fields: resolve_fields(schema, &self.mean)? }
+		} else if !self.histogram.is_empty() {
+			Statistic::Histogram { fields: resolve_fields(schema, &self.histogram)? }
+		} else {
+			return Err("give one of --count, --sum, --mean, --histogram".into());
+		};
+		statistic.validate(schema).map_err(|e| e.to_string())?;
+		Ok(statistic)
+	}
+}
+
+/// Waiting for a statistic's outcome.
+#[derive(Args, Clone, Debug)]
+pub struct WaitArgs {
+	/// Wait until the statistic is published or fails.
+	#[arg(long)]
+	wait: bool,
+	/// With --wait: give up after this many seconds.
+	#[arg(long, default_value_t = 600, requires = "wait")]
+	timeout: u64,
 }
 
 #[derive(Args)]
 pub struct RequestArgs {
 	#[command(flatten)]
 	who: AsArgs,
+	/// The statistic schema (`custodia statistic schema show`).
+	#[arg(long)]
+	schema: u32,
+	#[command(flatten)]
+	kind: KindArgs,
 	/// The purpose the cohort consented to (PUBHLTH, HRESCH or POPHLTH).
 	#[arg(long)]
 	purpose: Purpose,
-	/// The data category whose records are aggregated.
-	#[arg(long)]
-	category: Category,
-	/// The field of the records' FHE sections (0 is the first).
-	#[arg(long)]
-	field: u16,
-	/// What to compute.
-	#[arg(long)]
-	kind: Kind,
-	/// How long to wait for publication, in seconds.
-	#[arg(long, default_value_t = 300)]
-	timeout: u64,
+	#[command(flatten)]
+	wait: WaitArgs,
 }
 
-/// A published statistic as people read it: its values and, for a mean, the quotient.
-fn describe(job: u64, published: &Json) -> Vec<String> {
-	let values: Vec<f64> = published["values"].as_array().map(|v| v.iter().filter_map(|x| x.as_f64().or_else(|| x.as_str()?.parse().ok())).collect()).unwrap_or_default();
-	let statistic = &published["statistic"];
-	let what = match (statistic.as_str(), values.as_slice()) {
-		(Some("Mean"), [sum, records]) if *records > 0.0 => format!("mean {:.2} (sum {sum} over {records} records)", sum / records),
-		(Some("Sum"), [sum]) => format!("sum {sum}"),
-		(Some("Count"), [records]) => format!("count {records}"),
-		_ => format!("{statistic} = {values:?}"),
+/// `0.5` → 500: ε as thousandths, at most 3 decimals, above 0.
+pub fn parse_epsilon(text: &str) -> Result<u32, String> {
+	let bad = || format!("`{text}`: ε is a number above 0 with at most 3 decimals, e.g. 0.5");
+	let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+	if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+		return Err(bad());
+	}
+	let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+	let fraction: u32 = format!("{fraction:0<3}").parse().map_err(|_| bad())?;
+	let millis = whole.checked_mul(1000).and_then(|w| w.checked_add(fraction)).ok_or_else(bad)?;
+	if millis == 0 {
+		return Err(bad());
+	}
+	Ok(millis)
+}
+
+/// 500 → `0.5`, 2000 → `2`.
+pub fn epsilon_text(millis: u32) -> String {
+	let text = format!("{}.{:03}", millis / 1000, millis % 1000);
+	text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The chain's `StatisticKind` value of a statistic.
+pub fn kind_value(statistic: &Statistic) -> Value {
+	let list = |fields: &[u16]| Value::unnamed_composite(fields.iter().map(|&f| Value::u128(f.into())));
+	match statistic {
+		Statistic::Count => variant("Count"),
+		Statistic::Sum { fields } => Value::unnamed_variant("Sum", [list(fields)]),
+		Statistic::Mean { fields } => Value::unnamed_variant("Mean", [list(fields)]),
+		Statistic::Histogram { fields } => Value::unnamed_variant("Histogram", [list(fields)]),
+	}
+}
+
+/// A `StatisticKind` value as the engine's statistic.
+pub fn kind_from_chain(value: &Value) -> anyhow::Result<Statistic> {
+	let (name, fields) = output::variant(value).ok_or_else(|| anyhow!("a statistic kind that is not an enum"))?;
+	let fields = || -> Vec<u16> { fields.first().map(|f| output::numbers(f).into_iter().map(|n| n as u16).collect()).unwrap_or_default() };
+	Ok(match name {
+		"Count" => Statistic::Count,
+		"Sum" => Statistic::Sum { fields: fields() },
+		"Mean" => Statistic::Mean { fields: fields() },
+		"Histogram" => Statistic::Histogram { fields: fields() },
+		other => return Err(anyhow!("a statistic kind this client does not know: {other}")),
+	})
+}
+
+/// A statistic as words: `mean of heart_rate, systolic`.
+pub fn kind_text(statistic: &Statistic, schema: &Schema) -> String {
+	let names = |fields: &[u16]| fields.iter().map(|&f| schema.fields.get(f as usize).map_or_else(|| format!("field {f}"), |s| s.name.clone())).collect::<Vec<_>>().join(", ");
+	match statistic {
+		Statistic::Count => "count".into(),
+		Statistic::Sum { fields } => format!("sum of {}", names(fields)),
+		Statistic::Mean { fields } => format!("mean of {}", names(fields)),
+		Statistic::Histogram { fields } => format!("histogram of {}", names(fields)),
+	}
+}
+
+/// Why a statistic job failed, in words (the chain's `StatisticFailure`).
+pub fn failure_words(name: &str, number: Option<u64>, deadline: u64) -> String {
+	match (name, number) {
+		("CohortTooSmall", Some(reports)) => format!(
+			"only {reports} verified reports were in the cohort, fewer than the smallest cohort the chain allows (k); nothing was published"
+		),
+		("SharesDisagree", _) => "the aggregators' shares disagree (on the cohort, the number of reports or the noise); nothing was published".into(),
+		("Timeout", Some(missing)) => format!(
+			"{missing} aggregator(s) did not submit a share before the deadline (block {deadline}): offline or withholding; nothing was published"
+		),
+		(other, _) => format!("{other} (a reason this client does not know); nothing was published"),
+	}
+}
+
+/// Where a job stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobStatus {
+	AwaitingShares,
+	Published { at: u64 },
+	Failed { reason: String, number: Option<u64>, at: u64 },
+}
+
+/// A statistic job as the chain holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+	pub requester: String,
+	pub schema: u32,
+	pub category: String,
+	pub kind: Statistic,
+	pub purpose: String,
+	pub epoch: u32,
+	pub epsilon: u32,
+	pub requested_at: u64,
+	pub deadline: u64,
+	pub status: JobStatus,
+}
+
+impl Job {
+	pub fn from_chain(job: &Value) -> anyhow::Result<Self> {
+		let number = |name: &str| job.at(name).and_then(output::uint).map(|n| n as u64).ok_or_else(|| anyhow!("a statistic job without `{name}`"));
+		let name_of = |name: &str| job.at(name).and_then(output::variant).map(|(v, _)| v.to_string()).ok_or_else(|| anyhow!("a statistic job without `{name}`"));
+		let status = job.at("status");
+		let (state, _) = status.and_then(output::variant).ok_or_else(|| anyhow!("a statistic job without a status"))?;
+		let at = status.at("at").and_then(output::uint).unwrap_or_default() as u64;
+		let status = match state {
+			"Published" => JobStatus::Published { at },
+			"Failed" => {
+				let reason = status.at("reason");
+				let (name, fields) = reason.and_then(output::variant).ok_or_else(|| anyhow!("a failure without a reason"))?;
+				JobStatus::Failed { reason: name.to_string(), number: fields.first().and_then(|v| output::uint(v)).map(|n| n as u64), at }
+			},
+			_ => JobStatus::AwaitingShares,
+		};
+		Ok(Self {
+			requester: job.at("requester").map(output::account).unwrap_or_default(),
+			schema: number("schema")? as u32,
+			category: name_of("category")?,
+			kind: kind_from_chain(job.at("kind").ok_or_else(|| anyhow!("a statistic job without a kind"))?)?,
+			purpose: name_of("purpose")?,
+			epoch: number("epoch")? as u32,
+			epsilon: number("epsilon")? as u32,
+			requested_at: number("requested_at")?,
+			deadline: number("deadline")?,
+			status,
+		})
+	}
+}
+
+/// The noise of a run of a published statistic's values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+	pub values: u16,
+	pub sensitivity: u128,
+	pub epsilon: u32,
+	/// Standard deviation of each value's total noise, in thousandths.
+	pub std_dev_millis: u64,
+}
+
+/// A published statistic as the chain holds it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+	pub reports: u64,
+	pub values: Vec<i128>,
+	pub epsilon: u32,
+	pub aggregators: u32,
+	pub noise: Vec<Segment>,
+	pub published_at: u64,
+}
+
+impl Published {
+	pub fn from_chain(published: &Value) -> anyhow::Result<Self> {
+		let number = |v: Option<&Value>, name: &str| v.and_then(output::uint).ok_or_else(|| anyhow!("a published statistic without `{name}`"));
+		let at = |name: &str| number(published.at(name), name);
+		let values = output::items(published.at("values").ok_or_else(|| anyhow!("no values"))?)
+			.into_iter()
+			.map(|v| output::int(v).ok_or_else(|| anyhow!("a value that is not an integer")))
+			.collect::<anyhow::Result<_>>()?;
+		let noise = output::items(published.at("noise").ok_or_else(|| anyhow!("no noise"))?)
+			.into_iter()
+			.map(|s| {
+				Ok(Segment {
+					values: number(s.at("values"), "values")? as u16,
+					sensitivity: number(s.at("sensitivity"), "sensitivity")?,
+					epsilon: number(s.at("epsilon"), "epsilon")? as u32,
+					std_dev_millis: number(s.at("total_std_dev_millis"), "total_std_dev_millis")? as u64,
+				})
+			})
+			.collect::<anyhow::Result<_>>()?;
+		Ok(Self {
+			reports: at("reports")? as u64,
+			values,
+			epsilon: at("epsilon")? as u32,
+			aggregators: at("aggregators")? as u32,
+			noise,
+			published_at: at("published_at")? as u64,
+		})
+	}
+
+	/// The standard deviation of each value's noise (segments cover the values in order).
+	pub fn std_devs(&self) -> Vec<Option<f64>> {
+		let mut out: Vec<Option<f64>> = self.noise.iter().flat_map(|s| std::iter::repeat_n(Some(s.std_dev_millis as f64 / 1000.0), s.values as usize)).collect();
+		out.resize(self.values.len(), None);
+		out
+	}
+}
+
+fn plus_minus(sd: Option<f64>) -> String {
+	sd.map(|sd| format!(" ± {}", round_sig(sd))).unwrap_or_default()
+}
+
+/// Three significant digits at most, no trailing zeros.
+fn round_sig(x: f64) -> String {
+	if x == 0.0 || !x.is_finite() {
+		return format!("{x}");
+	}
+	let decimals = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+	let text = format!("{x:.decimals$}");
+	if text.contains('.') {
+		text.trim_end_matches('0').trim_end_matches('.').to_string()
+	} else {
+		text
+	}
+}
+
+/// What a published statistic's values say, by its kind, as JSON and text lines. Values that do
+/// not fit the kind and schema are shown raw.
+pub fn interpret(kind: &Statistic, schema: &Schema, published: &Published) -> (Json, Vec<String>) {
+	let values = &published.values;
+	let sds = published.std_devs();
+	let field = |f: u16| schema.fields.get(f as usize);
+	let unit = |f: &FieldSpec| if f.unit.is_empty() { String::new() } else { format!(" [{}]", f.unit) };
+	let raw = || (json!({ "raw": values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>() }), vec![format!("  values {values:?} (not the layout this client expects for a {})", kind_text(kind, schema))]);
+	match kind {
+		Statistic::Count if values.len() == 1 => (
+			json!({ "count": { "value": output::int_json(values[0]), "std_dev": sds[0] } }),
+			vec![format!("  count {}{}", values[0], plus_minus(sds[0]))],
+		),
+		Statistic::Sum { fields } if values.len() == fields.len() && fields.iter().all(|&f| field(f).is_some()) => {
+			let rows: Vec<_> = fields.iter().zip(values).zip(&sds).map(|((&f, &v), &sd)| (field(f).expect("checked"), v, sd)).collect();
+			(
+				json!({ "sums": rows.iter().map(|(f, v, sd)| json!({ "field": f.name, "unit": f.unit, "sum": output::int_json(*v), "std_dev": sd })).collect::<Vec<_>>() }),
+				rows.iter().map(|(f, v, sd)| format!("  sum of {}{}: {v}{}", f.name, unit(f), plus_minus(*sd))).collect(),
+			)
+		},
+		Statistic::Mean { fields } if values.len() == fields.len() + 1 && fields.iter().all(|&f| field(f).is_some()) => {
+			// The number of reports is exact (the cohort is public on chain): each mean is the noisy
+			// sum over it, with the sum's noise scaled down. The noisy count is shown, not used.
+			let (count, count_sd, reports) = (values[fields.len()], sds[fields.len()], published.reports);
+			let mut json_rows = Vec::new();
+			let mut lines = Vec::new();
+			for ((&f, &sum), &sum_sd) in fields.iter().zip(values).zip(&sds) {
+				let f = field(f).expect("checked");
+				let mean = (reports > 0).then(|| sum as f64 / reports as f64);
+				let mean_sd = sum_sd.filter(|_| reports > 0).map(|sd| sd / reports as f64);
+				json_rows.push(json!({ "field": f.name, "unit": f.unit, "mean": mean, "mean_std_dev": mean_sd, "sum": output::int_json(sum), "sum_std_dev": sum_sd }));
+				lines.push(match mean {
+					Some(m) => format!("  mean of {}{}: {m:.2}{} (sum {sum}{} over {reports} reports)", f.name, unit(f), plus_minus(mean_sd), plus_minus(sum_sd)),
+					None => format!("  mean of {}{}: undefined, no reports (sum {sum}{})", f.name, unit(f), plus_minus(sum_sd)),
+				});
+			}
+			lines.push(format!("  noisy count {count}{} (the number of reports, {reports}, is exact)", plus_minus(count_sd)));
+			(json!({ "means": json_rows, "count": { "value": output::int_json(count), "std_dev": count_sd }, "reports": reports }), lines)
+		},
+		Statistic::Histogram { fields } => {
+			let specs: Option<Vec<&FieldSpec>> = fields.iter().map(|&f| field(f).filter(|s| s.buckets.is_some())).collect();
+			let Some(specs) = specs else { return raw() };
+			if specs.iter().map(|f| buckets(f).len()).sum::<usize>() != values.len() {
+				return raw();
+			}
+			let mut at = 0;
+			let mut json_rows = Vec::new();
+			let mut lines = Vec::new();
+			for f in specs {
+				lines.push(format!("  histogram of {}{}:", f.name, unit(f)));
+				let mut rows = Vec::new();
+				for bucket in buckets(f) {
+					let width = 12;
+					lines.push(format!("    {:<width$} {}{}", bucket.label, values[at], plus_minus(sds[at])));
+					rows.push(json!({ "label": bucket.label, "lo": bucket.lo, "hi": bucket.hi, "count": output::int_json(values[at]), "std_dev": sds[at] }));
+					at += 1;
+				}
+				json_rows.push(json!({ "field": f.name, "unit": f.unit, "buckets": rows }));
+			}
+			(json!({ "histograms": json_rows }), lines)
+		},
+		_ => raw(),
+	}
+}
+
+/// A job (with its schema and, once published, its values) as JSON and text.
+pub fn render(id: u64, job: &Job, schema: &Schema, published: Option<&Published>) -> (Json, Vec<String>) {
+	let what = kind_text(&job.kind, schema);
+	let mut data = json!({
+		"job": id, "schema": job.schema, "category": category_name(&job.category), "purpose": job.purpose,
+		"statistic": what, "epoch": job.epoch, "requester": job.requester, "requested_at": job.requested_at,
+		"deadline": job.deadline, "epsilon": job.epsilon as f64 / 1000.0,
+	});
+	let mut lines = vec![format!(
+		"statistic {id}: {what} — {} (schema {}), purpose {}; asked by {} in block {} (aggregator epoch {})",
+		category_name(&job.category),
+		job.schema,
+		job.purpose,
+		job.requester,
+		job.requested_at,
+		job.epoch
+	)];
+	match (&job.status, published) {
+		(JobStatus::Published { at }, Some(p)) => {
+			data["status"] = json!("Published");
+			data["published_at"] = json!(at);
+			data["reports"] = json!(p.reports);
+			data["aggregators"] = json!(p.aggregators);
+			data["epsilon"] = json!(p.epsilon as f64 / 1000.0);
+			data["values"] = json!(p.values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>());
+			data["noise"] = json!(p.noise.iter().map(|s| json!({
+				"values": s.values, "sensitivity": s.sensitivity.to_string(), "epsilon": s.epsilon as f64 / 1000.0, "std_dev": s.std_dev_millis as f64 / 1000.0,
+			})).collect::<Vec<_>>());
+			let (result, result_lines) = interpret(&job.kind, schema, p);
+			data["result"] = result;
+			lines.push(format!(
+				"published in block {at} from {} verified reports; ε = {} spent; each of its {} aggregators added discrete Laplace noise (± one standard deviation below)",
+				p.reports,
+				epsilon_text(p.epsilon),
+				p.aggregators
+			));
+			lines.extend(result_lines);
+		},
+		(JobStatus::Published { at }, None) => {
+			data["status"] = json!("Published");
+			data["published_at"] = json!(at);
+			lines.push(format!("published in block {at}, but the node has no values for it"));
+		},
+		(JobStatus::Failed { reason, number, at }, _) => {
+			let words = failure_words(reason, *number, job.deadline);
+			data["status"] = json!("Failed");
+			data["failed_at"] = json!(at);
+			data["reason"] = json!(reason);
+			data["reason_text"] = json!(words);
+			lines.push(format!("failed in block {at}: {words}"));
+		},
+		(JobStatus::AwaitingShares, _) => {
+			data["status"] = json!("AwaitingShares");
+			lines.push(format!("awaiting the aggregators' shares (deadline: block {})", job.deadline));
+		},
+	}
+	(data, lines)
+}
+
+/// Reads job `id`, its schema and its published values.
+async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>), Exit> {
+	let found = chain.runtime_api(API, "statistic_job", vec![Value::u128(id.into())]).await?;
+	let job = output::some(&found).ok_or_else(|| Exit(1, format!("there is no statistic job {id}")))?;
+	let job = Job::from_chain(job)?;
+	let schema = registered_schema(chain, job.schema).await?.schema;
+	let published = match job.status {
+		JobStatus::Published { .. } => {
+			let found = chain.runtime_api(API, "published_statistic", vec![Value::u128(id.into())]).await?;
+			output::some(&found).map(Published::from_chain).transpose()?
+		},
+		_ => None,
 	};
-	vec![format!(
-		"statistic {job}: {what} — field {} of {} records, purpose {}, {} people in the cohort; published in block {} (key epoch {})",
-		published["field"], published["category"].as_str().unwrap_or("?"), published["purpose"].as_str().unwrap_or("?"),
-		published["cohort_size"], published["published_at"], published["epoch"],
-	)]
+	Ok((job, schema, published))
 }
 
-async fn published(chain: &Chain, job: u64) -> Result<Json, Exit> {
-	let found = chain.runtime_api("FheApi", "published_statistic", vec![Value::u128(job.into())]).await?;
-	let summary = output::some(&found).ok_or_else(|| Exit(1, format!("statistic {job} is not published (unknown, failed, or still running)")))?;
-	Ok(summary.at("statistic").map(output::to_json).unwrap_or_default())
+/// Waits (at most `timeout`) until job `id` is published or failed.
+async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> Result<(), Exit> {
+	let settled = |job: &Job| job.status != JobStatus::AwaitingShares;
+	let (job, ..) = load(chain, id).await?;
+	if settled(&job) {
+		return Ok(());
+	}
+	let spinner = progress::spinner(cli.json(), format!("statistic job {id}: the aggregators sum the cohort's shares and add noise (deadline: block {})", job.deadline));
+	let ours = |name: &str, fields: &Value| matches!(name, "StatisticPublished" | "StatisticFailed") && field_u64(fields, "job").ok() == Some(id);
+	let outcome = chain.wait_for_event("Statistics", ours, timeout).await;
+	spinner.finish_and_clear();
+	match outcome {
+		Ok(_) => Ok(()),
+		// The event may have come before the wait began: read the job once more.
+		Err(Failure::Refused(_)) => match load(chain, id).await? {
+			(job, ..) if settled(&job) => Ok(()),
+			(job, ..) => Err(Exit(
+				1,
+				format!(
+					"statistic job {id}: no outcome within {} s (still awaiting the aggregators' shares; its deadline is block {}); look again later: custodia statistic show {id} --wait",
+					timeout.as_secs(),
+					job.deadline
+				),
+			)),
+		},
+		Err(e) => Err(e.into()),
+	}
+}
+
+/// Prints job `id`; with `fail_on_failure`, a failed job is exit 1 after it is printed.
+async fn show(cli: &Cli, chain: &Chain, id: u64, mut extra: Json, fail_on_failure: bool) -> Result<(), Exit> {
+	let (job, schema, published) = load(chain, id).await?;
+	let (data, lines) = render(id, &job, &schema, published.as_ref());
+	if let (Json::Object(extra), Json::Object(data)) = (&mut extra, data) {
+		extra.extend(data);
+	}
+	output::emit(cli.json(), extra, || lines);
+	match job.status {
+		JobStatus::Failed { reason, number, .. } if fail_on_failure => Err(Exit(1, format!("statistic job {id} failed: {}", failure_words(&reason, number, job.deadline)))),
+		_ => Ok(()),
+	}
+}
+
+/// An account as a call argument: an address (SS58 or 0x hex), or an identity in the key folder.
+fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<Value, Exit> {
+	if let Ok(value) = account(name_or_address) {
+		return Ok(value);
+	}
+	let store = cli.keystore();
+	let identities = store.list()?;
+	let found = identities.iter().find(|i| i.name == name_or_address).ok_or_else(|| {
+		Exit(2, format!("`{name_or_address}` is neither an account address nor an identity in {} (see `custodia keys list`)", store.dir().display()))
+	})?;
+	Ok(account(&found.account)?)
+}
+
+/// The first field named `field` of any `pallet` event of a call that was executed.
+fn event_number(enacted: &Enacted, pallet: &str, field: &str) -> Option<u64> {
+	let Enacted::Done(Included { events, .. }) = enacted else { return None };
+	events.iter().filter(|(p, ..)| p == pallet).find_map(|(_, _, fields)| fields.at(field).and_then(output::uint)).map(|n| n as u64)
+}
+
+fn epoch_json(epoch: &Epoch) -> Json {
+	json!({
+		"id": epoch.id, "status": epoch.status, "started_at": epoch.started_at, "activated_at": epoch.activated_at,
+		"aggregators": epoch.aggregators.iter().zip(&epoch.keys).zip(&epoch.contributed).map(|((a, k), c)| json!({
+			"account": a, "hpke_key": k.map(|k| format!("0x{}", hex::encode(k))), "contributed": c,
+		})).collect::<Vec<_>>(),
+	})
+}
+
+fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
+	let since = match epoch.activated_at {
+		Some(at) => format!("active since block {at}"),
+		None => epoch.status.clone(),
+	};
+	let mut lines = vec![format!("{what} aggregator epoch {}: {since} (started in block {}), {} aggregators", epoch.id, epoch.started_at, epoch.aggregators.len())];
+	for ((account, key), contributed) in epoch.aggregators.iter().zip(&epoch.keys).zip(&epoch.contributed) {
+		lines.push(format!(
+			"  {account}: {}, {}",
+			if key.is_some() { "HPKE key posted" } else { "no HPKE key yet" },
+			if *contributed { "verify-key contribution posted" } else { "no verify-key contribution yet" }
+		));
+	}
+	lines
 }
 
 pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
-	let (job, requested_in) = match command {
-		StatisticCommand::Show { job } => (*job, None),
-		StatisticCommand::Request(args) => {
-			let me = cli.identity(&args.who.name)?;
-			let kind = match args.kind {
-				Kind::Count => "Count",
-				Kind::Sum => "Sum",
-				Kind::Mean => "Mean",
-			};
-			let fields = vec![
-				("purpose", variant(&args.purpose.variant())),
-				("category", variant(&args.category.variant())),
-				("field", Value::u128(args.field.into())),
-				("statistic", variant(kind)),
-			];
-			let included = chain.submit("Fhe", "request_statistic", fields, &me.keypair).await?;
-			let job = field_u64(included.event("Fhe", "StatisticRequested")?, "job")?;
-			let spinner = progress::spinner(cli.json(), format!("statistic job {job} requested in block {}; evaluators aggregate, key holders decrypt", included.block));
-			let ours = |name: &str, fields: &Value| {
-				matches!(name, "StatisticPublished" | "JobFailed" | "JobTimedOut") && field_u64(fields, "job").ok() == Some(job)
-			};
-			let outcome = chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await;
-			spinner.finish_and_clear();
-			let (block, event, fields) = outcome?;
-			if event != "StatisticPublished" {
-				let reason = fields.at("reason").map(output::to_json).unwrap_or(json!("its deadline passed"));
-				return Err(Failure::Refused(format!("statistic job {job} failed in block {block}: {reason}")).into());
-			}
-			(job, Some(included.block))
-		},
-	};
-	let mut published = published(&chain, job).await?;
-	published["job"] = json!(job);
-	if let Some(block) = requested_in {
-		published["requested_in"] = json!(block);
+	if let StatisticCommand::Fhe(command) = command {
+		return statistic_fhe::run(cli, command).await;
 	}
-	output::emit(cli.json(), published.clone(), || describe(job, &published));
+	let chain = Chain::connect(cli.url()).await?;
+	if !chain.has_runtime_api(API).await? {
+		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
+	}
+	match command {
+		StatisticCommand::Fhe(_) => unreachable!("handled above"),
+		StatisticCommand::Schema(SchemaCommand::Register { who, category, fields }) => {
+			let local = Schema { category: category.variant(), fields: fields.clone() };
+			local.validate().map_err(|e| Exit(2, e.to_string()))?;
+			let me = cli.identity(&who.name)?;
+			let enacted = govern::enact(&chain, &me, "Statistics", "register_schema", vec![("schema", schema::to_chain(*category, fields))]).await?;
+			let id = event_number(&enacted, "Statistics", "schema");
+			let what = match id {
+				Some(id) => format!("statistic schema {id} registered for {} ({} fields)", category.name(), fields.len()),
+				None => format!("a statistic schema for {} ({} fields) registered", category.name(), fields.len()),
+			};
+			let data = json!({ "schema": id, "category": category.name(), "fields": fields.len(), "schema_hash": format!("0x{}", hex::encode(local.id())) });
+			govern::report(cli, enacted, &what, data);
+		},
+		StatisticCommand::Schema(SchemaCommand::Show { category, id }) => {
+			let ids: Vec<u32> = match (category, id) {
+				(_, Some(id)) => vec![*id],
+				(Some(category), None) => vec![schema_of(&chain, &category.variant())
+					.await?
+					.ok_or_else(|| Exit(1, format!("{} has no statistic schema (governance registers one: custodia statistic schema register)", category.name())))?],
+				(None, None) => {
+					let mut ids = Vec::new();
+					for category in <Category as clap::ValueEnum>::value_variants() {
+						ids.extend(schema_of(&chain, &category.variant()).await?);
+					}
+					ids
+				},
+			};
+			let mut schemas = Vec::new();
+			for id in ids {
+				schemas.push(registered_schema(&chain, id).await?);
+			}
+			output::emit(cli.json(), json!(schemas.iter().map(schema::to_json).collect::<Vec<_>>()), || {
+				if schemas.is_empty() {
+					return vec!["no category has a statistic schema yet (governance registers one: custodia statistic schema register)".into()];
+				}
+				schemas.iter().flat_map(schema::describe).collect()
+			});
+		},
+		StatisticCommand::Epoch(EpochCommand::Start { who, aggregators }) => {
+			let accounts = aggregators.iter().map(|a| resolve_account(cli, a)).collect::<Result<Vec<_>, _>>()?;
+			if accounts.len() < 2 {
+				return Err(Exit(2, "an aggregator epoch needs at least 2 aggregators (Prio3 is private while one of them is honest)".into()));
+			}
+			let me = cli.identity(&who.name)?;
+			let enacted = govern::enact(&chain, &me, "Statistics", "start_aggregator_epoch", vec![("aggregators", Value::unnamed_composite(accounts))]).await?;
+			let epoch = event_number(&enacted, "Statistics", "epoch");
+			let what = format!(
+				"aggregator epoch {}with {} aggregators started (each posts its HPKE key, then its verify-key contribution; see custodia statistic epoch show)",
+				epoch.map(|e| format!("{e} ")).unwrap_or_default(),
+				aggregators.len()
+			);
+			govern::report(cli, enacted, &what, json!({ "epoch": epoch, "aggregators": aggregators }));
+		},
+		StatisticCommand::Epoch(EpochCommand::Show) => {
+			let active = active_epoch(&chain).await?;
+			let pending = Epoch::from_option(&chain.runtime_api(API, "pending_epoch", vec![]).await?)?;
+			output::emit(cli.json(), json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }), || {
+				let mut lines = match &active {
+					Some(epoch) => epoch_lines("active", epoch),
+					None => vec!["no aggregator epoch is active: records get no statistics report yet".into()],
+				};
+				if let Some(epoch) = &pending {
+					lines.extend(epoch_lines("being set up:", epoch));
+				}
+				lines
+			});
+		},
+		StatisticCommand::Privacy(PrivacyCommand::Set { who, epsilon, budget, period }) => {
+			if budget < epsilon {
+				return Err(Exit(2, format!("the budget (ε {}) is smaller than one statistic's ε ({}): no statistic could be asked", epsilon_text(*budget), epsilon_text(*epsilon))));
+			}
+			let me = cli.identity(&who.name)?;
+			let argument = chain.call_arguments("Statistics", "set_privacy_parameters").await?;
+			let [argument] = argument.as_slice() else {
+				return Err(Exit(1, format!("Statistics.set_privacy_parameters takes {} arguments; this client sends one (PrivacyParameters)", argument.len())));
+			};
+			let parameters = Value::named_composite([
+				("epsilon_per_statistic", Value::unnamed_composite([Value::u128((*epsilon).into())])),
+				("budget_per_period", Value::unnamed_composite([Value::u128((*budget).into())])),
+				("period", Value::u128((*period).into())),
+			]);
+			let enacted = govern::enact(&chain, &me, "Statistics", "set_privacy_parameters", vec![(argument.as_str(), parameters)]).await?;
+			let what = format!(
+				"privacy parameters set: ε {} per statistic, a budget of ε {} per institution, purpose and category every {period} blocks",
+				epsilon_text(*epsilon),
+				epsilon_text(*budget)
+			);
+			govern::report(cli, enacted, &what, json!({ "epsilon": *epsilon as f64 / 1000.0, "budget": *budget as f64 / 1000.0, "period": period }));
+		},
+		StatisticCommand::Privacy(PrivacyCommand::Show { institution, purpose, category }) => {
+			let found = chain.runtime_api(API, "privacy_parameters", vec![]).await?;
+			let parameters = output::some(&found).map(|p| {
+				let number = |name: &str| p.at(name).and_then(output::uint).unwrap_or_default() as u32;
+				(number("epsilon_per_statistic"), number("budget_per_period"), number("period"))
+			});
+			let mut data = json!({
+				"epsilon": parameters.map(|p| p.0 as f64 / 1000.0), "budget": parameters.map(|p| p.1 as f64 / 1000.0), "period": parameters.map(|p| p.2),
+			});
+			let mut lines = vec![match parameters {
+				Some((epsilon, budget, period)) => format!(
+					"ε {} per statistic; a budget of ε {} per institution, purpose and category every {period} blocks",
+					epsilon_text(epsilon),
+					epsilon_text(budget)
+				),
+				None => "no privacy parameters are set: no statistic can be asked yet (governance: custodia statistic privacy set)".into(),
+			}];
+			if let (Some(institution), Some(purpose), Some(category)) = (institution, purpose, category) {
+				let args = vec![resolve_account(cli, institution)?, variant(&purpose.variant()), variant(&category.variant())];
+				let spent = output::uint(&chain.runtime_api(API, "budget_spent", args).await?).unwrap_or_default() as u32;
+				data["spent"] = json!(spent as f64 / 1000.0);
+				lines.push(format!("{institution} has spent ε {} on {} / {} this period", epsilon_text(spent), purpose.variant(), category.name()));
+			}
+			output::emit(cli.json(), data, || lines);
+		},
+		StatisticCommand::Enrol { who, people } | StatisticCommand::Unenrol { who, people } => {
+			let (call, done) = match command {
+				StatisticCommand::Enrol { .. } => ("enrol", "enrolled"),
+				_ => ("unenrol", "unenrolled"),
+			};
+			let calls = people
+				.iter()
+				.map(|person| Ok(vec![("person", resolve_account(cli, person)?)]))
+				.collect::<Result<Vec<_>, Exit>>()?;
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit_all("Statistics", call, calls, &me.keypair).await?;
+			output::emit(cli.json(), json!({ "people": people, "action": call, "block": included.block }), || {
+				vec![format!("{} {done} by {} (block {})", people.join(", "), who.name, included.block)]
+			});
+		},
+		StatisticCommand::Request(args) => {
+			let registered = registered_schema(&chain, args.schema).await?;
+			let statistic = args.kind.statistic(&registered.schema).map_err(|e| Exit(2, format!("schema {}: {e}", args.schema)))?;
+			let me = cli.identity(&args.who.name)?;
+			let fields = vec![
+				("schema", Value::u128(args.schema.into())),
+				("kind", kind_value(&statistic)),
+				("purpose", variant(&args.purpose.variant())),
+			];
+			let included = chain.submit("Statistics", "request_statistic", fields, &me.keypair).await?;
+			let job = field_u64(included.event("Statistics", "StatisticRequested")?, "job")?;
+			let requested = json!({ "job": job, "requested_in": included.block });
+			if !args.wait.wait {
+				let what = kind_text(&statistic, &registered.schema);
+				output::emit(cli.json(), requested, || {
+					vec![format!(
+						"statistic job {job} requested in block {}: {what} of {} for {}; the aggregators compute it — custodia statistic show {job} --wait",
+						included.block,
+						category_name(&registered.schema.category),
+						args.purpose.variant()
+					)]
+				});
+				return Ok(());
+			}
+			wait_outcome(cli, &chain, job, Duration::from_secs(args.wait.timeout)).await?;
+			show(cli, &chain, job, requested, true).await?;
+		},
+		StatisticCommand::Show { job, wait } => {
+			if wait.wait {
+				wait_outcome(cli, &chain, *job, Duration::from_secs(wait.timeout)).await?;
+			}
+			show(cli, &chain, *job, json!({}), wait.wait).await?;
+		},
+	}
 	Ok(())
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use clap::Parser;
+
+	fn schema() -> Schema {
+		Schema {
+			category: "VitalSigns".into(),
+			fields: vec![
+				FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]),
+				FieldSpec::new("heart_rate", "/min", 250),
+				FieldSpec::new("smoker", "", 1).with_buckets(vec![1]),
+			],
+		}
+	}
+
+	fn kind(args: &[&str]) -> Result<KindArgs, clap::Error> {
+		let parsed = crate::Cli::try_parse_from(["custodia", "statistic", "request", "--as", "clinic", "--schema", "1", "--purpose", "PUBHLTH"].iter().chain(args))?;
+		match parsed.command {
+			crate::Command::Statistic(StatisticCommand::Request(request)) => Ok(request.kind),
+			_ => unreachable!("a statistic request"),
+		}
+	}
 
 	#[test]
-	fn a_mean_reads_as_its_quotient() {
-		let published = json!({ "statistic": "Mean", "values": [1450, 20], "field": 0, "category": "WearableReadings", "purpose": "PUBHLTH", "cohort_size": 20, "published_at": 30, "epoch": 0 });
-		let line = describe(7, &published).join("");
-		assert!(line.contains("mean 72.50 (sum 1450 over 20 records)"), "{line}");
-		assert!(line.contains("20 people in the cohort"), "{line}");
+	fn kinds_parse_from_the_command_line_by_field_name_or_index() {
+		assert_eq!(kind(&["--count"]).unwrap().statistic(&schema()).unwrap(), Statistic::Count);
+		assert_eq!(kind(&["--sum", "heart_rate,0"]).unwrap().statistic(&schema()).unwrap(), Statistic::Sum { fields: vec![1, 0] });
+		assert_eq!(kind(&["--mean", "heart_rate"]).unwrap().statistic(&schema()).unwrap(), Statistic::Mean { fields: vec![1] });
+		assert_eq!(kind(&["--histogram", "age", "--histogram", "smoker"]).unwrap().statistic(&schema()).unwrap(), Statistic::Histogram { fields: vec![0, 2] });
+		assert!(kind(&[]).is_err(), "a kind is required");
+		assert!(kind(&["--count", "--mean", "age"]).is_err(), "one kind only");
+		let err = kind(&["--histogram", "heart_rate"]).unwrap().statistic(&schema()).unwrap_err();
+		assert!(err.contains("has no buckets"), "{err}");
+		let err = kind(&["--mean", "weight"]).unwrap().statistic(&schema()).unwrap_err();
+		assert!(err.contains("no field `weight`") && err.contains("age [a] 0..=120"), "{err}");
+		assert!(kind(&["--sum", "age,age"]).unwrap().statistic(&schema()).unwrap_err().contains("twice"));
+	}
+
+	#[test]
+	fn kinds_round_trip_through_chain_values() {
+		for statistic in [Statistic::Count, Statistic::Sum { fields: vec![1, 0] }, Statistic::Mean { fields: vec![1] }, Statistic::Histogram { fields: vec![0, 2] }] {
+			assert_eq!(kind_from_chain(&kind_value(&statistic)).unwrap(), statistic);
+		}
+		assert_eq!(kind_text(&Statistic::Mean { fields: vec![1, 0] }, &schema()), "mean of heart_rate, age");
+	}
+
+	#[test]
+	fn epsilon_is_read_and_written_in_thousandths() {
+		assert_eq!(parse_epsilon("0.5"), Ok(500));
+		assert_eq!(parse_epsilon("2"), Ok(2000));
+		assert_eq!(parse_epsilon("1.25"), Ok(1250));
+		assert_eq!(parse_epsilon(".1"), Ok(100));
+		for bad in ["0", "0.000", "0.0005", "-1", "1e3", "abc", "", ".", "5000000"] {
+			assert!(parse_epsilon(bad).is_err(), "{bad}");
+		}
+		assert_eq!(epsilon_text(500), "0.5");
+		assert_eq!(epsilon_text(2000), "2");
+		assert_eq!(epsilon_text(1250), "1.25");
+		assert_eq!(epsilon_text(5), "0.005");
+	}
+
+	fn job(kind: Statistic, status: JobStatus) -> Job {
+		Job {
+			requester: "5Grw".into(),
+			schema: 1,
+			category: "VitalSigns".into(),
+			kind,
+			purpose: "PUBHLTH".into(),
+			epoch: 2,
+			epsilon: 500,
+			requested_at: 100,
+			deadline: 200,
+			status,
+		}
+	}
+
+	fn published(values: Vec<i128>, noise: Vec<(u16, u64)>) -> Published {
+		Published {
+			reports: 25,
+			values,
+			epsilon: 500,
+			aggregators: 2,
+			noise: noise.into_iter().map(|(values, sd)| Segment { values, sensitivity: 1, epsilon: 250, std_dev_millis: sd }).collect(),
+			published_at: 130,
+		}
+	}
+
+	#[test]
+	fn a_mean_reads_as_sums_count_and_their_ratio_with_noise() {
+		let p = published(vec![1810, 25], vec![(1, 8_500), (1, 2_830)]);
+		let (data, lines) = render(7, &job(Statistic::Mean { fields: vec![1] }, JobStatus::Published { at: 130 }), &schema(), Some(&p));
+		let text = lines.join("\n");
+		assert!(text.contains("statistic 7: mean of heart_rate — vital-signs (schema 1), purpose PUBHLTH"), "{text}");
+		assert!(text.contains("from 25 verified reports; ε = 0.5 spent; each of its 2 aggregators"), "{text}");
+		assert!(text.contains("  mean of heart_rate [/min]: 72.40 ± 0.34 (sum 1810 ± 8.5 over 25 reports)"), "{text}");
+		assert!(text.contains("  noisy count 25 ± 2.83 (the number of reports, 25, is exact)"), "{text}");
+		assert_eq!(data["result"]["means"][0]["mean"], 72.4);
+		assert_eq!(data["result"]["count"]["value"], 25);
+		assert_eq!(data["values"], json!([1810, 25]));
+		assert_eq!(data["epsilon"], 0.5);
+	}
+
+	#[test]
+	fn a_histogram_reads_per_bucket_with_its_range() {
+		let p = published(vec![3, 15, 7, 20, 5], vec![(5, 2_000)]);
+		let (data, lines) = render(8, &job(Statistic::Histogram { fields: vec![0, 2] }, JobStatus::Published { at: 130 }), &schema(), Some(&p));
+		let text = lines.join("\n");
+		assert!(text.contains("histogram of age [a]:\n    [0, 18)      3 ± 2\n    [18, 65)     15 ± 2\n    [65, 120]    7 ± 2"), "{text}");
+		assert!(text.contains("histogram of smoker:\n    [0, 1)       20 ± 2\n    [1, 1]       5 ± 2"), "{text}");
+		assert_eq!(data["result"]["histograms"][0]["buckets"][2], json!({ "label": "[65, 120]", "lo": 65, "hi": 121, "count": 7, "std_dev": 2.0 }));
+	}
+
+	#[test]
+	fn counts_and_sums_read_per_value_and_odd_layouts_raw() {
+		let (_, lines) = render(9, &job(Statistic::Count, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![24], vec![(1, 2_830)])));
+		assert!(lines.iter().any(|l| l == "  count 24 ± 2.83"), "{lines:?}");
+		let (data, lines) = render(9, &job(Statistic::Sum { fields: vec![1, 0] }, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![1810, -3], vec![(2, 500_000)])));
+		assert!(lines.iter().any(|l| l == "  sum of heart_rate [/min]: 1810 ± 500"), "{lines:?}");
+		assert!(lines.iter().any(|l| l == "  sum of age [a]: -3 ± 500"), "noise can take a total below zero: {lines:?}");
+		assert_eq!(data["result"]["sums"][1]["sum"], -3);
+		let (data, _) = render(9, &job(Statistic::Count, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![1, 2], vec![])));
+		assert_eq!(data["result"]["raw"], json!([1, 2]));
+	}
+
+	#[test]
+	fn failures_and_waiting_jobs_read_in_words() {
+		let failed = JobStatus::Failed { reason: "Timeout".into(), number: Some(1), at: 201 };
+		let (data, lines) = render(10, &job(Statistic::Count, failed), &schema(), None);
+		assert!(lines[1].contains("failed in block 201: 1 aggregator(s) did not submit a share before the deadline (block 200)"), "{lines:?}");
+		assert_eq!(data["reason"], "Timeout");
+		let small = failure_words("CohortTooSmall", Some(4), 0);
+		assert!(small.contains("only 4 verified reports"), "{small}");
+		assert!(failure_words("SharesDisagree", None, 0).contains("disagree"));
+		let (_, lines) = render(11, &job(Statistic::Count, JobStatus::AwaitingShares), &schema(), None);
+		assert!(lines[1].contains("awaiting the aggregators' shares (deadline: block 200)"));
+	}
+
+	#[test]
+	fn jobs_and_published_statistics_read_from_chain_values() {
+		let value = Value::named_composite([
+			("requester", Value::from_bytes([0u8; 32])),
+			("schema", Value::u128(1)),
+			("category", Value::unnamed_variant("VitalSigns", [])),
+			("kind", Value::unnamed_variant("Mean", [Value::unnamed_composite([Value::u128(1)])])),
+			("purpose", Value::unnamed_variant("PUBHLTH", [])),
+			("epoch", Value::u128(2)),
+			("epsilon", Value::unnamed_composite([Value::u128(500)])),
+			("requested_at", Value::u128(100)),
+			("deadline", Value::u128(200)),
+			("status", Value::named_variant("Failed", [("reason", Value::named_variant("CohortTooSmall", [("reports", Value::u128(4))])), ("at", Value::u128(150))])),
+		]);
+		let parsed = Job::from_chain(&value).unwrap();
+		assert_eq!(parsed.kind, Statistic::Mean { fields: vec![1] });
+		assert_eq!(parsed.epsilon, 500);
+		assert_eq!(parsed.status, JobStatus::Failed { reason: "CohortTooSmall".into(), number: Some(4), at: 150 });
+		assert_eq!(parsed.requester, "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM");
+
+		let segment = Value::named_composite([
+			("values", Value::u128(2)),
+			("sensitivity", Value::u128(250)),
+			("epsilon", Value::unnamed_composite([Value::u128(250)])),
+			("total_std_dev_millis", Value::u128(8_500)),
+		]);
+		let value = Value::named_composite([
+			("reports", Value::u128(25)),
+			("values", Value::unnamed_composite([Value::i128(1810), Value::i128(-2)])),
+			("epsilon", Value::unnamed_composite([Value::u128(500)])),
+			("aggregators", Value::u128(2)),
+			("noise", Value::unnamed_composite([segment])),
+			("published_at", Value::u128(130)),
+		]);
+		let p = Published::from_chain(&value).unwrap();
+		assert_eq!(p.values, vec![1810, -2]);
+		assert_eq!(p.std_devs(), vec![Some(8.5), Some(8.5)]);
+		assert_eq!(p.noise[0].sensitivity, 250);
 	}
 }

@@ -4,9 +4,14 @@
 //! sealed to the wearer, encrypts the window's values as integer fields under the consortium's
 //! joint FHE key (for cohort statistics), uploads the object to IPFS and registers the record.
 //!
-//! FHE field layout (the order is what statistics name with `--field`):
-//! 0 heart rate [/min], 1 systolic [mm[Hg]], 2 diastolic [mm[Hg]], 3 SpO2 [%],
-//! 4 respiration [/min], 5 temperature [0.1 Cel], 6 steps in the window.
+//! The window's values, as whole numbers (FHE field index, and the name a statistics report
+//! gives each — a `wearable-readings` statistic schema names its fields with these, or with the
+//! LOINC codes of the Bundle's Observations in their units):
+//! 0 `heart_rate` [/min], 1 `systolic` [mm[Hg]], 2 `diastolic` [mm[Hg]], 3 `spo2` [%],
+//! 4 `respiration` [/min], 5 `temperature` [0.1 Cel], 6 `steps` in the window (at most 8,000).
+//!
+//! Each upload carries a statistics report when the category has a schema and an aggregator
+//! epoch is active (`--no-report` leaves it out), like `custodia record add`.
 //!
 //! The sensor noise comes from `rand`/`rand_distr` (a simulation, not key material).
 
@@ -24,7 +29,7 @@ use crate::{
 	consent::AsArgs,
 	fhir::{self, Reading, VitalSign},
 	ipfs::IpfsArgs,
-	output, progress, record, Cli, Exit,
+	output, progress, record, report, Cli, Exit,
 };
 
 #[derive(Args)]
@@ -43,8 +48,11 @@ pub struct WearableArgs {
 	/// Seed of the simulated wearer and sensor noise (the same seed gives the same readings).
 	#[arg(long)]
 	seed: Option<u64>,
-	/// Register without an FHE section (no consortium key needed; left out of statistics).
+	/// Register without a statistics report (left out of cohort statistics).
 	#[arg(long)]
+	no_report: bool,
+	/// (Threshold-FHE cohort path, being retired) Register without an FHE section.
+	#[arg(long, hide = true)]
 	no_fhe: bool,
 	/// The data steward that pins the records [default: the first active steward].
 	#[arg(long)]
@@ -160,6 +168,15 @@ pub fn fields(window: &Window) -> Option<Vec<i64>> {
 	])
 }
 
+/// The names of the window's values in a statistics report, in field order.
+pub const REPORT_FIELDS: [&str; 7] = ["heart_rate", "systolic", "diastolic", "spo2", "respiration", "temperature", "steps"];
+
+/// The window's values by report field name, or `None` as for [`fields`].
+pub fn report_values(window: &Window) -> Option<report::Given> {
+	let fields = fields(window)?;
+	Some(REPORT_FIELDS.iter().zip(fields).map(|(name, v)| (name.to_string(), v.max(0) as u64)).collect())
+}
+
 fn round1(x: f64) -> f64 {
 	(x * 10.0).round() / 10.0
 }
@@ -195,6 +212,7 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 		let start = end - Duration::from_secs(args.samples.into());
 		let window = wearer.window(args.samples.into());
 		let body = bundle(&me.account(), start, end, &window);
+		let measured = report_values(&window);
 		let fields = match fields(&window) {
 			_ if args.no_fhe => Vec::new(),
 			Some(fields) => fields,
@@ -203,25 +221,33 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 				Vec::new()
 			},
 		};
+		let reporting = match &measured {
+			_ if args.no_report => report::Reporting::Without("no statistics report (--no-report)".into()),
+			Some(values) => report::Reporting::Measured(values),
+			None => report::Reporting::Without("no statistics report for this window: a sensor gave no plausible sample (an unknown value is not reported as 0)".into()),
+		};
 		let spinner = progress::spinner(cli.json(), "uploading the window");
 		let added = tokio::select! {
-			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], &fields, args.steward.as_deref()) => added,
+			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], &fields, args.steward.as_deref(), &reporting) => added,
 			_ = tokio::signal::ctrl_c() => break,
 		};
 		spinner.finish_and_clear();
 		let added = added?;
 		uploads += 1;
 		let v = &window.values;
-		let data = json!({
+		let mut data = json!({
 			"record": added.record, "cid": added.cid, "block": added.block, "key_epoch": added.key_epoch,
-			"fields": fields, "rejected_samples": window.rejected,
+			"fields": fields, "values": measured, "rejected_samples": window.rejected,
 		});
+		added.reports.add_to(&mut data);
 		output::emit(cli.json(), data, || {
-			vec![format!(
+			let mut lines = vec![format!(
 				"record {} in block {}: HR {:.0}/min, BP {:.0}/{:.0} mm[Hg], SpO2 {:.0} %, resp {:.0}/min, temp {:.1} °C, {} steps ({} artefacts filtered){}",
 				added.record, added.block, v[0], v[1], v[2], v[3], v[4], v[5], window.steps, window.rejected.iter().sum::<usize>(),
 				if fields.is_empty() { String::new() } else { format!(", {} fields FHE-encrypted", fields.len()) },
-			)]
+			)];
+			lines.extend(added.reports.lines(&args.who.name, added.record));
+			lines
 		});
 		if args.count.is_some_and(|count| uploads >= count) {
 			break;
@@ -261,6 +287,12 @@ mod tests {
 		assert!(fields(&window).unwrap().iter().all(|f| f.abs() <= limit));
 		let lost = Window { values: [f64::NAN, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 0, rejected: [1, 0, 0, 0, 0, 0] };
 		assert_eq!(fields(&lost), None, "an unknown heart rate is not recorded as 0");
+		assert_eq!(report_values(&lost), None);
+		let named = report_values(&window).unwrap();
+		assert_eq!(named["heart_rate"], 72);
+		assert_eq!(named["temperature"], 367);
+		assert_eq!(named["steps"], 8_000);
+		assert_eq!(named.len(), REPORT_FIELDS.len());
 	}
 
 	#[test]

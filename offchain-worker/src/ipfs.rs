@@ -9,6 +9,9 @@
 //! - `repo/gc`: the crate has no call for it; unpinning without GC leaves the data retrievable.
 //! - `block/stat` with a `timeout`: the crate cannot pass one, and a daemon that lacks a block
 //!   (and cannot fetch it) may wait forever instead of failing.
+//! - `cat` with a `length` and a `timeout` ([`Ipfs::cat_bounded`], an aggregator's report
+//!   objects): the crate can pass neither, so an oversized object would be read whole and an
+//!   object nobody serves would be waited for until the call's deadline.
 //!
 //! docs/ipfs.md records these findings and how they were checked. Every call has a deadline, so a
 //! stopped or hung daemon is an error to retry later, never a stuck worker.
@@ -36,6 +39,9 @@ pub enum IpfsError {
 	/// The daemon's answer could not be read.
 	#[error("unreadable answer to `{call}`: {detail}")]
 	BadResponse { call: &'static str, detail: String },
+	/// The content is larger than the caller allows (nothing more was read).
+	#[error("the content of {cid} is larger than {limit} bytes")]
+	TooLarge { cid: String, limit: usize },
 }
 
 /// The IPFS operations Custodia's worker needs.
@@ -47,6 +53,18 @@ pub trait Ipfs: Send + Sync {
 	async fn add(&self, data: Vec<u8>) -> Result<String, IpfsError>;
 	/// The bytes behind `cid`.
 	async fn cat(&self, cid: &str) -> Result<Vec<u8>, IpfsError>;
+	/// The bytes behind `cid` if there are at most `limit` of them, else
+	/// [`IpfsError::TooLarge`] without reading more than `limit + 1`. The daemon looks for
+	/// content it does not hold for at most `lookup`, then refuses ([`IpfsError::Refused`]): a
+	/// CID nobody serves is an answer, not a hang.
+	async fn cat_bounded(&self, cid: &str, limit: usize, lookup: Duration) -> Result<Vec<u8>, IpfsError> {
+		let _ = lookup;
+		let bytes = self.cat(cid).await?;
+		if bytes.len() > limit {
+			return Err(IpfsError::TooLarge { cid: cid.into(), limit });
+		}
+		Ok(bytes)
+	}
 	/// Pins `cid` recursively, fetching it first if needed.
 	async fn pin_add(&self, cid: &str) -> Result<(), IpfsError>;
 	/// Removes the recursive pin of `cid`; succeeds if it was not pinned.
@@ -183,6 +201,20 @@ impl KuboRpc {
 		query: &[(&str, &str)],
 		body: Option<(String, Vec<u8>)>,
 	) -> Result<Vec<u8>, IpfsError> {
+		self.call_bounded(call, query, body, usize::MAX).await.map_err(|e| match e {
+			Bounded::Ipfs(e) => e,
+			Bounded::TooLarge => IpfsError::BadResponse { call, detail: "an answer longer than memory".into() },
+		})
+	}
+
+	/// [`KuboRpc::call`], reading at most `limit` bytes of a successful answer.
+	async fn call_bounded(
+		&self,
+		call: &'static str,
+		query: &[(&str, &str)],
+		body: Option<(String, Vec<u8>)>,
+		limit: usize,
+	) -> Result<Vec<u8>, Bounded> {
 		let mut uri = format!("{}/{call}", self.base);
 		for (i, (key, value)) in query.iter().enumerate() {
 			uri.push(if i == 0 { '?' } else { '&' });
@@ -201,24 +233,51 @@ impl KuboRpc {
 		let request = request
 			.body(body)
 			.map_err(|e| IpfsError::BadResponse { call, detail: e.to_string() })?;
-		deadline(async {
+		let answer = tokio::time::timeout(CALL_TIMEOUT, async {
 			let response = self.http.request(request).await.map_err(|e| IpfsError::Unavailable(e.to_string()))?;
 			let status = response.status();
-			let bytes = hyper::body::to_bytes(response.into_body())
-				.await
-				.map_err(|e| IpfsError::Unavailable(e.to_string()))?
-				.to_vec();
+			// An error answer is a short JSON message, whatever the caller's limit: at most 64 KiB.
+			let limit = if status.is_success() { limit } else { 64 * 1024 };
+			let bytes = read_at_most(response.into_body(), limit).await?;
 			if status.is_success() {
 				Ok(bytes)
 			} else {
 				let message = serde_json::from_slice::<ErrorAnswer>(&bytes)
 					.map(|e| e.message)
 					.unwrap_or_else(|_| format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes)));
-				Err(IpfsError::Refused { call, message })
+				Err(IpfsError::Refused { call, message }.into())
 			}
 		})
-		.await
+		.await;
+		answer.unwrap_or_else(|_| Err(IpfsError::Unavailable(format!("no answer within {CALL_TIMEOUT:?}")).into()))
 	}
+}
+
+/// Why a bounded call failed.
+enum Bounded {
+	Ipfs(IpfsError),
+	/// The answer is longer than the limit.
+	TooLarge,
+}
+
+impl From<IpfsError> for Bounded {
+	fn from(e: IpfsError) -> Self {
+		Bounded::Ipfs(e)
+	}
+}
+
+/// The body's bytes, or [`Bounded::TooLarge`] as soon as more than `limit` arrive.
+async fn read_at_most(mut body: hyper::Body, limit: usize) -> Result<Vec<u8>, Bounded> {
+	use hyper::body::HttpBody;
+	let mut bytes = Vec::new();
+	while let Some(chunk) = body.data().await {
+		let chunk = chunk.map_err(|e| IpfsError::Unavailable(e.to_string()))?;
+		if chunk.len() > limit.saturating_sub(bytes.len()) {
+			return Err(Bounded::TooLarge);
+		}
+		bytes.extend_from_slice(&chunk);
+	}
+	Ok(bytes)
 }
 
 /// Percent-encodes a query value (CIDs and durations are ASCII; this keeps any byte safe).
@@ -264,6 +323,18 @@ impl Ipfs for KuboRpc {
 
 	async fn cat(&self, cid: &str) -> Result<Vec<u8>, IpfsError> {
 		self.call("cat", &[("arg", cid), ("timeout", "20s")], None).await
+	}
+
+	async fn cat_bounded(&self, cid: &str, limit: usize, lookup: Duration) -> Result<Vec<u8>, IpfsError> {
+		// `length` makes the daemon stop after limit + 1 bytes; `timeout` makes it give up
+		// looking for content nobody serves (Kubo and js-ipfs take both).
+		let length = limit.saturating_add(1).to_string();
+		let lookup = format!("{}ms", lookup.as_millis().max(1));
+		let query = [("arg", cid), ("length", length.as_str()), ("timeout", lookup.as_str())];
+		self.call_bounded("cat", &query, None, limit).await.map_err(|e| match e {
+			Bounded::Ipfs(e) => e,
+			Bounded::TooLarge => IpfsError::TooLarge { cid: cid.into(), limit },
+		})
 	}
 
 	async fn pin_add(&self, cid: &str) -> Result<(), IpfsError> {
@@ -327,6 +398,10 @@ impl Ipfs for IpfsNode {
 	async fn cat(&self, cid: &str) -> Result<Vec<u8>, IpfsError> {
 		self.via_crate.cat(cid).await
 	}
+	async fn cat_bounded(&self, cid: &str, limit: usize, lookup: Duration) -> Result<Vec<u8>, IpfsError> {
+		// The crate's `cat` can pass neither a length nor a lookup timeout.
+		self.via_rpc.cat_bounded(cid, limit, lookup).await
+	}
 	async fn pin_add(&self, cid: &str) -> Result<(), IpfsError> {
 		self.via_crate.pin_add(cid).await
 	}
@@ -352,6 +427,57 @@ mod tests {
 	fn query_values_are_percent_encoded() {
 		assert_eq!(percent_encode("QmAbc-_.~"), "QmAbc-_.~");
 		assert_eq!(percent_encode("/ipfs/Qm x"), "%2Fipfs%2FQm%20x");
+	}
+
+	/// A one-shot HTTP server: answers one request with `status` and `body`; the request line.
+	fn one_answer(status: &'static str, body: Vec<u8>) -> (String, std::thread::JoinHandle<String>) {
+		use std::io::{BufRead, BufReader, Write};
+		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let url = format!("http://{}", listener.local_addr().unwrap());
+		let server = std::thread::spawn(move || {
+			let (stream, _) = listener.accept().unwrap();
+			let mut reader = BufReader::new(stream.try_clone().unwrap());
+			let mut request_line = String::new();
+			reader.read_line(&mut request_line).unwrap();
+			// Skip the headers.
+			let mut line = String::new();
+			while reader.read_line(&mut line).unwrap() > 2 {
+				line.clear();
+			}
+			let mut stream = stream;
+			write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+			stream.write_all(&body).unwrap();
+			request_line
+		});
+		(url, server)
+	}
+
+	#[tokio::test]
+	async fn a_bounded_cat_asks_for_at_most_the_limit_and_refuses_more() {
+		let (url, server) = one_answer("200 OK", b"0123456789".to_vec());
+		let bytes = KuboRpc::new(&url).cat_bounded("QmX", 10, Duration::from_millis(1500)).await.unwrap();
+		assert_eq!(bytes, b"0123456789");
+		let request = server.join().unwrap();
+		assert!(request.starts_with("POST /api/v0/cat?arg=QmX&length=11&timeout=1500ms "), "{request}");
+
+		// A daemon that ignores `length`: nothing beyond the limit is kept.
+		let (url, server) = one_answer("200 OK", vec![7; 11]);
+		let refused = KuboRpc::new(&url).cat_bounded("QmY", 10, Duration::from_secs(1)).await;
+		assert!(matches!(refused, Err(IpfsError::TooLarge { limit: 10, .. })), "{refused:?}");
+		server.join().unwrap();
+
+		// Content nobody serves: the daemon's refusal after its lookup timeout.
+		let (url, server) = one_answer("500 Internal Server Error", br#"{"Message":"context deadline exceeded","Code":0}"#.to_vec());
+		let missing = KuboRpc::new(&url).cat_bounded("QmZ", 10, Duration::from_secs(1)).await;
+		assert!(matches!(&missing, Err(IpfsError::Refused { call: "cat", message }) if message == "context deadline exceeded"), "{missing:?}");
+		server.join().unwrap();
+
+		// No daemon at all: unavailable (a reason to retry, not to reject a report).
+		let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let url = format!("http://{}", closed.local_addr().unwrap());
+		drop(closed);
+		let down = KuboRpc::new(&url).cat_bounded("QmZ", 10, Duration::from_secs(1)).await;
+		assert!(matches!(down, Err(IpfsError::Unavailable(_))), "{down:?}");
 	}
 
 	#[test]

@@ -19,6 +19,12 @@
 //! - **Key holder** (`--key-holder`, [`key_holder`]): makes its secret share of each key epoch it
 //!   is named in and publishes the public-key share (`Fhe::submit_key_share`); decrypts its share
 //!   of every agreed aggregate under such an epoch (`Fhe::submit_decryption_share`).
+//! - **Statistics aggregator** (`--aggregator`, [`aggregator`]): in each Prio3 aggregator epoch
+//!   that names it, posts its epoch key and verify-key contribution, verifies the batches of
+//!   reports (`Statistics::submit_verifier_shares`, `Statistics::confirm_batch`), keeps the
+//!   output shares, and submits its noisy share of each statistic
+//!   (`Statistics::submit_aggregate_share`). It runs as its own task behind the [`role::Role`]
+//!   trait, at the finalized block.
 //!
 //! The steward acts at every new best block: expiry and retirement only ever move forward with
 //! the block number, so a vault that ended at height N has ended on every fork at height N, and
@@ -31,11 +37,13 @@
 //! IPFS goes through the Kubo RPC API ([`ipfs`]). Metrics are exported to the node's Prometheus
 //! endpoint under `custodia_worker_*`; logs use the target `custodia-worker`.
 
+pub mod aggregator;
 pub mod evaluator;
 pub mod ipfs;
 pub mod key_holder;
 mod metrics;
 pub mod recent;
+pub mod role;
 pub mod signer;
 pub mod statistics;
 pub mod steward;
@@ -44,7 +52,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use custodia_primitives::{
 	fhe::{EpochId, EpochStatus, JobId, JobKind, JobStatus, JobSummary, Outcome},
-	runtime_api::{FheApi, VaultsApi},
+	runtime_api::{FheApi, StatisticsApi, VaultsApi},
 };
 use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce, RuntimeCall};
 use frame_system_rpc_runtime_api::AccountNonceApi;
@@ -70,11 +78,12 @@ type Hash = <Block as sp_runtime::traits::Block>::Hash;
 /// The log target of the worker.
 pub const LOG_TARGET: &str = "custodia-worker";
 
-/// The runtime APIs the worker calls: what to pin and unpin, which jobs to compute, and what
-/// it needs to sign (nonce, runtime version).
+/// The runtime APIs the worker calls: what to pin and unpin, which jobs to compute, which
+/// statistics batches and jobs to work on, and what it needs to sign (nonce, runtime version).
 pub trait WorkerRuntimeApi:
 	VaultsApi<Block, AccountId>
 	+ FheApi<Block, AccountId, BlockNumber>
+	+ StatisticsApi<Block, AccountId, BlockNumber>
 	+ AccountNonceApi<Block, AccountId, Nonce>
 	+ Core<Block>
 {
@@ -83,13 +92,14 @@ pub trait WorkerRuntimeApi:
 impl<Api> WorkerRuntimeApi for Api where
 	Api: VaultsApi<Block, AccountId>
 		+ FheApi<Block, AccountId, BlockNumber>
+		+ StatisticsApi<Block, AccountId, BlockNumber>
 		+ AccountNonceApi<Block, AccountId, Nonce>
 		+ Core<Block>
 {
 }
 
 /// How often the worker retries when no block arrives (e.g. while IPFS is down).
-const RETRY_INTERVAL: Duration = Duration::from_secs(6);
+pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(6);
 
 /// The worker's command-line flags, flattened into `custodia-node`'s.
 #[derive(Debug, Clone, clap::Args)]
@@ -114,6 +124,16 @@ pub struct WorkerParams {
 	#[arg(long)]
 	pub key_holder: bool,
 
+	/// Act as a statistics aggregator: in every aggregator epoch that names this node's worker
+	/// account (an active evaluator), post the epoch key and verify-key contribution, verify the
+	/// Prio3 reports of each batch (objects from the IPFS daemon at `--ipfs-api`), keep their
+	/// output shares, and submit a noisy share of each statistic. The epoch keys and output
+	/// shares stay in `<base path>/chains/<chain>/custodia-worker/aggregator` (mode 0700): back it
+	/// up like the keystore. Keep `--state-pruning` above the statistic timeout: each statistic's
+	/// cohort is read at its request block.
+	#[arg(long)]
+	pub aggregator: bool,
+
 	/// The IPFS daemon's RPC API (Kubo's `/api/v0`).
 	#[arg(long, value_name = "URL", default_value = "http://127.0.0.1:5001")]
 	pub ipfs_api: String,
@@ -128,12 +148,13 @@ pub struct WorkerParams {
 impl WorkerParams {
 	/// Whether any role is enabled.
 	pub fn enabled(&self) -> bool {
-		self.steward || self.evaluator || self.key_holder
+		self.steward || self.evaluator || self.key_holder || self.aggregator
 	}
 }
 
 /// Starts the worker on `spawn` if a role is enabled. `data_dir` holds what the worker keeps
-/// between restarts (a key holder's secret shares). Fails if no worker key is in the keystore.
+/// between restarts (a key holder's secret shares, an aggregator's epoch keys and output
+/// shares). Fails if no worker key is in the keystore or a role's state cannot be opened.
 pub fn spawn<C, P>(
 	params: WorkerParams,
 	data_dir: PathBuf,
@@ -161,6 +182,7 @@ where
 		 `custodia-node key insert --key-type cust --scheme sr25519 --suri <secret>`"
 			.to_string()
 	})?;
+	let signer = Arc::new(signer);
 	let ipfs = ipfs::IpfsNode::new(&params.ipfs_api).map_err(|e| e.to_string())?;
 	let shares = ShareStore::open(data_dir.join("key-shares")).map_err(|e| e.to_string())?;
 	let metrics = match registry {
@@ -169,13 +191,37 @@ where
 	};
 	log::info!(
 		target: LOG_TARGET,
-		"worker started as {} (steward: {}, evaluator: {}, key holder: {}), IPFS at {}",
+		"worker started as {} (steward: {}, evaluator: {}, key holder: {}, aggregator: {}), IPFS at {}",
 		signer.account(),
 		params.steward,
 		params.evaluator,
 		params.key_holder,
+		params.aggregator,
 		params.ipfs_api
 	);
+	if params.aggregator {
+		use aggregator::{
+			chain::{max_report_size, RuntimeChain, SignerSubmit},
+			AggregatorMetrics, AggregatorOptions, AggregatorRole,
+		};
+		let options = AggregatorOptions::new(data_dir.join("aggregator"), max_report_size());
+		let ipfs: Arc<dyn ipfs::Ipfs> = Arc::new(ipfs::IpfsNode::new(&params.ipfs_api).map_err(|e| e.to_string())?);
+		let submitter = SignerSubmit::new(signer.clone(), metrics.as_ref().map(|m| m.extrinsics_submitted.clone()));
+		let gauges = metrics.as_ref().map(|m| AggregatorMetrics {
+			batches_awaiting: m.aggregator_batches_awaiting.clone(),
+			jobs_awaiting: m.aggregator_jobs_awaiting.clone(),
+		});
+		let role = AggregatorRole::new(
+			RuntimeChain::new(client.clone()),
+			submitter,
+			ipfs,
+			signer.account().clone(),
+			options,
+			gauges,
+		)
+		.map_err(|e| e.to_string())?;
+		spawn.spawn("custodia-aggregator", Some("custodia"), Box::pin(role::run_at_finality(client.clone(), role)));
+	}
 	let worker = Worker { client, signer, ipfs, shares, metrics };
 	spawn.spawn("custodia-worker", Some("custodia"), Box::pin(worker.run(params)));
 	Ok(())
@@ -185,7 +231,7 @@ where
 /// The worker's parts, shared by its roles' rounds.
 struct Worker<C, P> {
 	client: Arc<C>,
-	signer: Signer<C, P>,
+	signer: Arc<Signer<C, P>>,
 	ipfs: ipfs::IpfsNode,
 	shares: ShareStore,
 	metrics: Option<Metrics>,

@@ -18,6 +18,10 @@ pub struct Metrics {
 	pub jobs_pending: Gauge<U64>,
 	/// Statistic jobs waiting for this key holder's decryption share.
 	pub shares_awaited: Gauge<U64>,
+	/// Verification batches waiting for this aggregator.
+	pub aggregator_batches_awaiting: Gauge<U64>,
+	/// Statistic jobs waiting for this aggregator's aggregate share.
+	pub aggregator_jobs_awaiting: Gauge<U64>,
 }
 
 impl Metrics {
@@ -43,6 +47,17 @@ impl Metrics {
 			jobs_pending: register(Gauge::new("custodia_worker_jobs_pending", "FHE jobs waiting for this evaluator")?, registry)?,
 			shares_awaited: register(
 				Gauge::new("custodia_worker_shares_awaited", "Statistic jobs waiting for this key holder's decryption share")?,
+				registry,
+			)?,
+			aggregator_batches_awaiting: register(
+				Gauge::new(
+					"custodia_worker_aggregator_batches_awaiting",
+					"Verification batches waiting for this aggregator's verifier shares or confirmation",
+				)?,
+				registry,
+			)?,
+			aggregator_jobs_awaiting: register(
+				Gauge::new("custodia_worker_aggregator_jobs_awaiting", "Statistic jobs waiting for this aggregator's aggregate share")?,
 				registry,
 			)?,
 		})

@@ -124,6 +124,8 @@ impl PurposeOfUse {
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
+	serde::Serialize,
+	serde::Deserialize,
 )]
 pub enum DataCategory {
 	/// Who you are: name, birth date, sex, contact (FHIR `Patient`).

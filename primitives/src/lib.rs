@@ -12,7 +12,9 @@
 //! - [`vaults`]: records, shared data vaults and what data stewards pin.
 //! - [`fhe`]: evaluation keys, consortium key epochs, models, evaluation jobs and published
 //!   statistics.
-//! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi`, `VaultsApi` and `FheApi`.
+//! - [`statistics`]: private cohort statistics on Prio3: schemas, aggregator epochs, reports,
+//!   verification batches, statistic jobs and published statistics.
+//! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi`, `VaultsApi`, `FheApi` and `StatisticsApi`.
 //!
 //! This crate is `no_std` and knows nothing of FHE or IPFS: records carry CIDs, hashes and
 //! descriptors, never ciphertexts.
@@ -25,4 +27,5 @@ pub mod consent;
 pub mod consortium;
 pub mod fhe;
 pub mod runtime_api;
+pub mod statistics;
 pub mod vaults;

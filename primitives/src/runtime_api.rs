@@ -14,6 +14,11 @@ use crate::{
 		EpochId, EpochSummary, EvaluationKey, HolderShare, JobId, JobSummary, ModelId,
 		ModelSummary, PublishedStatisticSummary, StatisticInput,
 	},
+	statistics::{
+		AggregatorEpoch, AggregatorEpochId, AggregatorSlot, BatchSummary, CohortReport,
+		EpsilonMillis, PrivacyParameters, PublishedStatistic, ReportId, ReportInfo, SchemaField,
+		SchemaId, SchemaInfo, StatisticJob, StatisticJobId, NoiseSegment,
+	},
 	vaults::{PinItem, VaultId},
 };
 use alloc::vec::Vec;
@@ -105,5 +110,48 @@ sp_api::decl_runtime_apis! {
 		/// The records a statistic job aggregates. Call it at the job's `requested_at` block:
 		/// the cohort is the one of that block. Empty for a job that is not a statistic.
 		fn statistic_inputs(job: JobId) -> Vec<StatisticInput<AccountId>>;
+	}
+
+	/// Private cohort statistics (Prio3), as aggregators, people, institutions and the public
+	/// see them.
+	pub trait StatisticsApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// The active aggregator epoch, if any.
+		fn active_epoch() -> Option<(AggregatorEpochId, AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>)>;
+		/// The epoch being set up (collecting keys or contributions), if any.
+		fn pending_epoch() -> Option<(AggregatorEpochId, AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>)>;
+		/// An aggregator epoch, whatever its status.
+		fn aggregator_epoch(epoch: AggregatorEpochId) -> Option<AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>>;
+		/// A registered schema, superseded or not; field names and units as plain bytes.
+		fn schema(id: SchemaId) -> Option<SchemaInfo<BlockNumber, Vec<SchemaField<Vec<u8>, Vec<u64>>>>>;
+		/// The current schema of a data category, if it has one.
+		fn schema_of(category: DataCategory) -> Option<SchemaId>;
+		/// The verification batches that wait for `aggregator` before their deadline, oldest
+		/// first: for its verifier shares, or (every aggregator having posted) its confirmation.
+		fn batches_awaiting(aggregator: AccountId) -> Vec<BatchSummary<AccountId, BlockNumber>>;
+		/// The statistic jobs that wait for `aggregator`'s aggregate share before their
+		/// deadline, oldest first.
+		fn statistic_jobs_awaiting(aggregator: AccountId) -> Vec<(StatisticJobId, StatisticJob<AccountId, BlockNumber, Vec<u16>>)>;
+		/// A statistic job, whatever its status.
+		fn statistic_job(id: StatisticJobId) -> Option<StatisticJob<AccountId, BlockNumber, Vec<u16>>>;
+		/// The reports a statistic job sums, ordered by report id. Call it at the job's
+		/// `requested_at` block: the cohort is the one of that block. Each subject counts once
+		/// (their newest verified report of the job's schema and epoch), only with a live
+		/// consortium-wide grant for the job's purpose and category, and only when enrolled by an
+		/// active institution other than the requester.
+		fn statistic_cohort(job: StatisticJobId) -> Vec<CohortReport<AccountId>>;
+		/// A published statistic, by its job.
+		fn published_statistic(job: StatisticJobId) -> Option<PublishedStatistic<BlockNumber, Vec<i128>, Vec<NoiseSegment>>>;
+		/// A report, by id, with its CID as plain bytes.
+		fn report(id: ReportId) -> Option<ReportInfo<AccountId, BlockNumber, Vec<u8>>>;
+		/// `owner`'s reports, oldest first.
+		fn reports_of(owner: AccountId) -> Vec<(ReportId, ReportInfo<AccountId, BlockNumber, Vec<u8>>)>;
+		/// The differential-privacy parameters, if governance set them.
+		fn privacy_parameters() -> Option<PrivacyParameters<BlockNumber>>;
+		/// ε `institution` has spent on (purpose, category) in the current budget period.
+		fn budget_spent(institution: AccountId, purpose: PurposeOfUse, category: DataCategory) -> EpsilonMillis;
 	}
 }

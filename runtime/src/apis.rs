@@ -20,13 +20,13 @@ use custodia_primitives::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
 	fhe,
 	consortium::{MemberKind, X25519PublicKey},
-	runtime_api,
+	runtime_api, statistics,
 	vaults::{PinItem, VaultId},
 };
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Consent, Consortium, Executive, Fhe, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Statistics, System,
 	TransactionPayment, Vaults, VERSION,
 };
 
@@ -309,6 +309,68 @@ impl_runtime_apis! {
 
 		fn statistic_inputs(job: fhe::JobId) -> Vec<fhe::StatisticInput<AccountId>> {
 			statistic_inputs(job)
+		}
+	}
+
+	impl runtime_api::StatisticsApi<Block, AccountId, BlockNumber> for Runtime {
+		fn active_epoch() -> Option<(statistics::AggregatorEpochId, statistics::AggregatorEpoch<BlockNumber, Vec<statistics::AggregatorSlot<AccountId, Vec<u8>>>>)> {
+			Statistics::active_epoch()
+		}
+
+		fn pending_epoch() -> Option<(statistics::AggregatorEpochId, statistics::AggregatorEpoch<BlockNumber, Vec<statistics::AggregatorSlot<AccountId, Vec<u8>>>>)> {
+			Statistics::pending_epoch()
+		}
+
+		fn aggregator_epoch(epoch: statistics::AggregatorEpochId) -> Option<statistics::AggregatorEpoch<BlockNumber, Vec<statistics::AggregatorSlot<AccountId, Vec<u8>>>>> {
+			Statistics::aggregator_epoch(epoch)
+		}
+
+		fn schema(id: statistics::SchemaId) -> Option<statistics::SchemaInfo<BlockNumber, Vec<statistics::SchemaField<Vec<u8>, Vec<u64>>>>> {
+			Statistics::schema(id)
+		}
+
+		fn schema_of(category: DataCategory) -> Option<statistics::SchemaId> {
+			Statistics::schema_of(category)
+		}
+
+		fn batches_awaiting(aggregator: AccountId) -> Vec<statistics::BatchSummary<AccountId, BlockNumber>> {
+			Statistics::batches_awaiting(&aggregator)
+		}
+
+		fn statistic_jobs_awaiting(aggregator: AccountId) -> Vec<(statistics::StatisticJobId, statistics::StatisticJob<AccountId, BlockNumber, Vec<u16>>)> {
+			Statistics::statistic_jobs_awaiting(&aggregator)
+		}
+
+		fn statistic_job(id: statistics::StatisticJobId) -> Option<statistics::StatisticJob<AccountId, BlockNumber, Vec<u16>>> {
+			Statistics::statistic_job(id)
+		}
+
+		fn statistic_cohort(job: statistics::StatisticJobId) -> Vec<statistics::CohortReport<AccountId>> {
+			// The cohort joins consent (who consented, consortium-wide) with the statistics
+			// pallet (enrolment, verified reports); neither pallet depends on the other.
+			let Some(j) = Statistics::statistic_job(job) else { return Vec::new() };
+			let subjects = Consent::cohort(j.purpose, j.category, System::block_number());
+			Statistics::statistic_cohort(job, subjects)
+		}
+
+		fn published_statistic(job: statistics::StatisticJobId) -> Option<statistics::PublishedStatistic<BlockNumber, Vec<i128>, Vec<statistics::NoiseSegment>>> {
+			Statistics::published_statistic(job)
+		}
+
+		fn report(id: statistics::ReportId) -> Option<statistics::ReportInfo<AccountId, BlockNumber, Vec<u8>>> {
+			Statistics::report(id)
+		}
+
+		fn reports_of(owner: AccountId) -> Vec<(statistics::ReportId, statistics::ReportInfo<AccountId, BlockNumber, Vec<u8>>)> {
+			Statistics::reports_of(&owner)
+		}
+
+		fn privacy_parameters() -> Option<statistics::PrivacyParameters<BlockNumber>> {
+			Statistics::privacy_parameters()
+		}
+
+		fn budget_spent(institution: AccountId, purpose: PurposeOfUse, category: DataCategory) -> statistics::EpsilonMillis {
+			Statistics::budget_spent(&institution, purpose, category)
 		}
 	}
 

@@ -8,5 +8,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consent, Consent]
 	[pallet_vaults, Vaults]
 	[pallet_fhe, Fhe]
+	[pallet_statistics, Statistics]
 	[pallet_collective, Council]
 );

@@ -18,7 +18,7 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce,
-	PalletInfo, Runtime, Timestamp, Vaults, DAYS, HOURS,
+	PalletInfo, Runtime, Timestamp, Vaults, DAYS, HOURS, MINUTES,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
 };
@@ -232,4 +232,59 @@ impl pallet_fhe::Config for Runtime {
 	type MaxOpenJobsPerAccount = ConstU32<4>;
 	type MaxHistogramBuckets = ConstU32<32>;
 	type WeightInfo = pallet_fhe::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The smallest number of verified reports a statistic may be published over (k). It is
+	/// compared with what the aggregators actually summed, and only people enrolled by an
+	/// institution other than the requester are summed, so free accounts cannot fill it.
+	pub const StatisticsMinCohortSize: u32 = 10;
+	/// A verification batch not confirmed by every aggregator this many blocks after its
+	/// reports were submitted rejects them (`VerificationTimeout`): ten minutes.
+	pub const StatisticsVerificationTimeout: BlockNumber = 10 * MINUTES;
+	/// A statistic without every aggregator's share this many blocks after its request fails
+	/// with `Timeout`: ten minutes.
+	pub const StatisticsJobTimeout: BlockNumber = 10 * MINUTES;
+}
+
+/// Records as the statistics pallet sees them: owner, categories and whether retired.
+pub struct VaultRecords;
+
+impl pallet_statistics::RecordLookup<AccountId> for VaultRecords {
+	fn record(id: custodia_primitives::vaults::RecordId) -> Option<pallet_statistics::RecordFacts<AccountId>> {
+		pallet_vaults::Records::<Runtime>::get(id).map(|r| pallet_statistics::RecordFacts {
+			owner: r.owner,
+			categories: r.categories.into_inner(),
+			retired: r.retired_at.is_some(),
+		})
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_record(owner: &AccountId, category: custodia_primitives::consent::DataCategory) -> custodia_primitives::vaults::RecordId {
+		pallet_vaults::Pallet::<Runtime>::benchmark_record(owner, category)
+	}
+}
+
+impl pallet_statistics::Config for Runtime {
+	type GovernanceOrigin = ConsortiumGovernance;
+	type Consortium = Consortium;
+	type Records = VaultRecords;
+	type MaxAggregators = ConstU32<32>;
+	type MinAggregators = ConstU32<2>;
+	type MaxSchemaFields = ConstU32<64>;
+	type MaxBoundaries = ConstU32<63>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxCidLen = ConstU32<128>;
+	type MaxReportSize = ConstU32<{ 64 * 1024 }>;
+	type MaxReportsPerBatch = ConstU32<256>;
+	type MaxVerifierSharesLen = ConstU32<{ 1024 * 1024 }>;
+	type MaxContributionLen = ConstU32<4096>;
+	type MaxReportsPerOwner = ConstU32<64>;
+	type MaxEnrolmentsPerPerson = ConstU32<8>;
+	type MaxJobsPerBlock = ConstU32<16>;
+	type MaxStatisticValues = ConstU32<{ 64 * 64 + 1 }>;
+	type MinCohortSize = StatisticsMinCohortSize;
+	type VerificationTimeout = StatisticsVerificationTimeout;
+	type StatisticTimeout = StatisticsJobTimeout;
+	type WeightInfo = pallet_statistics::weights::SubstrateWeight<Runtime>;
 }

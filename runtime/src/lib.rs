@@ -187,6 +187,9 @@ mod runtime {
 
 	#[runtime::pallet_index(13)]
 	pub type Fhe = pallet_fhe;
+
+	#[runtime::pallet_index(14)]
+	pub type Statistics = pallet_statistics;
 }
 
 #[cfg(test)]

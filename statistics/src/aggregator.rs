@@ -15,6 +15,17 @@
 //!
 //! Every aggregator computes the same verdict from the same published verifier shares; a
 //! report is counted only if all of them reach `finish` without a rejection.
+//!
+//! ## Batches
+//! Reports are verified in batches (on Custodia: the reports registered in one block). For a
+//! batch, aggregator `i` publishes one [`VerifierBatch`]: for each report, in batch order, its
+//! [`VerifierShares`] or the [`Rejection`] that made it leave the report out before
+//! verification (including why it could not get the registered bytes: `Unreachable`,
+//! `TooLarge`, `HashMismatch`). Once every aggregator's batch is in, each decodes all of them
+//! with [`VerifierBatch::decode_for`] (which checks the publisher's index, the batch length and
+//! every report id) and applies the same rule to each report, [`VerifierBatch::verdict`]: the
+//! rejection of the lowest-indexed aggregator that rejected it, else every aggregator's shares
+//! for [`Aggregator::finish`].
 
 use crate::{
 	binding::{report_id, Binding, ReportId},
@@ -199,6 +210,166 @@ impl VerifierShares {
 	}
 }
 
+/// One aggregator's published verdicts on one batch of reports (wire kind 8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifierBatch {
+	/// The publishing aggregator's index.
+	pub aggregator: u8,
+	/// One entry per report, in batch order.
+	pub entries: Vec<BatchEntry>,
+}
+
+/// What an aggregator published for one report of a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BatchEntry {
+	/// Its verifier shares (their `aggregator` is the batch's).
+	Shares(VerifierShares),
+	/// It left the report out, for this reason.
+	Rejected {
+		/// The report.
+		report_id: ReportId,
+		/// Why.
+		reason: Rejection,
+	},
+}
+
+impl BatchEntry {
+	/// The report the entry is about.
+	pub fn report_id(&self) -> &ReportId {
+		match self {
+			BatchEntry::Shares(v) => &v.report_id,
+			BatchEntry::Rejected { report_id, .. } => report_id,
+		}
+	}
+}
+
+/// Largest encoded [`VerifierBatch`]. A chain that stores batches must accept at least this.
+pub const MAX_VERIFIER_BATCH_BYTES: usize = 1 << 20;
+/// Most reports in one [`VerifierBatch`].
+pub const MAX_BATCH_REPORTS: usize = 4096;
+/// Smallest encoded entry: report id and tag.
+const MIN_ENTRY_BYTES: usize = 16 + 1;
+
+impl VerifierBatch {
+	/// The deterministic encoding (wire kind 8):
+	/// ```text
+	/// aggregator (u8) | reports (u32) | reports × entry
+	/// entry: report id (16) | tag (u8)
+	///        tag 0: parts (u8) | parts × (u32 length | verifier share)
+	///        tag c ≠ 0: the report is rejected with `Rejection::from_code(c)`
+	/// ```
+	/// Fails with [`Error::TooLarge`] beyond [`MAX_VERIFIER_BATCH_BYTES`] (nobody could decode
+	/// it), and with [`Error::Invalid`] when an entry's shares name another aggregator or
+	/// have no or too many parts.
+	pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+		if self.entries.len() > MAX_BATCH_REPORTS {
+			return Err(Error::Invalid { what: "verifier batch", detail: format!("{} reports", self.entries.len()) });
+		}
+		let mut out = Vec::new();
+		wire::header(&mut out, Kind::VerifierBatch);
+		out.push(self.aggregator);
+		wire::put_u32(&mut out, self.entries.len() as u32);
+		for entry in &self.entries {
+			out.extend_from_slice(entry.report_id());
+			match entry {
+				BatchEntry::Shares(v) => {
+					if v.aggregator != self.aggregator {
+						return Err(Error::Invalid {
+							what: "verifier batch",
+							detail: format!("shares of aggregator {} in the batch of {}", v.aggregator, self.aggregator),
+						});
+					}
+					if v.shares.is_empty() || v.shares.len() > crate::report::MAX_PARTS {
+						return Err(Error::Invalid { what: "part count", detail: v.shares.len().to_string() });
+					}
+					out.push(0);
+					out.push(v.shares.len() as u8);
+					v.shares.iter().for_each(|s| wire::put_bytes32(&mut out, s));
+				},
+				BatchEntry::Rejected { reason, .. } => out.push(reason.code()),
+			}
+			if out.len() > MAX_VERIFIER_BATCH_BYTES {
+				break;
+			}
+		}
+		if out.len() > MAX_VERIFIER_BATCH_BYTES {
+			return Err(Error::TooLarge { kind: Kind::VerifierBatch.name(), len: out.len(), limit: MAX_VERIFIER_BATCH_BYTES });
+		}
+		Ok(out)
+	}
+
+	/// Decodes a batch (structure only: what it says about which reports is checked by
+	/// [`VerifierBatch::decode_for`], the shares by [`Aggregator::finish`]).
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+		let mut r = wire::open(bytes, MAX_VERIFIER_BATCH_BYTES, Kind::VerifierBatch)?;
+		let aggregator = r.u8()?;
+		let n = r.u32()? as usize;
+		if n > MAX_BATCH_REPORTS || n.saturating_mul(MIN_ENTRY_BYTES) > bytes.len() {
+			return Err(Error::Invalid { what: "verifier batch", detail: format!("{n} reports in {} bytes", bytes.len()) });
+		}
+		let mut entries = Vec::with_capacity(n);
+		for _ in 0..n {
+			let report_id = r.array()?;
+			let entry = match r.u8()? {
+				0 => {
+					let parts = r.u8()? as usize;
+					if parts == 0 || parts > crate::report::MAX_PARTS {
+						return Err(Error::Invalid { what: "part count", detail: parts.to_string() });
+					}
+					let shares = (0..parts)
+						.map(|_| r.bytes32("verifier share", MAX_VERIFIER_SHARE_BYTES).map(<[u8]>::to_vec))
+						.collect::<Result<_, _>>()?;
+					BatchEntry::Shares(VerifierShares { report_id, aggregator, shares })
+				},
+				code => {
+					let reason = Rejection::from_code(code)
+						.ok_or_else(|| Error::Invalid { what: "rejection code", detail: code.to_string() })?;
+					BatchEntry::Rejected { report_id, reason }
+				},
+			};
+			entries.push(entry);
+		}
+		r.finish()?;
+		Ok(VerifierBatch { aggregator, entries })
+	}
+
+	/// Decodes the batch aggregator `aggregator` published for the reports `reports` (in batch
+	/// order): it must name that aggregator and have one entry per report, for that report.
+	pub fn decode_for(bytes: &[u8], aggregator: usize, reports: &[ReportId]) -> Result<Self, Error> {
+		let batch = Self::from_bytes(bytes)?;
+		let invalid = |detail: String| Err(Error::Invalid { what: "verifier batch", detail });
+		if batch.aggregator as usize != aggregator {
+			return invalid(format!("published by aggregator {aggregator} but names aggregator {}", batch.aggregator));
+		}
+		if batch.entries.len() != reports.len() {
+			return invalid(format!("{} entries for {} reports", batch.entries.len(), reports.len()));
+		}
+		if let Some(k) = batch.entries.iter().zip(reports).position(|(e, id)| e.report_id() != id) {
+			return invalid(format!("entry {k} is for another report"));
+		}
+		Ok(batch)
+	}
+
+	/// The verdict of every aggregator on report `k` of a batch, from all their batches in
+	/// aggregator order, each decoded with [`VerifierBatch::decode_for`] (`None`: missing or
+	/// undecodable): going through the aggregators in order, the first that has no usable
+	/// batch (`MalformedVerifierShare`) or left the report out (its reason) decides; otherwise
+	/// every aggregator's verifier shares go to [`Aggregator::finish`]. Every aggregator
+	/// applies this same rule to the same published bytes, so all reach the same verdict
+	/// before `finish`.
+	pub fn verdict(batches: &[Option<VerifierBatch>], k: usize) -> Result<Vec<VerifierShares>, Rejection> {
+		let mut all = Vec::with_capacity(batches.len());
+		for batch in batches {
+			match batch.as_ref().and_then(|b| b.entries.get(k)) {
+				Some(BatchEntry::Shares(v)) => all.push(v.clone()),
+				Some(BatchEntry::Rejected { reason, .. }) => return Err(*reason),
+				None => return Err(Rejection::MalformedVerifierShare),
+			}
+		}
+		Ok(all)
+	}
+}
+
 /// The report ids an aggregator has already taken in an epoch: a replayed id is refused.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayGuard {
@@ -223,5 +394,23 @@ impl ReplayGuard {
 	/// Whether `id` was taken.
 	pub fn contains(&self, id: &ReportId) -> bool {
 		self.seen.contains(id)
+	}
+
+	/// How many ids were taken.
+	pub fn len(&self) -> usize {
+		self.seen.len()
+	}
+
+	/// Whether no id was taken.
+	pub fn is_empty(&self) -> bool {
+		self.seen.is_empty()
+	}
+}
+
+/// A guard that has taken `ids`, e.g. [`crate::store::OutputShareStore::report_ids`] after a
+/// restart.
+impl FromIterator<ReportId> for ReplayGuard {
+	fn from_iter<I: IntoIterator<Item = ReportId>>(ids: I) -> Self {
+		ReplayGuard { seen: ids.into_iter().collect() }
 	}
 }

@@ -56,6 +56,23 @@ impl KeyPair {
 	pub fn public(&self) -> [u8; 32] {
 		self.public
 	}
+
+	/// The 32-byte X25519 secret key, to keep on the aggregator's disk (readable by the node's
+	/// user only) so that a restarted aggregator still opens what was sealed to it.
+	pub fn secret_bytes(&self) -> [u8; 32] {
+		let mut out = [0u8; 32];
+		out.copy_from_slice(&self.secret.to_bytes());
+		out
+	}
+
+	/// The key pair of a secret key from [`KeyPair::secret_bytes`].
+	pub fn from_secret_bytes(secret: &[u8; 32]) -> Self {
+		// Any 32 bytes are an X25519 secret (hpke clamps them), so this cannot fail.
+		let secret = PrivateKeyOf::from_bytes(secret).expect("32 bytes are an X25519 secret key; qed");
+		let mut public = [0u8; 32];
+		public.copy_from_slice(&X25519HkdfSha256::sk_to_pk(&secret).to_bytes());
+		KeyPair { secret, public }
+	}
 }
 
 /// Fills `buf` from the operating system's random number generator.

@@ -91,7 +91,9 @@ pub enum Error {
 	Io(String),
 }
 
-/// Why an aggregator leaves a report out. Every variant has a stable [`code`](Rejection::code).
+/// Why an aggregator leaves a report out. Every variant has a stable [`code`](Rejection::code):
+/// 1–9 are verdicts of the engine, 20–22 are the aggregator's own (it could not get the
+/// registered bytes). Codes are never reused for another meaning.
 #[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
 	/// The report bytes are not a well-formed report.
@@ -124,6 +126,20 @@ pub enum Rejection {
 	/// The report id was seen before in this epoch.
 	#[error("the report id was already seen")]
 	Replayed,
+
+	// Reasons found before the engine sees the report: the aggregator could not get the bytes
+	// that were registered. The engine never returns them; they travel in a
+	// [`crate::aggregator::VerifierBatch`] so that every aggregator leaves the report out.
+	/// The report object could not be fetched in time.
+	#[error("the report object could not be fetched")]
+	Unreachable,
+	/// The report object is larger than registered or than a report may be
+	/// ([`crate::report::MAX_REPORT_BYTES`]).
+	#[error("the report object is too large")]
+	TooLarge,
+	/// The report object's content does not match its registered hash.
+	#[error("the report object does not match its registered hash")]
+	HashMismatch,
 }
 
 impl Rejection {
@@ -139,6 +155,30 @@ impl Rejection {
 			Rejection::MalformedVerifierShare => 7,
 			Rejection::InvalidProof => 8,
 			Rejection::Replayed => 9,
+			Rejection::Unreachable => 20,
+			Rejection::TooLarge => 21,
+			Rejection::HashMismatch => 22,
 		}
 	}
+
+	/// The rejection with this [`code`](Rejection::code), if any.
+	pub fn from_code(code: u8) -> Option<Self> {
+		Self::ALL.into_iter().find(|r| r.code() == code)
+	}
+
+	/// Every rejection, in code order.
+	pub const ALL: [Rejection; 12] = [
+		Rejection::Malformed,
+		Rejection::WrongContext,
+		Rejection::ReportIdMismatch,
+		Rejection::ShareDoesNotOpen,
+		Rejection::MalformedShare,
+		Rejection::WrongLength,
+		Rejection::MalformedVerifierShare,
+		Rejection::InvalidProof,
+		Rejection::Replayed,
+		Rejection::Unreachable,
+		Rejection::TooLarge,
+		Rejection::HashMismatch,
+	];
 }

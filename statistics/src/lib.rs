@@ -33,8 +33,9 @@
 //! | governance / pallet | [`schema::Schema`] (registered per category; id = hash of its bytes), [`schema::Statistic`] |
 //! | client (person's app, `custodia` CLI) | [`schema::Schema::layout`], [`report::Report::generate`] → upload the report, register its id |
 //! | aggregator (node worker), per epoch | [`envelope::KeyPair`], [`verify_key::Contribution::generate`], [`verify_key::derive_verify_key`] |
-//! | aggregator, per report | [`aggregator::ReplayGuard`], [`aggregator::Aggregator::verify_init`] → publish [`aggregator::VerifierShares`] → [`aggregator::Aggregator::finish`] → [`store::OutputShareStore::append`] |
-//! | aggregator, per statistic | [`store::OutputShareStore::aggregate`] (ids the chain lists) → [`noise::AggregateShare::new`] → submit |
+//! | aggregator, per epoch (restart) | [`envelope::KeyPair::secret_bytes`] / [`envelope::KeyPair::from_secret_bytes`] (its key on disk), [`verify_key::derive_verify_key`] again |
+//! | aggregator, per batch of reports | [`aggregator::ReplayGuard`], [`aggregator::Aggregator::verify_init`] → publish an [`aggregator::VerifierBatch`] → [`aggregator::VerifierBatch::decode_for`] every aggregator's → [`aggregator::VerifierBatch::verdict`] → [`aggregator::Aggregator::finish`] → [`store::OutputShareStore::append`] |
+//! | aggregator, per statistic | [`store::OutputShareStore::aggregate`] (ids the chain lists) → [`noise::AggregateShare::new`], [`noise::noise_scales`], [`store::cohort_hash`] → submit |
 //! | anyone (chain observer, portal) | [`unshard::unshard`] → [`unshard::Published`] |
 //!
 //! ## Mapping statistics onto Prio3
@@ -57,6 +58,8 @@ pub mod noise;
 pub mod report;
 pub mod schema;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod unshard;
 pub mod vdaf;
 pub mod verify_key;
@@ -66,6 +69,9 @@ pub mod wire;
 mod tests;
 
 pub use error::{Error, Rejection};
+/// The exact `prio` the engine runs (pinned), for callers that must agree with its field
+/// arithmetic, e.g. a chain that adds `Field128` shares without linking Prio3.
+pub use prio;
 
 /// Most aggregators an epoch may have (Prio3 allows 254; an epoch names its evaluators).
 pub const MAX_AGGREGATORS: usize = 32;

@@ -52,6 +52,10 @@ pub const MAX_VALUE: u64 = (1 << 48) - 1;
 /// Largest encoded schema.
 pub const MAX_SCHEMA_BYTES: usize = 64 * 1024;
 
+/// One field as the chain stores it, for [`Schema::from_parts`]: name and unit (UTF-8 bytes),
+/// the largest value, the histogram bucket boundaries if any.
+pub type FieldParts<'a> = (&'a [u8], &'a [u8], u64, Option<&'a [u64]>);
+
 /// One field of a record's statistics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldSpec {
@@ -204,6 +208,32 @@ impl Schema {
 		out
 	}
 
+	/// A schema from its parts as the chain stores them (`StatisticSchema`: per field its name
+	/// and unit as UTF-8 bytes, its `max` and its bucket boundaries), validated.
+	///
+	/// `category` names the data category: by convention the name of the chain's `DataCategory`
+	/// variant (`VitalSigns`, `WearableReadings`, `PublicHealthCaseReports`, …) exactly as the
+	/// runtime metadata spells it. It is hashed into [`Schema::id`], which every report is bound
+	/// to, so the worker and every client must build the schema with this function and the same
+	/// name, or no report verifies.
+	pub fn from_parts<'a>(category: &str, fields: impl IntoIterator<Item = FieldParts<'a>>) -> Result<Self, Error> {
+		let text = |i: usize, what: &str, bytes: &[u8]| {
+			String::from_utf8(bytes.to_vec()).map_err(|_| Error::InvalidSchema(format!("field {i}: its {what} is not UTF-8")))
+		};
+		let fields = fields
+			.into_iter()
+			// One more than allowed is enough for `validate` to refuse too many.
+			.take(MAX_FIELDS + 1)
+			.enumerate()
+			.map(|(i, (name, unit, max, buckets))| {
+				Ok(FieldSpec { name: text(i, "name", name)?, unit: text(i, "unit", unit)?, max, buckets: buckets.map(<[u64]>::to_vec) })
+			})
+			.collect::<Result<Vec<_>, Error>>()?;
+		let schema = Schema { category: category.into(), fields };
+		schema.validate()?;
+		Ok(schema)
+	}
+
 	/// Decodes and validates a schema.
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
 		let mut r = wire::open(bytes, MAX_SCHEMA_BYTES, Kind::Schema)?;
@@ -352,5 +382,36 @@ impl Statistic {
 			(3, _) => Statistic::Histogram { fields },
 			_ => return Err(Error::Invalid { what: "statistic", detail: format!("tag {tag} with {n} fields") }),
 		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_schema_from_chain_parts_is_the_schema_and_id_built_by_hand() {
+		let buckets = [18u64, 65];
+		let parts: Vec<FieldParts<'_>> = vec![(&b"age"[..], &b"a"[..], 120, Some(&buckets[..])), (&b"heart-rate"[..], &b"/min"[..], 250, None)];
+		let schema = Schema::from_parts("VitalSigns", parts.clone()).unwrap();
+		let by_hand = Schema {
+			category: "VitalSigns".into(),
+			fields: vec![FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]), FieldSpec::new("heart-rate", "/min", 250)],
+		};
+		assert_eq!(schema, by_hand);
+		assert_eq!(schema.id(), by_hand.id());
+		// The category is part of the id: another spelling is another schema.
+		assert_ne!(Schema::from_parts("vital-signs", parts).unwrap().id(), by_hand.id());
+	}
+
+	#[test]
+	fn chain_parts_that_are_not_a_valid_schema_are_refused() {
+		let not_utf8: Vec<FieldParts<'_>> = vec![(&b"\xff"[..], &b"a"[..], 10, None)];
+		assert!(matches!(Schema::from_parts("VitalSigns", not_utf8), Err(Error::InvalidSchema(m)) if m.contains("name is not UTF-8")));
+		let no_buckets: Vec<FieldParts<'_>> = vec![(&b"age"[..], &b"a"[..], 10, Some(&[][..]))];
+		assert!(Schema::from_parts("VitalSigns", no_buckets).is_err(), "Some(empty) boundaries are refused, not read as None");
+		assert!(Schema::from_parts("VitalSigns", Vec::<FieldParts<'_>>::new()).is_err());
+		let too_many = vec![(&b"f"[..], &b""[..], 1u64, None); MAX_FIELDS + 5];
+		assert!(Schema::from_parts("VitalSigns", too_many).is_err());
 	}
 }

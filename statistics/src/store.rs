@@ -94,6 +94,22 @@ pub struct CohortAggregate {
 	pub missing: Vec<ReportId>,
 }
 
+/// The hash that names a cohort: `BLAKE2b-256` over
+/// ```text
+/// u64 LE 29 | "custodia/statistics/v1/cohort" | u64 LE 16·k | id₀ | id₁ | … | id₍ₖ₋₁₎
+/// ```
+/// where `id₀ < id₁ < …` are the distinct report ids (sorted bytewise, duplicates counted once:
+/// [`OutputShareStore::aggregate`] sums a repeated id once) — i.e.
+/// [`wire::hash`]`("custodia/statistics/v1/cohort", [ids concatenated])`. Aggregators put it
+/// beside their aggregate share so that anyone can check they all summed the same reports; a
+/// chain can recompute it from its cohort with `blake2_256` alone.
+pub fn cohort_hash(ids: &[ReportId]) -> [u8; 32] {
+	let mut sorted = ids.to_vec();
+	sorted.sort_unstable();
+	sorted.dedup();
+	wire::hash(b"custodia/statistics/v1/cohort", &[&sorted.concat()])
+}
+
 fn io(e: std::io::Error) -> Error {
 	Error::Io(e.to_string())
 }

@@ -2,7 +2,7 @@
 //! each attack of issue 12 performed the way an attacker would, failing.
 
 use crate::{
-	aggregator::{Aggregator, OutputShare, ReplayGuard, VerifierShares},
+	aggregator::{Aggregator, BatchEntry, OutputShare, ReplayGuard, VerifierBatch, VerifierShares},
 	binding::{report_id, Binding},
 	envelope::{self, KeyPair},
 	noise::{noise_scales, AggregateShare, Epsilon},
@@ -487,6 +487,236 @@ fn schemas_and_statistics_are_checked() {
 	assert_eq!(s.fields[0].bucket_of(120), Some(3));
 }
 
+/// Per aggregator: its output shares, and the reports it rejected (batch index, reason).
+type BatchOutcome = (Vec<Vec<OutputShare>>, Vec<Vec<(usize, Rejection)>>);
+
+/// Verifies a batch of reports the way aggregators on a chain do: each aggregator publishes a
+/// [`VerifierBatch`] (bytes), then decodes everyone's and finishes each report by the shared
+/// rule. `fetched[k]` is `Err` when an aggregator could not get report `k`'s bytes; `bindings`
+/// are what the chain says each report is bound to. Each aggregator's output shares and the
+/// rejections, by batch index.
+fn verify_batch(e: &Epoch, reports: &[(Binding, Result<Report, Rejection>)]) -> BatchOutcome {
+	let ids: Vec<[u8; 16]> = reports.iter().map(|(b, r)| r.as_ref().map_or(report_id(b, &[0; 16]), |r| r.id)).collect();
+	let published: Vec<Vec<u8>> = e
+		.aggregators
+		.iter()
+		.map(|a| {
+			let entries = reports
+				.iter()
+				.zip(&ids)
+				.map(|((b, r), id)| match r.as_ref().map_err(|r| *r).and_then(|r| a.verify_init(b, r)) {
+					Ok((_, shares)) => BatchEntry::Shares(shares),
+					Err(reason) => BatchEntry::Rejected { report_id: *id, reason },
+				})
+				.collect();
+			VerifierBatch { aggregator: a.index() as u8, entries }.to_bytes().unwrap()
+		})
+		.collect();
+	let mut outputs = Vec::new();
+	let mut rejections = Vec::new();
+	for a in &e.aggregators {
+		let batches: Vec<Option<VerifierBatch>> =
+			published.iter().enumerate().map(|(j, bytes)| Some(VerifierBatch::decode_for(bytes, j, &ids).unwrap())).collect();
+		let (mut outs, mut rejected) = (Vec::new(), Vec::new());
+		for (k, (b, r)) in reports.iter().enumerate() {
+			let verdict = VerifierBatch::verdict(&batches, k).and_then(|all| {
+				let report = r.as_ref().map_err(|r| *r)?;
+				let (pending, _) = a.verify_init(b, report)?;
+				a.finish(pending, &all)
+			});
+			match verdict {
+				Ok(out) => outs.push(out),
+				Err(reason) => rejected.push((k, reason)),
+			}
+		}
+		outputs.push(outs);
+		rejections.push(rejected);
+	}
+	(outputs, rejections)
+}
+
+#[test]
+fn a_batch_verifies_through_verifier_batches_and_every_aggregator_rejects_the_same_reports() {
+	for n in [2, 3] {
+		let e = epoch(&schema(), n);
+		let recs = records();
+		let honest: Vec<(Binding, Result<Report, Rejection>)> = recs[..3]
+			.iter()
+			.enumerate()
+			.map(|(k, v)| {
+				let b = binding(&e.layout, k as u8, 100 + k as u64);
+				(b, Ok(Report::generate(&e.layout, v, &b, &e.publics).unwrap()))
+			})
+			.collect();
+		let mut batch = honest.clone();
+		// A byte copy of report 0 registered by account 9 as its record 900.
+		let copy = honest[0].1.clone().unwrap();
+		batch.push((binding(&e.layout, 9, 900), Ok(copy)));
+		// Age 500 (max 120), proven below the API.
+		let b = binding(&e.layout, 10, 1000);
+		let forged = crate::testing::out_of_range_report(&e.layout, &b, &e.publics, &recs[4], 0, 500).unwrap();
+		batch.push((b, Ok(forged)));
+		// A report nobody could fetch.
+		batch.push((binding(&e.layout, 11, 1100), Err(Rejection::Unreachable)));
+		let (outputs, rejections) = verify_batch(&e, &batch);
+		let expected = vec![(3, Rejection::ReportIdMismatch), (4, Rejection::InvalidProof), (5, Rejection::Unreachable)];
+		for (outs, rejected) in outputs.iter().zip(&rejections) {
+			assert_eq!(rejected, &expected, "{n} aggregators");
+			assert_eq!(outs.len(), 3);
+		}
+		// The valid reports' output shares add up to their plaintext sums.
+		use prio::field::{Field128, FieldElement};
+		let total: Vec<Field128> = (0..e.layout.output_len)
+			.map(|i| outputs.iter().flat_map(|outs| outs.iter().map(move |o| o.values[i])).fold(Field128::zero(), |a, b| a + b))
+			.collect();
+		assert_eq!(u128::from(total[e.layout.offsets[0]]), 3, "presence counts the valid reports");
+		let age: u64 = recs[..3].iter().map(|r| r[0]).sum();
+		assert_eq!(u128::from(total[e.layout.sum_index[0]]), age as u128);
+	}
+}
+
+#[test]
+fn a_verifier_batch_is_checked_against_its_publisher_and_the_chain_s_report_list() {
+	let e = epoch(&schema(), 2);
+	let b = binding(&e.layout, 1, 100);
+	let report = Report::generate(&e.layout, &records()[0], &b, &e.publics).unwrap();
+	let (_, shares) = e.aggregators[1].verify_init(&b, &report).unwrap();
+	let batch = VerifierBatch {
+		aggregator: 1,
+		entries: vec![BatchEntry::Shares(shares.clone()), BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::TooLarge }],
+	};
+	let bytes = batch.to_bytes().unwrap();
+	let ids = [report.id, [2; 16]];
+	assert_eq!(VerifierBatch::decode_for(&bytes, 1, &ids).unwrap(), batch);
+	// Published by aggregator 0's account, or for another batch of reports.
+	assert!(matches!(VerifierBatch::decode_for(&bytes, 0, &ids), Err(Error::Invalid { .. })));
+	assert!(matches!(VerifierBatch::decode_for(&bytes, 1, &ids[..1]), Err(Error::Invalid { .. })));
+	assert!(matches!(VerifierBatch::decode_for(&bytes, 1, &[[2; 16], report.id]), Err(Error::Invalid { .. })));
+	// Shares of another aggregator inside a batch cannot be encoded.
+	let (_, other) = e.aggregators[0].verify_init(&b, &report).unwrap();
+	let mixed = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Shares(other)] };
+	assert!(matches!(mixed.to_bytes(), Err(Error::Invalid { .. })));
+	// An unknown rejection code does not decode.
+	let mut unknown = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::Replayed }] }
+		.to_bytes()
+		.unwrap();
+	let last = unknown.len() - 1;
+	for code in [10, 19, 23, 255] {
+		unknown[last] = code;
+		assert!(matches!(VerifierBatch::from_bytes(&unknown), Err(Error::Invalid { what: "rejection code", .. })));
+	}
+	// A batch beyond the size limit is refused when encoding, not published.
+	let big = VerifierShares { report_id: [1; 16], aggregator: 0, shares: vec![vec![0; 16 * 1024]; 8] };
+	let huge = VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Shares(big); 9] };
+	assert!(matches!(huge.to_bytes(), Err(Error::TooLarge { .. })));
+	// The verdict rule: the lowest-indexed aggregator's rejection, else everyone's shares.
+	let b0 = VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Rejected { report_id: report.id, reason: Rejection::Unreachable }] };
+	let b1 = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Rejected { report_id: report.id, reason: Rejection::InvalidProof }] };
+	assert_eq!(VerifierBatch::verdict(&[Some(b0.clone()), Some(b1.clone())], 0), Err(Rejection::Unreachable));
+	assert_eq!(VerifierBatch::verdict(&[Some(b1.clone()), Some(b0)], 0), Err(Rejection::InvalidProof));
+	let ok = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Shares(shares.clone())] };
+	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone()), Some(ok.clone())], 0), Ok(vec![shares.clone(), shares]));
+	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone())], 1), Err(Rejection::MalformedVerifierShare));
+	// A batch that did not decode counts at its place in the order.
+	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone()), None], 0), Err(Rejection::MalformedVerifierShare));
+	assert_eq!(VerifierBatch::verdict(&[None, Some(b1)], 0), Err(Rejection::MalformedVerifierShare));
+}
+
+/// What a batch of verifier shares weighs: a chain must store one per aggregator per batch.
+#[test]
+fn a_full_batch_of_typical_reports_fits_the_verifier_batch_limit() {
+	use crate::aggregator::MAX_VERIFIER_BATCH_BYTES;
+	let per_report = |schema: &Schema, n: usize| {
+		let e = epoch(schema, n);
+		let b = binding(&e.layout, 1, 100);
+		let values: Vec<u64> = schema.fields.iter().map(|f| f.max / 2).collect();
+		let report = Report::generate(&e.layout, &values, &b, &e.publics).unwrap();
+		let (_, shares) = e.aggregators[0].verify_init(&b, &report).unwrap();
+		let batch = |k: usize| VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Shares(shares.clone()); k] };
+		(batch(2).to_bytes().unwrap().len() - batch(1).to_bytes().unwrap().len(), report.to_bytes().len())
+	};
+	// 20 fields of 16 bits, 4 of them with 10 buckets.
+	let typical = Schema {
+		category: "VitalSigns".into(),
+		fields: (0..20)
+			.map(|i| {
+				let f = FieldSpec::new(&format!("f{i}"), "", 65_535);
+				if i < 4 { f.with_buckets((1..10).map(|b| b * 6_000).collect()) } else { f }
+			})
+			.collect(),
+	};
+	// The largest schema: 64 fields, each with 63 boundaries.
+	let largest = Schema {
+		category: "VitalSigns".into(),
+		fields: (0..crate::schema::MAX_FIELDS)
+			.map(|i| FieldSpec::new(&format!("f{i}"), "", 1 << 40).with_buckets((1..=63).map(|b| b << 30).collect()))
+			.collect(),
+	};
+	for n in [2, 4] {
+		let (typical_bytes, typical_report) = per_report(&typical, n);
+		let (largest_bytes, largest_report) = per_report(&largest, n);
+		println!(
+			"{n} aggregators: verifier shares per report {typical_bytes} B typical ({typical_report} B report), \
+			 {largest_bytes} B for the largest schema ({largest_report} B report): {} / {} reports per {MAX_VERIFIER_BATCH_BYTES} B batch",
+			MAX_VERIFIER_BATCH_BYTES / typical_bytes,
+			MAX_VERIFIER_BATCH_BYTES / largest_bytes,
+		);
+		assert!(256 * typical_bytes < MAX_VERIFIER_BATCH_BYTES, "256 typical reports fit one batch");
+	}
+}
+
+#[test]
+fn rejection_codes_are_stable_distinct_and_decode() {
+	let codes: Vec<u8> = Rejection::ALL.iter().map(|r| r.code()).collect();
+	assert_eq!(codes, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21, 22]);
+	for r in Rejection::ALL {
+		assert_eq!(Rejection::from_code(r.code()), Some(r));
+	}
+	assert_eq!(Rejection::from_code(0), None);
+	assert_eq!(Rejection::from_code(23), None);
+}
+
+#[test]
+fn the_cohort_hash_ignores_order_and_repeats_and_is_pinned() {
+	use crate::store::cohort_hash;
+	let ids = [[3u8; 16], [1; 16], [2; 16]];
+	let h = cohort_hash(&ids);
+	assert_eq!(h, cohort_hash(&[[1; 16], [2; 16], [3; 16], [2; 16]]));
+	assert_ne!(h, cohort_hash(&ids[..2]));
+	// The formula a chain recomputes with blake2_256 alone.
+	use blake2::{digest::consts::U32, Blake2b, Digest};
+	let domain = b"custodia/statistics/v1/cohort";
+	let mut manual = Vec::new();
+	manual.extend_from_slice(&(domain.len() as u64).to_le_bytes());
+	manual.extend_from_slice(domain);
+	manual.extend_from_slice(&48u64.to_le_bytes());
+	[[1u8; 16], [2; 16], [3; 16]].iter().for_each(|id| manual.extend_from_slice(id));
+	let expected: [u8; 32] = Blake2b::<U32>::digest(&manual).into();
+	assert_eq!(h, expected);
+	let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+	// Pinned, so that another implementation (a chain, a client) can test against them.
+	assert_eq!(hex(cohort_hash(&[])), "73b1c4eff50a9261dafbba7088cb571d3a8e39929bb2e87f018309002692cf5a");
+	assert_eq!(hex(h), "545b730d1c1a0ff045a1bf51967bf943d99578ddd3f436a7dd2524d47fe65159");
+}
+
+#[test]
+fn an_aggregator_key_survives_on_disk_as_its_secret_bytes() {
+	let keys = KeyPair::generate().unwrap();
+	let restored = KeyPair::from_secret_bytes(&keys.secret_bytes());
+	assert_eq!(restored.public(), keys.public());
+	let sealed = envelope::seal(&keys.public(), 0, b"info", b"aad", b"secret").unwrap();
+	assert_eq!(envelope::open(&restored, b"info", b"aad", &sealed).unwrap(), b"secret");
+	assert_ne!(KeyPair::generate().unwrap().secret_bytes(), keys.secret_bytes());
+}
+
+#[test]
+fn a_replay_guard_refilled_from_the_store_refuses_stored_ids() {
+	let mut guard: ReplayGuard = [[1u8; 16], [2; 16]].into_iter().collect();
+	assert_eq!(guard.len(), 2);
+	assert_eq!(guard.check_and_insert(&[2; 16]), Err(Rejection::Replayed));
+	assert_eq!(guard.check_and_insert(&[3; 16]), Ok(()));
+}
+
 /// Every decoder against truncations, extensions, flipped bytes and random bytes: a typed
 /// error, never a panic.
 #[test]
@@ -498,6 +728,15 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 	let sums = cohort(&e, &records()[..2]);
 	let share = AggregateShare::new(&e.layout, 0, &Statistic::Histogram { fields: vec![0, 2] }, &sums[0], Epsilon::new(1, 1).unwrap()).unwrap();
 	let contribution = Contribution::generate(GENESIS, EPOCH, 0, &e.publics).unwrap();
+	let batch = VerifierBatch {
+		aggregator: 0,
+		entries: vec![
+			BatchEntry::Shares(vs.clone()),
+			BatchEntry::Rejected { report_id: [3; 16], reason: Rejection::HashMismatch },
+		],
+	}
+	.to_bytes()
+	.unwrap();
 
 	type Decoder = Box<dyn Fn(&[u8]) -> bool>;
 	let decoders: Vec<(&str, Vec<u8>, Decoder)> = vec![
@@ -507,6 +746,7 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 		("contribution", contribution.to_bytes(), Box::new(|x| Contribution::from_bytes(x).is_ok())),
 		("verifier shares", vs.to_bytes(), Box::new(|x| VerifierShares::from_bytes(x).is_ok())),
 		("aggregate share", share.to_bytes(), Box::new(|x| AggregateShare::from_bytes(x).is_ok())),
+		("verifier batch", batch, Box::new(|x| VerifierBatch::from_bytes(x).is_ok())),
 	];
 	for (name, good, decode) in &decoders {
 		assert!(decode(good), "{name} decodes");
@@ -554,74 +794,14 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 /// aggregators decode its shares and only the proof can catch it.
 mod forgery {
 	use super::*;
-	use crate::schema::Part;
+	use crate::{schema::Part, testing::Forge};
 	use prio::{
 		field::Field128,
-		flp::{gadgets::{Mul, ParallelSum}, types::{Histogram, SumVec}, Flp, FlpError, Gadget, Type},
-		vdaf::{prio3::{optimal_chunk_length, Prio3}, xof::XofTurboShake128, Client},
-		codec::Encode,
+		flp::{gadgets::{Mul, ParallelSum}, types::{Histogram, SumVec}, Type},
+		vdaf::{prio3::{optimal_chunk_length, Prio3}, xof::XofTurboShake128},
 	};
 
-	/// The honest type `T`, except that it "encodes" whatever field elements it is given.
-	#[derive(Clone, Debug, PartialEq, Eq)]
-	struct Forge<T>(T);
-
-	impl<T: Flp<Field = Field128>> Flp for Forge<T> {
-		type Field = Field128;
-		fn gadget(&self) -> Vec<Box<dyn Gadget<Field128>>> {
-			self.0.gadget()
-		}
-		fn num_gadgets(&self) -> usize {
-			self.0.num_gadgets()
-		}
-		fn valid(
-			&self,
-			g: &mut Vec<Box<dyn Gadget<Field128>>>,
-			input: &[Field128],
-			joint_rand: &[Field128],
-			num_shares: usize,
-		) -> Result<Vec<Field128>, FlpError> {
-			self.0.valid(g, input, joint_rand, num_shares)
-		}
-		fn input_len(&self) -> usize {
-			self.0.input_len()
-		}
-		fn proof_len(&self) -> usize {
-			self.0.proof_len()
-		}
-		fn verifier_len(&self) -> usize {
-			self.0.verifier_len()
-		}
-		fn joint_rand_len(&self) -> usize {
-			self.0.joint_rand_len()
-		}
-		fn eval_output_len(&self) -> usize {
-			self.0.eval_output_len()
-		}
-		fn prove_rand_len(&self) -> usize {
-			self.0.prove_rand_len()
-		}
-	}
-
-	impl<T: Type<Field = Field128>> Type for Forge<T> {
-		type Measurement = Vec<Field128>;
-		type AggregateResult = T::AggregateResult;
-		fn encode_measurement(&self, m: &Vec<Field128>) -> Result<Vec<Field128>, FlpError> {
-			Ok(m.clone())
-		}
-		fn truncate(&self, input: Vec<Field128>) -> Result<Vec<Field128>, FlpError> {
-			self.0.truncate(input)
-		}
-		fn decode_result(&self, data: &[Field128], n: usize) -> Result<T::AggregateResult, FlpError> {
-			self.0.decode_result(data, n)
-		}
-		fn output_len(&self) -> usize {
-			self.0.output_len()
-		}
-	}
-
-	/// A report whose part `forged` carries `input` (a raw encoded measurement), the other
-	/// parts honest for `values`.
+	/// [`crate::testing::forged_report`] for an epoch of these tests.
 	fn forged_report<T: Type<Field = Field128>>(
 		e: &Epoch,
 		b: &Binding,
@@ -630,21 +810,7 @@ mod forgery {
 		forge: Prio3<Forge<T>, XofTurboShake128, 32>,
 		input: Vec<Field128>,
 	) -> Report {
-		let salt = [5u8; 16];
-		let id = report_id(b, &salt);
-		let mut public_shares = Vec::new();
-		let mut plaintexts = vec![Vec::new(); e.layout.aggregators];
-		for (i, part) in e.layout.parts.iter().enumerate() {
-			let (public, inputs) = if i == forged {
-				let (p, s) = forge.shard(&b.vdaf_ctx(i), &input, &id).unwrap();
-				(p.get_encoded().unwrap(), s.iter().map(|s| s.get_encoded().unwrap()).collect::<Vec<_>>())
-			} else {
-				crate::vdaf::shard(part, &e.layout.schema, &b.vdaf_ctx(i), values, &id).unwrap()
-			};
-			public_shares.push(public);
-			inputs.iter().enumerate().for_each(|(j, s)| crate::wire::put_bytes32(&mut plaintexts[j], s));
-		}
-		Report::seal(&e.layout, b, id, salt, public_shares, plaintexts, &e.publics).unwrap()
+		crate::testing::forged_report(&e.layout, b, &e.publics, values, forged, &forge, input).unwrap()
 	}
 
 	fn f(v: u128) -> Field128 {

@@ -19,6 +19,7 @@
 //! | 5 | [`AggregateShare`](crate::noise::AggregateShare) | [`noise`](crate::noise) |
 //! | 6 | [`Statistic`](crate::schema::Statistic) | [`schema`](crate::schema) |
 //! | 7 | output-share store header | [`store`](crate::store) |
+//! | 8 | [`VerifierBatch`](crate::aggregator::VerifierBatch) | [`aggregator`](crate::aggregator) |
 //!
 //! Field elements (Prio3's `Field128`) are 16 bytes, little-endian, canonical (below the
 //! modulus); a non-canonical element is an error.
@@ -47,6 +48,7 @@ pub enum Kind {
 	AggregateShare = 5,
 	Statistic = 6,
 	Store = 7,
+	VerifierBatch = 8,
 }
 
 impl Kind {
@@ -59,6 +61,7 @@ impl Kind {
 			Kind::AggregateShare => "aggregate share",
 			Kind::Statistic => "statistic",
 			Kind::Store => "output-share store",
+			Kind::VerifierBatch => "verifier batch",
 		}
 	}
 }

@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 export const storySteps = (people) => [
   /Alice's node joins the consortium as data steward and evaluator/,
   /an institution joins: General Hospital/,
+  /governance registers statistic schema \d+ for wearable readings: 7 fields/,
+  /governance sets differential privacy: ε = 1 per statistic/,
+  /an aggregator epoch starts: /,
+  /the aggregators posted their epoch keys and agreed a verification key no client knows: epoch \d+ is active/,
   /a key epoch starts: its \d+ holders make the consortium's FHE key with no dealer/,
   /joint FHE key \d+ agreed and in IPFS/,
   /wearable uploads 60 s of readings: record \d+ .*FHE-encrypted/,
@@ -20,7 +24,11 @@ export const storySteps = (people) => [
   /General Hospital registers model \d+/,
   /encrypted prediction: job \d+ requested in block \d+; the person decrypts: class (positive|negative), probability [\d.]+ %/,
   new RegExp(`${people} people record a window of wearable readings \\(FHE-encrypted\\) and join the PUBHLTH cohort`),
-  new RegExp(`statistic \\d+ published: mean heart rate [\\d.]+/min over ${people} people .* it equals the plaintext mean`),
+  /a second institution joins: the Public Health Agency/,
+  new RegExp(`General Hospital enrols its ${people} patients`),
+  /every aggregator verified the reports \(values in range, bound to owner, record and epoch\)/,
+  new RegExp(`statistic \\d+ published: mean heart rate -?[\\d.]+ ± [\\d.]+/min over ${people} people, ε = 1(\\.0)?; no aggregator saw a value`),
+  /statistic \d+ published: heart-rate histogram /,
 ];
 
 /** Removes terminal colours. */

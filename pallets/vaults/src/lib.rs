@@ -1079,3 +1079,31 @@ impl<T: Config> OnGrantRevoked for Pallet<T> {
 		T::WeightInfo::on_grant_revoked(T::MaxVaultsPerGrant::get())
 	}
 }
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Registers a live record of `owner` holding `category`, with no pin, for the benchmarks
+	/// of pallets that read records (pallet-statistics).
+	pub fn benchmark_record(owner: &T::AccountId, category: DataCategory) -> RecordId {
+		let id = NextRecordId::<T>::get();
+		NextRecordId::<T>::put(id.saturating_add(1));
+		let cid: CidOf<T> = BoundedVec::truncate_from(alloc::vec![b'b'; T::MaxCidLen::get() as usize]);
+		Records::<T>::insert(
+			id,
+			Record {
+				owner: owner.clone(),
+				origin: RecordOrigin::Owner,
+				cid,
+				content_hash: H256::repeat_byte(1),
+				size: 1,
+				categories: BoundedVec::truncate_from(alloc::vec![category]),
+				fhe_section: None,
+				steward: owner.clone(),
+				registered_at: Self::now(),
+				retired_at: None,
+				unpinned_at: None,
+			},
+		);
+		id
+	}
+}

@@ -94,5 +94,5 @@ export function purposeText(key: string | number): string {
   return `${p.code} — ${p.display}${p.meaning ? `: ${p.meaning}` : ''}`;
 }
 
-/** Statistic kinds (primitives `Statistic`). */
+/** Statistic kinds (primitives `statistics::StatisticKind`). */
 export const STATISTIC_KINDS = ['Count', 'Sum', 'Mean', 'Histogram'] as const;
