@@ -187,7 +187,7 @@ describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consen
         const text = await card.textContent();
         const what = `statistic ${s.id} (${s.kind}) at ${name}`;
         assert.match(text, /PUBHLTH — public health/, `${what}: the purpose, HL7 code and meaning`);
-        assert.match(text, /General Hospital/, `${what}: the requesting institution`);
+        assert.match(text, /Public Health Agency/, `${what}: the requesting institution`);
         if (CATEGORY_LABELS[s.category]) assert.match(text, new RegExp(`Data${CATEGORY_LABELS[s.category]}`), `${what}: the schema's category`);
         assert.match(text, new RegExp(`${s.kind === 'Mean' ? 'Mean \\(average\\)' : 'Histogram'} of ${escape(fieldName(s.fields[0]))}`), `${what}: the kind with its field`);
         assert.match(text, new RegExp(`Cohort size${s.reports.toLocaleString('en')} people`), `${what}: the cohort size`);

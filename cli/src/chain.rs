@@ -90,11 +90,29 @@ impl Chain {
 	/// is in a finalized block — so that what the command prints, and every later query (they read
 	/// the finalized state), already reflects it. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
 	/// documentation.
+	///
+	/// Another signer of the same account (a node's worker signing as its validator, a second
+	/// client) may take the nonce first: the pool then calls ours outdated or of too low a
+	/// priority, and it was never included. Such a call is signed again with a fresh nonce, a few
+	/// times, instead of failing the command.
 	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &AccountKey) -> Result<Included, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let (payload, _) = payload(&at, pallet, call, fields)?;
-		let progress = at.tx().sign_and_submit_then_watch_default(&payload, signer).await.map_err(|e| unreachable(pallet, call, e.into()))?;
-		finalized(pallet, call, progress).await
+		const ATTEMPTS: usize = 5;
+		let mut attempt = 1;
+		loop {
+			let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+			let (payload, _) = payload(&at, pallet, call, fields.clone())?;
+			let outcome = match at.tx().sign_and_submit_then_watch_default(&payload, signer).await {
+				Ok(progress) => finalized(pallet, call, progress).await,
+				Err(e) => Err(unreachable(pallet, call, e.into())),
+			};
+			match outcome {
+				Err(failure) if attempt < ATTEMPTS && lost_nonce_race(&failure) => {
+					attempt += 1;
+					tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+				},
+				outcome => return outcome,
+			}
+		}
 	}
 
 	/// Like [`Chain::submit`] for several calls of `pallet.call` by one signer: all are submitted
@@ -221,6 +239,17 @@ impl Chain {
 	}
 }
 
+/// Whether the pool refused a call because another transaction of the same account took its
+/// nonce (so it was never included and may be signed again).
+fn lost_nonce_race(failure: &Failure) -> bool {
+	let text = match failure {
+		Failure::Refused(text) => text.clone(),
+		Failure::Unreachable(e) => e.to_string(),
+	};
+	let text = text.to_lowercase();
+	text.contains("transaction is outdated") || (text.contains("priority") && text.contains("too low"))
+}
+
 fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
 	Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"))
 }
@@ -300,5 +329,19 @@ pub fn option(value: Option<Value>) -> Value {
 	match value {
 		Some(v) => Value::unnamed_variant("Some", [v]),
 		None => variant("None"),
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn only_a_lost_nonce_race_is_signed_again() {
+		let refused = |m: &str| Failure::Refused(format!("Council.vote was not accepted: {m}"));
+		assert!(lost_nonce_race(&refused("Invalid transaction: Transaction is outdated")));
+		assert!(lost_nonce_race(&refused("The priority of the transaction is too low (pool 3420 > current 3420)")));
+		assert!(!lost_nonce_race(&refused("Invalid transaction: Inability to pay some fees")));
+		assert!(!lost_nonce_race(&Failure::Refused("Statistics.BudgetExhausted: ...".into())));
 	}
 }
