@@ -93,10 +93,11 @@ impl Chain {
 	///
 	/// Another signer of the same account (a node's worker signing as its validator, a second
 	/// client) may take the nonce first: the pool then calls ours outdated or of too low a
-	/// priority, and it was never included. Such a call is signed again with a fresh nonce, a few
-	/// times, instead of failing the command.
+	/// priority, and it was never included. Such a call is signed again with a fresh nonce
+	/// instead of failing the command; the nonce is read at the finalized block, so the retries
+	/// span about a minute, long enough for the other signer's calls to be finalized.
 	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &AccountKey) -> Result<Included, Failure> {
-		const ATTEMPTS: usize = 5;
+		const ATTEMPTS: usize = 12;
 		let mut attempt = 1;
 		loop {
 			let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
@@ -108,7 +109,7 @@ impl Chain {
 			match outcome {
 				Err(failure) if attempt < ATTEMPTS && lost_nonce_race(&failure) => {
 					attempt += 1;
-					tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+					tokio::time::sleep(std::time::Duration::from_secs(5)).await;
 				},
 				outcome => return outcome,
 			}
