@@ -196,9 +196,9 @@ describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consen
         assert.match(text, new RegExp(`\\(block ${s.publishedAt.toLocaleString('en')}\\)`), `${what}: the block`);
         assert.doesNotMatch(text, /no differential-privacy noise|exact value/i, `${what}: no claim of exact values`);
       }
-      // The mean: the noisy mean with its noisy sum and count, and a table of the values.
+      // The mean: the noisy sum over the exact number of reports, and a table of the values.
       assert.match(await page.locator(`article[data-job="${mean.id}"]`).textContent(),
-        new RegExp(`Mean ${escape(fieldName(mean.fields[0]))}: (.+ \\(noisy sum .+ ÷ noisy count .+\\)|undefined)`), 'the noisy mean with its sum and count');
+        new RegExp(`Mean ${escape(fieldName(mean.fields[0]))}: (.+ \\(noisy sum .+ ÷ ${PEOPLE} reports, an exact number\\)|undefined)`), 'the mean: the noisy sum over the exact number of reports');
       assert.equal(await page.getByRole('table', { name: `Values of statistic ${mean.id}`, exact: true }).count(), 1, 'the mean\'s table');
       // The histogram: a bar chart per field (a canvas with an accessible name) and a table of its buckets.
       const field = histogram.fields[0];

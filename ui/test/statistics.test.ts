@@ -131,28 +131,27 @@ describe('decoding pallet Statistics storage', () => {
 describe('values per kind', () => {
   it('count: one value', () => {
     expect(expectedValueCount({ name: 'Count', fields: [] }, [])).toBe(1);
-    expect(readings({ name: 'Count', fields: [] }, [], [53])).toEqual([{ kind: 'Count', count: 53 }]);
+    expect(readings({ name: 'Count', fields: [] }, [], [53], 53)).toEqual([{ kind: 'Count', count: 53 }]);
     expect(valueLabels({ name: 'Count', fields: [] }, [])).toEqual(['count']);
   });
   it('sum: one value per listed field', () => {
-    const r = readings({ name: 'Sum', fields: [0, 1] }, [heart, steps], [3765, 410_000]);
+    const r = readings({ name: 'Sum', fields: [0, 1] }, [heart, steps], [3765, 410_000], 52);
     expect(r).toEqual([{ kind: 'Sum', field: heart, sum: 3765 }, { kind: 'Sum', field: steps, sum: 410_000 }]);
     expect(valueLabels({ name: 'Sum', fields: [0, 1] }, [heart, steps])).toEqual(['sum of heart rate', 'sum of steps']);
   });
-  it('mean: the sums then the count; the mean is their ratio, undefined when the noisy count is not positive', () => {
-    const r = readings({ name: 'Mean', fields: [0, 1] }, [heart, steps], [3770, 416_000, 52]);
+  it('mean: the sums then the noisy count; the mean is each sum over the exact number of reports, undefined with none', () => {
+    const r = readings({ name: 'Mean', fields: [0, 1] }, [heart, steps], [3770, 416_000, 49], 52);
     expect(r).toEqual([
-      { kind: 'Mean', field: heart, sum: 3770, count: 52, mean: 3770 / 52 },
-      { kind: 'Mean', field: steps, sum: 416_000, count: 52, mean: 8000 },
+      { kind: 'Mean', field: heart, sum: 3770, count: 49, reports: 52, mean: 3770 / 52 },
+      { kind: 'Mean', field: steps, sum: 416_000, count: 49, reports: 52, mean: 8000 },
     ]);
     expect(meanOf(10, 0)).toBeNull();
-    expect(meanOf(10, -3)).toBeNull();
-    expect(readings({ name: 'Mean', fields: [0] }, [heart], [-40, -1])).toEqual([{ kind: 'Mean', field: heart, sum: -40, count: -1, mean: null }]);
+    expect(readings({ name: 'Mean', fields: [0] }, [heart], [-40, -1], 0)).toEqual([{ kind: 'Mean', field: heart, sum: -40, count: -1, reports: 0, mean: null }]);
     expect(valueLabels({ name: 'Mean', fields: [0] }, [heart])).toEqual(['sum of heart rate', 'count']);
   });
   it('histogram: each field\'s buckets in turn (boundaries + 1 each), counts may be negative', () => {
     expect(expectedValueCount({ name: 'Histogram', fields: [0, 2] }, [heart, temperature])).toBe(6);
-    const r = readings({ name: 'Histogram', fields: [0, 2] }, [heart, temperature], [4, 40, -1, 0, 50, 2]);
+    const r = readings({ name: 'Histogram', fields: [0, 2] }, [heart, temperature], [4, 40, -1, 0, 50, 2], 45);
     expect(r).toEqual([
       { kind: 'Histogram', field: heart, buckets: [{ label: '[0, 60) /min', count: 4 }, { label: '[60, 100) /min', count: 40 }, { label: '[100, 250] /min', count: -1 }] },
       { kind: 'Histogram', field: temperature, buckets: [{ label: '[0, 35) °C', count: 0 }, { label: '[35, 38) °C', count: 50 }, { label: '[38, 45] °C', count: 2 }] },
@@ -160,9 +159,9 @@ describe('values per kind', () => {
     expect(valueLabels({ name: 'Histogram', fields: [0] }, [heart])).toEqual(['heart rate [0, 60) /min', 'heart rate [60, 100) /min', 'heart rate [100, 250] /min']);
   });
   it('values that do not match the kind and schema are not mapped', () => {
-    expect(readings({ name: 'Mean', fields: [0] }, [heart], [1])).toBeNull();
-    expect(readings({ name: 'Histogram', fields: [0] }, [heart], [1, 2])).toBeNull();
-    expect(readings({ name: 'Quantile', fields: [0] }, [heart], [1])).toBeNull();
+    expect(readings({ name: 'Mean', fields: [0] }, [heart], [1], 1)).toBeNull();
+    expect(readings({ name: 'Histogram', fields: [0] }, [heart], [1, 2], 1)).toBeNull();
+    expect(readings({ name: 'Quantile', fields: [0] }, [heart], [1], 1)).toBeNull();
   });
 });
 
@@ -221,7 +220,7 @@ describe('series', () => {
     ];
     const g = series(all);
     expect(g.map((s) => s.key)).toEqual(['PUBHLTH|WearableReadings|Mean|heart_rate|/min']);
-    expect(g[0]!.points.map((p) => [p.stat.job.id, p.value])).toEqual([[1, 3770 / 52], [2, 78], [5, null]]);
+    expect(g[0]!.points.map((p) => [p.stat.job.id, p.value])).toEqual([[1, 3770 / 52], [2, 3900 / 52], [5, 100 / 52]]);
     expect(seriesName(g[0]!)).toBe('Mean (average) of heart rate (/min)');
     expect(series([...all, stat(6, 'Count', [60], [], 90)]).map((s) => s.key)).toContain('PUBHLTH|WearableReadings|Count|');
   });
@@ -257,7 +256,7 @@ describe('StatisticsReader', () => {
     const [s] = reader.publishedStatistics();
     expect(s!.job.id).toBe(0);
     expect(s!.fields.map((f) => f.name)).toEqual(['heart_rate']);
-    expect(readings(s!.job.kind, s!.fields, s!.published.values)).toEqual([{ kind: 'Mean', field: heart, sum: 3770, count: 52, mean: 3770 / 52 }]);
+    expect(readings(s!.job.kind, s!.fields, s!.published.values, s!.published.reports)).toEqual([{ kind: 'Mean', field: heart, sum: 3770, count: 52, reports: s!.published.reports, mean: 3770 / s!.published.reports }]);
     expect(reader.failedJobs().map((j) => [j.id, failureText(j.status.reason, 10)])).toEqual([[1, 'not published: fewer than 10 people (7 reports)']]);
     expect(reader.pendingJobs().map((j) => j.id)).toEqual([2]);
 

@@ -332,22 +332,27 @@ export function valueLabels(kind: StatisticKind, fields: SchemaField[]): string[
   }
 }
 
-/** The mean a person reads: sum / count, undefined (null) when the noisy count is not positive. */
-export const meanOf = (sum: number, count: number): number | null => (count > 0 ? sum / count : null);
+/**
+ * The mean a person reads: the noisy sum over the number of reports summed, undefined (null)
+ * when there are none. The number of reports is exact and public (the cohort is on chain), so
+ * dividing by the noisy count would only add noise.
+ */
+export const meanOf = (sum: number, reports: number): number | null => (reports > 0 ? sum / reports : null);
 
 /** What the values say, per kind. */
 export type Reading =
   | { kind: 'Count'; count: number }
   | { kind: 'Sum'; field: SchemaField; sum: number }
-  | { kind: 'Mean'; field: SchemaField; sum: number; count: number; mean: number | null }
+  | { kind: 'Mean'; field: SchemaField; sum: number; count: number; reports: number; mean: number | null }
   | { kind: 'Histogram'; field: SchemaField; buckets: { label: string; count: number }[] };
 
 /**
  * The values mapped to what they mean: Count → [count]; Sum → one sum per field; Mean → one sum
- * per field then the count; Histogram → each field's bucket counts in turn. Null when the
- * number of values does not match the kind and schema (then show the raw values).
+ * per field then the (noisy) count, the mean being each sum over the exact number of `reports`;
+ * Histogram → each field's bucket counts in turn. Null when the number of values does not match
+ * the kind and schema (then show the raw values).
  */
-export function readings(kind: StatisticKind, fields: SchemaField[], values: number[]): Reading[] | null {
+export function readings(kind: StatisticKind, fields: SchemaField[], values: number[], reports: number): Reading[] | null {
   if (expectedValueCount(kind, fields) !== values.length) return null;
   switch (kind.name) {
     case 'Count':
@@ -356,7 +361,7 @@ export function readings(kind: StatisticKind, fields: SchemaField[], values: num
       return fields.map((field, i) => ({ kind: 'Sum', field, sum: values[i]! }));
     case 'Mean': {
       const count = values[fields.length]!;
-      return fields.map((field, i) => ({ kind: 'Mean', field, sum: values[i]!, count, mean: meanOf(values[i]!, count) }));
+      return fields.map((field, i) => ({ kind: 'Mean', field, sum: values[i]!, count, reports, mean: meanOf(values[i]!, reports) }));
     }
     case 'Histogram': {
       let at = 0;
@@ -465,7 +470,7 @@ export function series(all: PublishedStatistic[]): Series[] {
   };
   const sorted = [...all].sort((a, b) => a.published.publishedAt - b.published.publishedAt || a.job.id - b.job.id);
   for (const s of sorted) {
-    const r = readings(s.job.kind, s.fields, s.published.values);
+    const r = readings(s.job.kind, s.fields, s.published.values, s.published.reports);
     if (!r) continue;
     for (const x of r) {
       if (x.kind === 'Count') add(s, null, x.count);

@@ -2,7 +2,7 @@
  * The public statistics portal: no login and no signer code. Reads pallet `Statistics` (Prio3
  * with differential privacy): every published statistic with its purpose, requester, data
  * category, kind with its fields and units, cohort size, ε and the noise each value carries, the
- * number of aggregators, block and date, and its values (a mean with its noisy sum and count; a
+ * number of aggregators, block and date, and its values (a mean: its noisy sum over the exact number of reports; a
  * bar chart and table per histogram field); a line chart per series (same purpose, category,
  * kind and field over publications), each chart followed by a table as its text alternative; and
  * the jobs that published nothing, with the reason. Updates on new blocks.
@@ -99,8 +99,8 @@ function readingText(r: Reading): string {
       return `Sum of ${fieldName(r.field)}: ${withUnit(fmt(r.sum), r.field.unit)}`;
     case 'Mean':
       return r.mean === null
-        ? `Mean ${fieldName(r.field)}: undefined, the noisy count is ${fmt(r.count)} (noisy sum ${fmt(r.sum)})`
-        : `Mean ${fieldName(r.field)}: ${withUnit(fmt(r.mean), r.field.unit)} (noisy sum ${fmt(r.sum)} ÷ noisy count ${fmt(r.count)})`;
+        ? `Mean ${fieldName(r.field)}: undefined, no reports were summed (noisy sum ${fmt(r.sum)})`
+        : `Mean ${fieldName(r.field)}: ${withUnit(fmt(r.mean), r.field.unit)} (noisy sum ${fmt(r.sum)} ÷ ${fmt(r.reports)} reports, an exact number)`;
     case 'Histogram':
       return `${upperFirst(fieldName(r.field))}: people per bucket in ${r.buckets.length} buckets, chart and table below`;
   }
@@ -126,7 +126,7 @@ function card(s: PublishedStatistic): HTMLElement {
   const { job, published: p } = s;
   const cat = category(job.category);
   const pu = purpose(job.purpose);
-  const r = readings(job.kind, s.fields, p.values);
+  const r = readings(job.kind, s.fields, p.values, p.reports);
   const noise = valueNoiseMillis(p.noise, p.values.length);
   const labels = valueLabels(job.kind, s.fields);
   let body: (HTMLElement | null)[] = [];
@@ -142,7 +142,7 @@ function card(s: PublishedStatistic): HTMLElement {
     });
   } else {
     const rows: (string | number)[][] = labels.map((l, i) => [upperFirst(l), fmt(p.values[i]), noise[i] === null || noise[i] === undefined ? '—' : `±${stdDevText(noise[i]!)}`]);
-    for (const x of r) if (x.kind === 'Mean') rows.push([`Mean ${fieldName(x.field)} (sum ÷ count)`, x.mean === null ? 'undefined (count ≤ 0)' : withUnit(fmt(x.mean), x.field.unit), '—']);
+    for (const x of r) if (x.kind === 'Mean') rows.push([`Mean ${fieldName(x.field)} (sum ÷ reports)`, x.mean === null ? 'undefined (no reports)' : withUnit(fmt(x.mean), x.field.unit), '—']);
     body = [table(`Values of statistic ${job.id}`, ['Value', 'Number (noisy)', 'Noise (standard deviation)'], rows)];
   }
   return h(
