@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for the scripts in this folder; sourced, not run.
 #
 # CARGO_TARGET_DIR defaults to one persistent folder outside the checkout, so every clone,

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Runs the FHE engine's cargo-fuzz targets (fhe/fuzz): every wire decoder on arbitrary bytes.
+# Runs every cargo-fuzz target on arbitrary bytes: the FHE engine's wire decoders (fhe/fuzz) and
+# the Prio3 engine's (statistics/fuzz). Exits non-zero when a target fails to build, fails to
+# run, or finds an input that panics or does not re-encode to itself.
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 240)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 240; the test command runs it briefly)
 #
-# This machine has only a stable toolchain, so libFuzzer's nightly flags are enabled with
-# RUSTC_BOOTSTRAP=1. Targets are built unoptimised (`--dev`) without sanitizer or comparison
-# tracing: instrumenting tfhe for a release build takes far longer than the fuzzing itself, and
-# the decoders are safe Rust, so what the fuzzer looks for is panics and non-canonical
-# round trips. Seeds are in fhe/fuzz/seeds/, the wire-header dictionary in fhe/fuzz/wire.dict;
-# new corpus entries go to $CUSTODIA_FUZZ_CORPUS (default ~/.cache/custodia/fuzz-corpus).
+# libFuzzer's flags need a nightly compiler: RUSTC_BOOTSTRAP=1 enables them on the stable
+# toolchain. Targets are built unoptimised (`--dev`) without sanitizer or comparison tracing:
+# instrumenting tfhe for a release build takes far longer than the fuzzing itself, and the
+# decoders are safe Rust, so what the fuzzer looks for is panics and non-canonical round trips.
+# Seeds are in <crate>/fuzz/seeds/, the wire-header dictionaries in <crate>/fuzz/wire.dict; new
+# corpus entries go to $CUSTODIA_FUZZ_CORPUS (default ~/.cache/custodia/fuzz-corpus).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -17,24 +19,41 @@ TOOLS="${CUSTODIA_TOOLS_DIR:-$HOME/.cache/custodia/tools}"
 CORPUS="${CUSTODIA_FUZZ_CORPUS:-$HOME/.cache/custodia/fuzz-corpus}"
 export PATH="$TOOLS/bin:$PATH" RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="${CUSTODIA_FUZZ_TARGET_DIR:-$HOME/.cache/custodia/fuzz-target}"
+BUILD_FLAGS=(--dev -s none --no-trace-compares)
+
+# crate folder: its targets and the longest input worth growing (a few KB covers every header,
+# count and length field of these objects).
+declare -A TARGETS=(
+	[fhe/fuzz]="decode_personal decode_program"
+	[statistics/fuzz]="decode_objects"
+)
 
 command -v cargo-fuzz >/dev/null || {
 	say "Installing cargo-fuzz into $TOOLS"
 	cargo install cargo-fuzz --locked --root "$TOOLS"
 }
-cd "$REPO_ROOT/fhe/fuzz"
-for target in decode_personal decode_cohort decode_program; do
-	mkdir -p "$CORPUS/$target"
-	# Cohort objects are ~57 KB (a 20-field record); let the fuzzer grow inputs that far.
-	max_len=4096
-	[ "$target" = decode_cohort ] && max_len=70000
-	say "Fuzzing $target for ${SECONDS_PER_TARGET}s"
-	cargo fuzz run --dev -s none --no-trace-compares "$target" "$CORPUS/$target" "seeds/$target" -- \
-		-dict=wire.dict -max_len="$max_len" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=4096 2>&1 | grep -E "^(#[0-9]+ +DONE|Done|==|thread|SUMMARY)" || true
-	# cargo-fuzz exits non-zero and leaves an artifact when the target panics.
-	if compgen -G "artifacts/$target/*" >/dev/null; then
-		echo "crash inputs in fhe/fuzz/artifacts/$target" >&2
-		exit 1
-	fi
+
+for crate in "${!TARGETS[@]}"; do
+	say "Building the fuzz targets of $crate"
+	(cd "$REPO_ROOT/$crate" && cargo fuzz build "${BUILD_FLAGS[@]}") || die "the fuzz targets of $crate do not build"
+done
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for crate in "${!TARGETS[@]}"; do
+	for target in ${TARGETS[$crate]}; do
+		mkdir -p "$CORPUS/$target"
+		say "Fuzzing $crate: $target for ${SECONDS_PER_TARGET}s"
+		status=0
+		(cd "$REPO_ROOT/$crate" && cargo fuzz run "${BUILD_FLAGS[@]}" "$target" "$CORPUS/$target" "seeds/$target" -- \
+			-dict=wire.dict -max_len=4096 -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=4096) >"$log" 2>&1 || status=$?
+		grep -E "^(#[0-9]+ +DONE|Done [0-9]+ runs|==[0-9]+== ERROR|thread '.*' panicked|SUMMARY)" "$log" >&2 || true
+		# A crash leaves its input under artifacts/ and makes cargo-fuzz exit non-zero.
+		if compgen -G "$REPO_ROOT/$crate/artifacts/$target/*" >/dev/null; then
+			die "$target found a crashing input: $crate/artifacts/$target/ (reproduce: cd $crate && cargo fuzz run ${BUILD_FLAGS[*]} $target <input>)"
+		fi
+		[ "$status" -eq 0 ] || { tail -n 30 "$log" >&2; die "$target failed to run (exit $status)"; }
+		grep -qE "^Done [0-9]+ runs" "$log" || { tail -n 30 "$log" >&2; die "$target did not report its runs"; }
+	done
 done
 say "No crash found"

@@ -13,7 +13,7 @@
 #   CUSTODIA_NET_DIR/NAME/node.log
 # Finality counts as stuck when the finalized head lags the best head by more than
 # CUSTODIA_NET_MAX_LAG blocks (default 8; GRANDPA normally trails by 1-3).
-# CUSTODIA_NET_WORKER_ARGS (e.g. "--evaluator --key-holder --ipfs-api http://127.0.0.1:5001")
+# CUSTODIA_NET_WORKER_ARGS (e.g. "--evaluator --aggregator --ipfs-api http://127.0.0.1:5001")
 # runs each validator's worker with those roles, signing as the validator's own development
 # account (--worker-dev-key //Alice …): the founding evaluators of the local chain spec.
 set -euo pipefail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, build, start an IPFS daemon and a Custodia development chain (or, with
-# --net, the 4-validator local net) whose nodes run the worker (data steward, evaluator, key
-# holder), tell the whole story with the `custodia`
+# --net, the 4-validator local net) whose nodes run the worker (data steward, evaluator,
+# statistics aggregator), tell the whole story with the `custodia`
 # client (scripts/story.sh: an institution joins, a wearable records, consent, a vault read and
 # expired, an encrypted prediction, a cohort statistic), serve the consent app and the public
 # statistics portal (ui/), then keep it all running until Ctrl-C.
@@ -74,15 +74,15 @@ say "Starting an IPFS daemon (js-ipfs, offline, loopback port $ipfs_port)"
 start_ipfs "$state/ipfs" "$ipfs_port"
 pids+=("$IPFS_PID")
 ipfs_api="http://127.0.0.1:$ipfs_port"
-worker_roles="--steward --evaluator --key-holder --aggregator --ipfs-api $ipfs_api"
+worker_roles="--steward --evaluator --aggregator --ipfs-api $ipfs_api"
 
 if [ -n "$net" ]; then
-	say "Starting the 4-validator local net (each validator's worker pins, evaluates and holds a key share)"
+	say "Starting the 4-validator local net (each validator's worker pins, evaluates and aggregates statistics)"
 	env "${net_env[@]}" CUSTODIA_NET_WORKER_ARGS="$worker_roles" "$REPO_ROOT/scripts/local-net.sh" start
 	node_log="$state/net/alice/node.log"
 	node_alive() { kill -0 "$(cat "$state/net/alice/node.pid" 2>/dev/null)" 2>/dev/null; }
 else
-	say "Starting a development chain (Alice validates; her node's worker pins, evaluates, holds a key share and aggregates statistics) and Bob's node (the second statistics aggregator)"
+	say "Starting a development chain (Alice validates; her node's worker pins, evaluates and aggregates statistics) and Bob's node (the second statistics aggregator)"
 	# Fixed, public node keys (development only) so that Bob's node can name Alice's as its boot node.
 	alice_key=$(printf '%064x' 1)
 	alice_peer=$("$NODE_BIN" key inspect-node-key <<<"$alice_key")

@@ -12,7 +12,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # curl + python3: the scripts' JSON-RPC calls; nodejs + npm: the end-to-end tests and the web
 # app's build; chromium: the browser the consent app's tests drive (Debian's build: test tools
 # must never download a browser of their own).
-apt_packages=(protobuf-compiler clang curl python3 git chromium)
+# systemd: its systemd-analyze checks the Debian package's unit (no systemd needs to run);
+# binutils: objcopy strips the packaged binaries; adduser: the package's postinst.
+# The test command lints scripts/ with shellcheck.
+apt_packages=(protobuf-compiler clang curl python3 git chromium systemd binutils adduser shellcheck)
 # A machine may carry its own Node.js outside apt (>= 18 has the test runner); use it then.
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()

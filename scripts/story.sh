@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole Custodia story, told with the `custodia` client, against either
-#  - a dev chain whose node runs the worker (steward + evaluator + key holder, signing as //Alice):
-#    governance is Alice's sudo key, Alice's node is admitted as steward and evaluator, and it
-#    alone holds the consortium key; or
+#  - a dev chain whose node runs the worker (steward + evaluator + aggregator, signing as //Alice)
+#    beside Bob's node (the second aggregator): governance is Alice's sudo key, Alice's node is
+#    admitted as steward and evaluator and Bob's as evaluator; or
 #  - (--net) the 4-validator local net, every validator's worker in every role: governance is a
 #    council motion (proposed by Alice, approved by Bob and Charlie, closed), the founding
-#    validators are already stewards and evaluators, and all four hold key shares;
+#    validators are already stewards and evaluators, and all four aggregate;
 # and an IPFS daemon. scripts/run.sh starts them and then runs this; every step prints one line
 # with its block and checks what it claims (a failed check stops the story with an error).
 #
@@ -78,10 +78,8 @@ cj keys create me >/dev/null
 alice=$(account_of alice) clinic=$(account_of clinic) me=$(account_of me)
 
 if [ -n "$net" ]; then
-	holders="$alice,$(account_of bob),$(account_of charlie),$(account_of dave)"
 	step "$(finalized)" "the 4 validators are the founding members: data stewards, evaluators and the council"
 else
-	holders="$alice"
 	peer_id=$(curl -sf -X POST "$ipfs_api/api/v0/id" | jget 'd["ID"]') || fail "IPFS at $ipfs_api has no peer id"
 	out=$(govern admit --member "$alice" --kinds data-steward,evaluator --name "Alice's node (validator)" \
 		--hpke-key "$(x25519_of alice)" --ipfs-address "$peer_id")
@@ -110,15 +108,11 @@ step "$(jget 'd["block"]' <<<"$out")" "an aggregator epoch starts: ${aggregators
 out=$(wait_until 120 'd["active"] and d["active"]["status"]=="Active"' statistic epoch show)
 step "$(finalized)" "the aggregators posted their epoch keys and agreed a verification key no client knows: epoch $(jget 'd["active"]["id"]' <<<"$out") is active"
 
-out=$(govern start-key-epoch --holders "$holders")
-step "$(jget 'd["block"]' <<<"$out")" "a key epoch starts: its $(tr ',' '\n' <<<"$holders" | wc -l) holders make the consortium's FHE key with no dealer"
-out=$(wait_until 240 'd["key_epoch"] and d["key_epoch"]["joint_key"]' status)
-step "$(jget 'd["finalized"]' <<<"$out")" "joint FHE key $(jget 'd["key_epoch"]["id"]' <<<"$out") agreed and in IPFS: $(jget 'd["key_epoch"]["joint_key"]' <<<"$out")"
-
 # --- A person's wearable records a window of readings --------------------------------------------
 out=$(cj wearable --as me --count 1 --interval 1 --samples 60 --seed 1)
 record=$(jget 'd["record"]' <<<"$out")
-step "$(jget 'd["block"]' <<<"$out")" "a person's wearable uploads 60 s of readings: record $record (FHIR Bundle sealed to them, fields $(jget 'd["fields"]' <<<"$out") FHE-encrypted)"
+[ "$(jget 'len(d["reports"])' <<<"$out")" = 1 ] || fail "the wearable's record $record carries no statistics report: $out"
+step "$(jget 'd["block"]' <<<"$out")" "a person's wearable uploads 60 s of readings: record $record (a FHIR Bundle sealed to them) and its Prio3 report $(jget 'd["reports"][0]["report"]' <<<"$out") (one input share sealed to each aggregator, with a proof that its $(jget 'len(d["values"])' <<<"$out") values are in range)"
 cj record show --as me "$record" --out "$state/my-record.json" >/dev/null
 
 # --- Consent, a vault, the institution reads it ---------------------------------------------------
@@ -170,7 +164,7 @@ printf '%s\n' "${names[@]}" | xargs -P 2 -I{} "$CLI" keys create {} --json >/dev
 addresses=$("$CLI" keys list --json | jget "' '.join(i['account'] for i in d if i['name'].startswith('person-'))")
 # shellcheck disable=SC2086 # one argument per address
 out=$(cj transfer --as alice --amount 10 $addresses)
-# Each person: one wearable window (FHE fields and a Prio3 report) and a consortium-wide PUBHLTH
+# Each person: one wearable window (a record and its Prio3 report) and a consortium-wide PUBHLTH
 # grant, 16 at a time.
 join_cohort() {
 	"$CLI" wearable --as "$1" --count 1 --interval 1 --samples 30 --seed "${1#person-}" --json >"$state/people/$1.json" &&
@@ -178,10 +172,11 @@ join_cohort() {
 }
 export -f join_cohort
 export CLI state
+# shellcheck disable=SC2016 # $state is expanded by the child bash (exported above)
 printf '%s\n' "${names[@]}" | xargs -P 16 -I{} bash -c 'join_cohort {} 2>"$state/people/{}.err"' ||
 	fail "a cohort member could not join (see $state/people/*.err)"
 joined=$(python3 -c 'import glob,json,sys; print(max(json.load(open(f))["block"] for f in glob.glob(sys.argv[1]+"/people/person-*.json")))' "$state")
-step "$joined" "$people people record a window of wearable readings (FHE-encrypted) and join the PUBHLTH cohort"
+step "$joined" "$people people record a window of wearable readings, each with its Prio3 report, and join the PUBHLTH cohort"
 
 # A second institution asks; the hospital, which knows these people as its patients, enrols them
 # (a person counts only when an institution other than the requester vouches for them).
@@ -202,7 +197,7 @@ out=$(cj statistic request --as agency --schema "$schema" --mean heart_rate --pu
 python3 - "$state" "$out" <<'PY' || fail "the published mean is not within 5 standard deviations of the plaintext mean"
 import glob, json, sys
 d = json.loads(sys.argv[2])
-values = [json.load(open(f))["fields"][0] for f in glob.glob(sys.argv[1] + "/people/person-*.json")]
+values = [json.load(open(f))["values"]["heart_rate"] for f in glob.glob(sys.argv[1] + "/people/person-*.json")]
 mean = d["result"]["means"][0]
 assert d["reports"] == len(values), (d["reports"], len(values))
 assert abs(mean["mean"] - sum(values) / len(values)) <= 5 * mean["mean_std_dev"] + 1e-9, (mean, sum(values) / len(values))

@@ -9,12 +9,37 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build_node
 build_ui
 
+say "Shell scripts (shellcheck)"
+shellcheck -x -P SCRIPTDIR "$REPO_ROOT"/scripts/*.sh "$REPO_ROOT/.ci/run"
+
 say "Rust tests (cargo test --workspace, then the client's)"
 (cd "$REPO_ROOT" && cargo test --locked --workspace)
 (cd "$REPO_ROOT/cli" && cargo test --locked)
+# The pallets' benchmark suites (each benchmark run once against the pallet's mock) compile only
+# with runtime-benchmarks; the pallets alone, so the node is not rebuilt with the feature.
+pallets=(pallet-consortium pallet-consent pallet-vaults pallet-fhe pallet-statistics)
+(cd "$REPO_ROOT" && cargo test --locked "${pallets[@]/#/-p}" \
+	--features "$(IFS=,; echo "${pallets[*]/%//runtime-benchmarks}")")
+
+say "Fuzzing every wire decoder briefly (scripts/fuzz.sh 20)"
+"$REPO_ROOT/scripts/fuzz.sh" 20
 
 say "Web app unit tests (cd ui && npm test)"
 (cd "$REPO_ROOT/ui" && npm test)
 
-say "End-to-end tests (node --test tests/)"
-(cd "$REPO_ROOT/tests" && node --test --test-concurrency=1 ./*.test.mjs)
+# The end-to-end files are independent (each starts its own nodes, IPFS daemon and state on
+# ports of its own), and mostly wait for blocks: run four at once, the three long stories
+# first so that the short files fill the fourth lane. The dev-chain story of consent-app.test.mjs
+# is sized for CI (CUSTODIA_TEST_PEOPLE people; scripts/run.sh's own default is 52).
+say "End-to-end tests (node --test tests/, 4 files at a time)"
+export CUSTODIA_TEST_PEOPLE="${CUSTODIA_TEST_PEOPLE:-16}"
+(
+	cd "$REPO_ROOT/tests"
+	long=(story.test.mjs consent-app.test.mjs statistics.test.mjs)
+	short=()
+	for file in ./*.test.mjs; do
+		file="${file#./}"
+		[[ " ${long[*]} " == *" $file "* ]] || short+=("$file")
+	done
+	node --test --test-concurrency=4 "${long[@]}" "${short[@]}"
+)

@@ -157,13 +157,24 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const bad = await cli(['record', 'add', '--as', 'me', '--fhir', notBundle, '--category', 'vital-signs', ...ipfsArgs]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /not a FHIR Bundle/);
-    const noKey = await cli(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', '--fields', '72', ...ipfsArgs]);
-    assert.equal(noKey.code, 1, noKey.stderr);
-    assert.match(noKey.stderr, /no consortium FHE key is current yet/);
+    const addRecord = (...extra) => cli(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', ...extra, ...ipfsArgs]);
+    const negative = await addRecord('--value', 'heart_rate=-1');
+    assert.equal(negative.code, 2, negative.stderr);
+    assert.match(negative.stderr, /-1 is not a whole number ≥ 0/);
+    const repeated = await addRecord('--value', 'heart_rate=72,heart_rate=73');
+    assert.equal(repeated.code, 2, repeated.stderr);
+    assert.match(repeated.stderr, /--value heart_rate is given twice/);
+    const pinned = await ipfs.pins();
+    const notSteward = await addRecord('--steward', accounts.clinic);
+    assert.equal(notSteward.code, 1, notSteward.stderr);
+    assert.match(notSteward.stderr, /Vaults\.NotActiveSteward/);
+    assert.deepEqual(await ipfs.pins(), pinned, 'the object of a refused record is unpinned');
     assert.deepEqual(await cliJson(['record', 'list', '--as', 'me']), [], 'a refused record leaves nothing on chain');
 
     const added = await cliJson(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', ...ipfsArgs]);
     assert.equal(added.envelope, 'HPKE base, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305');
+    assert.deepEqual(added.reports, []);
+    assert.match(added.report_note, /no statistic schema is registered for vital-signs/);
     const stored = await ipfs.cat(added.cid);
     assert.ok(!stored.includes(Buffer.from('Observation')), 'the body is sealed in IPFS');
     const listed = await cliJson(['record', 'list', '--as', 'me']);

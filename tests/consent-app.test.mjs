@@ -1,10 +1,10 @@
 // The README's main job on a dev chain, then its consent app and statistics portal in a real
-// browser. `scripts/run.sh` (without --once) starts a real IPFS daemon and a dev node whose worker
-// is steward, evaluator and key holder, tells the whole story with the `custodia` client (every
-// step checked by scripts/story.sh; this test checks each was told, in order, with its block),
-// serves the app and prints its URL beside the Apps link, and keeps running. Then, in Debian's
-// chromium driven by playwright-core, the story's person uses the app while the story's
-// institution uses the client:
+// browser. `scripts/run.sh` (without --once) starts a real IPFS daemon, a dev node whose worker
+// is steward, evaluator and aggregator, and Bob's node (the second aggregator), tells the whole
+// story with the `custodia` client (every step checked by scripts/story.sh; this test checks each
+// was told, in order, with its block), serves the app and prints its URL beside the Apps link,
+// and keeps running. Then, in Debian's chromium driven by playwright-core, the story's person
+// uses the app while the story's institution uses the client:
 // - the story's published statistics (pallet Statistics: a mean and a histogram of heart rate,
 //   Prio3 with differential privacy) are on the portal with ε, the noise, the cohort size, the
 //   aggregators, a bar chart and tables (no login; values are noisy, so none is asserted);

@@ -53,7 +53,7 @@ export async function consentLifecycle(api, { say = () => {} } = {}) {
 
   const recordCid = `bafyrecord${run}`;
   r = await submit(api, api.tx.vaults.registerRecord(person.address, recordCid, randomBytes(32), 2048,
-    ['VitalSigns', 'WearableReadings'], null, steward.address), person);
+    ['VitalSigns', 'WearableReadings'], steward.address), person);
   const recordId = eventOf(api, r.events, 'vaults', 'RecordRegistered').record.toNumber();
   record('record registered by its owner', r.block, { record: recordId });
 

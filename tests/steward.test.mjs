@@ -47,7 +47,7 @@ describe('data steward worker (custodia-node --dev --steward + IPFS)', () => {
     await submit(api, api.tx.sudo.sudo(api.tx.consortium.admitMember(institution.address, ['Institution'], 'Clinic', randomBytes(32), null)), alice);
 
     const recordCid = await ipfs.addUnpinned(randomBytes(2048));
-    let r = await submit(api, api.tx.vaults.registerRecord(person.address, recordCid, randomBytes(32), 2048, ['VitalSigns'], null, steward.address), person);
+    let r = await submit(api, api.tx.vaults.registerRecord(person.address, recordCid, randomBytes(32), 2048, ['VitalSigns'], steward.address), person);
     recordId = eventOf(api, r.events, 'vaults', 'RecordRegistered').record.toNumber();
     const start = await head();
     r = await submit(api, api.tx.consent.request(person.address, ['VitalSigns'], 'TREAT', { start, end: start + 1000 }, randomBytes(32)), institution);

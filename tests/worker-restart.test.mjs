@@ -86,7 +86,7 @@ describe('evaluator restarted mid-job', () => {
 
     // The same outcome again, signed by the evaluator's key: the chain refuses it.
     const { result } = final.status.asFinal;
-    const outcome = { Success: { resultCid: result.cid, resultHash: result.hash, cohortSize: null } };
+    const outcome = { Success: { resultCid: result.cid, resultHash: result.hash } };
     await assert.rejects(submit(api, api.tx.fhe.submitResult(job, outcome), evaluator), /fhe\.JobNotPending/);
     const still = (await api.call.fheApi.job(job)).unwrap().job;
     assert.equal(still.submissions.length, 1, 'still exactly one submission');

@@ -50,8 +50,8 @@ pub enum ConsentCommand {
 		grant: u64,
 	},
 	/// (Person) Join the cohort of a public-health or research purpose: any consortium
-	/// institution may include your records of these categories in statistics computed under FHE
-	/// (never read them).
+	/// institution may include your records of these categories in private statistics (Prio3:
+	/// their statistics reports are counted, never read).
 	///
 	/// Example: custodia consent join-cohort --as me --scope wearable-readings --purpose PUBHLTH --blocks 100000
 	JoinCohort {

@@ -1,6 +1,6 @@
-//! Consortium governance from the command line: admitting members and starting a key epoch
-//! (statistics' governance calls — schemas, aggregator epochs, privacy parameters — are under
-//! `custodia statistic` and go through [`enact`] too).
+//! Consortium governance from the command line: admitting members (statistics' governance
+//! calls — schemas, aggregator epochs, privacy parameters — are under `custodia statistic` and go
+//! through [`enact`] too).
 //! On a chain with a sudo key (`--dev`) the call is made at once; otherwise (the local net,
 //! production) it is proposed as a council motion, which more than half of the members must
 //! approve (`govern vote`) before anyone closes it (`govern close`) and it executes.
@@ -31,7 +31,7 @@ pub enum Kind {
 
 #[derive(Subcommand)]
 pub enum GovernCommand {
-	/// (Governance: sudo, or a council motion) Admit a member: an institution, a data steward (pins records), an evaluator (runs FHE jobs, holds key shares).
+	/// (Governance: sudo, or a council motion) Admit a member: an institution, a data steward (pins records), an evaluator (runs FHE prediction jobs; aggregates statistics reports in an aggregator epoch).
 	///
 	/// Example: custodia govern admit --as alice --member 5F… --kinds institution --name "General Hospital" --hpke-key 0x…
 	Admit {
@@ -52,16 +52,6 @@ pub enum GovernCommand {
 		/// For a data steward: its IPFS peer id or multiaddr (`ipfs id`).
 		#[arg(long)]
 		ipfs_address: Option<String>,
-	},
-	/// (Governance: sudo, or a council motion) Start a key epoch: the holders make a new consortium FHE key together, with no dealer.
-	///
-	/// Example: custodia govern start-key-epoch --as alice --holders 5GrwvaEF…
-	StartKeyEpoch {
-		#[command(flatten)]
-		who: AsArgs,
-		/// The key holders (active evaluators), comma-separated.
-		#[arg(long, value_delimiter = ',', required = true)]
-		holders: Vec<String>,
 	},
 	/// (Council member) Vote on a motion.
 	///
@@ -214,12 +204,6 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 			];
 			let enacted = enact(&chain, &me, "Consortium", "admit_member", fields).await?;
 			report(cli, enacted, &format!("{name} ({member}) admitted as {}", kinds.join(" + ")), json!({ "member": member, "kinds": kinds }));
-		},
-		GovernCommand::StartKeyEpoch { who, holders } => {
-			let me = cli.identity(&who.name)?;
-			let list = holders.iter().map(|h| account(h)).collect::<anyhow::Result<Vec<_>>>()?;
-			let enacted = enact(&chain, &me, "Fhe", "start_key_epoch", vec![("holders", Value::unnamed_composite(list))]).await?;
-			report(cli, enacted, &format!("a key epoch with {} holders started", holders.len()), json!({ "holders": holders }));
 		},
 		GovernCommand::Vote { who, motion, aye } => {
 			let me = cli.identity(&who.name)?;

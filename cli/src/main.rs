@@ -28,7 +28,6 @@ mod record;
 mod report;
 mod schema;
 mod statistic;
-mod statistic_fhe;
 mod status;
 mod steward;
 mod vault;
@@ -94,12 +93,12 @@ enum Command {
 	/// (Steward) Compare IPFS pins with what the chain requires.
 	#[command(subcommand)]
 	Steward(steward::StewardCommand),
-	/// (Person) A simulated wearable: readings filtered, encoded as FHIR, sealed, FHE-encrypted and
-	/// uploaded as records on an interval.
+	/// (Person) A simulated wearable: readings filtered, encoded as FHIR, sealed to you and uploaded
+	/// as records (with their statistics reports) on an interval.
 	///
 	/// Example: custodia wearable --as me --interval 60 --count 10
 	Wearable(wearable::WearableArgs),
-	/// Governance (sudo on --dev, council motions elsewhere): admit members, start a key epoch, vote, close.
+	/// Governance (sudo on --dev, council motions elsewhere): admit members, vote, close.
 	#[command(subcommand)]
 	Govern(govern::GovernCommand),
 	/// Send units to accounts (to fund new identities), all in one go.
@@ -124,7 +123,8 @@ enum Command {
 	///
 	/// Example: custodia predict --as me --model 0 --features 63,145,233
 	Predict(predict::PredictArgs),
-	/// The chain at a glance: finalized block, consortium members, the FHE key epoch.
+	/// The chain at a glance: finalized block, consortium members, the aggregator epoch of private
+	/// statistics.
 	///
 	/// Example: custodia status --json
 	Status,

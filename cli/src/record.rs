@@ -1,18 +1,16 @@
 //! Personal health records, the owner's side: add one (a FHIR R4 Bundle sealed to the owner, with
-//! a statistics report when its category has a statistic schema — see [`crate::report`] — and
-//! optionally numeric fields encrypted under the consortium's joint FHE key), list them, read one
-//! back, retire one.
+//! a statistics report when its category has a statistic schema — see [`crate::report`]), list
+//! them, read one back, retire one.
 
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 use clap::{Args, Subcommand};
-use custodia_fhe::cohort::JointPublicKey;
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
 use crate::{
-	chain::{account, field_u64, option, variant, Chain, Failure},
+	chain::{account, field_u64, variant, Chain, Failure},
 	codes::Category,
 	consent::AsArgs,
 	fhir,
@@ -22,9 +20,6 @@ use crate::{
 	report::{self, Outcome, Planned, Reporting, ValueArgs},
 	Cli, Exit,
 };
-
-/// The largest joint public key read from IPFS (COHORT_V1: about 128 KiB).
-const MAX_JOINT_KEY_BYTES: usize = 1 << 20;
 
 #[derive(Subcommand)]
 pub enum RecordCommand {
@@ -78,10 +73,6 @@ pub struct AddArgs {
 	/// Register the record without a statistics report (it is left out of cohort statistics).
 	#[arg(long, conflicts_with = "values")]
 	no_report: bool,
-	/// (Threshold-FHE cohort path, being retired) Integer fields to encrypt under the
-	/// consortium's joint FHE key, comma-separated.
-	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, hide = true)]
-	fields: Vec<i64>,
 	/// The data steward that pins it [default: the first active steward].
 	#[arg(long)]
 	steward: Option<String>,
@@ -95,25 +86,21 @@ pub struct Added {
 	pub cid: String,
 	pub size: usize,
 	pub block: u64,
-	pub key_epoch: Option<u64>,
 	/// FHIR entries in the body.
 	pub entries: usize,
 	/// Its statistics reports, or why it has none.
 	pub reports: Outcome,
 }
 
-/// Seals `body` to `me`, encrypts `fields` under the current joint key, stores the object in IPFS
-/// and registers it, then submits its statistics reports ([`report::plan`] decides them first:
-/// a missing or out-of-range value stops everything before anything is sent). Used by
-/// `record add` and the wearable.
-#[allow(clippy::too_many_arguments)]
+/// Seals `body` to `me`, stores the object in IPFS and registers it, then submits its statistics
+/// reports ([`report::plan`] decides them first: a missing or out-of-range value stops everything
+/// before anything is sent). Used by `record add` and the wearable.
 pub async fn add(
 	chain: &Chain,
 	ipfs: &Ipfs,
 	me: &Identity,
 	body: &[u8],
 	categories: &[Category],
-	fields: &[i64],
 	steward: Option<&str>,
 	reporting: &Reporting<'_>,
 ) -> Result<Added, Exit> {
@@ -124,32 +111,15 @@ pub async fn add(
 	};
 	let variants: Vec<String> = categories.iter().map(|c| c.variant()).collect();
 	let planned = report::plan(chain, &variants, reporting, body).await?;
-	let (section, key_epoch) = if fields.is_empty() {
-		(Vec::new(), None)
-	} else {
-		let (epoch, key) = joint_key(chain, ipfs).await?;
-		let section = key.encrypt(fields).map_err(|e| Exit(2, format!("cannot encrypt these fields: {e}")))?.to_bytes();
-		(section, Some(epoch))
-	};
-	let object = object::seal_record(&me.x25519_public, body, &section)?;
+	let object = object::seal_record(&me.x25519_public, body)?;
 	let hash = content_hash(&object);
 	let cid = ipfs.add(object.clone()).await?;
-	let fhe_section = key_epoch.map(|epoch| {
-		Value::named_composite([
-			("format_version", Value::u128(custodia_fhe::wire::FORMAT_VERSION.into())),
-			("key_epoch", Value::u128(epoch.into())),
-			("offset", Value::u128(object::SECTION_OFFSET.into())),
-			("length", Value::u128(section.len() as u128)),
-			("fields", Value::u128(fields.len() as u128)),
-		])
-	});
 	let call = vec![
 		("owner", account(&me.account())?),
 		("cid", Value::from_bytes(cid.as_bytes())),
 		("content_hash", Value::from_bytes(hash)),
 		("size", Value::u128(object.len() as u128)),
 		("categories", Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))),
-		("fhe_section", option(fhe_section)),
 		("steward", steward),
 	];
 	let included = unpin_if_refused(ipfs, &cid, chain.submit("Vaults", "register_record", call, &me.keypair).await).await?;
@@ -166,7 +136,7 @@ pub async fn add(
 			)
 		})?),
 	};
-	Ok(Added { record, cid, size: object.len(), block: included.block, key_epoch, entries: summary.entries, reports })
+	Ok(Added { record, cid, size: object.len(), block: included.block, entries: summary.entries, reports })
 }
 
 /// Drops the client's pin of `cid` when the call it was stored for failed (nothing stays pinned
@@ -187,23 +157,6 @@ async fn first_steward(chain: &Chain) -> Result<Value, Exit> {
 	first
 		.map(Value::from_bytes)
 		.ok_or_else(|| Exit(1, "the consortium has no active data steward to pin the record; ask governance to admit one, or name one with --steward".into()))
-}
-
-/// The current key epoch's joint public key, fetched from IPFS and checked against the chain.
-async fn joint_key(chain: &Chain, ipfs: &Ipfs) -> Result<(u64, JointPublicKey), Exit> {
-	let current = chain.runtime_api("FheApi", "current_key_epoch", vec![]).await?;
-	let no_key = || Exit(1, "no consortium FHE key is current yet (governance starts a key epoch; its key holders then agree the joint key); add the record without --fields, or wait".to_string());
-	let summary = output::some(&current).ok_or_else(no_key)?;
-	let epoch = field_u64(summary, "id")?;
-	let reference = summary.at("epoch").and_then(|e| e.at("joint_key")).and_then(output::some).ok_or_else(no_key)?;
-	let cid = output::text(reference.at("cid"));
-	let bytes = ipfs.cat(&cid, MAX_JOINT_KEY_BYTES).await?;
-	let agreed = output::bytes(reference.at("hash").ok_or_else(|| anyhow!("joint key without a hash"))?);
-	if content_hash(&bytes).as_slice() != agreed.as_slice() {
-		return Err(Exit(1, format!("the joint key {cid} in IPFS does not match the hash agreed on chain; not encrypting under it")));
-	}
-	let key = JointPublicKey::from_bytes(&bytes, MAX_JOINT_KEY_BYTES).map_err(|e| Exit(1, format!("the joint key {cid} is unreadable: {e}")))?;
-	Ok((epoch, key))
 }
 
 /// A record as stored on chain, or an error naming it.
@@ -246,22 +199,17 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			let given = args.values.given()?;
 			let reporting = if args.no_report { Reporting::Without("no statistics report (--no-report)".into()) } else { Reporting::Given(&given) };
 			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record (and its statistics report)");
-			let added = add(&chain, &ipfs, &me, &body, &args.category, &args.fields, args.steward.as_deref(), &reporting).await;
+			let added = add(&chain, &ipfs, &me, &body, &args.category, args.steward.as_deref(), &reporting).await;
 			spinner.finish_and_clear();
 			let added = added?;
 			let mut data = json!({
 				"record": added.record, "cid": added.cid, "size": added.size, "block": added.block,
-				"entries": added.entries, "fhe_fields": args.fields.len(), "key_epoch": added.key_epoch,
-				"envelope": crate::envelope::SUITE,
+				"entries": added.entries, "envelope": crate::envelope::SUITE,
 			});
 			added.reports.add_to(&mut data);
 			output::emit(cli.json(), data, || {
-				let fhe = match added.key_epoch {
-					Some(epoch) => format!(", {} fields encrypted under key epoch {epoch}", args.fields.len()),
-					None => String::new(),
-				};
 				let mut lines = vec![format!(
-					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you{fhe})",
+					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you)",
 					added.record, added.block, added.cid, added.size, added.entries
 				)];
 				lines.extend(added.reports.lines(&args.who.name, added.record));

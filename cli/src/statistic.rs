@@ -21,7 +21,7 @@ use crate::{
 	output, progress,
 	report::{active_epoch, registered_schema, schema_of, Epoch, API},
 	schema::{self, buckets, category_name, parse_field, resolve_fields},
-	statistic_fhe, Cli, Exit,
+	Cli, Exit,
 };
 
 #[derive(Subcommand)]
@@ -83,9 +83,6 @@ pub enum StatisticCommand {
 		#[command(flatten)]
 		wait: WaitArgs,
 	},
-	/// (Threshold FHE, being retired) The former cohort statistics: `fhe request`, `fhe show`.
-	#[command(subcommand, hide = true)]
-	Fhe(statistic_fhe::FheCommand),
 }
 
 #[derive(Subcommand)]
@@ -667,15 +664,11 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 }
 
 pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
-	if let StatisticCommand::Fhe(command) = command {
-		return statistic_fhe::run(cli, command).await;
-	}
 	let chain = Chain::connect(cli.url()).await?;
 	if !chain.has_runtime_api(API).await? {
 		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
 	}
 	match command {
-		StatisticCommand::Fhe(_) => unreachable!("handled above"),
 		StatisticCommand::Schema(SchemaCommand::Register { who, category, fields }) => {
 			let local = Schema { category: category.variant(), fields: fields.clone() };
 			local.validate().map_err(|e| Exit(2, e.to_string()))?;

@@ -1,17 +1,14 @@
 //! A simulated wearable (the PMHE client app): every interval it samples heart rate, blood
 //! pressure, SpO2, respiration, skin temperature and steps once a second over a window, filters
 //! out sensor artefacts, encodes the window as a FHIR R4 Bundle of vital-sign Observations
-//! sealed to the wearer, encrypts the window's values as integer fields under the consortium's
-//! joint FHE key (for cohort statistics), uploads the object to IPFS and registers the record.
-//!
-//! The window's values, as whole numbers (FHE field index, and the name a statistics report
-//! gives each — a `wearable-readings` statistic schema names its fields with these, or with the
-//! LOINC codes of the Bundle's Observations in their units):
-//! 0 `heart_rate` [/min], 1 `systolic` [mm[Hg]], 2 `diastolic` [mm[Hg]], 3 `spo2` [%],
-//! 4 `respiration` [/min], 5 `temperature` [0.1 Cel], 6 `steps` in the window (at most 8,000).
+//! sealed to the wearer, uploads the object to IPFS and registers the record.
 //!
 //! Each upload carries a statistics report when the category has a schema and an aggregator
-//! epoch is active (`--no-report` leaves it out), like `custodia record add`.
+//! epoch is active (`--no-report` leaves it out), like `custodia record add`. The report's values
+//! are the window's, as whole numbers, by the names a `wearable-readings` statistic schema names
+//! its fields with (or with the LOINC codes of the Bundle's Observations, in their units):
+//! `heart_rate` [/min], `systolic` [mm[Hg]], `diastolic` [mm[Hg]], `spo2` [%], `respiration`
+//! [/min], `temperature` [0.1 Cel], `steps` in the window (at most [`MAX_STEPS`]).
 //!
 //! The sensor noise comes from `rand`/`rand_distr` (a simulation, not key material).
 
@@ -51,9 +48,6 @@ pub struct WearableArgs {
 	/// Register without a statistics report (left out of cohort statistics).
 	#[arg(long)]
 	no_report: bool,
-	/// (Threshold-FHE cohort path, being retired) Register without an FHE section.
-	#[arg(long, hide = true)]
-	no_fhe: bool,
 	/// The data steward that pins the records [default: the first active steward].
 	#[arg(long)]
 	steward: Option<String>,
@@ -150,31 +144,29 @@ fn median(values: &mut [f64]) -> Option<f64> {
 	Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
 }
 
-/// The window's FHE fields (see the module docs for the layout), or `None` when a sensor gave
+/// The most steps a window reports (a `wearable-readings` schema's range; a window of an hour at
+/// a brisk walk stays below it).
+pub const MAX_STEPS: u64 = 8_000;
+
+/// The window's values by report field name (see the module docs), or `None` when a sensor gave
 /// no plausible sample (an unknown value must not enter a statistic as 0).
-pub fn fields(window: &Window) -> Option<Vec<i64>> {
+pub fn report_values(window: &Window) -> Option<report::Given> {
 	let v = &window.values;
 	if !v.iter().all(|x| x.is_finite()) {
 		return None;
 	}
-	Some(vec![
-		v[0].round() as i64,
-		v[1].round() as i64,
-		v[2].round() as i64,
-		v[3].round() as i64,
-		v[4].round() as i64,
-		(v[5] * 10.0).round() as i64,
-		window.steps.min(8_000) as i64,
-	])
-}
-
-/// The names of the window's values in a statistics report, in field order.
-pub const REPORT_FIELDS: [&str; 7] = ["heart_rate", "systolic", "diastolic", "spo2", "respiration", "temperature", "steps"];
-
-/// The window's values by report field name, or `None` as for [`fields`].
-pub fn report_values(window: &Window) -> Option<report::Given> {
-	let fields = fields(window)?;
-	Some(REPORT_FIELDS.iter().zip(fields).map(|(name, v)| (name.to_string(), v.max(0) as u64)).collect())
+	// Medians of plausible readings: all positive, so rounding keeps them in range.
+	let whole = |x: f64| x.round() as u64;
+	let values = [
+		("heart_rate", whole(v[0])),
+		("systolic", whole(v[1])),
+		("diastolic", whole(v[2])),
+		("spo2", whole(v[3])),
+		("respiration", whole(v[4])),
+		("temperature", whole(v[5] * 10.0)),
+		("steps", window.steps.min(MAX_STEPS)),
+	];
+	Some(values.into_iter().map(|(name, value)| (name.to_string(), value)).collect())
 }
 
 fn round1(x: f64) -> f64 {
@@ -213,14 +205,6 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 		let window = wearer.window(args.samples.into());
 		let body = bundle(&me.account(), start, end, &window);
 		let measured = report_values(&window);
-		let fields = match fields(&window) {
-			_ if args.no_fhe => Vec::new(),
-			Some(fields) => fields,
-			None => {
-				eprintln!("warning: a sensor gave no plausible sample in this window; it is recorded without FHE fields");
-				Vec::new()
-			},
-		};
 		let reporting = match &measured {
 			_ if args.no_report => report::Reporting::Without("no statistics report (--no-report)".into()),
 			Some(values) => report::Reporting::Measured(values),
@@ -228,7 +212,7 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 		};
 		let spinner = progress::spinner(cli.json(), "uploading the window");
 		let added = tokio::select! {
-			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], &fields, args.steward.as_deref(), &reporting) => added,
+			added = record::add(&chain, &ipfs, &me, &body, &[Category::WearableReadings], args.steward.as_deref(), &reporting) => added,
 			_ = tokio::signal::ctrl_c() => break,
 		};
 		spinner.finish_and_clear();
@@ -236,15 +220,14 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 		uploads += 1;
 		let v = &window.values;
 		let mut data = json!({
-			"record": added.record, "cid": added.cid, "block": added.block, "key_epoch": added.key_epoch,
-			"fields": fields, "values": measured, "rejected_samples": window.rejected,
+			"record": added.record, "cid": added.cid, "block": added.block,
+			"values": measured, "rejected_samples": window.rejected,
 		});
 		added.reports.add_to(&mut data);
 		output::emit(cli.json(), data, || {
 			let mut lines = vec![format!(
-				"record {} in block {}: HR {:.0}/min, BP {:.0}/{:.0} mm[Hg], SpO2 {:.0} %, resp {:.0}/min, temp {:.1} °C, {} steps ({} artefacts filtered){}",
+				"record {} in block {}: HR {:.0}/min, BP {:.0}/{:.0} mm[Hg], SpO2 {:.0} %, resp {:.0}/min, temp {:.1} °C, {} steps ({} artefacts filtered)",
 				added.record, added.block, v[0], v[1], v[2], v[3], v[4], v[5], window.steps, window.rejected.iter().sum::<usize>(),
-				if fields.is_empty() { String::new() } else { format!(", {} fields FHE-encrypted", fields.len()) },
 			)];
 			lines.extend(added.reports.lines(&args.who.name, added.record));
 			lines
@@ -280,19 +263,13 @@ mod tests {
 	}
 
 	#[test]
-	fn fields_follow_the_documented_layout_and_fit_the_cohort_parameters() {
+	fn report_values_follow_the_documented_layout() {
 		let window = Window { values: [71.6, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 9_000, rejected: [0; 6] };
-		assert_eq!(fields(&window), Some(vec![72, 121, 79, 97, 15, 367, 8_000]));
-		let limit = custodia_fhe::params::COHORT_V1.max_abs_field;
-		assert!(fields(&window).unwrap().iter().all(|f| f.abs() <= limit));
+		let named: Vec<(String, u64)> = report_values(&window).unwrap().into_iter().collect();
+		let expected = [("diastolic", 79), ("heart_rate", 72), ("respiration", 15), ("spo2", 97), ("steps", MAX_STEPS), ("systolic", 121), ("temperature", 367)];
+		assert_eq!(named, expected.map(|(name, value)| (name.to_string(), value)));
 		let lost = Window { values: [f64::NAN, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 0, rejected: [1, 0, 0, 0, 0, 0] };
-		assert_eq!(fields(&lost), None, "an unknown heart rate is not recorded as 0");
-		assert_eq!(report_values(&lost), None);
-		let named = report_values(&window).unwrap();
-		assert_eq!(named["heart_rate"], 72);
-		assert_eq!(named["temperature"], 367);
-		assert_eq!(named["steps"], 8_000);
-		assert_eq!(named.len(), REPORT_FIELDS.len());
+		assert_eq!(report_values(&lost), None, "an unknown heart rate is not recorded as 0");
 	}
 
 	#[test]

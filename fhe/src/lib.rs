@@ -9,7 +9,8 @@
 //!   encryption and decryption of their diagnosis.
 //! - **Evaluators** (the node-side worker): [`model`] evaluation of a registered linear model on
 //!   encrypted features.
-//! - **Consortium key holders and statistics evaluators**: [`cohort`].
+//! - **Model authors and auditors**: [`pipeline`], the train → quantise → encrypt → evaluate →
+//!   decrypt accuracy check behind a registered model.
 //! - **Everyone handling bytes**: [`wire`], the versioned, size-limited, parameter-checked format.
 //!
 //! ## Personal disease prediction (PMHE without round trips)
@@ -20,13 +21,6 @@
 //! multiplications only — no bootstrapping, no key material, byte-identical on every machine.
 //! The individual decrypts the score and applies the sigmoid and the threshold locally.
 //!
-//! ## Cohort statistics (Vanin et al., dealer-free)
-//! Key holders each generate a secret share and publish a public-key share over a common mask;
-//! the joint key is the sum of the shares ([`cohort::JointPublicKey`]). Records' numeric fields
-//! are encrypted under it with compact public-key encryption (one mask per record); evaluators add
-//! records; the plaintext aggregate appears only when every holder's flooded partial decryption is
-//! combined, so no party alone ever decrypts a record.
-//!
 //! ## Generic programs
 //! [`program::Program`]: PMHE's contract API (add, mult) plus scalar operations, comparison and
 //! select, as a serialisable op list evaluated with tfhe's high-level integer API under an
@@ -35,12 +29,11 @@
 //! ## Parameters
 //! [`params`] names each parameter set, its security argument and its noise budget; every bound
 //! that decryption relies on is checked when a model or a record is accepted.
+//!
+//! Cohort statistics are not computed here: they use Prio3 (the `custodia-statistics` crate).
 
-pub mod cdc;
-pub mod cohort;
 pub mod error;
 pub mod model;
-mod negacyclic;
 pub mod params;
 pub mod personal;
 pub mod pipeline;

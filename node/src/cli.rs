@@ -9,7 +9,8 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
 
-	/// The node-side worker's roles (data steward) and its IPFS daemon.
+	/// The node-side worker's roles (data steward, evaluator, statistics aggregator) and its IPFS
+	/// daemon.
 	#[clap(flatten)]
 	pub worker: custodia_worker::WorkerParams,
 }

@@ -1,5 +1,4 @@
-//! The evaluator's predictions: computes encrypted predictions (PMHE) and reports each result's
-//! hash. (Its statistic work is in [`crate::statistics`].)
+//! The evaluator: computes encrypted predictions (PMHE) and reports each result's hash.
 //!
 //! For every prediction job `FheApi::pending_jobs` gives it, the evaluator fetches the input
 //! from IPFS, checks its hash against the one the requester put on chain, decodes it (size-limited,
@@ -30,28 +29,27 @@ const MAX_INPUT_BYTES: usize = 64 * 1024;
 /// What the evaluator concluded about one job.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-	/// The result (an encrypted score, an encrypted aggregate, a joint key) is in IPFS under
-	/// `cid`; `hash` is the hash of its bytes; a statistic's aggregate sums `cohort_size` records.
-	Computed { cid: String, hash: H256, cohort_size: Option<u32> },
+	/// The encrypted score is in IPFS under `cid`; `hash` is the hash of its bytes.
+	Computed { cid: String, hash: H256 },
 	/// The job cannot be computed, for this reason (reported on chain).
 	Failed(FailureReason),
 }
 
 /// Fetches `object` from IPFS: `Ok(None)` when the bytes do not hash to the hash on chain,
 /// `Err` when IPFS cannot deliver them now (retry later).
-pub async fn fetch_checked(ipfs: &dyn Ipfs, object: &IpfsRef<Vec<u8>>) -> Result<Option<Vec<u8>>, IpfsError> {
+async fn fetch_checked(ipfs: &dyn Ipfs, object: &IpfsRef<Vec<u8>>) -> Result<Option<Vec<u8>>, IpfsError> {
 	let bytes = ipfs.cat(&String::from_utf8_lossy(&object.cid)).await?;
 	Ok((content_hash(&bytes) == object.hash).then_some(bytes))
 }
 
 /// Stores a result in IPFS; its CID and hash.
-pub async fn store(ipfs: &dyn Ipfs, bytes: Vec<u8>) -> Result<(String, H256), IpfsError> {
+async fn store(ipfs: &dyn Ipfs, bytes: Vec<u8>) -> Result<(String, H256), IpfsError> {
 	let hash = content_hash(&bytes);
 	Ok((ipfs.add(bytes).await?, hash))
 }
 
 /// Runs FHE work on a blocking thread, off the async runtime's threads.
-pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, IpfsError> {
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, IpfsError> {
 	tokio::task::spawn_blocking(work)
 		.await
 		.map_err(|e| IpfsError::Unavailable(format!("FHE task failed: {e}")))
@@ -103,7 +101,7 @@ pub async fn predict(ipfs: &dyn Ipfs, model: Option<LinearModel>, input: &IpfsRe
 	.await?;
 	let Some(score) = scored else { return Ok(Verdict::Failed(FailureReason::MalformedInput)) };
 	let (cid, hash) = store(ipfs, score).await?;
-	Ok(Verdict::Computed { cid, hash, cohort_size: None })
+	Ok(Verdict::Computed { cid, hash })
 }
 
 #[cfg(test)]

@@ -14,10 +14,8 @@ pub struct Metrics {
 	pub extrinsics_submitted: Counter<U64>,
 	/// The last block the worker acted on.
 	pub last_block: Gauge<U64>,
-	/// FHE jobs waiting for this evaluator.
+	/// Prediction jobs waiting for this evaluator.
 	pub jobs_pending: Gauge<U64>,
-	/// Statistic jobs waiting for this key holder's decryption share.
-	pub shares_awaited: Gauge<U64>,
 	/// Verification batches waiting for this aggregator.
 	pub aggregator_batches_awaiting: Gauge<U64>,
 	/// Statistic jobs waiting for this aggregator's aggregate share.
@@ -44,11 +42,7 @@ impl Metrics {
 				registry,
 			)?,
 			last_block: register(Gauge::new("custodia_worker_last_block", "The last block the worker acted on")?, registry)?,
-			jobs_pending: register(Gauge::new("custodia_worker_jobs_pending", "FHE jobs waiting for this evaluator")?, registry)?,
-			shares_awaited: register(
-				Gauge::new("custodia_worker_shares_awaited", "Statistic jobs waiting for this key holder's decryption share")?,
-				registry,
-			)?,
+			jobs_pending: register(Gauge::new("custodia_worker_jobs_pending", "Prediction jobs waiting for this evaluator")?, registry)?,
 			aggregator_batches_awaiting: register(
 				Gauge::new(
 					"custodia_worker_aggregator_batches_awaiting",

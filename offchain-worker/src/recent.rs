@@ -8,7 +8,7 @@ use custodia_runtime::BlockNumber;
 /// Blocks after which a submission that has not landed is made again.
 pub const RESUBMIT_AFTER: BlockNumber = 5;
 
-/// The block of the last submission for each piece of work (a job, a key epoch, …).
+/// The block of the last submission for each piece of work (a prediction job, an aggregator epoch's key, a verification batch, …).
 pub struct RecentSubmissions<K> {
 	at: BTreeMap<K, BlockNumber>,
 }

@@ -3,8 +3,8 @@
 //! A [`Role`] does one round of its work at a block; [`run_at_finality`] drives it at every
 //! finalized block, or once per [`RETRY_INTERVAL`](crate::RETRY_INTERVAL) while finality
 //! stalls, so that work that failed (IPFS down) is retried. Each role handles its own errors
-//! inside its round: a round never ends the task. (The steward, evaluator and key holder still
-//! run in the worker's shared loop in `lib.rs`; new roles use this.)
+//! inside its round: a round never ends the task. (The steward and the evaluator still run in
+//! the worker's shared loop in `lib.rs`; new roles use this.)
 
 use std::sync::Arc;
 

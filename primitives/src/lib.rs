@@ -10,8 +10,7 @@
 //! - [`consent`]: purpose codes (HL7 v3 PurposeOfUse), data categories (FHIR R4 / LOINC), periods,
 //!   requests and grants.
 //! - [`vaults`]: records, shared data vaults and what data stewards pin.
-//! - [`fhe`]: evaluation keys, consortium key epochs, models, evaluation jobs and published
-//!   statistics.
+//! - [`fhe`]: evaluation keys, models and prediction jobs (FHE under the person's own key).
 //! - [`statistics`]: private cohort statistics on Prio3: schemas, aggregator epochs, reports,
 //!   verification batches, statistic jobs and published statistics.
 //! - [`runtime_api`]: `ConsortiumApi`, `ConsentApi`, `VaultsApi`, `FheApi` and `StatisticsApi`.

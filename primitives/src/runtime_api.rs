@@ -10,10 +10,7 @@
 use crate::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
 	consortium::{MemberKind, X25519PublicKey},
-	fhe::{
-		EpochId, EpochSummary, EvaluationKey, HolderShare, JobId, JobSummary, ModelId,
-		ModelSummary, PublishedStatisticSummary, StatisticInput,
-	},
+	fhe::{EvaluationKey, JobId, JobSummary, ModelId, ModelSummary},
 	statistics::{
 		AggregatorEpoch, AggregatorEpochId, AggregatorSlot, BatchSummary, CohortReport,
 		EpsilonMillis, PrivacyParameters, PublishedStatistic, ReportId, ReportInfo, SchemaField,
@@ -76,40 +73,21 @@ sp_api::decl_runtime_apis! {
 		fn is_vault_open(vault: VaultId) -> bool;
 	}
 
-	/// FHE jobs, as evaluators, key holders, requesters and the public see them.
+	/// FHE prediction jobs, as evaluators, the people who request them and the public see them.
 	pub trait FheApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
 		BlockNumber: Codec,
 	{
-		/// The jobs `evaluator` should work on now, oldest first: jobs waiting for outcomes and
-		/// statistics waiting for publication, before their deadline, to which it has not
-		/// submitted in their current phase.
+		/// The jobs `evaluator` should work on now, oldest first: pending jobs before their
+		/// deadline to which it has not submitted an outcome.
 		fn pending_jobs(evaluator: AccountId) -> Vec<JobSummary<AccountId, BlockNumber>>;
-		/// The statistic jobs, oldest first, that wait for `holder`'s decryption share: their
-		/// aggregate is agreed, their key epoch includes `holder`, and it has not submitted.
-		fn shares_awaited(holder: AccountId) -> Vec<JobId>;
-		/// A key epoch, whatever its status.
-		fn key_epoch(epoch: EpochId) -> Option<EpochSummary<AccountId, BlockNumber>>;
-		/// The current key epoch: the one whose joint key records are encrypted under now.
-		fn current_key_epoch() -> Option<EpochSummary<AccountId, BlockNumber>>;
 		/// A job, whatever its status.
 		fn job(id: JobId) -> Option<JobSummary<AccountId, BlockNumber>>;
 		/// A registered model, retired or not.
 		fn model(id: ModelId) -> Option<ModelSummary<AccountId, BlockNumber>>;
-		/// A published statistic, by the job that computed it.
-		fn published_statistic(job: JobId) -> Option<PublishedStatisticSummary<BlockNumber>>;
 		/// `who`'s registered evaluation key, with its CID as plain bytes.
 		fn evaluation_key(who: AccountId) -> Option<EvaluationKey<BlockNumber, Vec<u8>>>;
-		/// The key epoch being set up (collecting public-key shares or awaiting its joint key),
-		/// if any.
-		fn pending_key_epoch() -> Option<EpochSummary<AccountId, BlockNumber>>;
-		/// The decryption shares of a statistic job, one slot per holder of its key epoch in the
-		/// epoch's order; empty for a job that has none.
-		fn decryption_shares(job: JobId) -> Vec<HolderShare<AccountId, Vec<u8>>>;
-		/// The records a statistic job aggregates. Call it at the job's `requested_at` block:
-		/// the cohort is the one of that block. Empty for a job that is not a statistic.
-		fn statistic_inputs(job: JobId) -> Vec<StatisticInput<AccountId>>;
 	}
 
 	/// Private cohort statistics (Prio3), as aggregators, people, institutions and the public

@@ -33,6 +33,11 @@ use sp_core::H256;
 /// Identifies a statistic schema. Assigned in sequence, never reused.
 pub type SchemaId = u32;
 
+/// The purposes for which cohort statistics may be requested (HL7 v3 PurposeOfUse): public
+/// health, healthcare research and population health.
+pub const STATISTICS_PURPOSES: [PurposeOfUse; 3] =
+	[PurposeOfUse::PUBHLTH, PurposeOfUse::HRESCH, PurposeOfUse::POPHLTH];
+
 /// Identifies an aggregator epoch. Assigned in sequence, never reused.
 pub type AggregatorEpochId = u32;
 

@@ -15,33 +15,6 @@ pub type RecordId = u64;
 /// Identifies a shared data vault. Assigned in sequence, never reused.
 pub type VaultId = u64;
 
-/// Where the encrypted FHE section of a record lies, and how it was made. The chain does not
-/// interpret it: the evaluators do.
-#[derive(
-	Copy,
-	Clone,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub struct FheSection {
-	/// Version of the wire format of the section.
-	pub format_version: u16,
-	/// Which consortium public key (key generation epoch) the section is encrypted under.
-	pub key_epoch: u32,
-	/// Byte offset of the section inside the record's IPFS object.
-	pub offset: u64,
-	/// Length of the section in bytes.
-	pub length: u64,
-	/// Number of encrypted fields in the section.
-	pub fields: u16,
-}
-
 /// Who put a record on chain.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -73,8 +46,6 @@ pub struct Record<AccountId, BlockNumber, Cid, Categories> {
 	pub size: u64,
 	/// The data categories the record holds.
 	pub categories: Categories,
-	/// The record's FHE section, if it has one.
-	pub fhe_section: Option<FheSection>,
 	/// The data steward that pins it.
 	pub steward: AccountId,
 	/// The block in which it was registered.

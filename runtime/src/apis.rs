@@ -271,18 +271,6 @@ impl_runtime_apis! {
 			Fhe::pending_jobs(&evaluator)
 		}
 
-		fn shares_awaited(holder: AccountId) -> Vec<fhe::JobId> {
-			Fhe::shares_awaited(&holder)
-		}
-
-		fn key_epoch(epoch: fhe::EpochId) -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
-			Fhe::key_epoch(epoch)
-		}
-
-		fn current_key_epoch() -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
-			Fhe::current_key_epoch()
-		}
-
 		fn job(id: fhe::JobId) -> Option<fhe::JobSummary<AccountId, BlockNumber>> {
 			Fhe::job(id)
 		}
@@ -291,24 +279,8 @@ impl_runtime_apis! {
 			Fhe::model(id)
 		}
 
-		fn published_statistic(job: fhe::JobId) -> Option<fhe::PublishedStatisticSummary<BlockNumber>> {
-			Fhe::published_statistic(job)
-		}
-
 		fn evaluation_key(who: AccountId) -> Option<fhe::EvaluationKey<BlockNumber, Vec<u8>>> {
 			Fhe::evaluation_key(&who)
-		}
-
-		fn pending_key_epoch() -> Option<fhe::EpochSummary<AccountId, BlockNumber>> {
-			Fhe::pending_key_epoch()
-		}
-
-		fn decryption_shares(job: fhe::JobId) -> Vec<fhe::HolderShare<AccountId, Vec<u8>>> {
-			Fhe::decryption_shares(job)
-		}
-
-		fn statistic_inputs(job: fhe::JobId) -> Vec<fhe::StatisticInput<AccountId>> {
-			statistic_inputs(job)
 		}
 	}
 
@@ -403,23 +375,4 @@ impl_runtime_apis! {
 			Ok(batches)
 		}
 	}
-}
-
-/// The records statistic `job` aggregates, at the current block: its cohort (consent) and each
-/// member's newest record of the category under the job's key epoch (vaults). Lives in the
-/// runtime because it joins three pallets that do not depend on each other.
-fn statistic_inputs(job: fhe::JobId) -> Vec<fhe::StatisticInput<AccountId>> {
-	let Some(summary) = Fhe::job(job) else { return Vec::new() };
-	let fhe::JobKind::Statistic { purpose, category, epoch, .. } = summary.job.kind else {
-		return Vec::new();
-	};
-	Consent::cohort(purpose, category, System::block_number())
-		.into_iter()
-		.filter_map(|subject| {
-			let (record, r) = Vaults::newest_fhe_record(&subject, category, epoch)?;
-			let section = r.fhe_section?;
-			let object = fhe::IpfsRef { cid: r.cid.into_inner(), hash: r.content_hash };
-			Some(fhe::StatisticInput { subject, record, object, section })
-		})
-		.collect()
 }

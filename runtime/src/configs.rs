@@ -182,6 +182,8 @@ impl pallet_consent::Config for Runtime {
 	type OnGrantRevoked = Vaults;
 	type MaxCategories = ConstU32<32>;
 	type MaxPendingRequests = ConstU32<32>;
+	// 4 of a person's 32 inbox slots per institution: 8 institutions can always reach them.
+	type MaxPendingRequestsPerInstitution = ConstU32<4>;
 	type MaxGrantsPerSubject = ConstU32<64>;
 	type MaxGrantsPerInstitution = ConstU32<256>;
 	type MaxDelegates = ConstU32<4>;
@@ -205,21 +207,17 @@ impl pallet_vaults::Config for Runtime {
 }
 
 parameter_types! {
-	/// Distinct evaluators that must submit the identical outcome for an FHE job to be final.
+	/// Distinct evaluators that must submit the identical outcome for a prediction to be final.
 	/// One, so that a single-validator `--dev` chain completes jobs; a consortium chain needs a
 	/// runtime with a higher value (the local 4-validator net still uses 1 for now).
 	pub const FheResultQuorum: u32 = 1;
-	/// The smallest cohort a statistic may be computed over (k-anonymity of the published value).
-	pub const FheMinCohortSize: u32 = 10;
-	/// A job not final this many blocks after its request times out: one hour.
+	/// A prediction not final this many blocks after its request times out: one hour.
 	pub const FheJobTimeout: BlockNumber = HOURS;
 }
 
 impl pallet_fhe::Config for Runtime {
 	type Consortium = Consortium;
-	type GovernanceOrigin = ConsortiumGovernance;
 	type ResultQuorum = FheResultQuorum;
-	type MinCohortSize = FheMinCohortSize;
 	type JobTimeout = FheJobTimeout;
 	type MaxTimeoutsPerBlock = ConstU32<64>;
 	type MaxCidLen = ConstU32<128>;
@@ -227,10 +225,8 @@ impl pallet_fhe::Config for Runtime {
 	type MaxTextLen = ConstU32<512>;
 	type MaxFeatures = ConstU32<32>;
 	type MaxSubmissions = ConstU32<16>;
-	type MaxKeyHolders = ConstU32<8>;
 	type MaxPendingJobs = ConstU32<256>;
 	type MaxOpenJobsPerAccount = ConstU32<4>;
-	type MaxHistogramBuckets = ConstU32<32>;
 	type WeightInfo = pallet_fhe::weights::SubstrateWeight<Runtime>;
 }
 
@@ -243,8 +239,10 @@ parameter_types! {
 	/// reports were submitted rejects them (`VerificationTimeout`): ten minutes.
 	pub const StatisticsVerificationTimeout: BlockNumber = 10 * MINUTES;
 	/// A statistic without every aggregator's share this many blocks after its request fails
-	/// with `Timeout`: ten minutes.
-	pub const StatisticsJobTimeout: BlockNumber = 10 * MINUTES;
+	/// with `Timeout`: three minutes (30 blocks). Aggregators only read their stored output
+	/// shares and the chain, so a job needs a few blocks; an aggregator that is down must not
+	/// hold a statistic for longer than this.
+	pub const StatisticsJobTimeout: BlockNumber = 3 * MINUTES;
 }
 
 /// Records as the statistics pallet sees them: owner, categories and whether retired.

@@ -7,7 +7,7 @@
 //! Both endow the well-known development accounts. On `development` Alice holds sudo, which
 //! governs membership. `local_testnet` has no sudo key: its validators are the consortium's
 //! founding members (data stewards and evaluators), and more than half of them must vote for every membership
-//! change (the council); an FHE result is final when three of the four evaluators agree
+//! change (the council); an FHE prediction is final when three of the four evaluators agree
 //! (`development` keeps the runtime's quorum of one evaluator). These keys are public: never use either preset for a chain that holds
 //! real health data.
 
@@ -50,8 +50,8 @@ fn authority_keys((aura, grandpa): DevValidator) -> (AuraId, GrandpaId) {
 	(aura.public().into(), grandpa.public().into())
 }
 
-/// A founding member of a test consortium: a validator whose node evaluates FHE jobs, holds a
-/// consortium key share and, as a data steward, pins records.
+/// A founding member of a test consortium: a validator whose node, as an evaluator, computes FHE
+/// predictions (and may be named a statistics aggregator) and, as a data steward, pins records.
 ///
 /// Its envelope key is a placeholder (the account's public key bytes, whose X25519 secret nobody
 /// holds), and so is its IPFS address (the loopback swarm address every validator of the local

@@ -19,11 +19,10 @@ registry.register({
   RevocationReason: { _enum: { BySubject: { by: 'AccountId32' }, GranteeSuspended: 'Null' } },
   GrantStatus: { _enum: { Active: 'Null', Revoked: { at: 'u32', reason: 'RevocationReason' } } },
   Grant: { subject: 'AccountId32', grantee: 'Grantee', scope: 'Vec<DataCategory>', purpose: 'PurposeOfUse', period: 'Period', request: 'Option<u64>', grantedBy: 'AccountId32', grantedAt: 'u32', status: 'GrantStatus' },
-  FheSection: { formatVersion: 'u16', keyEpoch: 'u32', offset: 'u64', length: 'u64', fields: 'u16' },
   RecordOrigin: { _enum: { Owner: 'Null', Institution: 'AccountId32' } },
   HealthRecord: {
     owner: 'AccountId32', origin: 'RecordOrigin', cid: 'Bytes', contentHash: 'H256', size_: 'u64', categories: 'Vec<DataCategory>',
-    fheSection: 'Option<FheSection>', steward: 'AccountId32', registeredAt: 'u32', retiredAt: 'Option<u32>', unpinnedAt: 'Option<u32>',
+    steward: 'AccountId32', registeredAt: 'u32', retiredAt: 'Option<u32>', unpinnedAt: 'Option<u32>',
   },
   CloseReason: { _enum: ['BySubject', 'ByGrantee', 'GrantRevoked', 'RecordRetired'] },
   VaultState: { _enum: { Open: 'Null', Expired: { at: 'u32' }, Closed: { at: 'u32', reason: 'CloseReason' } } },
@@ -62,12 +61,12 @@ describe('decoding storage values', () => {
     expect(c.request).toBeNull();
     expect(grantState(c, 5)).toBe('revoked');
   });
-  it('a record with a CID and an FHE section', () => {
+  it('a record with its CID, hash, size and origin', () => {
     const r = decodeRecord(0, registry.createType('HealthRecord', {
       owner: ALICE, origin: { Institution: BOB }, cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size_: 1234,
-      categories: ['VitalSigns'], fheSection: { formatVersion: 1, keyEpoch: 0, offset: 16, length: 100, fields: 3 }, steward: BOB, registeredAt: 7, retiredAt: null, unpinnedAt: null,
+      categories: ['VitalSigns'], steward: BOB, registeredAt: 7, retiredAt: null, unpinnedAt: null,
     }));
-    expect(r).toMatchObject({ cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size: 1234, fheFields: 3, retiredAt: null, origin: { name: 'Institution', value: BOB } });
+    expect(r).toMatchObject({ cid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', contentHash: key, size: 1234, categories: ['VitalSigns'], retiredAt: null, origin: { name: 'Institution', value: BOB } });
   });
   it('a closed vault, unpinned', () => {
     const v = decodeVault(4, registry.createType('Vault', {

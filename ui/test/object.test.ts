@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { u8aToHex } from '@polkadot/util';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { randomAsU8a } from '@polkadot/util-crypto';
 import { x25519Public } from '../src/lib/keys';
-import { HEADER_LEN, MAX_BODY_BYTES, contentHash, open, openRecord, openVaultCopy, sealRecord, sealVaultCopy } from '../src/lib/object';
+import { HEADER_LEN, Kind, MAX_BODY_BYTES, RECORD_INFO, contentHash, header, open, openRecord, openVaultCopy, seal, sealRecord, sealVaultCopy } from '../src/lib/object';
 
 async function keyPair() {
   const secret = randomAsU8a(32);
@@ -11,18 +11,27 @@ async function keyPair() {
 const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('record objects', () => {
-  it('keep the FHE section at offset 16 and open for their owner only', async () => {
+  it('are the header and the envelope, and open for their owner only', async () => {
     const owner = await keyPair();
-    const section = new Uint8Array(100).fill(7);
-    const object = await sealRecord(owner.public, enc('{}'), section);
+    const object = await sealRecord(owner.public, enc('{}'));
     expect(u8aToHex(object.subarray(0, 8))).toBe(u8aToHex(enc('CUSTODIA')));
-    expect(object.subarray(HEADER_LEN, HEADER_LEN + 100)).toEqual(section);
+    expect(object.subarray(12, HEADER_LEN)).toEqual(new Uint8Array(4)); // no section
     expect(await openRecord(owner.secret, object)).toEqual(enc('{}'));
-    const swapped = object.slice();
-    swapped[20] ^= 1;
-    await expect(openRecord(owner.secret, swapped)).rejects.toThrow(/does not open/);
+    const tampered = object.slice();
+    tampered[tampered.length - 1] ^= 1;
+    await expect(openRecord(owner.secret, tampered)).rejects.toThrow(/does not open/);
     const stranger = await keyPair();
     await expect(openRecord(stranger.secret, object)).rejects.toThrow(/does not open/);
+  });
+  it('with a section (as records made before FHE cohort fields were retired) open, the section bound', async () => {
+    const owner = await keyPair();
+    const section = new Uint8Array(100).fill(7);
+    const h = header(Kind.Record, section.length);
+    const object = u8aConcat(h, section, await seal(owner.public, RECORD_INFO, u8aConcat(h, contentHash(section)), enc('{}')));
+    expect(await openRecord(owner.secret, object)).toEqual(enc('{}'));
+    const swapped = object.slice();
+    swapped[HEADER_LEN + 4] ^= 1;
+    await expect(openRecord(owner.secret, swapped)).rejects.toThrow(/does not open/);
   });
   it('envelope length is key + body + tag', async () => {
     const owner = await keyPair();
@@ -107,13 +116,12 @@ describe('associated data layout (as cli/src/object.rs)', () => {
     const aad = new Uint8Array([...header, 0x02, 0x01, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0]);
     expect(await open(k.secret, enc('custodia/vault/v1'), aad, copy.subarray(HEADER_LEN))).toEqual(enc('x'));
   });
-  it('record AAD = header ‖ BLAKE2b-256(section), info custodia/record/v1', async () => {
+  it('record AAD = header ‖ BLAKE2b-256(empty section), info custodia/record/v1', async () => {
     const k = await keyPair();
-    const section = new Uint8Array([9, 9, 9]);
-    const object = await sealRecord(k.public, enc('y'), section);
-    const header = object.subarray(0, HEADER_LEN);
-    expect(Array.from(header)).toEqual([...enc('CUSTODIA'), 1, 1, 0, 0, 3, 0, 0, 0]);
-    const aad = new Uint8Array([...header, ...contentHash(section)]);
-    expect(await open(k.secret, enc('custodia/record/v1'), aad, object.subarray(HEADER_LEN + 3))).toEqual(enc('y'));
+    const object = await sealRecord(k.public, enc('y'));
+    const h = object.subarray(0, HEADER_LEN);
+    expect(Array.from(h)).toEqual([...enc('CUSTODIA'), 1, 1, 0, 0, 0, 0, 0, 0]);
+    const aad = new Uint8Array([...h, ...contentHash(new Uint8Array())]);
+    expect(await open(k.secret, enc('custodia/record/v1'), aad, object.subarray(HEADER_LEN))).toEqual(enc('y'));
   });
 });

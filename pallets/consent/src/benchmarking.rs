@@ -94,10 +94,14 @@ fn fill_pending<T: Config>(
 	subject: &T::AccountId,
 	period: PeriodOf<T>,
 ) -> RequestId {
+	// One request from `institution` (the last, returned) and the others from as many other
+	// institutions, within `MaxPendingRequestsPerInstitution` each.
 	let mut last = 0;
-	for _ in 0..T::MaxPendingRequests::get() {
+	let others = T::MaxPendingRequests::get().saturating_sub(1);
+	for i in 0..=others {
+		let from = if i == others { institution.clone() } else { self::institution::<T>(1 + i) };
 		last = Consent::<T>::do_request(
-			institution.clone(),
+			from,
 			subject.clone(),
 			full_scope::<T>(),
 			PurposeOfUse::TREAT,

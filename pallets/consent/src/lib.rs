@@ -137,6 +137,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPendingRequests: Get<u32>;
 
+		/// The most unanswered requests one institution may have waiting for one subject (at most
+		/// `MaxPendingRequests`): no institution can fill a person's inbox and so shut the other
+		/// institutions out of it.
+		#[pallet::constant]
+		type MaxPendingRequestsPerInstitution: Get<u32>;
+
 		/// The most grants (not revoked, not yet ended) one subject may have given.
 		#[pallet::constant]
 		type MaxGrantsPerSubject: Get<u32>;
@@ -404,6 +410,10 @@ pub mod pallet {
 		/// The subject has `MaxPendingRequests` unanswered requests. Wait until the subject
 		/// answers some, or until their periods end.
 		TooManyPendingRequests,
+		/// This institution already has `MaxPendingRequestsPerInstitution` unanswered requests
+		/// waiting for this subject. Withdraw one, or wait until the subject answers or their
+		/// periods end.
+		TooManyRequestsFromInstitution,
 		/// There is no request with this id.
 		UnknownRequest,
 		/// The request has already been granted, denied, withdrawn or has lapsed.
@@ -486,7 +496,8 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// `NotActiveInstitution`, `EmptyScope`, `InvalidPeriod`, `PeriodEnded`, `PeriodTooLong`,
-		/// `InvalidRequesterKey`, `NoConsortiumKey`, `TooManyPendingRequests`.
+		/// `InvalidRequesterKey`, `NoConsortiumKey`, `TooManyRequestsFromInstitution`,
+		/// `TooManyPendingRequests`.
 		///
 		/// ## Events
 		/// [`Event::ConsentRequested`], after any [`Event::RequestLapsed`].
@@ -816,6 +827,18 @@ impl<T: Config> Pallet<T> {
 				keep
 			});
 		}
+		// Requests whose period ended no longer count: the subject can no longer grant them.
+		let waiting_from_institution = pending
+			.iter()
+			.filter(|r| {
+				Requests::<T>::get(r)
+					.is_some_and(|req| req.institution == institution && !req.period.has_ended(now))
+			})
+			.count();
+		ensure!(
+			waiting_from_institution < T::MaxPendingRequestsPerInstitution::get() as usize,
+			Error::<T>::TooManyRequestsFromInstitution
+		);
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingRequests)?;
 
 		// All checks passed: write.

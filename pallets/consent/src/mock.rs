@@ -81,6 +81,7 @@ pub fn reported_revocations() -> Vec<GrantId> {
 parameter_types! {
 	pub const MaxCategories: u32 = 18;
 	pub const MaxPendingRequests: u32 = 3;
+	pub const MaxPendingRequestsPerInstitution: u32 = 2;
 	pub const MaxGrantsPerSubject: u32 = 4;
 	pub const MaxGrantsPerInstitution: u32 = 5;
 	pub const MaxDelegates: u32 = 2;
@@ -94,6 +95,7 @@ impl pallet_consent::Config for Test {
 	type OnGrantRevoked = RecordRevocations;
 	type MaxCategories = MaxCategories;
 	type MaxPendingRequests = MaxPendingRequests;
+	type MaxPendingRequestsPerInstitution = MaxPendingRequestsPerInstitution;
 	type MaxGrantsPerSubject = MaxGrantsPerSubject;
 	type MaxGrantsPerInstitution = MaxGrantsPerInstitution;
 	type MaxDelegates = MaxDelegates;

@@ -217,9 +217,9 @@ fn request_needs_the_consortium_key() {
 #[test]
 fn request_refuses_more_than_max_pending_requests() {
 	ExtBuilder::default().build_and_execute(|| {
-		for _ in 0..3 {
-			request_from(HOSPITAL, ALICE, period(1, 50));
-		}
+		request_from(HOSPITAL, ALICE, period(1, 50));
+		request_from(HOSPITAL, ALICE, period(1, 50));
+		request_from(LAB, ALICE, period(1, 50));
 		assert_noop!(
 			Consent::request(
 				RuntimeOrigin::signed(LAB),
@@ -235,11 +235,44 @@ fn request_refuses_more_than_max_pending_requests() {
 }
 
 #[test]
+fn one_institution_cannot_fill_a_subjects_inbox() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_from(HOSPITAL, ALICE, period(1, 50));
+		request_from(HOSPITAL, ALICE, period(1, 50));
+		assert_noop!(
+			Consent::request(
+				RuntimeOrigin::signed(HOSPITAL),
+				ALICE,
+				scope(&[Conditions]),
+				TREAT,
+				period(1, 50),
+				REQUESTER_KEY
+			),
+			Error::<Test>::TooManyRequestsFromInstitution
+		);
+		// The inbox still has room for another institution, and the cap is per subject.
+		request_from(LAB, ALICE, period(1, 50));
+		request_from(HOSPITAL, BOB, period(1, 50));
+	});
+}
+
+#[test]
+fn requests_whose_period_ended_do_not_count_toward_the_institutions_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_from(HOSPITAL, ALICE, period(1, 10));
+		request_from(HOSPITAL, ALICE, period(1, 50));
+		run_to_block(10);
+		let third = request_from(HOSPITAL, ALICE, period(10, 20));
+		assert!(PendingRequests::<Test>::get(ALICE).contains(&third));
+	});
+}
+
+#[test]
 fn request_drops_lapsed_requests_when_the_list_is_full() {
 	ExtBuilder::default().build_and_execute(|| {
 		request_from(HOSPITAL, ALICE, period(1, 10));
 		request_from(HOSPITAL, ALICE, period(1, 50));
-		request_from(HOSPITAL, ALICE, period(1, 10));
+		request_from(LAB, ALICE, period(1, 10));
 		run_to_block(10);
 		let fourth = request_from(LAB, ALICE, period(10, 20));
 		assert_eq!(PendingRequests::<Test>::get(ALICE).into_inner(), vec![1, fourth]);

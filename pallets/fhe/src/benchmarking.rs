@@ -2,8 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! Benchmarks for `pallet-fhe`. Members are made through the `runtime-benchmarks` helper of
-//! `ConsortiumInterface`; every call is measured in its worst case (longest CIDs and texts, the
-//! submission that reaches the quorum, the share that completes a set).
+//! `ConsortiumInterface`; every call is measured in its worst case (longest CIDs and texts, full
+//! open-job lists, the submission that reaches the quorum).
 
 use super::*;
 use crate::Pallet as Fhe;
@@ -33,7 +33,7 @@ fn longest_cid<T: Config>(tag: u32) -> CidOf<T> {
 	bytes::<T::MaxCidLen>(b'c', tag)
 }
 
-/// Active evaluator `i` (key holders and result submitters are drawn from them).
+/// Active evaluator `i`.
 fn evaluator<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("evaluator", i, 0);
 	T::Consortium::benchmark_admit(&who, &[MemberKind::Evaluator]);
@@ -50,17 +50,9 @@ fn setup<T: Config>() {
 	frame_system::Pallet::<T>::set_block_number(block::<T>(1));
 }
 
-fn holders<T: Config>(h: u32) -> HoldersOf<T> {
-	BoundedVec::truncate_from((0..h).map(evaluator::<T>).collect::<Vec<_>>())
-}
-
 /// A success outcome with the longest CID.
-fn success<T: Config>(tag: u32, cohort_size: Option<u32>) -> OutcomeOf<T> {
-	Outcome::Success {
-		result_cid: longest_cid::<T>(tag),
-		result_hash: H256::repeat_byte(9),
-		cohort_size,
-	}
+fn success<T: Config>(tag: u32) -> OutcomeOf<T> {
+	Outcome::Success { result_cid: longest_cid::<T>(tag), result_hash: H256::repeat_byte(9) }
 }
 
 /// `ResultQuorum - 1` evaluators submit `outcome` to `job`; returns the evaluator whose
@@ -74,38 +66,6 @@ fn all_but_last_submit<T: Config>(
 		Fhe::<T>::do_submit_result(evaluator::<T>(i), job, outcome.clone())?;
 	}
 	Ok(evaluator::<T>(quorum.saturating_sub(1)))
-}
-
-/// Start an epoch held by `h` evaluators and submit every share but the last; returns the
-/// epoch and its last holder.
-fn epoch_missing_one_share<T: Config>(h: u32) -> Result<(EpochId, T::AccountId), BenchmarkError> {
-	let hs = holders::<T>(h);
-	let epoch = Fhe::<T>::do_start_key_epoch(hs.clone())?;
-	let (last, rest) = hs.split_last().ok_or(BenchmarkError::Weightless)?;
-	for (i, who) in rest.iter().enumerate() {
-		Fhe::<T>::do_submit_key_share(
-			who.clone(),
-			epoch,
-			longest_cid::<T>(i as u32),
-			H256::zero(),
-		)?;
-	}
-	Ok((epoch, last.clone()))
-}
-
-/// An epoch held by `h` evaluators, with its joint key agreed: current.
-fn current_epoch<T: Config>(h: u32) -> Result<EpochId, BenchmarkError> {
-	let (epoch, last) = epoch_missing_one_share::<T>(h)?;
-	Fhe::<T>::do_submit_key_share(last, epoch, longest_cid::<T>(h), H256::zero())?;
-	let EpochStatus::AwaitingJointKey { job } =
-		KeyEpochs::<T>::get(epoch).ok_or(BenchmarkError::Weightless)?.status
-	else {
-		return Err(BenchmarkError::Weightless);
-	};
-	let outcome = success::<T>(7, None);
-	let last = all_but_last_submit::<T>(job, &outcome)?;
-	Fhe::<T>::do_submit_result(last, job, outcome)?;
-	Ok(epoch)
 }
 
 fn template<T: Config>(f: u32) -> ModelTemplateOf<T> {
@@ -133,30 +93,19 @@ fn new_model<T: Config>() -> Result<ModelId, BenchmarkError> {
 	Ok(Fhe::<T>::do_register_model(institution::<T>(), template::<T>(T::MaxFeatures::get()))?)
 }
 
-fn histogram<T: Config>(b: u32) -> StatisticOf<T> {
-	if b == 0 {
-		Statistic::Count
-	} else {
-		Statistic::Histogram {
-			bounds: BoundedVec::truncate_from((0..b).map(|i| i as i64 * 10).collect::<Vec<_>>()),
-		}
+/// Open prediction jobs of `model` until `room` places are left in the open-job list, all
+/// queued in the same bucket. Each is requested by another account: an account may hold only
+/// `MaxOpenJobsPerAccount` open jobs.
+fn fill_open_jobs<T: Config>(model: ModelId, room: u32) -> Result<(), BenchmarkError> {
+	for i in room..T::MaxPendingJobs::get() {
+		Fhe::<T>::do_request_prediction(
+			account("requester", i, 0),
+			model,
+			longest_cid::<T>(i),
+			H256::zero(),
+		)?;
 	}
-}
-
-/// A statistic under a current epoch of `h` holders, with its aggregate agreed.
-fn aggregated<T: Config>(h: u32, statistic: StatisticOf<T>) -> Result<JobId, BenchmarkError> {
-	current_epoch::<T>(h)?;
-	let job = Fhe::<T>::do_request_statistic(
-		institution::<T>(),
-		PurposeOfUse::PUBHLTH,
-		DataCategory::WearableReadings,
-		u16::MAX,
-		statistic,
-	)?;
-	let outcome = success::<T>(8, Some(T::MinCohortSize::get()));
-	let last = all_but_last_submit::<T>(job, &outcome)?;
-	Fhe::<T>::do_submit_result(last, job, outcome)?;
-	Ok(job)
+	Ok(())
 }
 
 #[benchmarks]
@@ -192,42 +141,6 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn start_key_epoch(h: Linear<1, { T::MaxKeyHolders::get() }>) -> Result<(), BenchmarkError> {
-		setup::<T>();
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		// Worst case: an epoch awaiting its joint key is superseded and its job cancelled.
-		let (old, last) = epoch_missing_one_share::<T>(1)?;
-		Fhe::<T>::do_submit_key_share(last, old, longest_cid::<T>(1), H256::zero())?;
-		let hs = holders::<T>(h);
-
-		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, hs);
-
-		assert!(matches!(
-			KeyEpochs::<T>::get(old).map(|e| e.status),
-			Some(EpochStatus::Superseded { .. })
-		));
-		Ok(())
-	}
-
-	#[benchmark]
-	fn submit_key_share(h: Linear<1, { T::MaxKeyHolders::get() }>) -> Result<(), BenchmarkError> {
-		setup::<T>();
-		// Worst case: the last share, which creates the joint-key job.
-		let (epoch, last) = epoch_missing_one_share::<T>(h)?;
-
-		#[extrinsic_call]
-		_(RawOrigin::Signed(last), epoch, longest_cid::<T>(h), H256::zero());
-
-		assert!(matches!(
-			KeyEpochs::<T>::get(epoch).map(|e| e.status),
-			Some(EpochStatus::AwaitingJointKey { .. })
-		));
-		Ok(())
-	}
-
-	#[benchmark]
 	fn register_model(f: Linear<1, { T::MaxFeatures::get() }>) {
 		setup::<T>();
 		let who = institution::<T>();
@@ -256,16 +169,7 @@ mod benchmarks {
 		setup::<T>();
 		let model = new_model::<T>()?;
 		let caller: T::AccountId = whitelisted_caller();
-		// Room for one more open job, queued in the same bucket as the others (requested by
-		// other accounts: each may hold only `MaxOpenJobsPerAccount` open jobs).
-		for i in 1..T::MaxPendingJobs::get() {
-			Fhe::<T>::do_request_prediction(
-				account("requester", i, 0),
-				model,
-				longest_cid::<T>(i),
-				H256::zero(),
-			)?;
-		}
+		fill_open_jobs::<T>(model, 1)?;
 		let job = NextJobId::<T>::get();
 
 		#[extrinsic_call]
@@ -276,104 +180,23 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn request_statistic(
-		b: Linear<0, { T::MaxHistogramBuckets::get() }>,
-	) -> Result<(), BenchmarkError> {
-		setup::<T>();
-		current_epoch::<T>(1)?;
-		let who = institution::<T>();
-		let job = NextJobId::<T>::get();
-
-		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(who),
-			PurposeOfUse::PUBHLTH,
-			DataCategory::WearableReadings,
-			u16::MAX,
-			histogram::<T>(b),
-		);
-
-		assert!(Jobs::<T>::contains_key(job));
-		Ok(())
-	}
-
-	#[benchmark]
 	fn submit_result() -> Result<(), BenchmarkError> {
 		setup::<T>();
-		// Worst case: the submission that agrees a joint key, retiring the current epoch.
-		let previous = current_epoch::<T>(1)?;
-		let (epoch, last) = epoch_missing_one_share::<T>(T::MaxKeyHolders::get())?;
-		Fhe::<T>::do_submit_key_share(last, epoch, longest_cid::<T>(0), H256::zero())?;
-		let EpochStatus::AwaitingJointKey { job } =
-			KeyEpochs::<T>::get(epoch).ok_or(BenchmarkError::Weightless)?.status
-		else {
-			return Err(BenchmarkError::Weightless);
-		};
-		let outcome = success::<T>(1, None);
+		// Worst case: the submission that reaches the quorum and closes the oldest of a full
+		// open-job list, all queued in one bucket.
+		let model = new_model::<T>()?;
+		let job = NextJobId::<T>::get();
+		fill_open_jobs::<T>(model, 0)?;
+		let outcome = success::<T>(1);
 		let caller = all_but_last_submit::<T>(job, &outcome)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), job, outcome);
 
-		assert_eq!(CurrentEpoch::<T>::get(), Some(epoch));
 		assert!(matches!(
-			KeyEpochs::<T>::get(previous).map(|e| e.status),
-			Some(EpochStatus::Retired { .. })
+			Jobs::<T>::get(job).map(|j| j.status),
+			Some(JobStatus::Final { .. })
 		));
-		Ok(())
-	}
-
-	#[benchmark]
-	fn submit_decryption_share(
-		h: Linear<1, { T::MaxKeyHolders::get() }>,
-	) -> Result<(), BenchmarkError> {
-		setup::<T>();
-		let job = aggregated::<T>(h, Statistic::Count)?;
-		// Worst case: the last share.
-		for i in 1..h {
-			Fhe::<T>::do_submit_decryption_share(
-				evaluator::<T>(i),
-				job,
-				longest_cid::<T>(i),
-				H256::zero(),
-			)?;
-		}
-
-		#[extrinsic_call]
-		_(RawOrigin::Signed(evaluator::<T>(0)), job, longest_cid::<T>(0), H256::zero());
-
-		assert_last_event::<T>(Event::DecryptionSharesComplete { job });
-		Ok(())
-	}
-
-	#[benchmark]
-	fn publish_statistic(
-		v: Linear<1, { T::MaxHistogramBuckets::get().saturating_add(1) }>,
-	) -> Result<(), BenchmarkError> {
-		setup::<T>();
-		let holders = T::MaxKeyHolders::get();
-		let job = aggregated::<T>(holders, histogram::<T>(v - 1))?;
-		for i in 0..holders {
-			Fhe::<T>::do_submit_decryption_share(
-				evaluator::<T>(i),
-				job,
-				longest_cid::<T>(i),
-				H256::zero(),
-			)?;
-		}
-		let values: ValuesOf<T> =
-			BoundedVec::truncate_from((0..v).map(|i| i128::MAX - i as i128).collect::<Vec<_>>());
-		// Worst case: the submission that reaches the quorum and publishes.
-		let quorum = Pallet::<T>::result_quorum();
-		for i in 0..quorum.saturating_sub(1) {
-			Fhe::<T>::do_publish_statistic(evaluator::<T>(i), job, values.clone())?;
-		}
-		let caller = evaluator::<T>(quorum.saturating_sub(1));
-
-		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), job, values);
-
-		assert!(PublishedStatistics::<T>::contains_key(job));
 		Ok(())
 	}
 

@@ -5,9 +5,7 @@
 //! with a result quorum each test may change (`ResultQuorum::set`).
 
 use crate as pallet_fhe;
-use crate::{
-	CidOf, FeatureSpec, HoldersOf, ModelTemplate, ModelTemplateOf, Outcome, OutcomeOf, ValuesOf,
-};
+use crate::{CidOf, FeatureSpec, ModelTemplate, ModelTemplateOf, Outcome, OutcomeOf};
 use frame_support::{derive_impl, parameter_types};
 use frame_system::EnsureRoot;
 use pallet_consortium::MemberKind;
@@ -47,7 +45,6 @@ impl pallet_consortium::Config for Test {
 
 parameter_types! {
 	pub static ResultQuorum: u32 = 1;
-	pub const MinCohortSize: u32 = 5;
 	pub const JobTimeout: u64 = 10;
 	pub const MaxTimeoutsPerBlock: u32 = 3;
 	pub const MaxCidLen: u32 = 64;
@@ -55,19 +52,15 @@ parameter_types! {
 	pub const MaxTextLen: u32 = 128;
 	pub const MaxFeatures: u32 = 32;
 	pub const MaxSubmissions: u32 = 3;
-	pub const MaxKeyHolders: u32 = 8;
 	pub const MaxPendingJobs: u32 = 8;
 	// Above the whole list by default, so that one account can fill it in tests; tests of the
 	// per-account limit lower it.
 	pub static MaxOpenJobsPerAccount: u32 = 9;
-	pub const MaxHistogramBuckets: u32 = 4;
 }
 
 impl pallet_fhe::Config for Test {
 	type Consortium = Consortium;
-	type GovernanceOrigin = EnsureRoot<u64>;
 	type ResultQuorum = ResultQuorum;
-	type MinCohortSize = MinCohortSize;
 	type JobTimeout = JobTimeout;
 	type MaxTimeoutsPerBlock = MaxTimeoutsPerBlock;
 	type MaxCidLen = MaxCidLen;
@@ -75,10 +68,8 @@ impl pallet_fhe::Config for Test {
 	type MaxTextLen = MaxTextLen;
 	type MaxFeatures = MaxFeatures;
 	type MaxSubmissions = MaxSubmissions;
-	type MaxKeyHolders = MaxKeyHolders;
 	type MaxPendingJobs = MaxPendingJobs;
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
-	type MaxHistogramBuckets = MaxHistogramBuckets;
 	type WeightInfo = ();
 }
 
@@ -107,17 +98,9 @@ pub fn hash(byte: u8) -> H256 {
 	H256::repeat_byte(byte)
 }
 
-pub fn holders(h: &[u64]) -> HoldersOf<Test> {
-	h.to_vec().try_into().unwrap()
-}
-
-pub fn values(v: &[i128]) -> ValuesOf<Test> {
-	v.to_vec().try_into().unwrap()
-}
-
 /// A success outcome naming `name` as result CID.
-pub fn success(name: &[u8], cohort_size: Option<u32>) -> OutcomeOf<Test> {
-	Outcome::Success { result_cid: cid(name), result_hash: hash(9), cohort_size }
+pub fn success(name: &[u8]) -> OutcomeOf<Test> {
+	Outcome::Success { result_cid: cid(name), result_hash: hash(9) }
 }
 
 /// A valid two-feature heart-risk template.

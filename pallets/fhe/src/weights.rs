@@ -19,15 +19,10 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn register_evaluation_key() -> Weight;
 	fn remove_evaluation_key() -> Weight;
-	fn start_key_epoch(h: u32, ) -> Weight;
-	fn submit_key_share(h: u32, ) -> Weight;
 	fn register_model(f: u32, ) -> Weight;
 	fn retire_model() -> Weight;
 	fn request_prediction() -> Weight;
-	fn request_statistic(b: u32, ) -> Weight;
 	fn submit_result() -> Weight;
-	fn submit_decryption_share(h: u32, ) -> Weight;
-	fn publish_statistic(v: u32, ) -> Weight;
 	fn process_timeouts(n: u32, ) -> Weight;
 }
 
@@ -48,54 +43,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(11_387_000, 3_679)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	/// Storage: `Consortium::Members` (r:8 w:0)
-	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PendingEpoch` (r:1 w:1)
-	/// Proof: `Fhe::PendingEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::KeyEpochs` (r:1 w:2)
-	/// Proof: `Fhe::KeyEpochs` (`max_values`: None, `max_size`: Some(1781), added: 4256, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::Jobs` (r:1 w:1)
-	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PendingJobs` (r:1 w:1)
-	/// Proof: `Fhe::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::TimeoutQueue` (r:1 w:1)
-	/// Proof: `Fhe::TimeoutQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::NextEpochId` (r:1 w:1)
-	/// Proof: `Fhe::NextEpochId` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 8]`.
-	fn start_key_epoch(h: u32, ) -> Weight {
-		// Minimum execution time: 41_381 nanoseconds.
-		Weight::from_parts(46_207_135, 7_220)
-			.saturating_add(Weight::from_parts(6_134_432, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 2765).saturating_mul(h.into()))
-	}
-	/// Storage: `Consortium::Members` (r:1 w:0)
-	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::KeyEpochs` (r:1 w:1)
-	/// Proof: `Fhe::KeyEpochs` (`max_values`: None, `max_size`: Some(1781), added: 4256, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::NextJobId` (r:1 w:1)
-	/// Proof: `Fhe::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::OpenJobsOf` (r:1 w:0)
-	/// Proof: `Fhe::OpenJobsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PendingJobs` (r:1 w:1)
-	/// Proof: `Fhe::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::TimeoutQueue` (r:1 w:1)
-	/// Proof: `Fhe::TimeoutQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::Jobs` (r:0 w:1)
-	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 8]`.
-	fn submit_key_share(h: u32, ) -> Weight {
-		// Minimum execution time: 31_377 nanoseconds.
-		Weight::from_parts(33_061_173, 5_527)
-			.saturating_add(Weight::from_parts(838_670, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Consortium::Members` (r:1 w:0)
 	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
@@ -141,28 +88,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Consortium::Members` (r:1 w:0)
 	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::CurrentEpoch` (r:1 w:0)
-	/// Proof: `Fhe::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::NextJobId` (r:1 w:1)
-	/// Proof: `Fhe::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::OpenJobsOf` (r:1 w:1)
-	/// Proof: `Fhe::OpenJobsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PendingJobs` (r:1 w:1)
-	/// Proof: `Fhe::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::TimeoutQueue` (r:1 w:1)
-	/// Proof: `Fhe::TimeoutQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::Jobs` (r:0 w:1)
-	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
-	/// The range of component `b` is `[0, 32]`.
-	fn request_statistic(b: u32, ) -> Weight {
-		// Minimum execution time: 29_483 nanoseconds.
-		Weight::from_parts(33_483_679, 5_527)
-			.saturating_add(Weight::from_parts(7_427, 0).saturating_mul(b.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-	}
-	/// Storage: `Consortium::Members` (r:1 w:0)
-	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
 	/// Storage: `Fhe::Jobs` (r:1 w:1)
 	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
 	/// Storage: `Fhe::GenesisResultQuorum` (r:1 w:0)
@@ -182,44 +107,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(58_466_000, 9_502)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-	}
-	/// Storage: `Consortium::Members` (r:1 w:1)
-	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::Jobs` (r:1 w:1)
-	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::DecryptionShares` (r:1 w:1)
-	/// Proof: `Fhe::DecryptionShares` (`max_values`: None, `max_size`: Some(1577), added: 4052, mode: `MaxEncodedLen`)
-	/// The range of component `h` is `[1, 8]`.
-	fn submit_decryption_share(h: u32, ) -> Weight {
-		// Minimum execution time: 36_704 nanoseconds.
-		Weight::from_parts(38_699_721, 7_220)
-			.saturating_add(Weight::from_parts(897_351, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-	}
-	/// Storage: `Consortium::Members` (r:1 w:0)
-	/// Proof: `Consortium::Members` (`max_values`: None, `max_size`: Some(290), added: 2765, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::Jobs` (r:1 w:1)
-	/// Proof: `Fhe::Jobs` (`max_values`: None, `max_size`: Some(3755), added: 6230, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PublicationVotes` (r:1 w:1)
-	/// Proof: `Fhe::PublicationVotes` (`max_values`: None, `max_size`: Some(9057), added: 11532, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::GenesisResultQuorum` (r:1 w:0)
-	/// Proof: `Fhe::GenesisResultQuorum` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PendingJobs` (r:1 w:1)
-	/// Proof: `Fhe::PendingJobs` (`max_values`: Some(1), `max_size`: Some(2050), added: 2545, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::OpenJobsOf` (r:1 w:1)
-	/// Proof: `Fhe::OpenJobsOf` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::TimeoutQueue` (r:1 w:1)
-	/// Proof: `Fhe::TimeoutQueue` (`max_values`: None, `max_size`: Some(2062), added: 4537, mode: `MaxEncodedLen`)
-	/// Storage: `Fhe::PublishedStatistics` (r:0 w:1)
-	/// Proof: `Fhe::PublishedStatistics` (`max_values`: None, `max_size`: Some(985), added: 3460, mode: `MaxEncodedLen`)
-	/// The range of component `v` is `[1, 33]`.
-	fn publish_statistic(v: u32, ) -> Weight {
-		// Minimum execution time: 45_498 nanoseconds.
-		Weight::from_parts(49_705_887, 12_522)
-			.saturating_add(Weight::from_parts(49_304, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Fhe::TimeoutCursor` (r:1 w:1)
 	/// Proof: `Fhe::TimeoutCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -255,20 +142,6 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn start_key_epoch(h: u32, ) -> Weight {
-		Weight::from_parts(46_207_135, 7_220)
-			.saturating_add(Weight::from_parts(6_134_432, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(h.into())))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
-			.saturating_add(Weight::from_parts(0, 2765).saturating_mul(h.into()))
-	}
-	fn submit_key_share(h: u32, ) -> Weight {
-		Weight::from_parts(33_061_173, 5_527)
-			.saturating_add(Weight::from_parts(838_670, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-	}
 	fn register_model(f: u32, ) -> Weight {
 		Weight::from_parts(20_823_386, 3_755)
 			.saturating_add(Weight::from_parts(744_610, 0).saturating_mul(f.into()))
@@ -285,28 +158,10 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
-	fn request_statistic(b: u32, ) -> Weight {
-		Weight::from_parts(33_483_679, 5_527)
-			.saturating_add(Weight::from_parts(7_427, 0).saturating_mul(b.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-	}
 	fn submit_result() -> Weight {
 		Weight::from_parts(58_466_000, 9_502)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
-	}
-	fn submit_decryption_share(h: u32, ) -> Weight {
-		Weight::from_parts(38_699_721, 7_220)
-			.saturating_add(Weight::from_parts(897_351, 0).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-	}
-	fn publish_statistic(v: u32, ) -> Weight {
-		Weight::from_parts(49_705_887, 12_522)
-			.saturating_add(Weight::from_parts(49_304, 0).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn process_timeouts(n: u32, ) -> Weight {
 		Weight::from_parts(5_879_000, 5_527)

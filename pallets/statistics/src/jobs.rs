@@ -5,7 +5,7 @@
 //! enrolment.
 
 use super::*;
-use custodia_primitives::fhe::STATISTICS_PURPOSES;
+use custodia_primitives::statistics::STATISTICS_PURPOSES;
 use pallet_consortium::{ConsortiumInterface, MemberKind};
 use sp_runtime::traits::{CheckedDiv, CheckedSub, One, Saturating, Zero};
 

@@ -57,7 +57,6 @@ fn new_record<T: Config>(s: &Setup<T>, tag: u32) -> Result<RecordId, BenchmarkEr
 		H256::repeat_byte(1),
 		1_000_000,
 		all_categories::<T>(),
-		Some(FheSection { format_version: 1, key_epoch: 0, offset: 0, length: 1_000, fields: 20 }),
 		s.steward.clone(),
 	)?)
 }
@@ -108,13 +107,6 @@ mod benchmarks {
 			H256::repeat_byte(1),
 			1_000_000,
 			all_categories::<T>(),
-			Some(FheSection {
-				format_version: 1,
-				key_epoch: 0,
-				offset: 0,
-				length: 1_000,
-				fields: 20,
-			}),
 			s.steward.clone(),
 		);
 

@@ -14,9 +14,9 @@
 //! Record bodies live off chain, encrypted, in IPFS; this pallet holds what the chain needs to
 //! govern them (Vanin et al. 2023):
 //!
-//! - A **record** is `{owner, origin, CID, content hash, size, categories, optional FHE section,
-//!   steward}`. Its owner registers it, or an institution registers it for a record it originated
-//!   (already encrypted to the owner's key). Its data steward keeps it pinned.
+//! - A **record** is `{owner, origin, CID, content hash, size, categories, steward}`. Its owner
+//!   registers it, or an institution registers it for a record it originated (already encrypted
+//!   to the owner's key). Its data steward keeps it pinned.
 //! - A **vault** shares one record with one institution under one consent grant: the subject
 //!   re-encrypts the record for the grant's requester key, stores it in IPFS, and opens the vault
 //!   naming its CID and an expiry block no later than the grant's end. The steward pins it while
@@ -443,7 +443,6 @@ pub mod pallet {
 		/// - `content_hash`: hash of the encrypted content.
 		/// - `size`: its size in bytes.
 		/// - `categories`: the data categories it holds (duplicates are ignored).
-		/// - `fhe_section`: where its FHE section lies, if it has one.
 		/// - `steward`: the active data steward that pins it.
 		///
 		/// ## Errors
@@ -461,7 +460,6 @@ pub mod pallet {
 			content_hash: H256,
 			size: u64,
 			categories: CategoriesOf<T>,
-			fhe_section: Option<FheSection>,
 			steward: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -472,7 +470,6 @@ pub mod pallet {
 				content_hash,
 				size,
 				categories,
-				fhe_section,
 				steward,
 			)
 			.map(|_| ())
@@ -702,7 +699,6 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
-	#[allow(clippy::too_many_arguments)]
 	fn do_register_record(
 		who: T::AccountId,
 		owner: T::AccountId,
@@ -710,7 +706,6 @@ impl<T: Config> Pallet<T> {
 		content_hash: H256,
 		size: u64,
 		categories: CategoriesOf<T>,
-		fhe_section: Option<FheSection>,
 		steward: T::AccountId,
 	) -> Result<RecordId, DispatchError> {
 		let origin = if who == owner {
@@ -749,7 +744,6 @@ impl<T: Config> Pallet<T> {
 				content_hash,
 				size,
 				categories: categories.clone(),
-				fhe_section,
 				steward: steward.clone(),
 				registered_at: Self::now(),
 				retired_at: None,
@@ -944,23 +938,6 @@ impl<T: Config> Pallet<T> {
 		v.state == VaultState::Open && at < v.expires_at && T::Consent::is_grant_live(v.grant, at)
 	}
 
-	/// `owner`'s newest record that is not retired, holds `category`, and has an FHE section
-	/// encrypted under key epoch `epoch`: what a cohort statistic aggregates for one person (one
-	/// record each, so that the cohort size counts people).
-	pub fn newest_fhe_record(
-		owner: &T::AccountId,
-		category: DataCategory,
-		epoch: u32,
-	) -> Option<(RecordId, RecordOf<T>)> {
-		RecordsOf::<T>::get(owner).into_iter().rev().find_map(|id| {
-			let record = Records::<T>::get(id)?;
-			let usable = record.retired_at.is_none() &&
-				record.categories.contains(&category) &&
-				record.fhe_section.as_ref().is_some_and(|s| s.key_epoch == epoch);
-			usable.then_some((id, record))
-		})
-	}
-
 	/// What `steward` must keep pinned at the current block: its records that are not retired,
 	/// and its vaults that are open now. Ordered by target.
 	pub fn must_pin(steward: &T::AccountId) -> Vec<PinItem> {
@@ -1097,7 +1074,6 @@ impl<T: Config> Pallet<T> {
 				content_hash: H256::repeat_byte(1),
 				size: 1,
 				categories: BoundedVec::truncate_from(alloc::vec![category]),
-				fhe_section: None,
 				steward: owner.clone(),
 				registered_at: Self::now(),
 				retired_at: None,

@@ -69,6 +69,8 @@ impl pallet_consent::Config for Test {
 	type OnGrantRevoked = Vaults;
 	type MaxCategories = ConsentMaxCategories;
 	type MaxPendingRequests = MaxPendingRequests;
+	// As many as the whole inbox: these tests are not about the per-institution limit.
+	type MaxPendingRequestsPerInstitution = MaxPendingRequests;
 	type MaxGrantsPerSubject = MaxGrantsPerSubject;
 	type MaxGrantsPerInstitution = MaxGrantsPerInstitution;
 	type MaxDelegates = MaxDelegates;
@@ -211,7 +213,6 @@ pub fn record(owner: u64, name: &[u8], cats: &[DataCategory]) -> u64 {
 		sp_core::H256::repeat_byte(7),
 		1_024,
 		categories(cats),
-		None,
 		STEWARD,
 	));
 	id

@@ -187,7 +187,6 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 					} else {
 						some_categories(rng)
 					}),
-					None,
 					steward,
 				)
 			});

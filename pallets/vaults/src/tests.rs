@@ -4,9 +4,9 @@
 //! Unit tests for `pallet-vaults`, against the real consortium and consent pallets.
 
 use crate::{
-	mock::*, CloseReason, Error, Event, ExpiryCursor, ExpiryQueue, FheSection, NextVaultId,
-	PinItem, PinTarget, RecordByCid, RecordId, RecordOrigin, Records, RecordsOf, Unpinned, VaultId,
-	VaultState, Vaults as VaultStore, VaultsOfGrant, VaultsOfRecord,
+	mock::*, CloseReason, Error, Event, ExpiryCursor, ExpiryQueue, NextVaultId, PinItem, PinTarget,
+	RecordByCid, RecordId, RecordOrigin, Records, RecordsOf, Unpinned, VaultId, VaultState,
+	Vaults as VaultStore, VaultsOfGrant, VaultsOfRecord,
 };
 use frame_support::{assert_noop, assert_ok};
 use pallet_consent::{
@@ -69,13 +69,6 @@ fn register_record_by_its_owner_pins_it() {
 			hash(),
 			2_048,
 			categories(&[VitalSigns, LaboratoryResults, VitalSigns]),
-			Some(FheSection {
-				format_version: 1,
-				key_epoch: 0,
-				offset: 1_024,
-				length: 512,
-				fields: 20
-			}),
 			STEWARD,
 		));
 		let r = Records::<Test>::get(0).unwrap();
@@ -83,7 +76,6 @@ fn register_record_by_its_owner_pins_it() {
 		assert_eq!(r.origin, RecordOrigin::Owner);
 		assert_eq!(r.categories, categories(&[LaboratoryResults, VitalSigns]));
 		assert_eq!(r.size, 2_048);
-		assert_eq!(r.fhe_section.unwrap().fields, 20);
 		assert_eq!(RecordByCid::<Test>::get(cid(b"bafy-alice")), Some(0));
 		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![0]);
 		assert_eq!(
@@ -114,7 +106,6 @@ fn register_record_by_an_institution_records_its_origin() {
 			hash(),
 			900,
 			categories(&[ClinicalNotes]),
-			None,
 			STEWARD_TWO,
 		));
 		assert_eq!(Records::<Test>::get(0).unwrap().origin, RecordOrigin::Institution(HOSPITAL));
@@ -134,7 +125,6 @@ fn register_record_refuses_others_than_owner_or_institution() {
 					hash(),
 					1,
 					categories(&[Conditions]),
-					None,
 					STEWARD
 				),
 				Error::<Test>::NotOwnerOrInstitution
@@ -149,7 +139,6 @@ fn register_record_refuses_others_than_owner_or_institution() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::NotOwnerOrInstitution
@@ -168,7 +157,6 @@ fn register_record_refuses_an_empty_cid() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::EmptyCid
@@ -187,7 +175,6 @@ fn register_record_refuses_a_record_without_categories() {
 				hash(),
 				1,
 				categories(&[]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::NoCategories
@@ -206,7 +193,6 @@ fn register_record_refuses_a_steward_that_is_not_active() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				HOSPITAL
 			),
 			Error::<Test>::NotActiveSteward
@@ -220,7 +206,6 @@ fn register_record_refuses_a_steward_that_is_not_active() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::NotActiveSteward
@@ -240,7 +225,6 @@ fn register_record_refuses_a_cid_registered_before() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::CidAlreadyRegistered
@@ -262,7 +246,6 @@ fn register_record_refuses_more_than_max_records_per_owner() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			Error::<Test>::TooManyRecords
@@ -1026,7 +1009,6 @@ fn retire_record_refuses_anyone_but_the_owner_or_a_delegate() {
 			hash(),
 			1,
 			categories(&[Conditions]),
-			None,
 			STEWARD
 		));
 		for who in [HOSPITAL, MALLORY] {
@@ -1105,7 +1087,6 @@ fn every_call_needs_a_signed_origin() {
 				hash(),
 				1,
 				categories(&[Conditions]),
-				None,
 				STEWARD
 			),
 			BadOrigin
@@ -1245,33 +1226,5 @@ fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
 		assert_eq!(vault.unpinned, Some(Unpinned { by: STEWARD, at: 31 }));
 		assert_eq!(vault.removal_attested_at, Some(32));
 		assert!(Vaults::must_unpin(&STEWARD).is_empty());
-	});
-}
-
-// ---- What a cohort statistic aggregates ----
-
-#[test]
-fn newest_fhe_record_is_the_owners_newest_live_record_of_the_category_under_the_epoch() {
-	ExtBuilder::default().build_and_execute(|| {
-		let register = |name: &[u8], cats: &[pallet_consent::DataCategory], epoch: Option<u32>| {
-			let id = crate::NextRecordId::<Test>::get();
-			let section = epoch.map(|key_epoch| FheSection { format_version: 1, key_epoch, offset: 16, length: 64, fields: 2 });
-			assert_ok!(Vaults::register_record(RuntimeOrigin::signed(ALICE), ALICE, cid(name), hash(), 80, categories(cats), section, STEWARD));
-			id
-		};
-		let newest = |epoch| Vaults::newest_fhe_record(&ALICE, VitalSigns, epoch).map(|(id, _)| id);
-		assert_eq!(newest(0), None);
-		let old = register(b"bafy-old", &[VitalSigns], Some(0));
-		assert_eq!(newest(0), Some(old));
-		let new = register(b"bafy-new", &[VitalSigns, LaboratoryResults], Some(0));
-		// Newer records that do not fit are passed over: no section, another category.
-		register(b"bafy-plain", &[VitalSigns], None);
-		register(b"bafy-labs", &[LaboratoryResults], Some(0));
-		assert_eq!(newest(0), Some(new));
-		// Nothing under another epoch.
-		assert_eq!(newest(1), None);
-		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), new));
-		assert_eq!(newest(0), Some(old), "a retired record is never aggregated");
-		assert_eq!(Vaults::newest_fhe_record(&BOB, VitalSigns, 0), None);
 	});
 }

@@ -65,7 +65,6 @@ export interface HealthRecord {
   contentHash: string;
   size: number;
   categories: string[];
-  fheFields: number | null;
   steward: string;
   registeredAt: number;
   retiredAt: number | null;
@@ -170,7 +169,6 @@ export function decodeRecord(id: number, codec: Any): HealthRecord {
     // @polkadot/api renames fields that clash with JS or Codec names: `size` → `size_`.
     size: num(p.size_ ?? p.size),
     categories: p.categories,
-    fheFields: p.fheSection ? num(p.fheSection.fields) : null,
     steward: p.steward,
     registeredAt: num(p.registeredAt),
     retiredAt: optNum(p.retiredAt),

@@ -4,8 +4,10 @@
  *
  * ```text
  * "CUSTODIA" ‖ version u8 (1) ‖ kind u8 (1 record, 2 vault copy) ‖ reserved u16 (0)
- *   ‖ section length u32 LE ‖ FHE section ‖ HPKE envelope (enc 32 bytes ‖ ciphertext)
+ *   ‖ section length u32 LE ‖ section ‖ HPKE envelope (enc 32 bytes ‖ ciphertext)
  * ```
+ * Every object written now has an empty section (length 0); records written before FHE cohort
+ * statistics were retired carried their FHE fields there, and readers still skip them.
  * Suite: HPKE base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305.
  * Record AAD = header ‖ BLAKE2b-256(section); vault AAD = header ‖ grant u64 LE ‖ record u64 LE.
  */
@@ -21,7 +23,7 @@ export const HEADER_LEN = 16;
 export const ENCAPPED_KEY_LEN = 32;
 /** The largest FHIR body accepted. */
 export const MAX_BODY_BYTES = 4 << 20;
-/** The largest object read back (body, envelope and FHE section). */
+/** The largest object read back (body, envelope and a section). */
 export const MAX_OBJECT_BYTES = MAX_BODY_BYTES + (1 << 20);
 export const RECORD_INFO = stringToU8a('custodia/record/v1');
 export const VAULT_INFO = stringToU8a('custodia/vault/v1');
@@ -48,7 +50,7 @@ function le64(n: bigint | number): Uint8Array {
 }
 
 export function header(kind: Kind, sectionLen: number): Uint8Array {
-  if (sectionLen > 0xffffffff) throw new Error('the FHE section is too large');
+  if (sectionLen > 0xffffffff) throw new Error('the section is too large');
   const h = new Uint8Array(HEADER_LEN);
   h.set(MAGIC, 0);
   h[8] = VERSION;
@@ -57,7 +59,7 @@ export function header(kind: Kind, sectionLen: number): Uint8Array {
   return h;
 }
 
-/** Header, FHE section and envelope of an object of `kind`; throws with a reason. */
+/** Header, section and envelope of an object of `kind`; throws with a reason. */
 export function split(object: Uint8Array, kind: Kind): { header: Uint8Array; section: Uint8Array; envelope: Uint8Array } {
   const magicOk = object.length >= HEADER_LEN && MAGIC.every((b, i) => object[i] === b);
   if (!magicOk) throw new Error('not a Custodia record or vault object');
@@ -68,7 +70,7 @@ export function split(object: Uint8Array, kind: Kind): { header: Uint8Array; sec
     throw new Error(`this object is a ${is}, not a ${kind === Kind.Record ? 'record' : 'vault copy'}`);
   }
   const sectionLen = new DataView(object.buffer, object.byteOffset, object.byteLength).getUint32(12, true);
-  if (object.length - HEADER_LEN < sectionLen) throw new Error('the FHE section runs past the end of the object');
+  if (object.length - HEADER_LEN < sectionLen) throw new Error('the section runs past the end of the object');
   return {
     header: object.subarray(0, HEADER_LEN),
     section: object.subarray(HEADER_LEN, HEADER_LEN + sectionLen),
@@ -107,11 +109,12 @@ export async function open(secret: Uint8Array, info: Uint8Array, aad: Uint8Array
   }
 }
 
-/** A record object: `body` sealed to its owner, with an FHE section (possibly empty). */
-export async function sealRecord(ownerKey: Uint8Array, body: Uint8Array, section: Uint8Array = new Uint8Array()): Promise<Uint8Array> {
+/** A record object: `body` sealed to its owner (no section). */
+export async function sealRecord(ownerKey: Uint8Array, body: Uint8Array): Promise<Uint8Array> {
   if (body.length > MAX_BODY_BYTES) throw new Error(`the body is ${body.length} bytes; at most ${MAX_BODY_BYTES} are accepted`);
-  const h = header(Kind.Record, section.length);
-  return u8aConcat(h, section, await seal(ownerKey, RECORD_INFO, recordAad(h, section), body));
+  const h = header(Kind.Record, 0);
+  const none = new Uint8Array();
+  return u8aConcat(h, await seal(ownerKey, RECORD_INFO, recordAad(h, none), body));
 }
 
 /** The body of a record object, opened with its owner's envelope secret. */
