@@ -21,9 +21,10 @@ declare -A PALLET_DIR=(
 	[pallet_vaults]=pallets/vaults
 	[pallet_fhe]=pallets/fhe
 	[pallet_statistics]=pallets/statistics
+	[pallet_validators]=pallets/validators
 )
 pallets=("$@")
-[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults pallet_fhe pallet_statistics)
+[ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults pallet_fhe pallet_statistics pallet_validators)
 
 if [ ! -x "$BENCHER" ]; then
 	say "Installing frame-omni-bencher 0.28.0 into $TOOLS (compiles for a long while)"

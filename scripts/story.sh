@@ -12,7 +12,8 @@
 # Usage: scripts/story.sh [--net] WS_URL IPFS_API_URL STATE_DIR
 # Environment: CUSTODIA_PEOPLE (cohort size, default 52), CUSTODIA_DATA_DIR (default
 # ../shared/data beside the checkout: the Cleveland heart-disease set trains the prediction model),
-# CUSTODIA_STORY_STRICT (fail instead of skipping the prediction when the data set is absent).
+# CUSTODIA_STORY_STRICT (fail instead of skipping the prediction when the data set is absent),
+# CUSTODIA_STEWARD_IPFS_API (the steward's own IPFS daemon, default IPFS_API_URL).
 set -euo pipefail
 # A failed step inside $(…) stops the story too.
 shopt -s inherit_errexit
@@ -26,6 +27,9 @@ data_dir="${CUSTODIA_DATA_DIR:-$REPO_ROOT/../shared/data}"
 CLI="$CARGO_TARGET_DIR/debug/custodia"
 FHE_TOOL="$CARGO_TARGET_DIR/debug/custodia-fhe"
 export CUSTODIA_KEYS_DIR="$state/keys" CUSTODIA_URL="$url" CUSTODIA_IPFS_API="$ipfs_api"
+# The IPFS daemon the steward's worker pins on (run.sh gives the client and every worker one
+# daemon). The client adds a vault's copy unpinned, so a pin of it there is the steward's own.
+steward_ipfs="${CUSTODIA_STEWARD_IPFS_API:-$ipfs_api}"
 # Demo identities only: every key file of this story is sealed under this passphrase.
 export CUSTODIA_PASSPHRASE="custodia demo passphrase"
 mkdir -p "$state/people"
@@ -123,18 +127,24 @@ out=$(cj consent grant --as me "$request")
 grant=$(jget 'd["grant"]' <<<"$out")
 step "$(jget 'd["block"]' <<<"$out")" "the person grants it: grant $grant"
 out=$(cj vault open --as me --grant "$grant" --record "$record" --blocks 12)
-vault=$(jget 'd["vault"]' <<<"$out") expires=$(jget 'd["expires_at"]' <<<"$out")
+vault=$(jget 'd["vault"]' <<<"$out") expires=$(jget 'd["expires_at"]' <<<"$out") vault_cid=$(jget 'd["cid"]' <<<"$out")
 step "$(jget 'd["block"]' <<<"$out")" "the person opens vault $vault: record $record re-sealed to the hospital's key, open until block $expires"
 steward=$(cj vault show "$vault" | jget 'd["steward"]')
-out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$steward")
-step "$(finalized)" "the chain lists vault $vault for its steward to pin, and the steward's IPFS daemon pins it ($(jget 'len(d["pinned"])' <<<"$out") objects required, all pinned)"
+out=$(wait_until 60 'd["in_agreement"] and any(p["target"]=="vault '"$vault"'" for p in d["pinned"])' steward pins "$steward" --ipfs-api "$steward_ipfs")
+step "$(finalized)" "the chain lists vault $vault for its steward to pin, and the steward's own IPFS daemon pins it (the client added it unpinned; $(jget 'len(d["pinned"])' <<<"$out") objects required, all pinned)"
 out=$(cj vault fetch --as clinic "$vault" --out "$state/vault-$vault.json")
 cmp -s "$state/vault-$vault.json" "$state/my-record.json" || fail "the vault's body differs from the person's record"
 step "$(finalized)" "General Hospital fetches and opens vault $vault: the FHIR Bundle it reads is the person's record, byte for byte"
 
 # --- Expiry, unpinning, removal attested ----------------------------------------------------------
 out=$(wait_until 180 'd["state"]!="Open" and d["unpinned"] is not None' vault show "$vault")
-step "$(jget 'd["unpinned"]["at"]' <<<"$out")" "vault $vault expired at block $expires; the steward unpinned it and confirmed on chain"
+# No pinned copy outlives the vault: the steward's daemon (the client's too, in run.sh) no longer
+# pins it, while the person's record stays pinned.
+pins=$(curl -sf -X POST "$steward_ipfs/api/v0/pin/ls?type=recursive") || fail "IPFS at $steward_ipfs does not list its pins"
+record_cid=$(cj record list --as me | jget "[r['cid'] for r in d if r['id']==$record][0]")
+python3 -c 'import json,sys; keys=json.loads(sys.argv[1]).get("Keys") or {}; sys.exit(0 if sys.argv[2] not in keys and sys.argv[3] in keys else 1)' \
+	"$pins" "$vault_cid" "$record_cid" || fail "after vault $vault ended, its copy $vault_cid is still pinned at $steward_ipfs (or record $record's $record_cid is not)"
+step "$(jget 'd["unpinned"]["at"]' <<<"$out")" "vault $vault expired at block $expires; the steward unpinned it and confirmed on chain, and no IPFS daemon of ours pins its copy any more"
 code=0
 "$CLI" vault fetch --as clinic "$vault" >/dev/null 2>&1 || code=$?
 [ "$code" = 1 ] || fail "reading the expired vault $vault: exit code $code, expected 1 (refused)"
@@ -150,8 +160,24 @@ if [ -f "$cleveland" ]; then
 	out=$(cj model-register --as clinic --model-name heart-disease-cleveland "$state/heart-model.json")
 	model=$(jget 'd["model"]' <<<"$out")
 	step "$(jget 'd["block"]' <<<"$out")" "General Hospital registers model $model (logistic regression on the Cleveland heart-disease data)"
-	out=$(cj predict --as me --model "$model" --features 63,1,1,145,233,1,2,150,0,2.3,3,0,6)
-	step "$(jget 'd["final_in"]' <<<"$out")" "encrypted prediction: job $(jget 'd["job"]' <<<"$out") requested in block $(jget 'd["requested_in"]' <<<"$out"); the person decrypts: $(jget '"class %s, probability %.1f %%, score %d" % (d["class"], 100*d["probability"], d["score"])' <<<"$out")"
+	# Health values off the command line: a file only this user reads.
+	(umask 077 && printf '63,1,1,145,233,1,2,150,0,2.3,3,0,6\n' >"$state/features.txt")
+	out=$(cj predict --as me --model "$model" --features-file "$state/features.txt")
+	# The model in the clear, as the chain stores it (offsets and scales in millionths): the
+	# decrypted score must be its fixed-point score exactly.
+	expected=$(python3 - "$state/heart-model.json" "$state/features.txt" <<'PY'
+import json, math, sys
+model = json.load(open(sys.argv[1]))
+raw = [float(x) for x in open(sys.argv[2]).read().replace(",", " ").split()]
+half_away = lambda v: math.copysign(math.floor(abs(v) + 0.5), v)  # Rust's f64::round
+micros = lambda v: half_away(v * 1e6) / 1e6
+xq = [int(half_away((x - micros(f["offset"])) * micros(f["scale"]))) for x, f in zip(raw, model["features"])]
+assert len(xq) == len(model["weights"]) == len(raw), (len(xq), len(model["weights"]), len(raw))
+print(sum(w * x for w, x in zip(model["weights"], xq)) + model["bias"])
+PY
+	) || fail "cannot compute the plaintext score of $state/heart-model.json"
+	[ "$(jget 'd["score"]' <<<"$out")" = "$expected" ] || fail "the decrypted score $(jget 'd["score"]' <<<"$out") is not the plaintext fixed-point score $expected"
+	step "$(jget 'd["final_in"]' <<<"$out")" "encrypted prediction: job $(jget 'd["job"]' <<<"$out") requested in block $(jget 'd["requested_in"]' <<<"$out"); the person decrypts: $(jget '"class %s, probability %.1f %%, score %d" % (d["class"], 100*d["probability"], d["score"])' <<<"$out"), the plaintext fixed-point score exactly"
 else
 	step "$(finalized)" "SKIPPED the encrypted prediction: the Cleveland data set ($cleveland) is absent; set CUSTODIA_DATA_DIR"
 	[ -z "${CUSTODIA_STORY_STRICT:-}" ] || fail "the data set $cleveland is absent"

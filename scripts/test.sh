@@ -17,7 +17,7 @@ say "Rust tests (cargo test --workspace, then the client's)"
 (cd "$REPO_ROOT/cli" && cargo test --locked)
 # The pallets' benchmark suites (each benchmark run once against the pallet's mock) compile only
 # with runtime-benchmarks; the pallets alone, so the node is not rebuilt with the feature.
-pallets=(pallet-consortium pallet-consent pallet-vaults pallet-fhe pallet-statistics)
+pallets=(pallet-consortium pallet-consent pallet-vaults pallet-fhe pallet-statistics pallet-validators)
 (cd "$REPO_ROOT" && cargo test --locked "${pallets[@]/#/-p}" \
 	--features "$(IFS=,; echo "${pallets[*]/%//runtime-benchmarks}")")
 
@@ -28,14 +28,14 @@ say "Web app unit tests (cd ui && npm test)"
 (cd "$REPO_ROOT/ui" && npm test)
 
 # The end-to-end files are independent (each starts its own nodes, IPFS daemon and state on
-# ports of its own), and mostly wait for blocks: run four at once, the three long stories
-# first so that the short files fill the fourth lane. The dev-chain story of consent-app.test.mjs
+# ports of its own), and mostly wait for blocks: run four at once, the five long files
+# first so that the short files fill the lanes they leave. The dev-chain story of consent-app.test.mjs
 # is sized for CI (CUSTODIA_TEST_PEOPLE people; scripts/run.sh's own default is 52).
 say "End-to-end tests (node --test tests/, 4 files at a time)"
 export CUSTODIA_TEST_PEOPLE="${CUSTODIA_TEST_PEOPLE:-16}"
 (
 	cd "$REPO_ROOT/tests"
-	long=(story.test.mjs consent-app.test.mjs statistics.test.mjs)
+	long=(story.test.mjs consent-app.test.mjs statistics.test.mjs faults.test.mjs validators.test.mjs)
 	short=()
 	for file in ./*.test.mjs; do
 		file="${file#./}"

@@ -28,9 +28,15 @@ for (const chain of ['dev', 'local']) {
   });
 }
 
-test('the local chain spec names four GRANDPA authorities', () => {
+test('the local chain spec names four validators with Aura and GRANDPA session keys', () => {
   const spec = committedSpec('local');
   const patch = spec.genesis.runtimeGenesis.patch;
-  assert.equal(patch.grandpa.authorities.length, 4);
-  assert.equal(patch.aura.authorities.length, 4);
+  // The session pallet gives Aura and GRANDPA their authorities at genesis (issue 16).
+  assert.equal(patch.validators.validators.length, 4);
+  assert.equal(patch.session.keys.length, 4);
+  for (const [account, validator, keys] of patch.session.keys) {
+    assert.equal(account, validator);
+    assert.ok(keys.aura && keys.grandpa, `session keys of ${account}`);
+  }
+  assert.deepEqual(patch.session.keys.map(([account]) => account), patch.validators.validators);
 });

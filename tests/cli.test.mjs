@@ -4,7 +4,9 @@
 // from its template file; an encrypted prediction whose decrypted score equals the plaintext
 // fixed-point score. And (no node needed) identities shared with polkadot.js and the consent app
 // (docs/identities.md): create → export → @polkadot/keyring decodes it; a @polkadot/keyring JSON
-// imports; the envelope key computed in JS equals the client's.
+// imports; the envelope key computed in JS equals the client's, for soft junctions too. Secrets
+// and health values off the command line (a prompt, stdin, a file); ws:// to another host refused
+// without --insecure; a vault copy added unpinned (the steward's pin is the only one).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { stringToU8a, u8aToHex } from '@polkadot/util';
 import {
-  base64Decode, blake2AsU8a, cryptoWaitReady, jsonDecryptData, keyFromPath, mnemonicGenerate,
+  base64Decode, blake2AsU8a, cryptoWaitReady, jsonDecryptData, keyExtractPath, keyFromPath, mnemonicGenerate,
   mnemonicToMiniSecret, sr25519PairFromSeed,
 } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519';
@@ -39,12 +41,14 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
   const evaluator = keyring.addFromUri('//Dave');
   const accounts = {};
 
-  /** Runs the CLI; resolves with { code, stdout, stderr } (never rejects on a non-zero exit). */
-  function cli(args, { passphrase = PASSPHRASE, url = node.url } = {}) {
+  /** Runs the CLI (`input` to its stdin); resolves with { code, stdout, stderr } (never rejects on a non-zero exit). */
+  function cli(args, { passphrase = PASSPHRASE, url = node.url, input } = {}) {
     return new Promise((resolve) => {
-      execFile(CLI, ['--url', url, '--keys-dir', keysDir, ...args], {
+      const child = execFile(CLI, ['--url', url, '--keys-dir', keysDir, ...args], {
         env: { ...process.env, CUSTODIA_PASSPHRASE: passphrase },
       }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+      child.stdin.on('error', () => {});
+      child.stdin.end(input ?? '');
     });
   }
   async function cliJson(args, options) {
@@ -111,6 +115,22 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     assert.match(r.stderr, /cannot reach the node/);
   });
 
+  test('ws:// to another host is refused (exit 2) unless --insecure; loopback ws:// is allowed', async () => {
+    const port = new URL(node.url).port;
+    for (const url of [`ws://192.0.2.1:${port}`, `ws://0.0.0.0:${port}`, `ws://127.0.0.1@192.0.2.1:${port}`]) {
+      const started = Date.now();
+      const refused = await cli(['status'], { url });
+      assert.equal(refused.code, 2, `${url}: ${refused.stderr}`);
+      assert.match(refused.stderr, /unencrypted connection to another machine.*wss:\/\/.*--insecure/s);
+      assert.ok(Date.now() - started < 10_000, 'refused before any connection is tried');
+    }
+    // 0.0.0.0 reaches this machine's node on Linux: with --insecure the same URL works.
+    const allowed = await cliJson(['status', '--insecure'], { url: `ws://0.0.0.0:${port}` });
+    assert.ok(allowed.finalized >= 0, JSON.stringify(allowed));
+    const loopback = await cliJson(['status'], { url: `ws://localhost:${port}` });
+    assert.ok(loopback.finalized >= 0);
+  });
+
   test('predict: features encrypted under the identity key → evaluator → decrypted diagnosis', async (t) => {
     // The clinic registers the model through the client, from a template file as
     // `custodia-fhe accuracy --print-model` writes it.
@@ -128,7 +148,8 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
 
     const expected = Number(plaintextScore(quantise({ age: 63, resting_bp: 145, cholesterol: 233 })));
     const started = Date.now();
-    const diagnosis = await cliJson(['predict', '--as', 'me', '--model', String(model), '--features', '63,145,233', '--ipfs-api', ipfs.url]);
+    // The features off the command line: from stdin (`--features-file -`; a file reads the same).
+    const diagnosis = await cliJson(['predict', '--as', 'me', '--model', String(model), '--features-file', '-', '--ipfs-api', ipfs.url], { input: '63\n145, 233\n' });
     t.diagnostic(`job ${diagnosis.job}: requested in block ${diagnosis.requested_in}, final in ${diagnosis.final_in}, ${Date.now() - started} ms end to end`);
     assert.equal(diagnosis.score, expected, 'decrypted score = plaintext fixed-point score');
     assert.equal(diagnosis.class, expected > 0 ? 'positive' : 'negative');
@@ -164,6 +185,15 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const repeated = await addRecord('--value', 'heart_rate=72,heart_rate=73');
     assert.equal(repeated.code, 2, repeated.stderr);
     assert.match(repeated.stderr, /--value heart_rate is given twice/);
+    // Values off the command line: a file (or stdin), checked the same way.
+    const valuesFile = join(dir, 'visit.values');
+    writeFileSync(valuesFile, 'heart_rate=73\n', { mode: 0o600 });
+    const alsoInFile = await addRecord('--value', 'heart_rate=72', '--values-file', valuesFile);
+    assert.equal(alsoInFile.code, 2, alsoInFile.stderr);
+    assert.match(alsoInFile.stderr, /--value heart_rate is given twice/);
+    const badStdin = await cli(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', '--values-file', '-', ...ipfsArgs], { input: 'heart_rate=71.5\n' });
+    assert.equal(badStdin.code, 2, badStdin.stderr);
+    assert.match(badStdin.stderr, /stdin: .*71\.5 is not a whole number/);
     const pinned = await ipfs.pins();
     const notSteward = await addRecord('--steward', accounts.clinic);
     assert.equal(notSteward.code, 1, notSteward.stderr);
@@ -188,6 +218,11 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     const asked = await cliJson(['consent', 'request', '--as', 'clinic', '--subject', accounts.me, '--scope', 'vital-signs', '--purpose', 'TREAT', '--blocks', '500']);
     const { grant } = await cliJson(['consent', 'grant', '--as', 'me', String(asked.request)]);
     const opened = await cliJson(['vault', 'open', '--as', 'me', '--grant', String(grant), '--record', String(added.record), '--blocks', '200', ...ipfsArgs]);
+    // The copy is in the daemon but not pinned by the client: the steward's pin is the only one,
+    // and it goes when the vault ends. The person's own record stays pinned.
+    const pinsAfterOpen = await ipfs.pins();
+    assert.ok(!pinsAfterOpen.has(opened.cid), `the vault copy ${opened.cid} is not pinned by the client`);
+    assert.ok(pinsAfterOpen.has(added.cid), 'the record stays pinned');
     const shown = await cliJson(['vault', 'show', String(opened.vault)]);
     assert.equal(shown.open, true);
     assert.equal(shown.state, 'Open');
@@ -343,7 +378,7 @@ describe('custodia keys: identities shared with polkadot.js and the consent app 
     assert.match(wrong.stderr, /wrong password for the JSON account/);
     const onCommandLine = await cli(['keys', 'import', 'visible', '--suri', me.recovery_phrase]);
     assert.equal(onCommandLine.code, 2);
-    assert.match(onCommandLine.stderr, /--phrase/);
+    assert.match(onCommandLine.stderr, /--suri - \(stdin\) or --suri-file/);
     assert.ok(!onCommandLine.stderr.includes(me.recovery_phrase), 'the refusal does not echo the phrase');
     const garbage = join(dir, 'garbage.json');
     writeFileSync(garbage, '{"encoded": "AAAA", "encoding": {"content": ["pkcs8", "sr25519"], "type": ["scrypt", "xsalsa20-poly1305"], "version": "3"}, "address": "x"}');
@@ -353,5 +388,62 @@ describe('custodia keys: identities shared with polkadot.js and the consent app 
     const two = await cli(['keys', 'import', 'two', '--suri', '//Bob', '--json-file', garbage]);
     assert.equal(two.code, 2);
     for (const name of ['wrong', 'visible', 'garbage', 'two']) assert.ok(!existsSync(join(keysDir, `${name}.json`)));
+  });
+
+  test('secret URIs off the command line (a file, stdin; a prompt needs a terminal); soft junctions reopen with the same envelope key', async () => {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const DEV_PHRASE = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk';
+    /** docs/identities.md: the 64 bytes of a URI; when its last junction is soft, the nonce half is BLAKE2b of the scalar half. */
+    const secret64OfUri = (phrase, derivePath) => {
+      const { path } = keyExtractPath(derivePath);
+      const secret = keyFromPath(sr25519PairFromSeed(mnemonicToMiniSecret(phrase)), path, 'sr25519').secretKey;
+      if (path.length && !path[path.length - 1].isHard) {
+        secret.set(blake2AsU8a(secret.subarray(0, 32), 256, stringToU8a('custodia/sr25519-soft-nonce/v1')), 32);
+      }
+      return secret;
+    };
+    let exports = 0;
+    const reopens = async (name) => {
+      const r = await cli(['keys', 'export', name, '--out', join(dir, `${name}-export-${exports++}.json`), '--password-file', passwordFile, '--json']);
+      assert.equal(r.code, 0, `${name} reopens: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+
+    // A file's first line, soft junctions on the development phrase.
+    const suriFile = join(dir, 'soft.suri');
+    writeFileSync(suriFile, '//Custodia/x/y\n', { mode: 0o600 });
+    const soft = await cliJson(['keys', 'import', 'soft', '--suri-file', suriFile]);
+    assert.equal(soft.account, keyring.addFromUri('//Custodia/x/y').address);
+    assert.equal(soft.x25519_public, envelopePublic(secret64OfUri(DEV_PHRASE, '//Custodia/x/y')));
+    for (let i = 0; i < 2; i++) assert.equal((await reopens('soft')).x25519_public, soft.x25519_public);
+    // The same URI again: the same envelope key (it was random before the soft-nonce rule).
+    assert.equal((await cliJson(['keys', 'import', 'soft-again', '--suri-file', suriFile])).x25519_public, soft.x25519_public);
+
+    // Stdin (`--suri -`): a fresh phrase with a hard then a soft junction.
+    const phrase = mnemonicGenerate(12);
+    const fromStdin = await cliJson(['keys', 'import', 'stdin', '--suri', '-'], { input: `${phrase}//custodia/0\n` });
+    assert.equal(fromStdin.account, keyring.addFromUri(`${phrase}//custodia/0`).address);
+    assert.equal(fromStdin.x25519_public, envelopePublic(secret64OfUri(phrase, '//custodia/0')));
+    assert.equal((await reopens('stdin')).account, fromStdin.account);
+    // A last hard junction keeps its 64 bytes (and so identities made before the rule keep their keys).
+    const hard = await cliJson(['keys', 'import', 'hard', '--suri', '-'], { input: `${phrase}//custodia/0//1\n` });
+    const hardSecret = keyFromPath(sr25519PairFromSeed(mnemonicToMiniSecret(phrase)), keyExtractPath('//custodia/0//1').path, 'sr25519').secretKey;
+    assert.equal(hard.x25519_public, envelopePublic(hardSecret));
+
+    // No source and no terminal to prompt on: refused, nothing stored.
+    const noTerminal = await cli(['keys', 'import', 'nothing']);
+    assert.equal(noTerminal.code, 2);
+    assert.match(noTerminal.stderr, /no terminal to prompt.*--suri -.*--suri-file/);
+    assert.ok(!existsSync(join(keysDir, 'nothing.json')));
+
+    // The key file's passphrase from a file: it wins over $CUSTODIA_PASSPHRASE.
+    const passphraseFile = join(dir, 'passphrase');
+    writeFileSync(passphraseFile, 'a passphrase in a file\n', { mode: 0o600 });
+    await cliJson(['keys', 'import', 'filed', '--suri', '//Ferdie', '--passphrase-file', passphraseFile]);
+    const withEnv = await cli(['keys', 'export', 'filed', '--out', join(dir, 'filed.json'), '--password-file', passwordFile]);
+    assert.equal(withEnv.code, 4, 'sealed under the file\'s passphrase, not the environment\'s');
+    const withFile = await cli(['keys', 'export', 'filed', '--out', join(dir, 'filed.json'), '--password-file', passwordFile, '--passphrase-file', passphraseFile]);
+    assert.equal(withFile.code, 0, withFile.stderr);
   });
 });

@@ -1,12 +1,14 @@
 // The consent lifecycle against a fresh `custodia-node --dev`, driven by the same script a user
 // runs (consent-lifecycle.mjs): request → grant → open vault → expiry → unpin confirmed →
-// removal attested, with the runtime APIs' answers checked at each stage.
+// removal attested, with the runtime APIs' answers checked at each stage; and a record an
+// institution registers for a person, pending until accepted, with its deposit held and released.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { connect, panicsIn, startDevNode } from './lib/node.mjs';
-import { submit } from './lib/tx.mjs';
+import { randomBytes } from 'node:crypto';
+import { eventOf, submit } from './lib/tx.mjs';
 import { consentLifecycle, VAULT_BLOCKS } from './consent-lifecycle.mjs';
 
 describe('consent lifecycle on custodia-node --dev', () => {
@@ -55,6 +57,56 @@ describe('consent lifecycle on custodia-node --dev', () => {
     await assert.rejects(
       submit(api, api.tx.consent.request(ferdie.address, ['VitalSigns'], 'TREAT', { start, end: start + 10 }, new Uint8Array(32).fill(1)), eve),
       /consent\.NotActiveInstitution: Only an active consortium institution may ask for consent/,
+    );
+  });
+
+  test('a record an institution registers waits for the person; deposits are held and released', async () => {
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const run = randomBytes(4).toString('hex');
+    const [clinic, steward, person] = ['clinic', 'steward', 'person'].map((n) => keyring.addFromUri(`//Alice/deposit-${n}-${run}`));
+    for (const who of [clinic, steward, person]) await submit(api, api.tx.balances.transferKeepAlive(who.address, 1_000n * 10n ** 12n), alice);
+    const admit = (who, kinds, ipfs) => api.tx.sudo.sudo(api.tx.consortium.admitMember(who.address, kinds, `deposit ${run}`, randomBytes(32), ipfs));
+    await submit(api, admit(clinic, ['Institution'], null), alice);
+    await submit(api, admit(steward, ['DataSteward'], '/ip4/127.0.0.1/tcp/4001'), alice);
+    const held = async (who) => (await api.query.balances.holds(who.address))
+      .filter((h) => h.id.isVaults && h.id.asVaults.isRecordDeposit)
+      .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+    const proposeFor = async (cid) => {
+      const r = await submit(api, api.tx.vaults.registerRecord(person.address, cid, randomBytes(32), 2048, ['ClinicalNotes'], steward.address), clinic);
+      return eventOf(api, r.events, 'vaults', 'RecordPending').record.toNumber();
+    };
+
+    const accepted = await proposeFor(`bafyletter${run}`);
+    const deposit = await held(clinic);
+    assert.ok(deposit > 0n, 'the clinic holds a record deposit');
+    assert.equal(await held(person), 0n);
+    assert.deepEqual((await api.query.vaults.recordsOf(person.address)).map((x) => x.toNumber()), [], 'a pending record is not the person\'s');
+    assert.ok((await api.query.vaults.records(accepted)).isNone);
+    assert.ok(!(await api.call.vaultsApi.mustPin(steward.address)).some((i) => i.target.isRecord && i.target.asRecord.toNumber() === accepted));
+    await assert.rejects(submit(api, api.tx.vaults.acceptRecord(accepted), clinic), /vaults\.NotSubjectOrDelegate/);
+
+    let r = await submit(api, api.tx.vaults.acceptRecord(accepted), person);
+    eventOf(api, r.events, 'vaults', 'RecordRegistered');
+    assert.deepEqual((await api.query.vaults.recordsOf(person.address)).map((x) => x.toNumber()), [accepted]);
+    assert.ok((await api.call.vaultsApi.mustPin(steward.address)).some((i) => i.target.isRecord && i.target.asRecord.toNumber() === accepted));
+
+    // A CID as long as the first, so the same deposit.
+    const rejected = await proposeFor(`bafyrefuse${run}`);
+    assert.equal(await held(clinic), 2n * deposit);
+    r = await submit(api, api.tx.vaults.rejectRecord(rejected), person);
+    eventOf(api, r.events, 'vaults', 'RecordRejected');
+    assert.equal(await held(clinic), deposit, 'rejecting releases its deposit');
+    r = await submit(api, api.tx.vaults.retireRecord(accepted), person);
+    eventOf(api, r.events, 'vaults', 'RecordRetired');
+    assert.equal(await held(clinic), 0n, 'retiring releases the last deposit');
+
+    // Someone without funds is refused, with the pallet's reason.
+    const broke = keyring.addFromUri(`//Alice/deposit-broke-${run}`);
+    await submit(api, api.tx.balances.transferKeepAlive(broke.address, 10n ** 12n / 1_000n * 5n), alice);
+    await assert.rejects(
+      submit(api, api.tx.vaults.registerRecord(broke.address, `bafybroke${run}`, randomBytes(32), 2048, ['VitalSigns'], steward.address), broke),
+      /vaults\.InsufficientDeposit/,
     );
   });
 

@@ -1,9 +1,11 @@
 // A dev node, as a user meets it: blocks are produced and finalized, a balance transfer
-// signed by Alice is finalized, metrics are served, and Ctrl-C stops it cleanly.
+// signed by Alice is finalized, a transfer signed over the metadata digest (as hardware signers
+// sign) is accepted, metrics are served, and Ctrl-C stops it cleanly.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
+import { merkleizeMetadata } from '@polkadot-api/merkleize-metadata';
 import { connect, heads, panicsIn, startDevNode, waitFor } from './lib/node.mjs';
 
 describe('custodia-node --dev', () => {
@@ -77,6 +79,40 @@ describe('custodia-node --dev', () => {
     const atBlock = await api.at(blockHash);
     const after = (await atBlock.query.system.account(bob.address)).data.free.toBigInt();
     assert.equal(after - before, amount);
+  });
+
+  // What a Ledger or polkadot-vault signer relies on (docs/operations.md, "Signers"): the runtime
+  // checks a signature over the RFC-0078 digest of its metadata. The digest is computed here
+  // independently from the metadata the node serves, with the chain's token symbol and decimals.
+  test('accepts a transaction signed over the right metadata digest and refuses a wrong one', async () => {
+    assert.ok(api.registry.signedExtensions.includes('CheckMetadataHash'), `extensions: ${api.registry.signedExtensions}`);
+    const properties = await api.rpc.system.properties();
+    const metadataV15 = (await api.call.metadata.metadataAtVersion(15)).unwrap().toU8a(true);
+    const digest = merkleizeMetadata(metadataV15, {
+      decimals: properties.tokenDecimals.unwrap()[0].toNumber(),
+      tokenSymbol: properties.tokenSymbol.unwrap()[0].toString(),
+    }).digest();
+    const hex = (bytes) => `0x${Buffer.from(bytes).toString('hex')}`;
+    const keyring = new Keyring({ type: 'sr25519' });
+    const alice = keyring.addFromUri('//Alice');
+    const charlie = keyring.addFromUri('//Charlie');
+    const transfer = () => api.tx.balances.transferKeepAlive(charlie.address, 1_000_000_000_000n);
+
+    const wrong = Uint8Array.from(digest, (byte) => byte ^ 0xff);
+    await assert.rejects(
+      transfer().signAndSend(alice, { mode: 1, metadataHash: hex(wrong) }),
+      /bad signature/i,
+      'a signature over another digest is invalid',
+    );
+
+    const signed = await transfer().signAsync(alice, { mode: 1, metadataHash: hex(digest) });
+    const events = await new Promise((resolve, reject) => {
+      signed.send(({ status, events, dispatchError }) => {
+        if (dispatchError) reject(new Error(`transfer failed: ${dispatchError.toString()}`));
+        if (status.isInBlock) resolve(events);
+      }).catch(reject);
+    });
+    assert.ok(events.some(({ event }) => api.events.system.ExtrinsicSuccess.is(event)));
   });
 
   test('serves Prometheus metrics', async () => {

@@ -13,6 +13,15 @@
 //! The envelope key (X25519, for HPKE) is
 //! `BLAKE2b-256(key = "custodia/envelope-x25519/v1", message = secret64)`: the same recovery
 //! phrase or JSON account gives the same envelope key in the client and in the app.
+//!
+//! Soft derivation draws the derived key's nonce half from the operating system's RNG
+//! (schnorrkel's `derived_key_simple`; polkadot.js does the same), so a URI whose last junction
+//! is soft would give a new secret64 — and a new envelope key — on every derivation. For such a
+//! URI the nonce half is replaced by `BLAKE2b-256(key = "custodia/sr25519-soft-nonce/v1",
+//! message = secret64[..32])` (a secret function of the derived scalar, as Ed25519 derives its
+//! nonce prefix). The scalar, hence the account, is unchanged; URIs without junctions or whose
+//! last junction is hard (`//Alice`, `PHRASE//polkadot/0//1`) are deterministic already and keep
+//! their keys.
 
 use std::str::FromStr;
 
@@ -39,6 +48,9 @@ use zeroize::Zeroizing;
 /// The BLAKE2b key that separates the envelope key from any other use of the account secret.
 pub const ENVELOPE_KEY_CONTEXT: &[u8] = b"custodia/envelope-x25519/v1";
 
+/// The BLAKE2b key of the deterministic nonce of a URI whose last junction is soft.
+pub const SOFT_NONCE_CONTEXT: &[u8] = b"custodia/sr25519-soft-nonce/v1";
+
 /// The signing context of Substrate's sr25519 signatures.
 const SIGNING_CONTEXT: &[u8] = b"substrate";
 
@@ -60,6 +72,12 @@ impl AccountSecret {
 			DeriveJunction::Hard(code) =>
 				secret.hard_derive_mini_secret_key(Some(ChainCode(*code)), b"").0.expand(ExpansionMode::Ed25519),
 		});
+		// A soft junction's nonce is random: made deterministic when it is the last one (a hard
+		// junction after it expands a new nonce from the derived scalar alone).
+		let secret = match parsed.junctions.last() {
+			Some(DeriveJunction::Soft(_)) => with_deterministic_nonce(&secret)?,
+			_ => secret,
+		};
 		let signer = Keypair::from_uri(&parsed).map_err(|e| anyhow!("invalid account key: {e}"))?;
 		let pair = secret.to_keypair();
 		if signer.public_key().0 != pair.public.to_bytes() {
@@ -123,13 +141,26 @@ fn root_secret(uri: &SecretUri) -> anyhow::Result<SecretKey> {
 	Ok(mini.expand(ExpansionMode::Ed25519))
 }
 
-/// The envelope secret of a secret64 (docs/identities.md).
-pub fn envelope_secret(secret64: &[u8; 64]) -> x25519_dalek::StaticSecret {
-	let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(ENVELOPE_KEY_CONTEXT).expect("a BLAKE2b key of 27 bytes is valid");
-	mac.update(secret64);
+/// `secret` with its nonce half set to `BLAKE2b-256(key = SOFT_NONCE_CONTEXT, scalar bytes)`.
+fn with_deterministic_nonce(secret: &SecretKey) -> anyhow::Result<SecretKey> {
+	let mut bytes = Zeroizing::new(secret.to_ed25519_bytes());
+	let nonce = keyed_blake2b_256(SOFT_NONCE_CONTEXT, &bytes[..32]);
+	bytes[32..].copy_from_slice(&nonce[..]);
+	SecretKey::from_ed25519_bytes(&bytes[..]).map_err(|e| anyhow!("not an sr25519 secret key: {e}"))
+}
+
+/// BLAKE2b-256 of `message` keyed with `key`.
+fn keyed_blake2b_256(key: &[u8], message: &[u8]) -> Zeroizing<[u8; 32]> {
+	let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key).expect("a BLAKE2b key of at most 64 bytes is valid");
+	mac.update(message);
 	let mut bytes = Zeroizing::new([0u8; 32]);
 	bytes.copy_from_slice(&mac.finalize().into_bytes());
-	x25519_dalek::StaticSecret::from(*bytes)
+	bytes
+}
+
+/// The envelope secret of a secret64 (docs/identities.md).
+pub fn envelope_secret(secret64: &[u8; 64]) -> x25519_dalek::StaticSecret {
+	x25519_dalek::StaticSecret::from(*keyed_blake2b_256(ENVELOPE_KEY_CONTEXT, secret64))
 }
 
 /// A fresh 12-word BIP39 recovery phrase (128 bits from the operating system's CSPRNG).
@@ -236,6 +267,32 @@ pub(crate) mod tests {
 		}
 		assert_eq!(fresh.split(' ').count(), 12);
 		assert_ne!(new_phrase().as_str(), fresh.as_str());
+	}
+
+	#[test]
+	fn every_uri_gives_the_same_secret_and_envelope_key_every_time() {
+		let phrase = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+		let uris = [
+			"//Custodia/x/y".to_string(),
+			"//Alice/soft".to_string(),
+			format!("{phrase}/soft"),
+			format!("{phrase}//hard/soft//0/1"),
+			format!("{phrase}/soft//hard"),
+			format!("{phrase}//polkadot/0///password"),
+			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a//Alice/soft".to_string(),
+		];
+		for uri in &uris {
+			let (first, second) = (AccountSecret::from_uri(uri).unwrap(), AccountSecret::from_uri(uri).unwrap());
+			assert_eq!(first.secret64()[..], second.secret64()[..], "{uri}");
+			assert_eq!(first.envelope_secret().to_bytes(), second.envelope_secret().to_bytes(), "{uri}");
+			assert_eq!(first.public(), subxt_public(uri), "{uri}");
+		}
+		// The rule of docs/identities.md: the nonce half is the keyed hash of the scalar half.
+		let soft = AccountSecret::from_uri("//Custodia/x/y").unwrap().secret64();
+		assert_eq!(soft[32..], keyed_blake2b_256(SOFT_NONCE_CONTEXT, &soft[..32])[..]);
+		// A last hard junction keeps schnorrkel's expanded nonce (identities made before the rule).
+		let hard = AccountSecret::from_uri("//Custodia/x//y").unwrap().secret64();
+		assert_ne!(hard[32..], keyed_blake2b_256(SOFT_NONCE_CONTEXT, &hard[..32])[..]);
 	}
 
 	#[test]

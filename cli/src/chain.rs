@@ -27,13 +27,15 @@ pub enum Failure {
 	Unreachable(anyhow::Error),
 	/// The chain refused the call (a dispatch error): exit code 1.
 	Refused(String),
+	/// The request cannot be made as given (e.g. an unencrypted URL to another host): exit code 2.
+	Usage(String),
 }
 
 impl std::fmt::Display for Failure {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
 			Self::Unreachable(e) => write!(f, "{e:#}"),
-			Self::Refused(e) => write!(f, "{e}"),
+			Self::Refused(e) | Self::Usage(e) => write!(f, "{e}"),
 		}
 	}
 }
@@ -73,11 +75,13 @@ pub fn field_u64(value: &Value, field: &str) -> anyhow::Result<u64> {
 }
 
 impl Chain {
-	/// Connects to the node at `url`: wss://, or ws:// (unencrypted: fine on loopback; across a
-	/// network use wss://, since what the node answers — e.g. the key a vault is sealed to — is
-	/// trusted).
-	pub async fn connect(url: &str) -> Result<Self, Failure> {
-		let api = if url.starts_with("ws://") && !is_loopback(url) {
+	/// Connects to the node at `url`: wss://, or ws:// to a loopback host. An unencrypted ws://
+	/// URL to any other host is refused unless `insecure` (the global `--insecure`): what the
+	/// node answers — e.g. the key a vault is sealed to — is trusted, and on a network anyone on
+	/// the path could change it.
+	pub async fn connect(url: &str, insecure: bool) -> Result<Self, Failure> {
+		check_transport(url, insecure)?;
+		let api = if is_ws(url) && !is_loopback(url) {
 			OnlineClient::<PolkadotConfig>::from_insecure_url(url).await
 		} else {
 			OnlineClient::<PolkadotConfig>::from_url(url).await
@@ -244,7 +248,7 @@ impl Chain {
 /// nonce (so it was never included and may be signed again).
 fn lost_nonce_race(failure: &Failure) -> bool {
 	let text = match failure {
-		Failure::Refused(text) => text.clone(),
+		Failure::Refused(text) | Failure::Usage(text) => text.clone(),
 		Failure::Unreachable(e) => e.to_string(),
 	};
 	let text = text.to_lowercase();
@@ -297,9 +301,35 @@ async fn finalized(pallet: &str, call: &str, mut progress: TransactionProgress<P
 	}
 }
 
+/// Refuses `ws://` to a host other than this machine unless `insecure`; `wss://` and loopback
+/// `ws://` pass, and any other scheme is left to subxt to refuse.
+pub fn check_transport(url: &str, insecure: bool) -> Result<(), Failure> {
+	if insecure || !is_ws(url) || is_loopback(url) {
+		return Ok(());
+	}
+	Err(Failure::Usage(format!(
+		"{url} is an unencrypted connection to another machine: anyone on the network path could read and change what \
+		 the node answers (e.g. the key a vault is sealed to). Use wss:// (TLS), or an SSH tunnel to a loopback ws:// URL; \
+		 --insecure connects anyway"
+	)))
+}
+
+/// Whether `url` is unencrypted WebSocket (`ws://`, in any case).
+fn is_ws(url: &str) -> bool {
+	url.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"))
+}
+
+/// Whether a `ws://` URL's host is this machine: `localhost` or a loopback address
+/// (127.0.0.0/8, ::1).
 fn is_loopback(url: &str) -> bool {
-	let host = url.trim_start_matches("ws://").split(['/', ':']).next().unwrap_or_default();
-	host == "localhost" || host.starts_with("127.") || host == "[::1]"
+	let authority = url[5.min(url.len())..].split(['/', '?', '#']).next().unwrap_or_default();
+	// Userinfo (`user@host`) is not the host.
+	let host_port = authority.rsplit('@').next().unwrap_or_default();
+	let host = match host_port.strip_prefix('[') {
+		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+		None => host_port.split(':').next().unwrap_or_default(),
+	};
+	host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An account as a call argument, from its SS58 address (or its 32 bytes in hex, as `--json`
@@ -336,6 +366,17 @@ pub fn option(value: Option<Value>) -> Value {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn unencrypted_connections_to_other_hosts_need_insecure() {
+		for url in ["ws://127.0.0.1:9944", "ws://127.8.0.1", "ws://localhost:9944/", "ws://LOCALHOST", "ws://[::1]:9944", "wss://node.example:443", "wss://10.0.0.5"] {
+			assert!(check_transport(url, false).is_ok(), "{url}");
+		}
+		for url in ["ws://10.0.0.5:9944", "ws://node.example", "WS://node.example:9944", "ws://127.0.0.1.evil.example:9944", "ws://localhost.evil.example", "ws://127.0.0.1@evil.example:9944", "ws://[::2]:9944", "ws://[::ffff:7f00:1]"] {
+			assert!(matches!(check_transport(url, false), Err(Failure::Usage(m)) if m.contains("--insecure")), "{url}");
+			assert!(check_transport(url, true).is_ok(), "{url}");
+		}
+	}
 
 	#[test]
 	fn only_a_lost_nonce_race_is_signed_again() {

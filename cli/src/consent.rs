@@ -114,7 +114,7 @@ fn period(start: u64, blocks: u32) -> Value {
 }
 
 pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		ConsentCommand::Request(args) => {
 			let me = cli.identity(&args.who.name)?;

@@ -180,7 +180,7 @@ fn err_of(result: &Value) -> Option<&Value> {
 }
 
 pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		GovernCommand::Admit { who, member, kinds, member_name: name, hpke_key, ipfs_address } => {
 			let me = cli.identity(&who.name)?;
@@ -240,7 +240,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 /// Transfers `amount` units to each of `to` (submitted together, waited for together).
 pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Result<(), Exit> {
 	let me = cli.identity(name)?;
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let value = u128::from(amount).checked_mul(UNIT).ok_or_else(|| Exit(2, "--amount is too large".into()))?;
 	let calls = to
 		.iter()

@@ -67,11 +67,12 @@ impl Ipfs {
 		Ok(body)
 	}
 
-	/// Stores `data` (pinned: the client keeps its own copy; the record's steward pins another
-	/// once the chain registers it) and returns its CID.
-	pub async fn add(&self, data: Vec<u8>) -> anyhow::Result<String> {
+	/// Stores `data` and returns its CID. With `pin`, this daemon keeps its own copy (a person's
+	/// record); without, the object only waits here for the party that must pin it (a vault
+	/// object: its steward pins and later unpins it, so no copy pinned here outlives the vault).
+	pub async fn add(&self, data: Vec<u8>, pin: bool) -> anyhow::Result<String> {
 		let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(data).file_name("data").mime_str("application/octet-stream")?);
-		let body = self.call("add", &[("pin", "true")], Some(form), ANSWER_LIMIT).await?;
+		let body = self.call("add", &[("pin", if pin { "true" } else { "false" })], Some(form), ANSWER_LIMIT).await?;
 		let body = String::from_utf8_lossy(&body);
 		// One JSON object per added entry; the last names the file.
 		let last: serde_json::Value = serde_json::from_str(body.lines().last().unwrap_or_default())

@@ -422,6 +422,21 @@ mod tests {
 	}
 
 	#[test]
+	fn an_identity_imported_with_soft_junctions_reopens_with_the_same_envelope_key() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = Keystore::new(dir.path());
+		let imported = store.import("soft", "pw", "//Custodia/x/y").unwrap();
+		for _ in 0..2 {
+			let opened = store.open("soft", "pw").unwrap();
+			assert_eq!(hex::encode(opened.x25519_public), imported.x25519_public);
+			assert_eq!(opened.account(), imported.account);
+		}
+		// Importing the same URI again gives the same envelope key (and the same account).
+		let again = store.import("soft-again", "pw", "//Custodia/x/y").unwrap();
+		assert_eq!((again.account, again.x25519_public), (imported.account, imported.x25519_public));
+	}
+
+	#[test]
 	fn a_json_account_secret_gives_the_same_identity_as_its_uri() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = Keystore::new(dir.path());

@@ -7,7 +7,13 @@
 //! calls checked against the node's metadata) and to an IPFS daemon over the Kubo RPC API.
 //!
 //! Exit codes: 0 success; 1 the chain refused the request (the message names the pallet error);
-//! 2 bad input or usage; 3 the node or IPFS could not be reached; 4 a key could not be opened.
+//! 2 bad input or usage (including an unencrypted `ws://` URL to another host without
+//! `--insecure`); 3 the node or IPFS could not be reached; 4 a key could not be opened.
+//!
+//! Secrets never need the command line (which other local users can read): passphrases come from
+//! a prompt, `--passphrase-file` or `$CUSTODIA_PASSPHRASE`; secret URIs from a prompt, stdin or
+//! a file; health values (`record add --values-file`, `predict --features-file`) from a file or
+//! stdin.
 
 mod account;
 mod chain;
@@ -53,9 +59,18 @@ use zeroize::Zeroizing;
 #[derive(Parser)]
 #[command(name = "custodia", version, about = "Custodia client: keys, consent, records and vaults, encrypted predictions and statistics")]
 pub struct Cli {
-	/// The node's JSON-RPC WebSocket.
+	/// The node's JSON-RPC WebSocket: wss://, or ws:// to this machine (an SSH tunnel to a
+	/// remote node is one).
 	#[arg(long, global = true, env = "CUSTODIA_URL", default_value = "ws://127.0.0.1:9944")]
 	url: String,
+	/// Allow an unencrypted ws:// URL to another machine (anyone on the network path could change
+	/// what the node answers).
+	#[arg(long, global = true)]
+	insecure: bool,
+	/// Read key files' passphrase from the first line of FILE [default: $CUSTODIA_PASSPHRASE,
+	/// else a prompt].
+	#[arg(long, global = true, env = "CUSTODIA_PASSPHRASE_FILE", value_name = "FILE")]
+	passphrase_file: Option<PathBuf>,
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
 	json: bool,
@@ -121,7 +136,7 @@ enum Command {
 	ModelRegister(model::RegisterArgs),
 	/// Ask for an encrypted prediction over your features and read the diagnosis.
 	///
-	/// Example: custodia predict --as me --model 0 --features 63,145,233
+	/// Example: custodia predict --as me --model 0 --features-file features.txt (or --features 63,145,233)
 	Predict(predict::PredictArgs),
 	/// The chain at a glance: finalized block, consortium members, the aggregator epoch of private
 	/// statistics.
@@ -147,13 +162,14 @@ enum KeysCommand {
 		/// A name for it (letters, digits, `-`, `_`).
 		name: String,
 	},
-	/// Store an identity from a recovery phrase, a polkadot.js JSON account or a development
-	/// account; its envelope key is derived from the account (docs/identities.md), its FHE key is
-	/// fresh.
+	/// Store an identity from a recovery phrase or secret URI, a polkadot.js JSON account or a
+	/// development account; its envelope key is derived from the account (docs/identities.md),
+	/// its FHE key is fresh. Without a source, the secret URI is prompted for (without echo).
 	///
-	/// Examples: custodia keys import me --phrase; custodia keys import me --json-file me.json;
+	/// Examples: custodia keys import me (prompted); custodia keys import me --suri-file me.suri;
+	/// custodia keys import me --suri - < me.suri; custodia keys import me --json-file me.json;
 	/// custodia keys import alice --suri //Alice
-	#[command(group(ArgGroup::new("source").required(true).args(["phrase", "json_file", "suri"])))]
+	#[command(group(ArgGroup::new("source").args(["phrase", "json_file", "suri", "suri_file"])))]
 	Import {
 		name: String,
 		/// Read the recovery phrase (or any secret URI: PHRASE//hard/soft///password, 0x<seed>)
@@ -170,11 +186,15 @@ enum KeysCommand {
 		/// The JSON account's password: the first line of FILE.
 		#[arg(long, value_name = "FILE", requires = "json_file")]
 		password_file: Option<PathBuf>,
-		/// A development account's secret URI, e.g. `//Alice` (`//` junctions on the public
-		/// development phrase). Phrases and seeds go through --phrase: a command line is visible
-		/// to other local users.
-		#[arg(long, value_name = "SURI")]
+		/// `-`: read the secret URI (a phrase or seed with junctions) from stdin's first line.
+		/// Otherwise only a development account, e.g. `//Alice` (`//` junctions on the public
+		/// development phrase): a phrase or seed on the command line is visible to other local
+		/// users, so it goes through `-`, --suri-file or the prompt.
+		#[arg(long, value_name = "SURI|-")]
 		suri: Option<String>,
+		/// Read the secret URI from the first line of FILE (keep it private: mode 0600).
+		#[arg(long, value_name = "FILE")]
+		suri_file: Option<PathBuf>,
 	},
 	/// Write an identity's account as a polkadot.js JSON account (version 3, scrypt +
 	/// xsalsa20-poly1305) for the extension, polkadot.js Apps and the consent app, sealed with a
@@ -203,6 +223,7 @@ impl From<Failure> for Exit {
 	fn from(failure: Failure) -> Self {
 		match failure {
 			Failure::Refused(message) => Exit(1, message),
+			Failure::Usage(message) => Exit(2, message),
 			unreachable @ Failure::Unreachable(_) => Exit(3, unreachable.to_string()),
 		}
 	}
@@ -217,13 +238,18 @@ impl From<anyhow::Error> for Exit {
 	}
 }
 
-/// The passphrase: `$CUSTODIA_PASSPHRASE` (for scripts), else a prompt on the terminal.
-fn passphrase(prompt: &str) -> Result<String, Exit> {
-	if let Ok(passphrase) = std::env::var("CUSTODIA_PASSPHRASE") {
-		return Ok(passphrase);
+/// The passphrase: the first line of `file` (`--passphrase-file`), else `$CUSTODIA_PASSPHRASE`
+/// (for scripts), else a prompt on the terminal.
+fn passphrase(file: Option<&Path>, prompt: &str) -> Result<Zeroizing<String>, Exit> {
+	if let Some(file) = file {
+		return password_file(file);
 	}
-	rpassword::prompt_password(prompt)
-		.map_err(|e| Exit(4, format!("cannot read a passphrase ({e}); set CUSTODIA_PASSPHRASE when not on a terminal")))
+	if let Ok(passphrase) = std::env::var("CUSTODIA_PASSPHRASE") {
+		return Ok(Zeroizing::new(passphrase));
+	}
+	rpassword::prompt_password(prompt).map(Zeroizing::new).map_err(|e| {
+		Exit(4, format!("cannot read a passphrase ({e}); give --passphrase-file (or set CUSTODIA_PASSPHRASE) when not on a terminal"))
+	})
 }
 
 /// The first line of `path` (a password file), without its line ending.
@@ -255,15 +281,31 @@ fn password(file: Option<&Path>, prompt: &str, confirm: bool) -> Result<Zeroizin
 	Ok(first)
 }
 
-/// A recovery phrase (or secret URI): from stdin's first line when asked or when stdin is not a
-/// terminal, else a prompt without echo. Runs of whitespace in the phrase part become one space.
-fn read_phrase(from_stdin: bool) -> Result<Zeroizing<String>, Exit> {
-	let line = if from_stdin || !std::io::stdin().is_terminal() {
-		let mut line = Zeroizing::new(String::new());
-		std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit(2, format!("cannot read the phrase from stdin: {e}")))?;
-		line
-	} else {
-		Zeroizing::new(rpassword::prompt_password("recovery phrase: ").map_err(|e| Exit(2, format!("cannot read the phrase ({e})")))?)
+/// Where a secret URI is read from.
+enum SecretSource<'a> {
+	/// Stdin's first line.
+	Stdin,
+	/// A prompt without echo.
+	Prompt,
+	/// A file's first line.
+	File(&'a Path),
+}
+
+/// A recovery phrase (or secret URI) from `source`. Runs of whitespace in the phrase part become
+/// one space.
+fn read_phrase(source: SecretSource) -> Result<Zeroizing<String>, Exit> {
+	let line = match source {
+		SecretSource::Stdin => {
+			let mut line = Zeroizing::new(String::new());
+			std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit(2, format!("cannot read the phrase from stdin: {e}")))?;
+			line
+		},
+		SecretSource::Prompt =>
+			Zeroizing::new(rpassword::prompt_password("recovery phrase or secret URI: ").map_err(|e| Exit(2, format!("cannot read the phrase ({e})")))?),
+		SecretSource::File(path) => {
+			let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?);
+			Zeroizing::new(text.lines().next().unwrap_or("").to_string())
+		},
 	};
 	let line = line.trim();
 	let (words, path) = line.split_at(line.find('/').unwrap_or(line.len()));
@@ -272,6 +314,19 @@ fn read_phrase(from_stdin: bool) -> Result<Zeroizing<String>, Exit> {
 		return Err(Exit(2, "no phrase given".into()));
 	}
 	Ok(phrase)
+}
+
+/// The text of `path`, or of stdin when `path` is `-`: how health values are given off the
+/// command line (`--values-file`, `--features-file`). Zeroized when dropped.
+pub fn read_input(path: &Path) -> Result<Zeroizing<String>, Exit> {
+	let mut text = Zeroizing::new(String::new());
+	let read = if path == Path::new("-") {
+		std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+	} else {
+		std::fs::File::open(path).and_then(|mut file| std::io::Read::read_to_string(&mut file, &mut text))
+	};
+	read.map_err(|e| Exit(2, format!("cannot read {}: {e}", if path == Path::new("-") { "stdin".into() } else { path.display().to_string() })))?;
+	Ok(text)
 }
 
 /// `path`, created with mode 0600; never over an existing file.
@@ -305,7 +360,7 @@ impl Cli {
 
 	/// Opens the identity `name`, asking for its passphrase.
 	pub fn identity(&self, name: &str) -> Result<Identity, Exit> {
-		let passphrase = passphrase(&format!("passphrase for `{name}`: "))?;
+		let passphrase = passphrase(self.passphrase_file.as_deref(), &format!("passphrase for `{name}`: "))?;
 		self.keystore().open(name, &passphrase).map_err(|e| Exit(4, format!("{e:#}")))
 	}
 
@@ -335,7 +390,7 @@ impl Cli {
 		let store = self.keystore();
 		let created = match command {
 			KeysCommand::Create { name } => {
-				let (created, phrase) = store.create(name, &passphrase("new passphrase: ")?)?;
+				let (created, phrase) = store.create(name, &self.new_passphrase()?)?;
 				eprintln!(
 					"Write this recovery phrase down and keep it offline: it recovers your account and envelope key (in this \
 					 client or the consent app), and anyone holding it can act as you. It is not shown again."
@@ -351,8 +406,17 @@ impl Cli {
 				return Ok(());
 			},
 			KeysCommand::Import { name, phrase: true, phrase_stdin, .. } => {
-				let phrase = read_phrase(*phrase_stdin)?;
-				store.import(name, &passphrase("new passphrase: ")?, &phrase)?
+				let from_stdin = *phrase_stdin || !std::io::stdin().is_terminal();
+				let phrase = read_phrase(if from_stdin { SecretSource::Stdin } else { SecretSource::Prompt })?;
+				store.import(name, &self.new_passphrase()?, &phrase)?
+			},
+			KeysCommand::Import { name, suri: Some(dash), .. } if dash == "-" => {
+				let phrase = read_phrase(SecretSource::Stdin)?;
+				store.import(name, &self.new_passphrase()?, &phrase)?
+			},
+			KeysCommand::Import { name, suri_file: Some(file), .. } => {
+				let phrase = read_phrase(SecretSource::File(file))?;
+				store.import(name, &self.new_passphrase()?, &phrase)?
 			},
 			KeysCommand::Import { name, json_file: Some(file), password_file, .. } => {
 				let text = std::fs::read(file).map_err(|e| Exit(2, format!("cannot read {}: {e}", file.display())))?;
@@ -361,20 +425,26 @@ impl Cli {
 					let Exit(code, message) = e.into();
 					Exit(code, format!("{}: {message}", file.display()))
 				})?;
-				store.import_secret(name, &passphrase("new passphrase: ")?, &decoded.secret)?
+				store.import_secret(name, &self.new_passphrase()?, &decoded.secret)?
 			},
 			KeysCommand::Import { name, suri: Some(suri), .. } => {
 				if !suri.starts_with('/') {
 					return Err(Exit(
 						2,
 						"--suri takes development accounts only (`//Alice`): a phrase or seed on the command line is visible to \
-						 other local users; import it with --phrase (prompted, or from stdin)"
+						 other local users; give it at the prompt (no source), with --suri - (stdin) or --suri-file"
 							.into(),
 					));
 				}
-				store.import(name, &passphrase("new passphrase: ")?, suri)?
+				store.import(name, &self.new_passphrase()?, suri)?
 			},
-			KeysCommand::Import { .. } => return Err(Exit(2, "give one of --phrase, --json-file, --suri".into())),
+			KeysCommand::Import { name, .. } => {
+				if !std::io::stdin().is_terminal() {
+					return Err(Exit(2, "no terminal to prompt for the secret URI: give --suri - (stdin), --suri-file, --json-file or --suri //Dev".into()));
+				}
+				let phrase = read_phrase(SecretSource::Prompt)?;
+				store.import(name, &self.new_passphrase()?, &phrase)?
+			},
 			KeysCommand::Export { name, out, password_file } => {
 				let me = self.identity(name)?;
 				let secret = me.shareable_secret().map_err(|e| Exit(2, format!("{e:#}")))?;
@@ -415,9 +485,19 @@ impl Cli {
 		Ok(())
 	}
 
+	/// A new identity's passphrase (its key file is sealed under it).
+	fn new_passphrase(&self) -> Result<Zeroizing<String>, Exit> {
+		passphrase(self.passphrase_file.as_deref(), "new passphrase: ")
+	}
+
 	/// Whether to print JSON.
 	pub fn json(&self) -> bool {
 		self.json
+	}
+
+	/// Whether `--insecure` allows an unencrypted ws:// URL to another machine.
+	pub fn insecure(&self) -> bool {
+		self.insecure
 	}
 
 	/// The node's URL.

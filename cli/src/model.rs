@@ -67,7 +67,7 @@ pub async fn register(cli: &Cli, args: &RegisterArgs) -> Result<(), Exit> {
 		serde_json::from_str(&text).with_context(|| format!("{} is not a model template", args.file.display()))?;
 	let template = chain_template(&args.model_name, template)?;
 	let me = cli.identity(&args.name)?;
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let included = chain.submit("Fhe", "register_model", vec![("template", template)], &me.keypair).await?;
 	let model = field_u64(included.event("Fhe", "ModelRegistered")?, "model")?;
 	output::emit(cli.json(), json!({ "model": model, "block": included.block }), || {

@@ -30,8 +30,12 @@ pub struct PredictArgs {
 	#[arg(long)]
 	model: u64,
 	/// The raw feature values, in the model's order and units, comma-separated.
-	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required = true)]
+	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required_unless_present = "features_file", conflicts_with = "features_file")]
 	features: Vec<f64>,
+	/// Read the feature values from FILE (`-`: stdin), separated by commas, spaces or lines:
+	/// health values on a command line are visible to other local users.
+	#[arg(long, value_name = "FILE")]
+	features_file: Option<std::path::PathBuf>,
 	#[command(flatten)]
 	ipfs: IpfsArgs,
 	/// How long to wait for the result, in seconds.
@@ -68,6 +72,14 @@ fn model_from(value: &Value) -> anyhow::Result<Model> {
 	})
 }
 
+/// Feature values separated by commas or whitespace (a features file).
+fn parse_features(text: &str) -> anyhow::Result<Vec<f64>> {
+	text.split(|c: char| c == ',' || c.is_whitespace())
+		.filter(|item| !item.is_empty())
+		.map(|item| item.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| anyhow!("`{item}` is not a number")))
+		.collect()
+}
+
 /// The fixed-point integers the model expects: `round((x − offset) · scale)`.
 fn quantise(model: &Model, raw: &[f64]) -> anyhow::Result<Vec<i64>> {
 	if raw.len() != model.features.len() {
@@ -79,15 +91,19 @@ fn quantise(model: &Model, raw: &[f64]) -> anyhow::Result<Vec<i64>> {
 
 pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let me = cli.identity(&args.name)?;
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let summary = chain.runtime_api("FheApi", "model", vec![Value::u128(args.model.into())]).await?;
 	let model = model_from(some(&summary).ok_or_else(|| Exit(2, format!("there is no model {}", args.model)))?)?;
-	let features = quantise(&model, &args.features)?;
+	let raw = match &args.features_file {
+		Some(path) => parse_features(&crate::read_input(path)?).map_err(|e| Exit(2, format!("{}: {e:#}", path.display())))?,
+		None => args.features.clone(),
+	};
+	let features = quantise(&model, &raw)?;
 	let record = me.fhe_key.encrypt(&features).map_err(|e| Exit(2, format!("cannot encrypt these features: {e}")))?.to_bytes();
 	let input_hash = content_hash(&record);
 
 	let ipfs = args.ipfs.client()?;
-	let input_cid = ipfs.add(record).await?;
+	let input_cid = ipfs.add(record, true).await?;
 	let fields = vec![
 		("model", Value::u128(args.model.into())),
 		("input_cid", Value::from_bytes(input_cid.as_bytes())),
@@ -113,7 +129,7 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	if content_hash(&score_bytes).as_slice() != result_hash.as_slice() {
 		return Err(Exit(1, format!("the result {result_cid} in IPFS does not match the hash agreed on chain")));
 	}
-	let score = EncryptedScore::from_bytes(&score_bytes, MAX_SCORE_BYTES)
+	let score = EncryptedScore::from_bytes(&score_bytes)
 		.and_then(|s| me.fhe_key.decrypt_score(&s))
 		.map_err(|e| Exit(1, format!("the result does not decrypt with `{}`'s key: {e}", me.name)))?;
 
@@ -152,5 +168,12 @@ mod tests {
 		assert_eq!(quantise(&model, &[63.0, 145.0]).unwrap(), vec![972, 758]);
 		let err = quantise(&model, &[63.0]).err().unwrap().to_string();
 		assert!(err.contains("age [a], bp [mm[Hg]]"), "{err}");
+	}
+
+	#[test]
+	fn a_features_file_is_numbers_separated_by_commas_or_whitespace() {
+		assert_eq!(parse_features("63, 1\n145\t-2.3,\n").unwrap(), vec![63.0, 1.0, 145.0, -2.3]);
+		assert!(parse_features("63,abc").unwrap_err().to_string().contains("`abc`"));
+		assert!(parse_features("NaN").is_err());
 	}
 }

@@ -28,7 +28,8 @@ pub enum RecordCommand {
 	/// follows (values by field name with --value, or from the Bundle; checked before anything is
 	/// sent), unless --no-report.
 	///
-	/// Example: custodia record add --as me --fhir visit.json --category vital-signs --value systolic=121,diastolic=79
+	/// Example: custodia record add --as me --fhir visit.json --category vital-signs --values-file visit.values
+	/// (a file of `systolic=121 diastolic=79`; `--values-file -` reads stdin)
 	Add(AddArgs),
 	/// (Person) List your records (not retired).
 	///
@@ -56,6 +57,24 @@ pub enum RecordCommand {
 		who: AsArgs,
 		record: u64,
 	},
+	/// (Person) Accept a record an institution registered for you: it becomes yours (listed,
+	/// shareable, pinned). The institution's deposit stays held until you retire it.
+	///
+	/// Example: custodia record accept --as me 4
+	Accept {
+		#[command(flatten)]
+		who: AsArgs,
+		record: u64,
+	},
+	/// (Person) Reject a record an institution registered for you: it is dropped and the
+	/// institution gets its deposit back.
+	///
+	/// Example: custodia record reject --as me 4
+	Reject {
+		#[command(flatten)]
+		who: AsArgs,
+		record: u64,
+	},
 }
 
 #[derive(Args)]
@@ -71,7 +90,7 @@ pub struct AddArgs {
 	#[command(flatten)]
 	values: ValueArgs,
 	/// Register the record without a statistics report (it is left out of cohort statistics).
-	#[arg(long, conflicts_with = "values")]
+	#[arg(long, conflicts_with_all = ["values", "values_file"])]
 	no_report: bool,
 	/// The data steward that pins it [default: the first active steward].
 	#[arg(long)]
@@ -113,7 +132,7 @@ pub async fn add(
 	let planned = report::plan(chain, &variants, reporting, body).await?;
 	let object = object::seal_record(&me.x25519_public, body)?;
 	let hash = content_hash(&object);
-	let cid = ipfs.add(object.clone()).await?;
+	let cid = ipfs.add(object.clone(), true).await?;
 	let call = vec![
 		("owner", account(&me.account())?),
 		("cid", Value::from_bytes(cid.as_bytes())),
@@ -140,7 +159,7 @@ pub async fn add(
 }
 
 /// Drops the client's pin of `cid` when the call it was stored for failed (nothing stays pinned
-/// for a record or vault the chain does not know), and passes the outcome on.
+/// for a record or report the chain does not know), and passes the outcome on.
 pub async fn unpin_if_refused<T>(ipfs: &Ipfs, cid: &str, outcome: Result<T, Failure>) -> Result<T, Failure> {
 	if outcome.is_err() {
 		if let Err(e) = ipfs.unpin(cid).await {
@@ -189,7 +208,7 @@ pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Ve
 }
 
 pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		RecordCommand::Add(args) => {
 			let me = cli.identity(&args.who.name)?;
@@ -244,6 +263,22 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			let closed = field_u64(included.event("Vaults", "RecordRetired")?, "vaults_closed")?;
 			output::emit(cli.json(), json!({ "record": record, "block": included.block, "vaults_closed": closed }), || {
 				vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
+			});
+		},
+		RecordCommand::Accept { who, record } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Vaults", "accept_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			included.event("Vaults", "RecordRegistered")?;
+			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
+				vec![format!("record {record} accepted in block {}: it is yours now and its steward pins it", included.block)]
+			});
+		},
+		RecordCommand::Reject { who, record } => {
+			let me = cli.identity(&who.name)?;
+			let included = chain.submit("Vaults", "reject_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			included.event("Vaults", "RecordRejected")?;
+			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
+				vec![format!("record {record} rejected in block {}: dropped, the institution's deposit released", included.block)]
 			});
 		},
 	}

@@ -4,9 +4,10 @@
 //! values for the schema's fields, split into shares sealed to each aggregator of the epoch, with
 //! a proof that every value is in its field's range. The client:
 //! 1. reads the category's schema (`StatisticsApi::schema_of`, `schema`) and the active epoch's
-//!    aggregator keys, and takes the record's value of every field — from `--value NAME=VALUE`,
-//!    else from the FHIR Bundle (an Observation, or a component, coded with the field's name, in
-//!    the field's unit, rounded to a whole number). A missing or out-of-range value is refused
+//!    aggregator keys, and takes the record's value of every field — from `--value NAME=VALUE`
+//!    or `--values-file FILE` (`-`: stdin, off the command line), else from the FHIR Bundle (an
+//!    Observation, or a component, coded with the field's name, in the field's unit, rounded to
+//!    a whole number). A missing or out-of-range value is refused
 //!    here, before anything is sent;
 //! 2. once the record is registered, binds the report to the chain's genesis hash, the epoch,
 //!    the schema, the owner's account and the record id, makes it
@@ -85,19 +86,33 @@ pub struct ValueArgs {
 	/// field's unit. `custodia statistic schema show` lists the fields.
 	#[arg(long = "value", value_name = "NAME=VALUE", value_delimiter = ',', value_parser = parse_value)]
 	pub values: Vec<(String, u64)>,
+	/// Read NAME=VALUE values from FILE (`-`: stdin), separated by commas, spaces or lines: health
+	/// values on a command line are visible to other local users.
+	#[arg(long, value_name = "FILE")]
+	pub values_file: Option<std::path::PathBuf>,
 }
 
 impl ValueArgs {
-	/// The values by name; a name given twice is an error.
+	/// The values by name (--value and --values-file together); a name given twice is an error.
 	pub fn given(&self) -> Result<Given, Exit> {
+		let from_file = match &self.values_file {
+			Some(path) => parse_values(&crate::read_input(path)?)
+				.map_err(|e| Exit(2, format!("{}: {e}", if path.as_os_str() == "-" { "stdin".into() } else { path.display().to_string() })))?,
+			None => Vec::new(),
+		};
 		let mut given = Given::new();
-		for (name, value) in &self.values {
+		for (name, value) in self.values.iter().chain(&from_file) {
 			if given.insert(name.clone(), *value).is_some() {
-				return Err(Exit(2, format!("--value {name} is given twice")));
+				return Err(Exit(2, format!("--value {name} is given twice (in --value or --values-file)")));
 			}
 		}
 		Ok(given)
 	}
+}
+
+/// `NAME=VALUE` items separated by commas or whitespace (a values file).
+fn parse_values(text: &str) -> Result<Vec<(String, u64)>, String> {
+	text.split(|c: char| c == ',' || c.is_whitespace()).filter(|item| !item.is_empty()).map(parse_value).collect()
 }
 
 /// `NAME=VALUE`, VALUE a whole number ≥ 0.
@@ -367,7 +382,7 @@ pub async fn submit(chain: &Chain, ipfs: &Ipfs, me: &Identity, record: u64, plan
 		let report = make(plan, *genesis, epoch.id, keys, me.keypair.public_key().0, record)?;
 		let bytes = report.to_bytes();
 		let (hash, size) = (content_hash(&bytes), bytes.len());
-		let cid = ipfs.add(bytes).await?;
+		let cid = ipfs.add(bytes, true).await?;
 		let call = vec![
 			("record", Value::u128(record.into())),
 			("schema", Value::u128(plan.schema.into())),
@@ -497,7 +512,7 @@ impl Status {
 }
 
 pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
 		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
 	}
@@ -577,6 +592,21 @@ mod tests {
 			let err = parse_value(bad).unwrap_err();
 			assert!(err.contains(says), "{bad}: {err}");
 		}
+	}
+
+	#[test]
+	fn a_values_file_joins_the_command_lines_values_and_a_name_is_given_once() {
+		let dir = tempfile::tempdir().unwrap();
+		let file = dir.path().join("values");
+		std::fs::write(&file, "systolic=121, diastolic=79\nspo2=97\n").unwrap();
+		let args = ValueArgs { values: vec![("heart_rate".into(), 72)], values_file: Some(file.clone()) };
+		let given = args.given().map_err(|Exit(_, message)| message).unwrap();
+		assert_eq!(given.into_iter().collect::<Vec<_>>(), [("diastolic", 79), ("heart_rate", 72), ("spo2", 97), ("systolic", 121)].map(|(n, v)| (n.to_string(), v)));
+		let twice = ValueArgs { values: vec![("spo2".into(), 98)], values_file: Some(file) };
+		assert!(twice.given().unwrap_err().1.contains("spo2 is given twice"));
+		std::fs::write(dir.path().join("bad"), "spo2=97 t=36.7").unwrap();
+		let bad = ValueArgs { values: vec![], values_file: Some(dir.path().join("bad")) };
+		assert!(bad.given().unwrap_err().1.contains("whole number"));
 	}
 
 	#[test]

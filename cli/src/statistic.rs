@@ -664,7 +664,7 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 }
 
 pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
 		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
 	}

@@ -8,7 +8,7 @@ use crate::{
 };
 
 pub async fn run(cli: &Cli) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let finalized = chain.finalized_number().await?;
 	let mut members = serde_json::Map::new();
 	for kind in ["Institution", "DataSteward", "Evaluator"] {

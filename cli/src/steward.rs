@@ -58,7 +58,7 @@ fn compare(must_pin: Vec<(String, String)>, must_unpin: Vec<(String, String)>, p
 
 pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 	let StewardCommand::Pins { steward, ipfs } = command;
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let who = account(steward)?;
 	let must_pin = pin_items(&chain.runtime_api("VaultsApi", "must_pin", vec![who.clone()]).await?);
 	let must_unpin = pin_items(&chain.runtime_api("VaultsApi", "must_unpin", vec![who]).await?);

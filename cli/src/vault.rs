@@ -21,7 +21,8 @@ use crate::{
 #[derive(Subcommand)]
 pub enum VaultCommand {
 	/// (Person) Share one record with a grant's institution until a block: the record is opened
-	/// with your key, re-sealed to the key named in the consent request, stored and pinned.
+	/// with your key, re-sealed to the key named in the consent request and stored in IPFS
+	/// unpinned (its steward pins it while the vault is open).
 	///
 	/// Example: custodia vault open --as me --grant 2 --record 0 --blocks 100
 	Open {
@@ -131,7 +132,7 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 }
 
 pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		VaultCommand::Open { who, grant, record, blocks, ipfs } => {
 			let me = cli.identity(&who.name)?;
@@ -140,7 +141,9 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let ipfs = ipfs.client()?;
 			let (_, body) = record::open_own(&chain, &ipfs, &me, *record).await?;
 			let copy = object::seal_vault_copy(&key, *grant, *record, &body)?;
-			let copy_cid = ipfs.add(copy).await?;
+			// Unpinned: the vault's steward pins it and unpins it when the vault ends; a pin of this
+			// daemon would keep the copy after that, with nothing ever to remove it.
+			let copy_cid = ipfs.add(copy, false).await?;
 			let expires_at = match blocks {
 				Some(blocks) => chain.finalized_number().await? + u64::from(*blocks),
 				None => grant_end,
@@ -151,7 +154,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 				("cid", Value::from_bytes(copy_cid.as_bytes())),
 				("expires_at", Value::u128(expires_at.into())),
 			];
-			let included = record::unpin_if_refused(&ipfs, &copy_cid, chain.submit("Vaults", "open_vault", fields, &me.keypair).await).await;
+			let included = chain.submit("Vaults", "open_vault", fields, &me.keypair).await;
 			spinner.finish_and_clear();
 			let included = included?;
 			let vault = field_u64(included.event("Vaults", "VaultOpened")?, "vault")?;

@@ -190,7 +190,7 @@ pub fn bundle(subject: &str, start: OffsetDateTime, end: OffsetDateTime, window:
 
 pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 	let me = cli.identity(&args.who.name)?;
-	let chain = Chain::connect(cli.url()).await?;
+	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let ipfs = args.ipfs.client()?;
 	let mut wearer = Wearer::new(args.seed.unwrap_or_else(|| rand::thread_rng().gen()));
 	let mut ticks = tokio::time::interval(Duration::from_secs(args.interval));

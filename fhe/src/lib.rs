@@ -9,9 +9,11 @@
 //!   encryption and decryption of their diagnosis.
 //! - **Evaluators** (the node-side worker): [`model`] evaluation of a registered linear model on
 //!   encrypted features.
-//! - **Model authors and auditors**: [`pipeline`], the train → quantise → encrypt → evaluate →
-//!   decrypt accuracy check behind a registered model.
 //! - **Everyone handling bytes**: [`wire`], the versioned, size-limited, parameter-checked format.
+//!
+//! Model authors and auditors train, quantise and check a model with the `custodia-fhe` tool of
+//! the separate `custodia-fhe-tools` crate (`fhe/tools`), built on this crate's public API: the
+//! engine that validators link carries no CSV or command-line parser.
 //!
 //! ## Personal disease prediction (PMHE without round trips)
 //! An individual encrypts fixed-point features under their own LWE secret key
@@ -28,7 +30,13 @@
 //!
 //! ## Parameters
 //! [`params`] names each parameter set, its security argument and its noise budget; every bound
-//! that decryption relies on is checked when a model or a record is accepted.
+//! that decryption relies on is checked when a model or a record is accepted, and every size
+//! limit on encoded objects ([`params::MAX_RECORD_BYTES`], …) is derived from the sets there.
+//!
+//! ## Errors
+//! Every failure is a variant of [`Error`] carrying the offending index, value and limit (typed:
+//! [`params::FeatureIndex`], [`params::FeatureCount`], [`program::ValueId`]), never a free-form
+//! string, except tfhe's own (de)serialization messages.
 //!
 //! Cohort statistics are not computed here: they use Prio3 (the `custodia-statistics` crate).
 
@@ -36,7 +44,6 @@ pub mod error;
 pub mod model;
 pub mod params;
 pub mod personal;
-pub mod pipeline;
 pub mod program;
 pub mod wire;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tfhe::core_crypto::prelude::*;
 
 use crate::{
-	params::PersonalParameters,
+	params::{FeatureCount, FeatureIndex, PersonalParameters},
 	personal::{check_features, encode, EncryptedScore, PersonalRecord},
 	Error,
 };
@@ -54,29 +54,31 @@ impl LinearModel {
 	/// Checks a template against the parameter set's bounds, so that every score it computes
 	/// on a valid record decrypts exactly.
 	pub fn new(params: &'static PersonalParameters, template: ModelTemplate) -> Result<Self, Error> {
-		let count = template.weights.len();
-		if count == 0 {
+		let count = FeatureCount(template.weights.len());
+		if count.0 == 0 {
 			return Err(Error::NoFeatures);
 		}
 		if count > params.max_features {
 			return Err(Error::TooManyFeatures { given: count, max: params.max_features, params: params.name });
 		}
-		if template.features.len() != count {
-			return Err(Error::FeatureCountMismatch { expected: count, given: template.features.len() });
+		if template.features.len() != count.0 {
+			return Err(Error::FeatureCountMismatch { expected: count, given: FeatureCount(template.features.len()) });
 		}
 		if let Some((index, &value)) =
 			template.weights.iter().enumerate().find(|(_, w)| w.unsigned_abs() > params.max_abs_weight as u64)
 		{
-			return Err(Error::WeightOutOfRange { index, value, limit: params.max_abs_weight });
+			return Err(Error::WeightOutOfRange { index: FeatureIndex(index), value, limit: params.max_abs_weight });
 		}
 		if template.bias.unsigned_abs() > params.max_abs_bias as u64 {
 			return Err(Error::BiasOutOfRange { value: template.bias, limit: params.max_abs_bias });
 		}
-		if let Some(bad) = template.features.iter().find(|f| !(f.scale.is_finite() && f.offset.is_finite())) {
-			return Err(Error::Invalid { what: "feature encoding", detail: format!("{} has a non-finite offset or scale", bad.name) });
+		if let Some((index, bad)) =
+			template.features.iter().enumerate().find(|(_, f)| !(f.scale.is_finite() && f.offset.is_finite()))
+		{
+			return Err(Error::NonFiniteEncoding { index: FeatureIndex(index), name: bad.name.clone() });
 		}
 		if !(template.score_unit.is_finite() && template.score_unit > 0.0) {
-			return Err(Error::Invalid { what: "score unit", detail: format!("{} is not a positive number", template.score_unit) });
+			return Err(Error::InvalidScoreUnit { score_unit: template.score_unit });
 		}
 		Ok(Self { params, template })
 	}
@@ -87,16 +89,14 @@ impl LinearModel {
 	}
 
 	/// Number of input features.
-	pub fn feature_count(&self) -> usize {
-		self.template.weights.len()
+	pub fn feature_count(&self) -> FeatureCount {
+		FeatureCount(self.template.weights.len())
 	}
 
 	/// Encodes raw values into fixed-point features. Values beyond the representable range are
 	/// clamped to it (the plaintext and the encrypted path clamp identically).
 	pub fn encode(&self, values: &[f64]) -> Result<Vec<i64>, Error> {
-		if values.len() != self.feature_count() {
-			return Err(Error::FeatureCountMismatch { expected: self.feature_count(), given: values.len() });
-		}
+		self.check_record_shape(FeatureCount(values.len()))?;
 		let limit = self.params.max_abs_feature as f64;
 		values
 			.iter()
@@ -104,7 +104,7 @@ impl LinearModel {
 			.enumerate()
 			.map(|(index, (&value, spec))| {
 				if !value.is_finite() {
-					return Err(Error::Invalid { what: "feature value", detail: format!("feature {index} ({}) is {value}", spec.name) });
+					return Err(Error::NonFiniteFeatureValue { index: FeatureIndex(index), name: spec.name.clone(), value });
 				}
 				Ok(((value - spec.offset) * spec.scale).round().clamp(-limit, limit) as i64)
 			})
@@ -114,7 +114,7 @@ impl LinearModel {
 	/// The score of encoded features, computed in the clear (the reference the encrypted
 	/// evaluation must match exactly).
 	pub fn score_plain(&self, features: &[i64]) -> Result<i64, Error> {
-		self.check_record_shape(features.len())?;
+		self.check_record_shape(FeatureCount(features.len()))?;
 		check_features(self.params, features)?;
 		Ok(features.iter().zip(&self.template.weights).map(|(x, w)| x * w).sum::<i64>() + self.template.bias)
 	}
@@ -124,24 +124,26 @@ impl LinearModel {
 		if record.params() != self.params {
 			return Err(Error::WrongParameters { expected: self.params.wire_id, found: record.params().wire_id });
 		}
-		self.check_record_shape(record.len())?;
+		self.check_record_shape(record.feature_count())?;
 		// Σ wᵢ·mᵢ is the constant coefficient of M(X)·W(X) with W = w₀ − Σᵢ₌₁ wᵢ·X^(N−i), because
 		// Xⁱ·X^(N−i) = X^N = −1 in Z[X]/(X^N + 1). Multiplying the ciphertext (A, B) by the public
 		// W multiplies its plaintext (and noise) by W; extracting coefficient 0 gives an LWE
 		// ciphertext of the score. Extraction reads all of A·W but only coefficient 0 of B·W,
 		// which is Σ wᵢ·bᵢ. W has one term per feature, so the products are sparse.
 		// Negative weights wrap modulo 2⁶⁴, i.e. multiply by −|w|.
-		let n = self.params.lwe_dimension;
+		let n = self.params.polynomial_size.0;
 		let record_glwe = record.expand();
 		let mask = record_glwe.get_mask();
 		let mask = mask.as_polynomial_list();
 		let mask = mask.get(0);
-		let mut product = GlweCiphertext::new(0u64, GlweSize(2), PolynomialSize(n), CiphertextModulus::new_native());
+		let mut product =
+			GlweCiphertext::new(0u64, GlweSize(2), self.params.polynomial_size, CiphertextModulus::new_native());
 		{
 			let (mut out_mask, mut out_body) = product.get_mut_mask_and_body();
 			let out_mask = out_mask.as_mut();
 			for (i, &w) in self.template.weights.iter().enumerate() {
-				let (degree, coefficient) = if i == 0 { (0, w as u64) } else { (n - i, (w as u64).wrapping_neg()) };
+				let (degree, coefficient) =
+					if i == 0 { (MonomialDegree(0), w as u64) } else { (MonomialDegree(n - i), (w as u64).wrapping_neg()) };
 				add_monomial_product(out_mask, mask.as_ref(), degree, coefficient);
 			}
 			out_body.as_mut()[0] = record
@@ -150,7 +152,8 @@ impl LinearModel {
 				.zip(&self.template.weights)
 				.fold(0u64, |acc, (b, &w)| acc.wrapping_add(b.wrapping_mul(w as u64)));
 		}
-		let mut score = LweCiphertext::new(0u64, LweSize(n + 1), CiphertextModulus::new_native());
+		let mut score =
+			LweCiphertext::new(0u64, self.params.lwe_dimension().to_lwe_size(), CiphertextModulus::new_native());
 		extract_lwe_sample_from_glwe_ciphertext(&product, &mut score, MonomialDegree(0));
 		lwe_ciphertext_plaintext_add_assign(&mut score, Plaintext(encode(self.params, self.template.bias)));
 		Ok(EncryptedScore { params: self.params, data: score.into_container() })
@@ -171,7 +174,7 @@ impl LinearModel {
 		score >= 0
 	}
 
-	fn check_record_shape(&self, given: usize) -> Result<(), Error> {
+	fn check_record_shape(&self, given: FeatureCount) -> Result<(), Error> {
 		if given != self.feature_count() {
 			return Err(Error::FeatureCountMismatch { expected: self.feature_count(), given });
 		}
@@ -180,7 +183,8 @@ impl LinearModel {
 }
 
 /// out += coefficient · X^degree · a in Z_{2⁶⁴}[X]/(X^N + 1) (negacyclic: wrapped terms flip sign).
-fn add_monomial_product(out: &mut [u64], a: &[u64], degree: usize, coefficient: u64) {
+/// `degree` is typed so that it cannot be swapped with the (u64) coefficient.
+fn add_monomial_product(out: &mut [u64], a: &[u64], MonomialDegree(degree): MonomialDegree, coefficient: u64) {
 	let n = a.len();
 	for (o, x) in out[degree..].iter_mut().zip(&a[..n - degree]) {
 		*o = o.wrapping_add(x.wrapping_mul(coefficient));
@@ -232,7 +236,7 @@ mod tests {
 		for degree in [0, 1, 7, 15] {
 			let coefficient = 0xFFFF_FFFF_FFFF_FFF3u64; // −13
 			let mut ours = vec![0u64; n];
-			add_monomial_product(&mut ours, &a, degree, coefficient);
+			add_monomial_product(&mut ours, &a, MonomialDegree(degree), coefficient);
 			let mut monomial = Polynomial::new(0u64, PolynomialSize(n));
 			monomial.as_mut()[degree] = coefficient;
 			let mut expected = Polynomial::new(0u64, PolynomialSize(n));
@@ -254,12 +258,12 @@ mod tests {
 	fn models_outside_the_bounds_are_rejected() {
 		assert_eq!(
 			LinearModel::new(&PERSONAL_V1, template(vec![1025], 0)),
-			Err(Error::WeightOutOfRange { index: 0, value: 1025, limit: 1024 })
+			Err(Error::WeightOutOfRange { index: FeatureIndex(0), value: 1025, limit: 1024 })
 		);
 		assert_eq!(
 			LinearModel::new(&PERSONAL_V1, template(vec![1024; 32].into_iter().chain([1]).collect(), 0))
 				.unwrap_err(),
-			Error::TooManyFeatures { given: 33, max: 32, params: PERSONAL_V1.name }
+			Error::TooManyFeatures { given: FeatureCount(33), max: FeatureCount(32), params: PERSONAL_V1.name }
 		);
 		assert_eq!(
 			LinearModel::new(&PERSONAL_V1, template(vec![1], 1 << 29)),
@@ -267,7 +271,20 @@ mod tests {
 		);
 		let mut mismatched = template(vec![1, 2], 0);
 		mismatched.features.pop();
-		assert_eq!(LinearModel::new(&PERSONAL_V1, mismatched), Err(Error::FeatureCountMismatch { expected: 2, given: 1 }));
+		assert_eq!(
+			LinearModel::new(&PERSONAL_V1, mismatched),
+			Err(Error::FeatureCountMismatch { expected: FeatureCount(2), given: FeatureCount(1) })
+		);
+		let mut infinite = template(vec![1, 2], 0);
+		infinite.features[1].scale = f64::INFINITY;
+		assert_eq!(
+			LinearModel::new(&PERSONAL_V1, infinite),
+			Err(Error::NonFiniteEncoding { index: FeatureIndex(1), name: "f1".into() })
+		);
+		let mut negative_unit = template(vec![1], 0);
+		negative_unit.score_unit = -1.0;
+		assert_eq!(LinearModel::new(&PERSONAL_V1, negative_unit), Err(Error::InvalidScoreUnit { score_unit: -1.0 }));
+		assert_eq!(LinearModel::new(&PERSONAL_V1, template(vec![], 0)), Err(Error::NoFeatures));
 	}
 
 	#[test]
@@ -275,7 +292,10 @@ mod tests {
 		let model = LinearModel::new(&PERSONAL_V1, template(vec![1, 2], 0)).unwrap();
 		let key = PersonalSecretKey::generate(&PERSONAL_V1);
 		let record = key.encrypt(&[1, 2, 3]).unwrap();
-		assert_eq!(model.evaluate(&record), Err(Error::FeatureCountMismatch { expected: 2, given: 3 }));
+		assert_eq!(
+			model.evaluate(&record),
+			Err(Error::FeatureCountMismatch { expected: FeatureCount(2), given: FeatureCount(3) })
+		);
 	}
 
 	#[test]
@@ -284,7 +304,10 @@ mod tests {
 		t.features[0] = FeatureSpec { name: "age".into(), unit: "years".into(), offset: 50.0, scale: 10.0 };
 		let model = LinearModel::new(&PERSONAL_V1, t).unwrap();
 		assert_eq!(model.encode(&[63.0, 1e9]).unwrap(), vec![130, 4096]);
-		assert!(model.encode(&[f64::NAN, 0.0]).is_err());
+		assert!(matches!(
+			model.encode(&[f64::NAN, 0.0]),
+			Err(Error::NonFiniteFeatureValue { index: FeatureIndex(0), value, .. }) if value.is_nan()
+		));
 	}
 
 	#[test]

@@ -14,7 +14,10 @@ use tfhe::core_crypto::{
 	prelude::*,
 };
 
-use crate::{params::PersonalParameters, Error};
+use crate::{
+	params::{FeatureCount, FeatureIndex, PersonalParameters},
+	Error,
+};
 
 /// An individual's secret key for the personal path: a binary GLWE secret (k = 1, N = n).
 #[derive(Clone)]
@@ -55,7 +58,7 @@ impl PersonalSecretKey {
 		let mut secret_generator = SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
 		let key = allocate_and_generate_new_binary_glwe_secret_key(
 			GlweDimension(1),
-			PolynomialSize(params.lwe_dimension),
+			params.polynomial_size,
 			&mut secret_generator,
 		);
 		Self { params, key }
@@ -72,12 +75,12 @@ impl PersonalSecretKey {
 		check_features(params, features)?;
 		let mut seeder = new_seeder();
 		let seed = seeder.seed().0;
-		let mut plaintexts = vec![0u64; params.lwe_dimension];
+		let mut plaintexts = vec![0u64; params.polynomial_size.0];
 		plaintexts.iter_mut().zip(features).for_each(|(p, &x)| *p = encode(params, x));
 		let mut ciphertext = SeededGlweCiphertext::new(
 			0u64,
 			GlweSize(2),
-			PolynomialSize(params.lwe_dimension),
+			params.polynomial_size,
 			CompressionSeed::from(Seed(seed)),
 			CiphertextModulus::new_native(),
 		);
@@ -105,7 +108,7 @@ impl PersonalSecretKey {
 
 	/// Decrypts every feature of a record (the individual reading back their own data).
 	pub fn decrypt_record(&self, record: &PersonalRecord) -> Result<Vec<i64>, Error> {
-		let mut plaintexts = PlaintextList::new(0u64, PlaintextCount(self.params.lwe_dimension));
+		let mut plaintexts = PlaintextList::new(0u64, PlaintextCount(self.params.polynomial_size.0));
 		decrypt_glwe_ciphertext(&self.key, &record.expand(), &mut plaintexts);
 		// Only the coefficients that carry features are meaningful (the others' bodies were dropped).
 		Ok(plaintexts.as_ref()[..record.len()].iter().map(|&p| decode(self.params, p)).collect())
@@ -116,6 +119,11 @@ impl PersonalRecord {
 	/// Number of encrypted features.
 	pub fn len(&self) -> usize {
 		self.bodies.len()
+	}
+
+	/// Number of encrypted features, typed.
+	pub fn feature_count(&self) -> FeatureCount {
+		FeatureCount(self.bodies.len())
 	}
 
 	/// Whether the record holds no feature (never true for a record made by `encrypt`).
@@ -131,7 +139,7 @@ impl PersonalRecord {
 	/// Regenerates the mask polynomial from the seed. Body coefficients past the features are
 	/// zero: the constant coefficient of (record · W) only reads the first `len` of them.
 	pub(crate) fn expand(&self) -> GlweCiphertextOwned<u64> {
-		let mut body = vec![0u64; self.params.lwe_dimension];
+		let mut body = vec![0u64; self.params.polynomial_size.0];
 		body[..self.bodies.len()].copy_from_slice(&self.bodies);
 		SeededGlweCiphertext::from_container(
 			body,
@@ -154,13 +162,17 @@ pub(crate) fn check_features(params: &PersonalParameters, features: &[i64]) -> R
 	if features.is_empty() {
 		return Err(Error::NoFeatures);
 	}
-	if features.len() > params.max_features {
-		return Err(Error::TooManyFeatures { given: features.len(), max: params.max_features, params: params.name });
+	if features.len() > params.max_features.0 {
+		return Err(Error::TooManyFeatures {
+			given: FeatureCount(features.len()),
+			max: params.max_features,
+			params: params.name,
+		});
 	}
 	if let Some((index, &value)) =
 		features.iter().enumerate().find(|(_, x)| x.unsigned_abs() > params.max_abs_feature as u64)
 	{
-		return Err(Error::FeatureOutOfRange { index, value, limit: params.max_abs_feature });
+		return Err(Error::FeatureOutOfRange { index: FeatureIndex(index), value, limit: params.max_abs_feature });
 	}
 	Ok(())
 }
@@ -217,10 +229,10 @@ mod tests {
 		let key = PersonalSecretKey::generate(&PERSONAL_V1);
 		assert_eq!(
 			key.encrypt(&[0, 4097]),
-			Err(Error::FeatureOutOfRange { index: 1, value: 4097, limit: 4096 })
+			Err(Error::FeatureOutOfRange { index: FeatureIndex(1), value: 4097, limit: 4096 })
 		);
 		assert_eq!(key.encrypt(&[]), Err(Error::NoFeatures));
-		assert!(matches!(key.encrypt(&[0; 33]), Err(Error::TooManyFeatures { given: 33, .. })));
+		assert!(matches!(key.encrypt(&[0; 33]), Err(Error::TooManyFeatures { given: FeatureCount(33), .. })));
 	}
 
 	#[test]

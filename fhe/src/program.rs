@@ -24,20 +24,39 @@ pub const MAX_OPS: usize = 256;
 /// Size limit for one serialized encrypted value.
 pub const VALUE_SIZE_LIMIT: u64 = 1 << 20;
 
-/// One operation; operands are indices of earlier values.
+/// The index of a value in a program: inputs first, then one value per operation. A newtype
+/// so that an operand is never confused with a scalar constant (`i16`) or an operation's
+/// position; serialized as the bare number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ValueId(pub u16);
+
+impl core::fmt::Display for ValueId {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		self.0.fmt(f)
+	}
+}
+
+impl ValueId {
+	fn index(self) -> usize {
+		usize::from(self.0)
+	}
+}
+
+/// One operation; operands are earlier values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-	Add { a: u16, b: u16 },
-	Sub { a: u16, b: u16 },
-	Mul { a: u16, b: u16 },
-	AddScalar { a: u16, value: i16 },
-	MulScalar { a: u16, value: i16 },
-	Lt { a: u16, b: u16 },
-	Gt { a: u16, b: u16 },
-	Eq { a: u16, b: u16 },
+	Add { a: ValueId, b: ValueId },
+	Sub { a: ValueId, b: ValueId },
+	Mul { a: ValueId, b: ValueId },
+	AddScalar { a: ValueId, value: i16 },
+	MulScalar { a: ValueId, value: i16 },
+	Lt { a: ValueId, b: ValueId },
+	Gt { a: ValueId, b: ValueId },
+	Eq { a: ValueId, b: ValueId },
 	/// `condition ? then : otherwise`; `condition` must be a comparison result.
-	Select { condition: u16, then: u16, otherwise: u16 },
+	Select { condition: ValueId, then: ValueId, otherwise: ValueId },
 }
 
 /// The type of a value in a program.
@@ -52,7 +71,7 @@ pub enum ValueType {
 pub struct Program {
 	pub inputs: u16,
 	pub ops: Vec<Op>,
-	pub outputs: Vec<u16>,
+	pub outputs: Vec<ValueId>,
 }
 
 /// An encrypted value: an integer or a comparison result.
@@ -65,18 +84,20 @@ pub enum Value {
 impl Program {
 	/// Type-checks the program; returns the type of every value.
 	pub fn check(&self) -> Result<Vec<ValueType>, Error> {
-		let invalid = |detail: String| Error::Invalid { what: "program", detail };
-		if self.inputs as usize > MAX_INPUTS || self.ops.len() > MAX_OPS {
-			return Err(invalid(format!("at most {MAX_INPUTS} inputs and {MAX_OPS} operations")));
+		if usize::from(self.inputs) > MAX_INPUTS {
+			return Err(Error::TooManyInputs { given: self.inputs.into(), max: MAX_INPUTS });
 		}
-		let mut types = vec![ValueType::Int; self.inputs as usize];
-		for (i, op) in self.ops.iter().enumerate() {
-			let ty = |index: u16| {
-				types.get(index as usize).copied().ok_or_else(|| invalid(format!("operation {i} reads value {index}, which is not defined yet")))
+		if self.ops.len() > MAX_OPS {
+			return Err(Error::TooManyOperations { given: self.ops.len(), max: MAX_OPS });
+		}
+		let mut types = vec![ValueType::Int; usize::from(self.inputs)];
+		for (op_index, op) in self.ops.iter().enumerate() {
+			let ty = |value: ValueId| {
+				types.get(value.index()).copied().ok_or(Error::UndefinedValue { op: op_index, value })
 			};
-			let int = |index: u16| match ty(index)? {
+			let int = |value: ValueId| match ty(value)? {
 				ValueType::Int => Ok(()),
-				ValueType::Bool => Err(invalid(format!("operation {i} needs an integer at value {index}"))),
+				ValueType::Bool => Err(Error::NotAnInteger { op: op_index, value }),
 			};
 			let result = match *op {
 				Op::Add { a, b } | Op::Sub { a, b } | Op::Mul { a, b } => {
@@ -95,7 +116,7 @@ impl Program {
 				},
 				Op::Select { condition, then, otherwise } => {
 					if ty(condition)? != ValueType::Bool {
-						return Err(invalid(format!("operation {i} selects on value {condition}, which is not a comparison")));
+						return Err(Error::NotAComparison { op: op_index, value: condition });
 					}
 					int(then)?;
 					int(otherwise)?;
@@ -105,10 +126,10 @@ impl Program {
 			types.push(result);
 		}
 		if self.outputs.is_empty() {
-			return Err(invalid("a program needs at least one output".into()));
+			return Err(Error::NoOutputs);
 		}
-		if let Some(&bad) = self.outputs.iter().find(|&&o| o as usize >= types.len()) {
-			return Err(invalid(format!("output {bad} is not a value of the program")));
+		if let Some(&output) = self.outputs.iter().find(|o| o.index() >= types.len()) {
+			return Err(Error::UndefinedOutput { output, values: types.len() });
 		}
 		Ok(types)
 	}
@@ -116,14 +137,14 @@ impl Program {
 	/// Evaluates the program on encrypted inputs with the individual's server key.
 	pub fn evaluate(&self, server_key: &ServerKey, inputs: &[FheInt16]) -> Result<Vec<Value>, Error> {
 		self.check()?;
-		if inputs.len() != self.inputs as usize {
-			return Err(Error::FeatureCountMismatch { expected: self.inputs as usize, given: inputs.len() });
+		if inputs.len() != usize::from(self.inputs) {
+			return Err(Error::InputCountMismatch { expected: self.inputs.into(), given: inputs.len() });
 		}
 		// tfhe's high-level API reads the server key from thread-local state.
 		tfhe::set_server_key(server_key.clone());
 		let mut values: Vec<Value> = inputs.iter().cloned().map(Value::Int).collect();
 		for op in &self.ops {
-			let int = |i: u16| match &values[i as usize] {
+			let int = |value: ValueId| match &values[value.index()] {
 				Value::Int(v) => v,
 				Value::Bool(_) => unreachable!("type-checked by Program::check"),
 			};
@@ -137,7 +158,7 @@ impl Program {
 				Op::Gt { a, b } => Value::Bool(int(a).gt(int(b))),
 				Op::Eq { a, b } => Value::Bool(int(a).eq(int(b))),
 				Op::Select { condition, then, otherwise } => {
-					let Value::Bool(condition) = &values[condition as usize] else {
+					let Value::Bool(condition) = &values[condition.index()] else {
 						unreachable!("type-checked by Program::check")
 					};
 					Value::Int(condition.select(int(then), int(otherwise)))
@@ -145,7 +166,7 @@ impl Program {
 			};
 			values.push(value);
 		}
-		Ok(self.outputs.iter().map(|&o| values[o as usize].clone()).collect())
+		Ok(self.outputs.iter().map(|o| values[o.index()].clone()).collect())
 	}
 }
 
@@ -165,13 +186,13 @@ impl Value {
 			Value::Int(v) => safe_serialize(v, &mut out, VALUE_SIZE_LIMIT),
 			Value::Bool(v) => safe_serialize(v, &mut out, VALUE_SIZE_LIMIT),
 		};
-		result.map_err(|e| Error::Invalid { what: "encrypted value", detail: e.to_string() })?;
+		result.map_err(|e| Error::EncryptedValue(e.to_string()))?;
 		Ok(out)
 	}
 
 	/// Decodes an integer value of at most [`VALUE_SIZE_LIMIT`] bytes.
 	pub fn int_from_bytes(bytes: &[u8]) -> Result<FheInt16, Error> {
-		safe_deserialize(bytes, VALUE_SIZE_LIMIT).map_err(|e| Error::Invalid { what: "encrypted integer", detail: e.to_string() })
+		safe_deserialize(bytes, VALUE_SIZE_LIMIT).map_err(|e| Error::EncryptedValue(e.to_string()))
 	}
 
 	/// Decrypts with the individual's client key: integers as themselves, booleans as 0/1.
@@ -187,18 +208,22 @@ impl Value {
 mod tests {
 	use super::*;
 
+	const fn v(index: u16) -> ValueId {
+		ValueId(index)
+	}
+
 	fn sample() -> Program {
 		// v2 = x + y; v3 = 7·v2; v4 = x·y; v5 = v3 > v4; v6 = v5 ? v3 : v4
 		Program {
 			inputs: 2,
 			ops: vec![
-				Op::Add { a: 0, b: 1 },
-				Op::MulScalar { a: 2, value: 7 },
-				Op::Mul { a: 0, b: 1 },
-				Op::Gt { a: 3, b: 4 },
-				Op::Select { condition: 5, then: 3, otherwise: 4 },
+				Op::Add { a: v(0), b: v(1) },
+				Op::MulScalar { a: v(2), value: 7 },
+				Op::Mul { a: v(0), b: v(1) },
+				Op::Gt { a: v(3), b: v(4) },
+				Op::Select { condition: v(5), then: v(3), otherwise: v(4) },
 			],
-			outputs: vec![6, 5],
+			outputs: vec![v(6), v(5)],
 		}
 	}
 
@@ -218,6 +243,10 @@ mod tests {
 		let decoded = Value::int_from_bytes(&first[0].to_bytes().unwrap()).unwrap();
 		let decrypted: i16 = decoded.decrypt(&client_key);
 		assert_eq!(decrypted, 14);
+		assert!(matches!(
+			program.evaluate(&server_key, &inputs[..1]),
+			Err(Error::InputCountMismatch { expected: 2, given: 1 })
+		));
 	}
 
 	#[test]
@@ -229,22 +258,28 @@ mod tests {
 
 	#[test]
 	fn ill_typed_programs_are_rejected_before_evaluation() {
-		let undefined = Program { inputs: 1, ops: vec![Op::Add { a: 0, b: 1 }], outputs: vec![1] };
-		assert!(matches!(undefined.check(), Err(Error::Invalid { what: "program", .. })));
-		let select_on_int = Program { inputs: 2, ops: vec![Op::Select { condition: 0, then: 0, otherwise: 1 }], outputs: vec![2] };
-		assert!(select_on_int.check().is_err());
-		let add_bool = Program { inputs: 2, ops: vec![Op::Lt { a: 0, b: 1 }, Op::Add { a: 2, b: 0 }], outputs: vec![3] };
-		assert!(add_bool.check().is_err());
+		let undefined = Program { inputs: 1, ops: vec![Op::Add { a: v(0), b: v(1) }], outputs: vec![v(1)] };
+		assert_eq!(undefined.check(), Err(Error::UndefinedValue { op: 0, value: v(1) }));
+		let select_on_int =
+			Program { inputs: 2, ops: vec![Op::Select { condition: v(0), then: v(0), otherwise: v(1) }], outputs: vec![v(2)] };
+		assert_eq!(select_on_int.check(), Err(Error::NotAComparison { op: 0, value: v(0) }));
+		let add_bool =
+			Program { inputs: 2, ops: vec![Op::Lt { a: v(0), b: v(1) }, Op::Add { a: v(2), b: v(0) }], outputs: vec![v(3)] };
+		assert_eq!(add_bool.check(), Err(Error::NotAnInteger { op: 1, value: v(2) }));
 		let no_output = Program { inputs: 1, ops: vec![], outputs: vec![] };
-		assert!(no_output.check().is_err());
-		let bad_output = Program { inputs: 1, ops: vec![], outputs: vec![1] };
-		assert!(bad_output.check().is_err());
+		assert_eq!(no_output.check(), Err(Error::NoOutputs));
+		let bad_output = Program { inputs: 1, ops: vec![], outputs: vec![v(1)] };
+		assert_eq!(bad_output.check(), Err(Error::UndefinedOutput { output: v(1), values: 1 }));
+		let wide = Program { inputs: MAX_INPUTS as u16 + 1, ops: vec![], outputs: vec![v(0)] };
+		assert_eq!(wide.check(), Err(Error::TooManyInputs { given: MAX_INPUTS + 1, max: MAX_INPUTS }));
+		let long = Program { inputs: 1, ops: vec![Op::AddScalar { a: v(0), value: 1 }; MAX_OPS + 1], outputs: vec![v(0)] };
+		assert_eq!(long.check(), Err(Error::TooManyOperations { given: MAX_OPS + 1, max: MAX_OPS }));
 		assert_eq!(sample().check().unwrap().len(), 7);
 	}
 
 	#[test]
 	fn malformed_value_bytes_are_errors() {
-		assert!(Value::int_from_bytes(b"not a ciphertext").is_err());
-		assert!(Value::int_from_bytes(&[]).is_err());
+		assert!(matches!(Value::int_from_bytes(b"not a ciphertext"), Err(Error::EncryptedValue(_))));
+		assert!(matches!(Value::int_from_bytes(&[]), Err(Error::EncryptedValue(_))));
 	}
 }

@@ -5,9 +5,11 @@
 //! magic "CSTF" | format version (1 byte) | object kind (1 byte) | parameter set id (1 byte) | payload
 //! ```
 //! Encoding is deterministic: one object has exactly one encoding, so equal objects have equal
-//! hashes. Decoding takes a size limit, checks the magic, version, kind and parameter set, checks
-//! every length against the parameter set, and rejects trailing bytes — malformed input yields an
-//! [`Error`], never a panic.
+//! hashes. Decoding refuses more bytes than the largest object of its kind under any known
+//! parameter set ([`crate::params::MAX_RECORD_BYTES`] and its siblings, derived from the sets in
+//! one place), checks the magic, version, kind and parameter set, checks every length against
+//! the parameter set, and rejects trailing bytes — malformed input yields an [`Error`], never a
+//! panic.
 //!
 //! | kind | object | payload |
 //! |---|---|---|
@@ -19,7 +21,9 @@
 //! are never reused, so old bytes can never decode as a different object.
 
 use crate::{
-	params::PersonalParameters,
+	params::{
+		FeatureCount, PersonalParameters, MAX_RECORD_BYTES, MAX_SCORE_BYTES, MAX_SECRET_KEY_BYTES, WIRE_HEADER_LEN,
+	},
 	personal::{EncryptedScore, PersonalRecord, PersonalSecretKey},
 	Error,
 };
@@ -28,7 +32,8 @@ use crate::{
 pub const MAGIC: [u8; 4] = *b"CSTF";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
-const HEADER_LEN: usize = MAGIC.len() + 3;
+const HEADER_LEN: usize = WIRE_HEADER_LEN;
+const _: () = assert!(HEADER_LEN == MAGIC.len() + 3, "magic, version, kind, parameter set");
 
 /// Object kinds (the fifth byte after the magic).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,18 +45,29 @@ pub enum Kind {
 }
 
 impl Kind {
-	fn name(self) -> &'static str {
+	/// The most bytes an object of this kind has under any known parameter set.
+	pub const fn max_encoded_len(self) -> usize {
 		match self {
+			Kind::PersonalRecord => MAX_RECORD_BYTES,
+			Kind::EncryptedScore => MAX_SCORE_BYTES,
+			Kind::PersonalSecretKey => MAX_SECRET_KEY_BYTES,
+		}
+	}
+}
+
+impl core::fmt::Display for Kind {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(match self {
 			Kind::PersonalRecord => "personal record",
 			Kind::EncryptedScore => "encrypted score",
 			Kind::PersonalSecretKey => "personal secret key",
-		}
+		})
 	}
 }
 
 /// Reads little-endian fields from a byte slice, failing with [`Error::Truncated`].
 struct Reader<'a> {
-	kind: &'static str,
+	kind: Kind,
 	bytes: &'a [u8],
 }
 
@@ -86,34 +102,33 @@ impl<'a> Reader<'a> {
 	}
 }
 
-fn header(kind: Kind, params_id: u8, payload_len: usize) -> Vec<u8> {
-	let mut out = Vec::with_capacity(HEADER_LEN + payload_len);
+/// The header of an object whose whole encoding is `encoded_len` bytes.
+fn header(kind: Kind, params_id: u8, encoded_len: usize) -> Vec<u8> {
+	let mut out = Vec::with_capacity(encoded_len);
 	out.extend_from_slice(&MAGIC);
 	out.extend_from_slice(&[FORMAT_VERSION, kind as u8, params_id]);
 	out
 }
 
-/// Checks the size limit and header; returns the parameter-set id and a reader over the payload.
-fn open(bytes: &[u8], limit: usize, kind: Kind) -> Result<(u8, Reader<'_>), Error> {
+/// Checks the size limit and header; returns the parameter set and a reader over the payload.
+fn open(bytes: &[u8], kind: Kind) -> Result<(&'static PersonalParameters, Reader<'_>), Error> {
+	let limit = kind.max_encoded_len();
 	if bytes.len() > limit {
-		return Err(Error::TooLarge { kind: kind.name(), len: bytes.len(), limit });
+		return Err(Error::TooLarge { kind, len: bytes.len(), limit });
 	}
-	let mut reader = Reader { kind: kind.name(), bytes };
+	let mut reader = Reader { kind, bytes };
 	if reader.array::<4>()? != MAGIC {
 		return Err(Error::BadMagic);
 	}
 	let [version, found_kind, params_id] = reader.array::<3>()?;
 	if version != FORMAT_VERSION {
-		return Err(Error::UnsupportedVersion(version, FORMAT_VERSION));
+		return Err(Error::UnsupportedVersion { found: version, supported: FORMAT_VERSION });
 	}
 	if found_kind != kind as u8 {
-		return Err(Error::WrongKind { expected: kind.name(), found: found_kind });
+		return Err(Error::WrongKind { expected: kind, found: found_kind });
 	}
-	Ok((params_id, reader))
-}
-
-fn personal_params(id: u8) -> Result<&'static PersonalParameters, Error> {
-	PersonalParameters::from_wire_id(id).ok_or(Error::WrongParameters { expected: crate::params::PERSONAL_V1.wire_id, found: id })
+	let params = PersonalParameters::from_wire_id(params_id).ok_or(Error::UnknownParameters { found: params_id })?;
+	Ok((params, reader))
 }
 
 /// Packs key bits (each 0 or 1) 8 per byte, least significant first.
@@ -132,22 +147,18 @@ impl PersonalSecretKey {
 	/// them under a passphrase); never log or upload them.
 	pub fn to_secret_bytes(&self) -> Vec<u8> {
 		let bits = self.key.as_ref();
-		let mut out = header(Kind::PersonalSecretKey, self.params.wire_id, bits.len() / 8);
+		let mut out = header(Kind::PersonalSecretKey, self.params.wire_id, self.params.secret_key_len());
 		out.extend(pack_bits(bits));
 		out
 	}
 
 	/// Decodes a key written by [`PersonalSecretKey::to_secret_bytes`].
 	pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, Error> {
-		let (id, mut reader) = open(bytes, HEADER_LEN + 4096, Kind::PersonalSecretKey)?;
-		let params = personal_params(id)?;
-		let packed = reader.take(params.lwe_dimension / 8)?;
+		let (params, mut reader) = open(bytes, Kind::PersonalSecretKey)?;
+		let packed = reader.take(params.secret_key_len() - HEADER_LEN)?;
 		reader.finish()?;
-		let bits: Vec<u64> = unpack_bits(packed).map(u64::from).collect();
-		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(
-			bits,
-			tfhe::core_crypto::commons::parameters::PolynomialSize(params.lwe_dimension),
-		);
+		let bits: Vec<u64> = unpack_bits(packed).take(params.polynomial_size.0).map(u64::from).collect();
+		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(bits, params.polynomial_size);
 		Ok(PersonalSecretKey { params, key })
 	}
 }
@@ -155,24 +166,20 @@ impl PersonalSecretKey {
 impl PersonalRecord {
 	/// The canonical bytes of this record.
 	pub fn to_bytes(&self) -> Vec<u8> {
-		let mut out = header(Kind::PersonalRecord, self.params.wire_id, 18 + 8 * self.bodies.len());
+		let mut out = header(Kind::PersonalRecord, self.params.wire_id, self.params.record_len(FeatureCount(self.len())));
 		out.extend_from_slice(&self.seed.to_le_bytes());
 		out.extend_from_slice(&(self.bodies.len() as u16).to_le_bytes());
 		self.bodies.iter().for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
 		out
 	}
 
-	/// Decodes a record of at most `limit` bytes.
-	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
-		let (id, mut reader) = open(bytes, limit, Kind::PersonalRecord)?;
-		let params = personal_params(id)?;
+	/// Decodes a record (at most [`MAX_RECORD_BYTES`] bytes).
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+		let (params, mut reader) = open(bytes, Kind::PersonalRecord)?;
 		let seed = u128::from_le_bytes(reader.array()?);
 		let count = reader.u16()? as usize;
-		if count == 0 || count > params.max_features {
-			return Err(Error::Invalid {
-				what: "feature count",
-				detail: format!("{count} is not within 1..={}", params.max_features),
-			});
+		if count == 0 || count > params.max_features.0 {
+			return Err(Error::EncodedFeatureCount { count, max: params.max_features, params: params.name });
 		}
 		let bodies = reader.u64s(count)?;
 		reader.finish()?;
@@ -183,16 +190,15 @@ impl PersonalRecord {
 impl EncryptedScore {
 	/// The canonical bytes of this score.
 	pub fn to_bytes(&self) -> Vec<u8> {
-		let mut out = header(Kind::EncryptedScore, self.params.wire_id, 8 * self.data.len());
+		let mut out = header(Kind::EncryptedScore, self.params.wire_id, self.params.score_len());
 		self.data.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()));
 		out
 	}
 
-	/// Decodes a score of at most `limit` bytes.
-	pub fn from_bytes(bytes: &[u8], limit: usize) -> Result<Self, Error> {
-		let (id, mut reader) = open(bytes, limit, Kind::EncryptedScore)?;
-		let params = personal_params(id)?;
-		let data = reader.u64s(params.lwe_dimension + 1)?;
+	/// Decodes a score (at most [`MAX_SCORE_BYTES`] bytes).
+	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+		let (params, mut reader) = open(bytes, Kind::EncryptedScore)?;
+		let data = reader.u64s(params.lwe_dimension().0 + 1)?;
 		reader.finish()?;
 		Ok(EncryptedScore { params, data })
 	}
@@ -207,8 +213,6 @@ mod tests {
 		personal::PersonalSecretKey,
 	};
 
-	const LIMIT: usize = 1 << 20;
-
 	fn record() -> (PersonalSecretKey, PersonalRecord) {
 		let key = PersonalSecretKey::generate(&PERSONAL_V1);
 		let record = key.encrypt(&(0..20).map(|i| i * 100 - 1000).collect::<Vec<_>>()).unwrap();
@@ -220,7 +224,7 @@ mod tests {
 		let (key, record) = record();
 		let bytes = record.to_bytes();
 		assert_eq!(bytes.len(), 7 + 16 + 2 + 20 * 8);
-		let decoded = PersonalRecord::from_bytes(&bytes, LIMIT).unwrap();
+		let decoded = PersonalRecord::from_bytes(&bytes).unwrap();
 		assert_eq!(decoded, record);
 		assert_eq!(decoded.to_bytes(), bytes);
 		assert_eq!(key.decrypt_record(&decoded).unwrap(), key.decrypt_record(&record).unwrap());
@@ -239,7 +243,7 @@ mod tests {
 		};
 		let model = LinearModel::new(&PERSONAL_V1, template).unwrap();
 		let score = model.evaluate(&record).unwrap();
-		let decoded = EncryptedScore::from_bytes(&score.to_bytes(), LIMIT).unwrap();
+		let decoded = EncryptedScore::from_bytes(&score.to_bytes()).unwrap();
 		assert_eq!(decoded, score);
 		assert_eq!(key.decrypt_score(&decoded).unwrap(), 2 * (0..20).map(|i| i * 100 - 1000).sum::<i64>() + 5);
 	}
@@ -248,26 +252,33 @@ mod tests {
 	fn malformed_bytes_are_typed_errors() {
 		let (_, record) = record();
 		let bytes = record.to_bytes();
-		assert_eq!(PersonalRecord::from_bytes(&bytes, 100), Err(Error::TooLarge { kind: "personal record", len: bytes.len(), limit: 100 }));
-		assert_eq!(PersonalRecord::from_bytes(b"nope", LIMIT), Err(Error::BadMagic));
-		assert_eq!(PersonalRecord::from_bytes(b"CS", LIMIT), Err(Error::Truncated { kind: "personal record", needed: 2 }));
+		let oversized = [bytes.as_slice(), &[0; MAX_RECORD_BYTES]].concat();
+		assert_eq!(
+			PersonalRecord::from_bytes(&oversized),
+			Err(Error::TooLarge { kind: Kind::PersonalRecord, len: oversized.len(), limit: MAX_RECORD_BYTES })
+		);
+		assert_eq!(PersonalRecord::from_bytes(b"nope"), Err(Error::BadMagic));
+		assert_eq!(PersonalRecord::from_bytes(b"CS"), Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 2 }));
 		let mut v = bytes.clone();
 		v[4] = 9;
-		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::UnsupportedVersion(9, 1)));
+		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::UnsupportedVersion { found: 9, supported: 1 }));
 		let mut v = bytes.clone();
 		v[5] = Kind::EncryptedScore as u8;
-		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::WrongKind { expected: "personal record", found: 2 }));
+		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::WrongKind { expected: Kind::PersonalRecord, found: 2 }));
 		let mut v = bytes.clone();
 		v[6] = 77;
-		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::WrongParameters { expected: 1, found: 77 }));
+		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::UnknownParameters { found: 77 }));
 		let mut v = bytes.clone();
 		v[23] = 33; // count = 33 > 32
-		assert!(matches!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::Invalid { what: "feature count", .. })));
-		assert_eq!(PersonalRecord::from_bytes(&bytes[..bytes.len() - 3], LIMIT), Err(Error::Truncated { kind: "personal record", needed: 3 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(&v),
+			Err(Error::EncodedFeatureCount { count: 33, max: FeatureCount(32), params: PERSONAL_V1.name })
+		);
+		assert_eq!(PersonalRecord::from_bytes(&bytes[..bytes.len() - 3]), Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 3 }));
 		let mut v = bytes.clone();
 		v.push(0);
-		assert_eq!(PersonalRecord::from_bytes(&v, LIMIT), Err(Error::TrailingBytes { kind: "personal record", extra: 1 }));
-		assert!(matches!(EncryptedScore::from_bytes(&bytes, LIMIT), Err(Error::WrongKind { .. })));
+		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::TrailingBytes { kind: Kind::PersonalRecord, extra: 1 }));
+		assert!(matches!(EncryptedScore::from_bytes(&bytes), Err(Error::WrongKind { .. })));
 	}
 
 	#[test]
@@ -275,8 +286,8 @@ mod tests {
 		let (_, record) = record();
 		let bytes = record.to_bytes();
 		for end in 0..bytes.len() {
-			assert!(PersonalRecord::from_bytes(&bytes[..end], LIMIT).is_err());
-			assert!(EncryptedScore::from_bytes(&bytes[..end], LIMIT).is_err());
+			assert!(PersonalRecord::from_bytes(&bytes[..end]).is_err());
+			assert!(EncryptedScore::from_bytes(&bytes[..end]).is_err());
 		}
 	}
 
@@ -300,8 +311,8 @@ mod tests {
 		let samples = [record.to_bytes(), score.to_bytes(), secret.to_secret_bytes()];
 		type Decoder = fn(&[u8]) -> Result<Vec<u8>, Error>;
 		let decoders: [(&str, Decoder); 3] = [
-			("personal record", |b| PersonalRecord::from_bytes(b, LIMIT).map(|v| v.to_bytes())),
-			("encrypted score", |b| EncryptedScore::from_bytes(b, LIMIT).map(|v| v.to_bytes())),
+			("personal record", |b| PersonalRecord::from_bytes(b).map(|v| v.to_bytes())),
+			("encrypted score", |b| EncryptedScore::from_bytes(b).map(|v| v.to_bytes())),
 			("personal secret key", |b| PersonalSecretKey::from_secret_bytes(b).map(|v| v.to_secret_bytes())),
 		];
 

@@ -204,16 +204,23 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		})
 	};
 
-	custodia_worker::spawn(
-		worker,
-		worker_dir,
-		client.clone(),
-		transaction_pool.clone(),
-		keystore_container.keystore(),
-		prometheus_registry.as_ref(),
-		task_manager.spawn_handle(),
-	)
-	.map_err(ServiceError::Other)?;
+	// The worker's roles run as ordinary, not essential, tasks: a role's failure (its IPFS daemon
+	// down, a bug in a round) must never stop this node from importing, authoring or
+	// finalizing blocks. Each role handles its errors inside its rounds and its task ends only
+	// with the node's block streams; the chain times out work a stopped role leaves undone.
+	let development_chain =
+		matches!(config.chain_spec.chain_type(), sc_service::ChainType::Development | sc_service::ChainType::Local);
+	let worker_options = custodia_worker::WorkerOptions {
+		params: worker,
+		development_chain,
+		data_dir: worker_dir,
+		client: client.clone(),
+		pool: transaction_pool.clone(),
+		keystore: keystore_container.keystore(),
+		registry: prometheus_registry.clone(),
+	};
+	custodia_worker::spawn(worker_options, task_manager.spawn_handle())
+		.map_err(|e| ServiceError::Other(e.to_string()))?;
 
 	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),

@@ -3,62 +3,64 @@
 
 //! # Custodia worker
 //!
-//! The node-side worker of `custodia-node`: a native async task (not the wasm off-chain hook)
-//! where the chain, IPFS and — for evaluators — the FHE engine meet. It asks the runtime APIs
-//! what to do, acts, and reports back with extrinsics signed by its own keystore key.
+//! The node-side worker of `custodia-node`: native async tasks (not the wasm off-chain hook)
+//! where the chain, IPFS and — for evaluators and aggregators — the FHE and statistics engines
+//! meet. Each role asks the runtime APIs what to do, acts, and reports back with extrinsics
+//! signed by the worker's own keystore key ([`signer`]).
 //!
-//! Roles, chosen with command-line flags ([`WorkerParams`]):
-//! - **Data steward** (`--steward`, [`steward`]): keeps pinned on its IPFS daemon every live record
-//!   and open vault the chain assigns to it; when a vault ends or a record is retired it unpins,
-//!   garbage-collects, and confirms with `Vaults::confirm_unpinned`.
-//! - **Evaluator** (`--evaluator`, [`evaluator`]): computes the encrypted predictions the chain
-//!   lists for it (`FheApi::pending_jobs`) and submits each result's CID and hash
-//!   (`Fhe::submit_result`) or the reason the job cannot be computed.
-//! - **Statistics aggregator** (`--aggregator`, [`aggregator`]): in each Prio3 aggregator epoch
-//!   that names it, posts its epoch key and verify-key contribution, verifies the batches of
-//!   reports (`Statistics::submit_verifier_shares`, `Statistics::confirm_batch`), keeps the
-//!   output shares, and submits its noisy share of each statistic
-//!   (`Statistics::submit_aggregate_share`). It runs as its own task behind the [`role::Role`]
-//!   trait, at the finalized block.
+//! Roles, chosen with command-line flags ([`WorkerParams`]), each a [`role::Role`] on its own
+//! task, so that a slow IPFS call or a long job of one role never delays another's round:
+//! - **Data steward** (`--steward`, [`steward`], at the best block): keeps pinned on its IPFS
+//!   daemon every live record and open vault the chain assigns to it; when a vault ends or a
+//!   record is retired it unpins, garbage-collects, and confirms with `Vaults::confirm_unpinned`.
+//!   Each item succeeds or fails on its own, with backoff.
+//! - **Evaluator** (`--evaluator`, [`evaluator`], at the finalized block): computes the encrypted
+//!   predictions the chain lists for it (`FheApi::pending_jobs`) and submits each result's CID
+//!   and hash (`Fhe::submit_result`) or the reason the job cannot be computed.
+//! - **Statistics aggregator** (`--aggregator`, [`aggregator`], at the finalized block): in each
+//!   Prio3 aggregator epoch that names it, posts its epoch key and verify-key contribution,
+//!   verifies the batches of reports, keeps the output shares, and submits its noisy share of
+//!   each statistic.
 //!
-//! The steward acts at every new best block: expiry and retirement only ever move forward with
-//! the block number, so a vault that ended at height N has ended on every fork at height N, and
-//! unpinning at once is safe. Evaluators and aggregators act at the finalized block: a job id
-//! names a different job on another fork, and a result computed for a reverted request must
-//! never be submitted for the job that replaced it. While IPFS is failing every role retries each
-//! block interval; the to-do lists are always the chain's state, so a daemon or node that was
-//! down catches up without losing anything.
+//! Failures are sorted by what the worker does about them ([`error::Severity`],
+//! [`aggregator::Severity`]): retry later (IPFS down, a busy node: never reported on chain), fail
+//! the job with a reason, or fatal (a bug or a misconfiguration: logged, never blamed on the
+//! job). The to-do lists are always the chain's state, so a daemon or node that was down
+//! catches up without losing anything.
 //!
-//! IPFS goes through the Kubo RPC API ([`ipfs`]). Metrics are exported to the node's Prometheus
-//! endpoint under `custodia_worker_*`; logs use the target `custodia-worker`.
+//! IPFS goes through [`custodia_ipfs`]. Metrics are exported to the node's Prometheus endpoint
+//! under `custodia_worker_*`; logs use the target `custodia-worker`, with the role as a field.
 
 pub mod aggregator;
+pub mod error;
 pub mod evaluator;
-pub mod ipfs;
 mod metrics;
 pub mod recent;
 pub mod role;
+pub mod shared;
 pub mod signer;
 pub mod steward;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use custodia_primitives::{
-	fhe::{JobId, JobKind, JobStatus, JobSummary, Outcome},
-	runtime_api::{FheApi, StatisticsApi, VaultsApi},
-};
-use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce, RuntimeCall};
+use custodia_ipfs::{Ipfs, Kubo, KuboOptions};
+use custodia_primitives::runtime_api::{FheApi, StatisticsApi, VaultsApi};
+use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce};
 use frame_system_rpc_runtime_api::AccountNonceApi;
-use futures::StreamExt;
 use sc_client_api::BlockchainEvents;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::{Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_keystore::KeystorePtr;
 
-use crate::{evaluator::Verdict, metrics::Metrics, recent::RecentSubmissions, signer::Signer, steward::Steward};
-
-type Hash = <Block as sp_runtime::traits::Block>::Hash;
+use crate::{
+	evaluator::EvaluatorRole,
+	metrics::Metrics,
+	role::Head,
+	shared::Shared,
+	signer::Signer,
+	steward::StewardRole,
+};
 
 /// The log target of the worker.
 pub const LOG_TARGET: &str = "custodia-worker";
@@ -83,7 +85,8 @@ impl<Api> WorkerRuntimeApi for Api where
 {
 }
 
-/// How often the worker retries when no block arrives (e.g. while IPFS is down).
+/// How often a role retries while its head stands still (e.g. finality stalls while IPFS is
+/// down).
 pub(crate) const RETRY_INTERVAL: Duration = Duration::from_secs(6);
 
 /// The worker's command-line flags, flattened into `custodia-node`'s.
@@ -127,245 +130,143 @@ impl WorkerParams {
 	pub fn enabled(&self) -> bool {
 		self.steward || self.evaluator || self.aggregator
 	}
+
+	/// Refuses `--worker-dev-key` unless the chain is a development or local one: a well-known
+	/// development secret must never sign for a member of a real consortium.
+	pub fn check_dev_key(&self, development_chain: bool) -> Result<(), SpawnError> {
+		match (&self.worker_dev_key, development_chain) {
+			(Some(_), false) => Err(SpawnError::DevKeyOnLiveChain),
+			_ => Ok(()),
+		}
+	}
 }
 
-/// Starts the worker on `spawn` if a role is enabled. `data_dir` holds what the worker keeps
-/// between restarts (an aggregator's epoch keys and output shares). Fails if no worker key is
-/// in the keystore or a role's state cannot be opened.
-pub fn spawn<C, P>(
-	params: WorkerParams,
-	data_dir: PathBuf,
-	client: Arc<C>,
-	pool: Arc<P>,
-	keystore: KeystorePtr,
-	registry: Option<&substrate_prometheus_endpoint::Registry>,
-	spawn: impl sp_core::traits::SpawnNamed,
-) -> Result<(), String>
+/// Everything the worker needs from the node.
+pub struct WorkerOptions<C, P> {
+	/// The roles and the IPFS daemon, from the command line.
+	pub params: WorkerParams,
+	/// Whether the chain spec's chain type is Development or Local (`--worker-dev-key` is
+	/// refused otherwise).
+	pub development_chain: bool,
+	/// What the worker keeps between restarts (an aggregator's epoch keys and output shares).
+	pub data_dir: PathBuf,
+	/// The node's client.
+	pub client: Arc<C>,
+	/// The node's transaction pool.
+	pub pool: Arc<P>,
+	/// The node's keystore, holding the worker key (type `cust`).
+	pub keystore: KeystorePtr,
+	/// The node's Prometheus registry, if it exports metrics.
+	pub registry: Option<substrate_prometheus_endpoint::Registry>,
+}
+
+/// Why the worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+	/// `--worker-dev-key` on a chain that is neither a development nor a local one.
+	#[error(
+		"--worker-dev-key is refused: this chain's spec is neither a development nor a local chain. Insert the \
+		 worker key with `custodia-node key insert --key-type cust --scheme sr25519` instead"
+	)]
+	DevKeyOnLiveChain,
+	/// The keystore refused the development key.
+	#[error("could not put the worker dev key into the keystore: {0}")]
+	Keystore(String),
+	/// A role is enabled but the keystore holds no worker key.
+	#[error(
+		"the worker has a role but no key of type `cust` is in the keystore: insert one with \
+		 `custodia-node key insert --key-type cust --scheme sr25519`"
+	)]
+	NoWorkerKey,
+	/// `--ipfs-api` is not usable.
+	#[error(transparent)]
+	Ipfs(#[from] custodia_ipfs::Error),
+	/// The worker's metrics could not be registered.
+	#[error("worker metrics: {0}")]
+	Metrics(#[from] substrate_prometheus_endpoint::PrometheusError),
+	/// The aggregator's state could not be opened.
+	#[error(transparent)]
+	Aggregator(#[from] aggregator::Error),
+}
+
+/// Starts each enabled role on its own task of `spawner`. Fails if `--worker-dev-key` is given
+/// on a chain that is not a development or local one, if no worker key is in the keystore, or
+/// if a role's state cannot be opened.
+pub fn spawn<C, P>(options: WorkerOptions<C, P>, spawner: impl sp_core::traits::SpawnNamed) -> Result<(), SpawnError>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
 	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
+	let WorkerOptions { params, development_chain, data_dir, client, pool, keystore, registry } = options;
 	if !params.enabled() {
 		return Ok(());
 	}
+	params.check_dev_key(development_chain)?;
 	if let Some(suri) = &params.worker_dev_key {
-		keystore
-			.sr25519_generate_new(signer::KEY_TYPE, Some(suri))
-			.map_err(|e| format!("could not put the worker dev key into the keystore: {e}"))?;
+		keystore.sr25519_generate_new(signer::KEY_TYPE, Some(suri)).map_err(|e| SpawnError::Keystore(e.to_string()))?;
 	}
-	let signer = Signer::from_keystore(client.clone(), pool, keystore).ok_or_else(|| {
-		"the worker has a role but no key of type `cust` is in the keystore: insert one with \
-		 `custodia-node key insert --key-type cust --scheme sr25519 --suri <secret>`"
-			.to_string()
-	})?;
-	let signer = Arc::new(signer);
-	let ipfs = ipfs::IpfsNode::new(&params.ipfs_api).map_err(|e| e.to_string())?;
-	let metrics = match registry {
-		Some(registry) => Some(Metrics::register(registry).map_err(|e| format!("worker metrics: {e}"))?),
-		None => None,
-	};
-	log::info!(
+	let signer = Arc::new(Signer::from_keystore(client.clone(), pool, keystore).ok_or(SpawnError::NoWorkerKey)?);
+	let ipfs: Arc<dyn Ipfs> = Arc::new(Kubo::new(&params.ipfs_api, KuboOptions::default())?);
+	let metrics = registry.as_ref().map(Metrics::register).transpose()?;
+	tracing::info!(
 		target: LOG_TARGET,
-		"worker started as {} (steward: {}, evaluator: {}, aggregator: {}), IPFS at {}",
-		signer.account(),
-		params.steward,
-		params.evaluator,
-		params.aggregator,
-		params.ipfs_api
+		account = %signer.account(),
+		steward = params.steward,
+		evaluator = params.evaluator,
+		aggregator = params.aggregator,
+		ipfs = %params.ipfs_api,
+		"worker started",
 	);
+	let last_block = metrics.as_ref().map(|m| m.last_block.clone());
 	if params.aggregator {
 		use aggregator::{
 			chain::{max_report_size, RuntimeChain, SignerSubmit},
 			AggregatorMetrics, AggregatorOptions, AggregatorRole,
 		};
 		let options = AggregatorOptions::new(data_dir.join("aggregator"), max_report_size());
-		let ipfs: Arc<dyn ipfs::Ipfs> = Arc::new(ipfs::IpfsNode::new(&params.ipfs_api).map_err(|e| e.to_string())?);
 		let submitter = SignerSubmit::new(signer.clone(), metrics.as_ref().map(|m| m.extrinsics_submitted.clone()));
 		let gauges = metrics.as_ref().map(|m| AggregatorMetrics {
 			batches_awaiting: m.aggregator_batches_awaiting.clone(),
 			jobs_awaiting: m.aggregator_jobs_awaiting.clone(),
 		});
-		let role = AggregatorRole::new(
-			RuntimeChain::new(client.clone()),
-			submitter,
-			ipfs,
-			signer.account().clone(),
-			options,
-			gauges,
-		)
-		.map_err(|e| e.to_string())?;
-		spawn.spawn("custodia-aggregator", Some("custodia"), Box::pin(role::run_at_finality(client.clone(), role)));
+		let role = AggregatorRole::new(RuntimeChain::new(client.clone()), submitter, ipfs.clone(), signer.account().clone(), options, gauges)?;
+		let task = role::run(client.clone(), Head::Finalized, role, last_block.clone());
+		spawner.spawn("custodia-aggregator", Some("custodia"), Box::pin(task));
 	}
-	let worker = Worker { client, signer, ipfs, metrics };
-	spawn.spawn("custodia-worker", Some("custodia"), Box::pin(worker.run(params)));
+	let shared = Arc::new(Shared { client: client.clone(), signer, metrics });
+	if params.steward {
+		let task = role::run(client.clone(), Head::Best, StewardRole::new(shared.clone(), ipfs.clone()), last_block.clone());
+		spawner.spawn("custodia-steward", Some("custodia"), Box::pin(task));
+	}
+	if params.evaluator {
+		let task = role::run(client, Head::Finalized, EvaluatorRole::new(shared, ipfs), last_block);
+		spawner.spawn("custodia-evaluator", Some("custodia"), Box::pin(task));
+	}
 	Ok(())
 }
 
-/// The worker's parts, shared by its roles' rounds.
-struct Worker<C, P> {
-	client: Arc<C>,
-	signer: Arc<Signer<C, P>>,
-	ipfs: ipfs::IpfsNode,
-	metrics: Option<Metrics>,
-}
+#[cfg(test)]
+mod tests {
+	use clap::Parser;
 
-/// What the roles remember between rounds.
-#[derive(Default)]
-struct Memory {
-	steward: Steward,
-	/// Jobs this evaluator submitted an outcome to.
-	jobs: RecentSubmissions<JobId>,
-}
+	use super::*;
 
-/// A CID as the chain stores it (a bounded byte vector); `None` if it is too long.
-fn chain_cid<T: TryFrom<Vec<u8>>>(cid: &str) -> Option<T> {
-	cid.as_bytes().to_vec().try_into().ok()
-}
-
-impl<C, P> Worker<C, P>
-where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
-	C::Api: WorkerRuntimeApi,
-	P: TransactionPool<Block = Block> + 'static,
-{
-	async fn run(self, params: WorkerParams) {
-		let mut imports = self.client.import_notification_stream().filter(|n| futures::future::ready(n.is_new_best));
-		let mut finality = self.client.finality_notification_stream();
-		let mut memory = Memory::default();
-		// A role acts when its own head moved (best → steward; finalized → evaluator) or, failing that, once per retry interval: work that failed (IPFS down) is
-		// retried even while finality stalls, without running every role at every wake.
-		let mut retry = tokio::time::interval(RETRY_INTERVAL);
-		retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-		let (mut steward_ran, mut jobs_ran) = (None::<std::time::Instant>, None::<std::time::Instant>);
-		let due = |ran: &mut Option<std::time::Instant>, moved: bool| {
-			let due = moved || ran.is_none_or(|at| at.elapsed() >= RETRY_INTERVAL);
-			if due {
-				*ran = Some(std::time::Instant::now());
-			}
-			due
-		};
-		loop {
-			let (best_moved, finalized_moved) = tokio::select! {
-				notification = imports.next() => if notification.is_none() { break } else { (true, false) },
-				notification = finality.next() => if notification.is_none() { break } else { (false, true) },
-				_ = retry.tick() => (false, false),
-			};
-			let info = self.client.info();
-			if params.steward && due(&mut steward_ran, best_moved) {
-				self.steward_round(&mut memory.steward, info.best_hash, info.best_number).await;
-			}
-			if params.evaluator && due(&mut jobs_ran, finalized_moved) {
-				self.evaluator_round(&mut memory.jobs, info.finalized_hash, info.finalized_number).await;
-			}
-			if let Some(m) = &self.metrics {
-				m.last_block.set(info.best_number as u64);
-			}
-		}
-		log::info!(target: LOG_TARGET, "block import stream ended; worker stops");
+	#[derive(Parser)]
+	struct Cli {
+		#[command(flatten)]
+		worker: WorkerParams,
 	}
 
-	/// Signs and submits `call`; logs the outcome as `what`. Whether it reached the pool.
-	async fn submit(&self, call: RuntimeCall, what: impl std::fmt::Display) -> bool {
-		match self.signer.submit(call).await {
-			Ok(()) => {
-				if let Some(m) = &self.metrics {
-					m.extrinsics_submitted.inc();
-				}
-				log::info!(target: LOG_TARGET, "{what}: submitted");
-				true
-			},
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "{what}: could not submit: {e}");
-				false
-			},
-		}
-	}
-
-	fn ipfs_failed(&self, what: impl std::fmt::Display, e: impl std::fmt::Display) {
-		if let Some(m) = &self.metrics {
-			m.ipfs_failures.inc();
-		}
-		log::warn!(target: LOG_TARGET, "{what}: {e}; retrying at the next block");
-	}
-
-	async fn steward_round(&self, steward: &mut Steward, at: Hash, now: BlockNumber) {
-		let api = self.client.runtime_api();
-		let me = self.signer.account().clone();
-		let lists = api.must_pin(at, me.clone()).and_then(|pin| api.must_unpin(at, me).map(|unpin| (pin, unpin)));
-		let (must_pin, must_unpin) = match lists {
-			Ok(lists) => lists,
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "VaultsApi failed at block {now}: {e}");
-				return;
-			},
-		};
-		if let Some(m) = &self.metrics {
-			m.pins_required.set(must_pin.len() as u64);
-			m.unpins_pending.set(must_unpin.len() as u64);
-		}
-		let report = match steward.round(&self.ipfs, &must_pin, &must_unpin, now).await {
-			Ok(report) => report,
-			Err(e) => {
-				let what = format!("steward ({} to pin, {} to unpin)", must_pin.len(), must_unpin.len());
-				return self.ipfs_failed(what, e);
-			},
-		};
-		for target in report.to_confirm {
-			let call = RuntimeCall::Vaults(pallet_vaults::Call::confirm_unpinned { target });
-			if !self.submit(call, format!("unpin confirmation of {target:?} (block {now})")).await {
-				steward.confirmation_failed(&target);
-			}
-		}
-	}
-
-	async fn evaluator_round(&self, recent: &mut RecentSubmissions<JobId>, at: Hash, now: BlockNumber) {
-		let jobs = match self.client.runtime_api().pending_jobs(at, self.signer.account().clone()) {
-			Ok(jobs) => jobs,
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "FheApi failed at block {now}: {e}");
-				return;
-			},
-		};
-		recent.retain(&jobs.iter().map(|j| j.id).collect::<Vec<_>>());
-		if let Some(m) = &self.metrics {
-			m.jobs_pending.set(jobs.len() as u64);
-		}
-		for summary in jobs {
-			if !recent.due(&summary.id, now) {
-				continue;
-			}
-			match self.work_on(&summary, at).await {
-				Ok(Some(call)) =>
-					if self.submit(call, format!("job {} (finalized block {now})", summary.id)).await {
-						recent.submitted(summary.id, now);
-					},
-				Ok(None) => {},
-				Err(e) => self.ipfs_failed(format!("job {}", summary.id), e),
-			}
-		}
-	}
-
-	/// The evaluator's extrinsic for one pending job, if it can make one now; `Err` when IPFS
-	/// failed (retry at the next block).
-	async fn work_on(&self, summary: &JobSummary<AccountId, BlockNumber>, at: Hash) -> Result<Option<RuntimeCall>, ipfs::IpfsError> {
-		let job = summary.id;
-		let (JobKind::Prediction { model, input }, JobStatus::Pending) = (&summary.job.kind, &summary.job.status) else {
-			return Ok(None);
-		};
-		let engine = self.client.runtime_api().model(at, *model).ok().flatten().as_ref().and_then(evaluator::engine_model);
-		let verdict = evaluator::predict(&self.ipfs, engine, input).await?;
-		log::info!(target: LOG_TARGET, "job {job}: {verdict:?}");
-		let outcome = match verdict {
-			Verdict::Computed { cid, hash } => match chain_cid(&cid) {
-				Some(result_cid) => Outcome::Success { result_cid, result_hash: hash },
-				None => {
-					log::warn!(target: LOG_TARGET, "job {job}: result CID {cid} is too long for the chain");
-					return Ok(None);
-				},
-			},
-			Verdict::Failed(reason) => Outcome::Failure { reason },
-		};
-		Ok(Some(RuntimeCall::Fhe(pallet_fhe::Call::submit_result { job, outcome })))
+	#[test]
+	fn the_dev_key_is_refused_unless_the_chain_is_a_development_or_local_one() {
+		let cli = Cli::parse_from(["node", "--steward", "--worker-dev-key", "//Charlie"]);
+		assert!(matches!(cli.worker.check_dev_key(false), Err(SpawnError::DevKeyOnLiveChain)));
+		assert!(cli.worker.check_dev_key(true).is_ok());
+		let message = cli.worker.check_dev_key(false).unwrap_err().to_string();
+		assert!(message.contains("--worker-dev-key") && message.contains("key insert"), "{message}");
+		// Without the flag, any chain.
+		let cli = Cli::parse_from(["node", "--steward"]);
+		assert!(cli.worker.check_dev_key(false).is_ok());
 	}
 }

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use codec::Encode;
-use custodia_runtime::{opaque::Block, AccountId, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
+use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
 use frame_system_rpc_runtime_api::AccountNonceApi;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_api::{Core, ProvideRuntimeApi};
@@ -20,6 +20,19 @@ use sp_runtime::{generic::Era, traits::Block as BlockT};
 /// The keystore key type of the worker's account: `cust`. Insert it with
 /// `custodia-node key insert --key-type cust --scheme sr25519 --suri <secret>`.
 pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"cust");
+
+/// Blocks a worker extrinsic stays valid for, from the best block it was signed at: one that
+/// could not be included by then (a full pool, a fork that lost) is dropped and can never be
+/// replayed later; the role submits again if the chain still waits for it.
+pub const MORTALITY: u64 = 64;
+
+/// The era of an extrinsic signed at best block `best`, and the number of its birth block
+/// (whose hash `CheckEra` signs).
+pub fn mortal_era(best: BlockNumber) -> (Era, BlockNumber) {
+	let era = Era::mortal(MORTALITY, best.into());
+	let birth = era.birth(best.into()) as BlockNumber;
+	(era, birth)
+}
 
 /// Why an extrinsic was not submitted.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +75,8 @@ where
 
 	/// Signs `call` with the next nonce and submits it to the local pool.
 	pub async fn submit(&self, call: RuntimeCall) -> Result<(), SubmitError> {
-		let best = self.client.info().best_hash;
+		let info = self.client.info();
+		let (best, best_number) = (info.best_hash, info.best_number);
 		let mut next = self.next_nonce.lock().await;
 		let on_chain = self
 			.client
@@ -71,7 +85,7 @@ where
 			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
 		// The chain's nonce is behind while our own extrinsics wait in the pool.
 		let nonce = next.map_or(on_chain, |n| n.max(on_chain));
-		let extrinsic = self.sign(call, nonce, best)?;
+		let extrinsic = self.sign(call, nonce, best, best_number)?;
 		match self.pool.submit_one(best, TransactionSource::Local, extrinsic.into()).await {
 			Ok(_) => {
 				*next = Some(nonce + 1);
@@ -85,26 +99,56 @@ where
 		}
 	}
 
-	fn sign(&self, call: RuntimeCall, nonce: Nonce, best: <Block as BlockT>::Hash) -> Result<UncheckedExtrinsic, SubmitError> {
+	fn sign(
+		&self,
+		call: RuntimeCall,
+		nonce: Nonce,
+		best: <Block as BlockT>::Hash,
+		best_number: BlockNumber,
+	) -> Result<UncheckedExtrinsic, SubmitError> {
 		let version = self.client.runtime_api().version(best).map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
 		let genesis = self.client.info().genesis_hash;
+		let (era, birth) = mortal_era(best_number);
+		// `CheckEra` signs the hash of the era's birth block, not of the best block.
+		let birth_hash = self
+			.client
+			.hash(birth)
+			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?
+			.ok_or_else(|| SubmitError::RuntimeApi(format!("no hash for block {birth}, the era's birth")))?;
 		let extension: TxExtension = (
 			frame_system::CheckNonZeroSender::<Runtime>::new(),
 			frame_system::CheckSpecVersion::<Runtime>::new(),
 			frame_system::CheckTxVersion::<Runtime>::new(),
 			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+			frame_system::CheckEra::<Runtime>::from(era),
 			frame_system::CheckNonce::<Runtime>::from(nonce),
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			// A node signs with its own keystore, never through a hardware signer: no digest.
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 			frame_system::WeightReclaim::<Runtime>::new(),
 		);
-		let implicit = ((), version.spec_version, version.transaction_version, genesis, genesis, (), (), (), ());
+		let implicit = ((), version.spec_version, version.transaction_version, genesis, birth_hash, (), (), (), None, ());
 		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 		let signature = payload
 			.using_encoded(|message| self.keystore.sr25519_sign(KEY_TYPE, &self.public, message))
 			.map_err(|e| SubmitError::Signing(e.to_string()))?
 			.ok_or_else(|| SubmitError::Signing("the key is no longer in the keystore".into()))?;
 		Ok(UncheckedExtrinsic::new_signed(call, self.account.clone().into(), Signature::Sr25519(signature), extension))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn an_era_is_born_at_or_before_the_best_block_and_lives_mortality_blocks() {
+		for best in [0, 1, 63, 64, 65, 1_000, 123_456] {
+			let (era, birth) = mortal_era(best);
+			assert!(matches!(era, Era::Mortal(64, _)), "{era:?}");
+			assert!(birth <= best && best - birth < 64, "best {best}, birth {birth}");
+			assert_eq!(era.death(best.into()), u64::from(birth) + MORTALITY);
+		}
 	}
 }

@@ -4,16 +4,48 @@
 //! The chain is the only to-do list (`VaultsApi::must_pin` / `must_unpin`): a steward that was
 //! down, or whose IPFS daemon was, finds everything it missed there on its next round, so nothing
 //! is ever dropped. Only what the chain names is touched; other pins on the daemon are left alone.
+//!
+//! Every item has its own outcome. CIDs come from the chain, where anyone with a record may put
+//! one that nobody serves, that is malformed, or whose object is oversized: such an item fails on
+//! its own and is retried with exponential backoff ([`Backoff`]), while the rest of the round
+//! goes on. Each round unpins, collects garbage and confirms first, and pins after, so an unpin
+//! never waits for a slow pin.
+//!
+//! The role acts at every new best block: expiry and retirement only ever move forward with the
+//! block number, so a vault that ended at height N has ended on every fork at height N, and
+//! unpinning at once is safe.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::{
+	collections::{BTreeMap, BTreeSet, HashSet},
+	sync::Arc,
+	time::Duration,
+};
 
-use custodia_primitives::vaults::{PinItem, PinTarget};
-use custodia_runtime::BlockNumber;
+use async_trait::async_trait;
+use futures::StreamExt;
+use custodia_ipfs::{Error as IpfsError, Ipfs};
+use custodia_primitives::{
+	runtime_api::VaultsApi,
+	vaults::{PinItem, PinTarget},
+};
+use custodia_runtime::{opaque::Block, BlockNumber, RuntimeCall};
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::H256;
 
-use crate::ipfs::{Ipfs, IpfsError};
+use crate::{recent::RESUBMIT_AFTER, role::Role, shared::Shared, WorkerRuntimeApi, LOG_TARGET};
 
-/// Blocks after which an unpin confirmation that has not landed is submitted again.
-const RESUBMIT_AFTER: BlockNumber = 5;
+/// The largest object the steward pins. `VaultsApi::must_pin` does not carry the size the chain
+/// holds for a record (and a vault's object has none on chain), so this cap stands in for it:
+/// an object above it is never pinned, and its item is retried with backoff.
+pub const MAX_PINNED_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How long the daemon may look for content it does not hold before a pin fails.
+const PIN_LOOKUP: Duration = Duration::from_secs(20);
+
+/// The longest wait, in blocks, before a failing item is tried again (about 6 minutes).
+const MAX_BACKOFF: BlockNumber = 64;
 
 /// What one round must do, computed from the chain's lists and what the steward knows it pinned.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -60,75 +92,210 @@ fn cid_of(item: &PinItem) -> String {
 	String::from_utf8_lossy(&item.cid).into_owned()
 }
 
+/// The most bytes a steward pins for `cid`: the size the chain declared for it (the smallest, if
+/// several items name the CID), never above [`MAX_PINNED_OBJECT_BYTES`]. A record whose object is
+/// larger than its owner declared is refused, so no one stores more than the chain accounts for.
+fn pin_limit(must_pin: &[PinItem], cid: &str) -> u64 {
+	must_pin
+		.iter()
+		.filter(|item| item.cid == cid.as_bytes())
+		.filter_map(|item| item.size)
+		.min()
+		.map_or(MAX_PINNED_OBJECT_BYTES, |declared| declared.min(MAX_PINNED_OBJECT_BYTES))
+}
+
+/// Pins `cid` if its object is at most `limit` bytes.
+async fn pin(ipfs: &dyn Ipfs, cid: &str, limit: u64) -> Result<(), IpfsError> {
+	ipfs.pin_add(cid, limit, PIN_LOOKUP).await
+}
+
+/// Pins started at once by [`StewardRole`].
+const PIN_CONCURRENCY: usize = 4;
+
+/// When a failing CID may be tried again: after 1, 2, 4, … blocks, at most [`MAX_BACKOFF`].
+#[derive(Debug, Default)]
+pub struct Backoff {
+	failing: BTreeMap<String, Failing>,
+}
+
+#[derive(Debug)]
+struct Failing {
+	failures: u32,
+	next_try: BlockNumber,
+}
+
+impl Backoff {
+	/// Whether `cid` may be tried at block `now`.
+	pub fn due(&self, cid: &str, now: BlockNumber) -> bool {
+		self.failing.get(cid).is_none_or(|f| now >= f.next_try)
+	}
+
+	/// `cid` failed at block `now`: wait twice as long as last time before the next try.
+	pub fn failed(&mut self, cid: &str, now: BlockNumber) {
+		let failing = self.failing.entry(cid.to_string()).or_insert(Failing { failures: 0, next_try: now });
+		failing.failures = failing.failures.saturating_add(1);
+		let wait = 1u32.checked_shl(failing.failures - 1).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
+		failing.next_try = now.saturating_add(wait);
+	}
+
+	/// `cid` succeeded.
+	pub fn succeeded(&mut self, cid: &str) {
+		self.failing.remove(cid);
+	}
+
+	/// Forgets the CIDs the chain no longer names.
+	pub fn retain(&mut self, named: &HashSet<String>) {
+		self.failing.retain(|cid, _| named.contains(cid));
+	}
+
+	/// How many CIDs are failing.
+	pub fn len(&self) -> usize {
+		self.failing.len()
+	}
+
+	/// Whether no CID is failing.
+	pub fn is_empty(&self) -> bool {
+		self.failing.is_empty()
+	}
+}
+
 /// The steward's memory between rounds. Only a cache: losing it (a restart) costs one
-/// `pin/ls` and, at worst, one repeated confirmation, which the chain rejects harmlessly.
+/// `pin/ls`, at worst one repeated confirmation, which the chain rejects harmlessly, and the
+/// backoff of failing items.
 #[derive(Default)]
 pub struct Steward {
 	pinned: Option<HashSet<String>>,
 	confirming: BTreeMap<PinTarget, BlockNumber>,
+	backoff: Backoff,
+	/// CIDs whose pin is under way: not unpinned until it ends, so that a pin that lands after
+	/// its target ended is undone by the next round instead of outliving the target.
+	pinning: HashSet<String>,
 }
 
-/// What a round did, for logs and metrics.
+/// What a round did, for logs, metrics and the confirmations to submit.
 #[derive(Debug, Default)]
 pub struct RoundReport {
-	pub required: usize,
-	pub pending_unpins: usize,
-	pub pinned: usize,
-	pub unpinned: usize,
+	/// CIDs pinned.
+	pub pinned: Vec<String>,
+	/// CIDs unpinned and garbage-collected.
+	pub unpinned: Vec<String>,
+	/// Targets whose unpin may now be confirmed on chain.
 	pub to_confirm: Vec<PinTarget>,
+	/// CIDs that failed, with why; each is retried after its backoff.
+	pub failed: Vec<(String, IpfsError)>,
+	/// CIDs skipped because their backoff has not passed.
+	pub waiting: usize,
 }
 
 impl Steward {
-	/// One round at block `now`: pins, unpins and GC on IPFS. Returns the targets whose unpin may
-	/// now be confirmed on chain. An IPFS failure ends the round early; the next round retries.
-	pub async fn round(
+	/// What the daemon pins, read once after a start and after any doubt.
+	async fn pinned(&mut self, ipfs: &dyn Ipfs) -> Result<&mut HashSet<String>, IpfsError> {
+		if self.pinned.is_none() {
+			self.pinned = Some(ipfs.pins().await?);
+		}
+		Ok(self.pinned.as_mut().expect("set above; qed"))
+	}
+
+	/// Unpins what ended, collects garbage, and returns (in [`RoundReport::to_confirm`]) the
+	/// targets whose unpin may now be confirmed. An item whose unpin fails is left for a later
+	/// round; the others go on. `Err` only if the daemon's pins cannot be listed.
+	pub async fn unpin_ended(
 		&mut self,
 		ipfs: &dyn Ipfs,
 		must_pin: &[PinItem],
 		must_unpin: &[PinItem],
 		now: BlockNumber,
 	) -> Result<RoundReport, IpfsError> {
-		// At start-up (and after an IPFS failure) reconcile with what the daemon really pins.
-		if self.pinned.is_none() {
-			self.pinned = Some(ipfs.pins().await?);
+		self.forget_what_the_chain_no_longer_names(must_pin, must_unpin);
+		let confirming = self.confirming.clone();
+		let plan = plan(must_pin, must_unpin, self.pinned(ipfs).await?, &confirming, now);
+		let mut report = RoundReport::default();
+		let mut unpinned = BTreeSet::new();
+		for cid in plan.unpin {
+			if !self.backoff.due(&cid, now) || self.pinning.contains(&cid) {
+				report.waiting += 1;
+				continue;
+			}
+			match ipfs.pin_rm(&cid).await {
+				Ok(()) => {
+					self.pinned.as_mut().map(|pinned| pinned.remove(&cid));
+					unpinned.insert(cid);
+				},
+				Err(e) => {
+					self.backoff.failed(&cid, now);
+					report.failed.push((cid, e));
+				},
+			}
 		}
-		let pinned = self.pinned.as_mut().expect("set above; qed");
-		// Forget confirmations the chain has accepted (they left `must_unpin`).
-		let ended: BTreeSet<PinTarget> = must_unpin.iter().map(|i| i.target).collect();
-		self.confirming.retain(|target, _| ended.contains(target));
+		if !unpinned.is_empty() {
+			if let Err(e) = ipfs.gc().await {
+				// Nothing is confirmed until a collection succeeds; the CIDs stay unpinned and
+				// the next round collects again.
+				report.failed.push(("repo/gc".into(), e));
+				return Ok(report);
+			}
+		}
+		for cid in &unpinned {
+			self.backoff.succeeded(cid);
+		}
+		let failed: HashSet<&String> = report.failed.iter().map(|(cid, _)| cid).collect();
+		for item in must_unpin.iter().filter(|item| plan.confirm.contains(&item.target)) {
+			let cid = cid_of(item);
+			// Confirmed if unpinned now, or kept for another target; not while failing or pinning.
+			let kept = !failed.contains(&cid) && self.backoff.due(&cid, now) && !self.pinning.contains(&cid);
+			if unpinned.contains(&cid) || kept {
+				self.confirming.insert(item.target, now);
+				report.to_confirm.push(item.target);
+			}
+		}
+		report.unpinned = unpinned.into_iter().collect();
+		Ok(report)
+	}
 
-		let plan = plan(must_pin, must_unpin, pinned, &self.confirming, now);
-		let mut report = RoundReport { required: must_pin.len(), pending_unpins: must_unpin.len(), ..Default::default() };
-		let outcome: Result<(), IpfsError> = async {
-			for cid in &plan.pin {
-				ipfs.pin_add(cid).await?;
-				pinned.insert(cid.clone());
-				report.pinned += 1;
-				log::info!(target: crate::LOG_TARGET, "steward pinned {cid}");
-			}
-			for cid in &plan.unpin {
-				ipfs.pin_rm(cid).await?;
-				pinned.remove(cid);
-				report.unpinned += 1;
-			}
-			if !plan.unpin.is_empty() {
-				ipfs.gc().await?;
-				for cid in &plan.unpin {
-					log::info!(target: crate::LOG_TARGET, "steward unpinned and garbage-collected {cid}");
+	/// The CIDs to pin now: required, not pinned, not failing, not already being pinned. They
+	/// count as being pinned until [`Steward::pin_ended`] is told how each went. Empty if the
+	/// daemon's pins are not known (the next unpin round lists them).
+	pub fn pins_to_start(&mut self, must_pin: &[PinItem], now: BlockNumber) -> Vec<String> {
+		let Some(pinned) = &self.pinned else { return Vec::new() };
+		let mut start = plan(must_pin, &[], pinned, &BTreeMap::new(), now).pin;
+		start.retain(|cid| self.backoff.due(cid, now) && !self.pinning.contains(cid));
+		self.pinning.extend(start.iter().cloned());
+		start
+	}
+
+	/// How the pin of `cid`, started at or before block `now`, went.
+	pub fn pin_ended(&mut self, cid: &str, outcome: &Result<(), IpfsError>, now: BlockNumber) {
+		self.pinning.remove(cid);
+		match outcome {
+			Ok(()) => {
+				self.backoff.succeeded(cid);
+				if let Some(pinned) = &mut self.pinned {
+					pinned.insert(cid.to_string());
 				}
+			},
+			Err(_) => self.backoff.failed(cid, now),
+		}
+	}
+
+	/// Pins what is required and not pinned yet, each CID on its own (one at a time, in this
+	/// task): one that fails is retried after its backoff, the others go on. `Err` only if the
+	/// daemon's pins cannot be listed. [`StewardRole`] runs the same pins on a task of their own.
+	pub async fn pin_required(
+		&mut self,
+		ipfs: &dyn Ipfs,
+		must_pin: &[PinItem],
+		now: BlockNumber,
+	) -> Result<RoundReport, IpfsError> {
+		self.pinned(ipfs).await?;
+		let mut report = RoundReport::default();
+		for cid in self.pins_to_start(must_pin, now) {
+			let outcome = pin(ipfs, &cid, pin_limit(must_pin, &cid)).await;
+			self.pin_ended(&cid, &outcome, now);
+			match outcome {
+				Ok(()) => report.pinned.push(cid),
+				Err(e) => report.failed.push((cid, e)),
 			}
-			Ok(())
 		}
-		.await;
-		if let Err(error) = outcome {
-			// What the daemon pins is uncertain now: read it again next round.
-			self.pinned = None;
-			return Err(error);
-		}
-		for target in &plan.confirm {
-			self.confirming.insert(*target, now);
-		}
-		report.to_confirm = plan.confirm;
 		Ok(report)
 	}
 
@@ -136,14 +303,313 @@ impl Steward {
 	pub fn confirmation_failed(&mut self, target: &PinTarget) {
 		self.confirming.remove(target);
 	}
+
+	/// A call failed in a way that leaves what the daemon pins uncertain: read it again.
+	pub fn forget_pins(&mut self) {
+		self.pinned = None;
+	}
+
+	/// How many CIDs are failing.
+	pub fn failing(&self) -> usize {
+		self.backoff.len()
+	}
+
+	fn forget_what_the_chain_no_longer_names(&mut self, must_pin: &[PinItem], must_unpin: &[PinItem]) {
+		// Confirmations the chain has accepted left `must_unpin`.
+		let ended: BTreeSet<PinTarget> = must_unpin.iter().map(|i| i.target).collect();
+		self.confirming.retain(|target, _| ended.contains(target));
+		let named: HashSet<String> = must_pin.iter().chain(must_unpin).map(cid_of).collect();
+		self.backoff.retain(&named);
+	}
+}
+
+/// The pins a [`StewardRole`] has under way, on a task of their own.
+type PinBatch = tokio::task::JoinHandle<Vec<(String, Result<(), IpfsError>)>>;
+
+/// The steward role: this node's account's pins and unpins, at the best block.
+///
+/// Unpins, garbage collection and confirmations run in the round; pins run on a task of their
+/// own ([`PIN_CONCURRENCY`] at a time), collected by a later round, so a pin that waits for
+/// content nobody serves never delays an unpin.
+pub struct StewardRole<C, P> {
+	shared: Arc<Shared<C, P>>,
+	ipfs: Arc<dyn Ipfs>,
+	steward: Steward,
+	/// The pins under way, with their CIDs, if any.
+	pinning: Option<(Vec<String>, PinBatch)>,
+}
+
+impl<C, P> StewardRole<C, P> {
+	/// The role, acting through `shared` and `ipfs`.
+	pub fn new(shared: Arc<Shared<C, P>>, ipfs: Arc<dyn Ipfs>) -> Self {
+		Self { shared, ipfs, steward: Steward::default(), pinning: None }
+	}
+
+	fn log(&mut self, report: &RoundReport, now: BlockNumber) {
+		for cid in &report.unpinned {
+			tracing::info!(target: LOG_TARGET, role = "steward", block = now, %cid, "unpinned and garbage-collected");
+		}
+		for cid in &report.pinned {
+			tracing::info!(target: LOG_TARGET, role = "steward", block = now, %cid, "pinned");
+		}
+		for (cid, error) in &report.failed {
+			if let Some(m) = &self.shared.metrics {
+				m.ipfs_failures.inc();
+			}
+			if matches!(error, IpfsError::Unreachable { .. } | IpfsError::Timeout { .. }) {
+				// A daemon that stopped may have lost or kept anything: list its pins again.
+				self.steward.forget_pins();
+			}
+			tracing::warn!(target: LOG_TARGET, role = "steward", block = now, %cid, "{error}; retrying after a backoff");
+		}
+	}
+
+	fn list_failed(&mut self, error: IpfsError, now: BlockNumber) {
+		if let Some(m) = &self.shared.metrics {
+			m.ipfs_failures.inc();
+		}
+		tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "cannot list the daemon's pins: {error}; retrying");
+	}
+
+	/// Takes the outcomes of a finished pin batch into the steward's memory.
+	async fn collect_pins(&mut self, now: BlockNumber) {
+		if !self.pinning.as_ref().is_some_and(|(_, batch)| batch.is_finished()) {
+			return;
+		}
+		let (cids, batch) = self.pinning.take().expect("checked above; qed");
+		let outcomes = match batch.await {
+			Ok(outcomes) => outcomes,
+			Err(e) => {
+				// A bug, never an IPFS problem: try the same pins again after a backoff.
+				tracing::error!(target: LOG_TARGET, role = "steward", block = now, "the pin task failed: {e}");
+				let failed = || Err(IpfsError::BadResponse { call: "pin/add", detail: "the pin task failed".into() });
+				cids.into_iter().map(|cid| (cid, failed())).collect()
+			},
+		};
+		let mut report = RoundReport::default();
+		for (cid, outcome) in outcomes {
+			self.steward.pin_ended(&cid, &outcome, now);
+			match outcome {
+				Ok(()) => report.pinned.push(cid),
+				Err(e) => report.failed.push((cid, e)),
+			}
+		}
+		self.log(&report, now);
+	}
+
+	/// Starts pinning what is required and not pinned, unless pins are still under way.
+	fn start_pins(&mut self, must_pin: &[PinItem], now: BlockNumber) {
+		if self.pinning.is_some() {
+			return;
+		}
+		let cids = self.steward.pins_to_start(must_pin, now);
+		if cids.is_empty() {
+			return;
+		}
+		let ipfs = self.ipfs.clone();
+		let work: Vec<(String, u64)> =
+			cids.iter().map(|cid| (cid.clone(), pin_limit(must_pin, cid))).collect();
+		let batch = tokio::spawn(async move {
+			futures::stream::iter(work)
+				.map(|(cid, limit)| {
+					let ipfs = ipfs.clone();
+					async move {
+						let outcome = pin(&*ipfs, &cid, limit).await;
+						(cid, outcome)
+					}
+				})
+				.buffer_unordered(PIN_CONCURRENCY)
+				.collect::<Vec<_>>()
+				.await
+		});
+		self.pinning = Some((cids, batch));
+	}
+}
+
+#[async_trait]
+impl<C, P> Role for StewardRole<C, P>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: WorkerRuntimeApi,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	fn name(&self) -> &'static str {
+		"steward"
+	}
+
+	async fn round(&mut self, at: H256, now: BlockNumber) {
+		self.collect_pins(now).await;
+		let api = self.shared.client.runtime_api();
+		let me = self.shared.signer.account().clone();
+		let lists = api.must_pin(at, me.clone()).and_then(|pin| api.must_unpin(at, me).map(|unpin| (pin, unpin)));
+		let (must_pin, must_unpin) = match lists {
+			Ok(lists) => lists,
+			Err(e) => {
+				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "VaultsApi failed: {e}; retrying");
+				return;
+			},
+		};
+		if let Some(m) = &self.shared.metrics {
+			m.pins_required.set(must_pin.len() as u64);
+			m.unpins_pending.set(must_unpin.len() as u64);
+		}
+		match self.steward.unpin_ended(&*self.ipfs, &must_pin, &must_unpin, now).await {
+			Ok(report) => {
+				self.log(&report, now);
+				for target in report.to_confirm {
+					let call = RuntimeCall::Vaults(pallet_vaults::Call::confirm_unpinned { target });
+					let what = format!("unpin confirmation of {target:?} (block {now})");
+					if let Err(e) = self.shared.submit(call, "steward", what).await {
+						self.shared.failed("steward", format_args!("unpin confirmation of {target:?}"), &e);
+						self.steward.confirmation_failed(&target);
+					}
+				}
+			},
+			Err(e) => return self.list_failed(e, now),
+		}
+		self.start_pins(&must_pin, now);
+	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::sync::Mutex;
+
+	/// A daemon that serves every CID but [`POISON`], which nobody serves and which it cannot
+	/// even unpin (a malformed CID); it records the calls it gets.
+	#[derive(Default)]
+	struct PoisonedIpfs {
+		pinned: Mutex<HashSet<String>>,
+		calls: Mutex<Vec<String>>,
+	}
+
+	const POISON: &str = "Qm0Poison";
+
+	impl PoisonedIpfs {
+		fn call(&self, call: String) {
+			self.calls.lock().unwrap().push(call);
+		}
+	}
+
+	#[async_trait]
+	impl Ipfs for PoisonedIpfs {
+		async fn version(&self) -> Result<String, IpfsError> {
+			Ok("poisoned".into())
+		}
+		async fn add(&self, _: Vec<u8>) -> Result<String, IpfsError> {
+			unreachable!("a steward never adds")
+		}
+		async fn cat(&self, _: &str, _: u64, _: Duration) -> Result<Vec<u8>, IpfsError> {
+			unreachable!("a steward never reads")
+		}
+		async fn pin_add(&self, cid: &str, _: u64, _: Duration) -> Result<(), IpfsError> {
+			self.call(format!("pin {cid}"));
+			if cid == POISON {
+				return Err(IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() });
+			}
+			self.pinned.lock().unwrap().insert(cid.into());
+			Ok(())
+		}
+		async fn pin_rm(&self, cid: &str) -> Result<(), IpfsError> {
+			self.call(format!("unpin {cid}"));
+			if cid == POISON {
+				return Err(IpfsError::Daemon { call: "pin/rm", message: "invalid path".into() });
+			}
+			self.pinned.lock().unwrap().remove(cid);
+			Ok(())
+		}
+		async fn pins(&self) -> Result<HashSet<String>, IpfsError> {
+			Ok(self.pinned.lock().unwrap().clone())
+		}
+		async fn gc(&self) -> Result<(), IpfsError> {
+			self.call("gc".into());
+			Ok(())
+		}
+	}
+
+	#[tokio::test]
+	async fn a_poisoned_cid_fails_alone_and_the_rest_of_the_round_goes_on() {
+		let ipfs = PoisonedIpfs::default();
+		ipfs.pinned.lock().unwrap().extend(["QmEnded1".to_string(), "QmEnded2".to_string()]);
+		let must_pin = [item(PinTarget::Record(1), POISON), item(PinTarget::Record(2), "QmGood1"), item(PinTarget::Vault(3), "QmGood2")];
+		let must_unpin =
+			[item(PinTarget::Vault(4), "QmEnded1"), item(PinTarget::Record(5), POISON), item(PinTarget::Vault(6), "QmEnded2")];
+		let mut steward = Steward::default();
+
+		let unpins = steward.unpin_ended(&ipfs, &must_pin, &must_unpin, 10).await.unwrap();
+		// The poisoned CID is still required by record 1, so it is not unpinned, and its ended
+		// target is confirmed like any other kept CID; both ended vaults are unpinned, collected
+		// and confirmed in this round.
+		assert_eq!(unpins.unpinned, ["QmEnded1", "QmEnded2"]);
+		assert_eq!(unpins.to_confirm, [PinTarget::Vault(4), PinTarget::Record(5), PinTarget::Vault(6)]);
+		let pins = steward.pin_required(&ipfs, &must_pin, 10).await.unwrap();
+		assert_eq!(pins.pinned, ["QmGood1", "QmGood2"]);
+		assert_eq!(pins.failed.len(), 1);
+		assert_eq!(pins.failed[0].0, POISON);
+		assert_eq!(*ipfs.pinned.lock().unwrap(), HashSet::from(["QmGood1".to_string(), "QmGood2".to_string()]));
+		// Unpins and their garbage collection come before any pin.
+		let calls = ipfs.calls.lock().unwrap().clone();
+		assert_eq!(calls, ["unpin QmEnded1", "unpin QmEnded2", "gc", "pin Qm0Poison", "pin QmGood1", "pin QmGood2"]);
+	}
+
+	#[tokio::test]
+	async fn an_unpin_that_fails_holds_back_only_its_own_confirmation() {
+		let ipfs = PoisonedIpfs::default();
+		ipfs.pinned.lock().unwrap().extend([POISON.to_string(), "QmEnded".to_string()]);
+		let must_unpin = [item(PinTarget::Vault(1), POISON), item(PinTarget::Vault(2), "QmEnded")];
+		let mut steward = Steward::default();
+		let report = steward.unpin_ended(&ipfs, &[], &must_unpin, 10).await.unwrap();
+		assert_eq!(report.unpinned, ["QmEnded"]);
+		assert_eq!(report.to_confirm, [PinTarget::Vault(2)]);
+		assert_eq!(report.failed.len(), 1);
+		assert_eq!(steward.failing(), 1);
+	}
+
+	#[tokio::test]
+	async fn a_failing_cid_is_retried_with_exponential_backoff() {
+		let ipfs = PoisonedIpfs::default();
+		let must_pin = [item(PinTarget::Record(1), POISON)];
+		let mut steward = Steward::default();
+		let mut tried_at = Vec::new();
+		for now in 10..50 {
+			if !steward.pin_required(&ipfs, &must_pin, now).await.unwrap().failed.is_empty() {
+				tried_at.push(now);
+			}
+		}
+		assert_eq!(tried_at, [10, 11, 13, 17, 25, 41]);
+		// The chain stopped naming it: forgotten.
+		steward.unpin_ended(&ipfs, &[], &[], 50).await.unwrap();
+		assert_eq!(steward.failing(), 0);
+	}
+
+	#[test]
+	fn the_backoff_never_exceeds_its_cap() {
+		let mut backoff = Backoff::default();
+		for _ in 0..40 {
+			backoff.failed("QmX", 100);
+		}
+		assert!(!backoff.due("QmX", 100 + MAX_BACKOFF - 1));
+		assert!(backoff.due("QmX", 100 + MAX_BACKOFF));
+		backoff.succeeded("QmX");
+		assert!(backoff.due("QmX", 0) && backoff.is_empty());
+	}
+
 
 	fn item(target: PinTarget, cid: &str) -> PinItem {
-		PinItem { target, cid: cid.as_bytes().to_vec() }
+		PinItem { target, cid: cid.as_bytes().to_vec(), size: None }
+	}
+
+	#[test]
+	fn a_pin_is_limited_to_the_size_the_chain_declared() {
+		let record = |id, cid: &str, size| PinItem { size: Some(size), ..item(PinTarget::Record(id), cid) };
+		let must_pin = [record(1, "QmA", 1_024), record(2, "QmA", 4_096), item(PinTarget::Vault(3), "QmB")];
+		// Two records naming one CID: the smaller declaration wins.
+		assert_eq!(pin_limit(&must_pin, "QmA"), 1_024);
+		// A vault's copy has no size on chain: the steward's own cap.
+		assert_eq!(pin_limit(&must_pin, "QmB"), MAX_PINNED_OBJECT_BYTES);
+		// A declaration above the cap does not lift it.
+		assert_eq!(pin_limit(&[record(4, "QmC", u64::MAX)], "QmC"), MAX_PINNED_OBJECT_BYTES);
 	}
 
 	#[test]

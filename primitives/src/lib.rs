@@ -28,3 +28,24 @@ pub mod fhe;
 pub mod runtime_api;
 pub mod statistics;
 pub mod vaults;
+
+/// A storage deposit: what `depositor` has on hold while an item it created stays in storage,
+/// released when the item ends. Kept with the item so that the amount released is exactly the
+/// amount held, whatever the runtime's deposit constants are by then.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+	Debug,
+)]
+pub struct Deposit<AccountId, Balance> {
+	/// Who paid it, and gets it back.
+	pub depositor: AccountId,
+	/// How much is on hold.
+	pub amount: Balance,
+}

@@ -192,4 +192,7 @@ pub struct PinItem {
 	pub target: PinTarget,
 	/// Its IPFS CID.
 	pub cid: Vec<u8>,
+	/// The object's size in bytes as declared on chain (a record's `size`); `None` where the
+	/// chain declares none (a vault's copy). A steward refuses to pin more than this.
+	pub size: Option<u64>,
 }

@@ -352,7 +352,7 @@ impl_runtime_apis! {
 			Vec<frame_benchmarking::BenchmarkList>,
 			Vec<frame_support::traits::StorageInfo>,
 		) {
-			use crate::Council;
+			use crate::{Council, Validators};
 			use frame_support::traits::StorageInfoTrait;
 			use frame_system_benchmarking::Pallet as SystemBench;
 
@@ -364,7 +364,7 @@ impl_runtime_apis! {
 		fn dispatch_benchmark(
 			config: frame_benchmarking::BenchmarkConfig,
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-			use crate::Council;
+			use crate::{Council, Validators};
 			use frame_support::traits::WhitelistedStorageKeys;
 			use frame_system_benchmarking::Pallet as SystemBench;
 

@@ -10,4 +10,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_fhe, Fhe]
 	[pallet_statistics, Statistics]
 	[pallet_collective, Council]
+	[pallet_validators, Validators]
 );

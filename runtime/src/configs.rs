@@ -180,6 +180,10 @@ impl pallet_consent::Config for Runtime {
 	type Consortium = Consortium;
 	type UnixTime = Timestamp;
 	type OnGrantRevoked = Vaults;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type RequestDeposit = StorageDepositBase;
+	type DepositPerByte = StorageDepositPerByte;
 	type MaxCategories = ConstU32<32>;
 	type MaxPendingRequests = ConstU32<32>;
 	// 4 of a person's 32 inbox slots per institution: 8 institutions can always reach them.
@@ -193,9 +197,25 @@ impl pallet_consent::Config for Runtime {
 	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
 }
 
+parameter_types! {
+	/// What every stored item's deposit starts at (a record, a consent request, a prediction
+	/// job, a model): a hundredth of a unit, about 100,000 times the fee of a small call, so
+	/// that filling storage costs far more than it does today, yet a funded person (10 units in
+	/// the story, 1,000 in the tests) can create hundreds of items.
+	pub const StorageDepositBase: Balance = crate::UNIT / 100;
+	/// What every byte of a stored item adds to its deposit: 10 µunits (a 300-byte record adds
+	/// 3 milli-units).
+	pub const StorageDepositPerByte: Balance = crate::MILLI_UNIT / 100;
+}
+
 impl pallet_vaults::Config for Runtime {
 	type Consortium = Consortium;
 	type Consent = Consent;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type RecordDepositBase = StorageDepositBase;
+	type DepositPerByte = StorageDepositPerByte;
+	type MaxPendingRecordsPerOwner = ConstU32<16>;
 	type MaxCidLen = ConstU32<128>;
 	type MaxCategories = ConstU32<32>;
 	type MaxRecordsPerOwner = ConstU32<256>;
@@ -217,6 +237,11 @@ parameter_types! {
 
 impl pallet_fhe::Config for Runtime {
 	type Consortium = Consortium;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type ModelDepositBase = StorageDepositBase;
+	type JobDepositBase = StorageDepositBase;
+	type DepositPerByte = StorageDepositPerByte;
 	type ResultQuorum = FheResultQuorum;
 	type JobTimeout = FheJobTimeout;
 	type MaxTimeoutsPerBlock = ConstU32<64>;
@@ -285,4 +310,81 @@ impl pallet_statistics::Config for Runtime {
 	type VerificationTimeout = StatisticsVerificationTimeout;
 	type StatisticTimeout = StatisticsJobTimeout;
 	type WeightInfo = pallet_statistics::weights::SubstrateWeight<Runtime>;
+}
+
+// --- Validator set and sessions (issue 16) ---
+
+parameter_types! {
+	/// A session lasts ten blocks (one minute): a validator added or removed by the council
+	/// validates, or stops, within two sessions, about two minutes. Rotating costs one
+	/// storage comparison per validator when nothing changed.
+	pub const SessionPeriod: BlockNumber = MINUTES;
+	/// Sessions start at block 0.
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+/// Sessions of [`SessionPeriod`] blocks.
+pub type Sessions = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	// A validator is identified by its account; `set_keys` is open to any account, and only
+	// the accounts `Validators` plans are used.
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = Sessions;
+	type NextSessionRotation = Sessions;
+	type SessionManager = crate::Validators;
+	type SessionHandler = <crate::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = crate::SessionKeys;
+	// No slashing or offence reports on a consortium chain: misbehaviour is handled by
+	// governance removing the validator.
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	// Only accounts governance planned ever use their keys, so registering keys needs no
+	// deposit beyond the call's fee.
+	type KeyDeposit = ConstU128<0>;
+}
+
+/// An account may validate while it is an active consortium member (of any kind).
+pub struct ActiveConsortiumMember;
+
+impl pallet_validators::Eligibility<AccountId> for ActiveConsortiumMember {
+	fn is_eligible(who: &AccountId) -> bool {
+		pallet_consortium::Members::<Runtime>::get(who)
+			.is_some_and(|m| m.status == pallet_consortium::MemberStatus::Active)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn benchmark_make_eligible(who: &AccountId) {
+		use pallet_consortium::ConsortiumInterface;
+		Consortium::benchmark_admit(who, &[custodia_primitives::consortium::MemberKind::Evaluator]);
+	}
+}
+
+/// Accounts whose session keys `pallet-session` holds (`session.set_keys`).
+pub struct RegisteredSessionKeys;
+
+impl frame_support::traits::Contains<AccountId> for RegisteredSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+/// The council's path to Root (runtime upgrades): at least two thirds of the members, more than
+/// the simple majority that governs membership and validators.
+pub type CouncilSupermajority =
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>;
+
+impl pallet_validators::Config for Runtime {
+	type GovernanceOrigin = ConsortiumGovernance;
+	type RootOrigin = CouncilSupermajority;
+	type RuntimeCall = RuntimeCall;
+	type IsEligible = ActiveConsortiumMember;
+	type HasSessionKeys = RegisteredSessionKeys;
+	type MaxValidators = ConstU32<MAX_AUTHORITIES>;
+	// Governance may not empty the set; the dev chain has a single validator.
+	type MinValidators = ConstU32<1>;
+	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 }

@@ -4,6 +4,10 @@
 //! - `local_testnet`: four validators (Alice, Bob, Charlie, Dave). GRANDPA needs more than
 //!   two thirds of the voters online, so four is the smallest set that tolerates one down.
 //!
+//! The validators are set through `pallet-validators` and their session keys through
+//! `pallet-session`, which hands them to Aura and GRANDPA; the council (sudo on `development`)
+//! changes the set later (`validators.add_validator`).
+//!
 //! Both endow the well-known development accounts. On `development` Alice holds sudo, which
 //! governs membership. `local_testnet` has no sudo key: its validators are the consortium's
 //! founding members (data stewards and evaluators), and more than half of them must vote for every membership
@@ -11,7 +15,10 @@
 //! (`development` keeps the runtime's quorum of one evaluator). These keys are public: never use either preset for a chain that holds
 //! real health data.
 
-use crate::{AccountId, BalancesConfig, ConsortiumConfig, FheConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, BalancesConfig, ConsortiumConfig, FheConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
+	SudoConfig, ValidatorsConfig, UNIT,
+};
 use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -46,8 +53,9 @@ pub const LOCAL_TESTNET_VALIDATORS: [DevValidator; 4] = [
 	(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 ];
 
-fn authority_keys((aura, grandpa): DevValidator) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+/// A genesis validator: its account and its session keys.
+fn authority_keys((aura, grandpa): DevValidator) -> (AccountId, AuraId, GrandpaId) {
+	(aura.to_account_id(), aura.public().into(), grandpa.public().into())
 }
 
 /// A founding member of a test consortium: a validator whose node, as an evaluator, computes FHE
@@ -65,22 +73,25 @@ fn founding_member(
 }
 
 fn genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	authorities: Vec<(AccountId, AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	root: Option<AccountId>,
 	founding_members: Vec<Sr25519Keyring>,
 	result_quorum: Option<u32>,
 ) -> Value {
+	let validators: Vec<AccountId> = authorities.iter().map(|(account, _, _)| account.clone()).collect();
+	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> = authorities
+		.into_iter()
+		.map(|(account, aura, grandpa)| (account.clone(), account, SessionKeys { aura, grandpa }))
+		.collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
 			balances: endowed.into_iter().map(|account| (account, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
-		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities.iter().map(|(_, grandpa)| (grandpa.clone(), 1)).collect::<Vec<_>>(),
-		},
+		// Aura's and GRANDPA's authorities stay empty here: the session pallet gives them the
+		// validators' keys at genesis and at every session after.
+		validators: ValidatorsConfig { validators },
+		session: SessionConfig { keys: session_keys },
 		sudo: SudoConfig { key: root },
 		consortium: ConsortiumConfig {
 			members: founding_members.into_iter().map(founding_member).collect::<Vec<_>>(),

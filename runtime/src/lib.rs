@@ -7,6 +7,8 @@
 //! - block production and finality: `pallet-timestamp`, `pallet-aura`, `pallet-grandpa`;
 //! - accounts and fees: `pallet-balances`, `pallet-transaction-payment`;
 //! - governance on development chains: `pallet-sudo`;
+//! - the validator set: `pallet-validators` (chosen by the council, or sudo on `--dev`) drives
+//!   `pallet-session`, which hands the validators' session keys to Aura and GRANDPA each session;
 //! - data governance: `pallet-consortium` (members and their keys), `pallet-consent` (requests,
 //!   grants, revocations), `pallet-vaults` (records, shared data vaults and their expiry).
 //!
@@ -118,6 +120,9 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Lets hardware and offline signers (Ledger, polkadot-vault) verify what they sign: with mode
+	// `Enabled` the signature covers the metadata digest built into the runtime (see build.rs).
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	// Refunds unused weight declared by calls (last, so it sees the final post-dispatch info).
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -175,6 +180,13 @@ mod runtime {
 
 	#[runtime::pallet_index(7)]
 	pub type Council = pallet_collective<Instance1>;
+
+	// Before `Session`: the session pallet's genesis asks `Validators` for the first set.
+	#[runtime::pallet_index(8)]
+	pub type Validators = pallet_validators;
+
+	#[runtime::pallet_index(9)]
+	pub type Session = pallet_session;
 
 	#[runtime::pallet_index(10)]
 	pub type Consortium = pallet_consortium;

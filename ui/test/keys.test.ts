@@ -18,6 +18,16 @@ describe('identities (docs/identities.md known-answer vector)', () => {
     expect(u8aToHex(key.secret)).toBe(ALICE_ENVELOPE_SECRET);
     expect(u8aToHex(key.public)).toBe(ALICE_ENVELOPE_PUBLIC);
   });
+  it('a URI ending in a soft junction gives the same envelope key every time, the one the client derives', async () => {
+    // Vector from the client: `custodia keys import soft --suri-file F` with F = "//Custodia/x/y".
+    const first = secret64FromUri('//Custodia/x/y');
+    const again = secret64FromUri('//Custodia/x/y');
+    expect(u8aToHex(again.secretKey)).toBe(u8aToHex(first.secretKey));
+    const key = await envelopeKeyFromSecret64(first.secretKey);
+    expect(u8aToHex(key.public)).toBe('0xde1d5bdf1f102494a192594cf88994b369beaffeae3068f7b012ab66c71c1c5e');
+    const identity = await identityFromUri('//Custodia/x/y', 'soft');
+    expect(identity.address).toBe('5Ew1964TAUFdtjL2pShW52wCJZuKuCztqDdxvd1XjwYi28SG');
+  });
   it('an identity from //Alice has her address and envelope key', async () => {
     const id = await identityFromUri('//Alice');
     expect(id.address).toBe(ALICE);

@@ -33,7 +33,9 @@ use custodia_statistics::{
 use futures::{future::BoxFuture, FutureExt, StreamExt};
 
 use super::{chain::chain_reason, state::EpochShares, Error, Severity};
-use crate::{evaluator::content_hash, ipfs::Ipfs};
+use custodia_ipfs::{Error as IpfsError, Ipfs};
+
+use crate::evaluator::content_hash;
 
 /// A report's bytes, or why this aggregator could not get the registered bytes.
 pub type Fetched = Result<Arc<Vec<u8>>, Rejection>;
@@ -96,12 +98,12 @@ async fn fetch_one(ipfs: &dyn Ipfs, report: &ReportToVerify<AccountId>, options:
 	// A CID that is not text cannot be fetched from anywhere.
 	let Ok(cid) = std::str::from_utf8(&report.object.cid) else { return Err(Error::Rejected(Rejection::Unreachable)) };
 	// The daemon gives up after `lookup`; the extra time covers a slow transfer.
-	let call = ipfs.cat_bounded(cid, report.size as usize, options.lookup);
+	let call = ipfs.cat(cid, report.size.into(), options.lookup);
 	let bytes = match tokio::time::timeout(options.lookup * 2, call).await {
 		Err(_) => return Err(Error::Rejected(Rejection::Unreachable)),
-		Ok(Err(crate::ipfs::IpfsError::TooLarge { .. })) => return Err(Error::Rejected(Rejection::TooLarge)),
+		Ok(Err(IpfsError::TooLarge { .. })) => return Err(Error::Rejected(Rejection::TooLarge)),
 		// The daemon answered that it could not get the object (not found within `lookup`).
-		Ok(Err(crate::ipfs::IpfsError::Refused { .. })) => return Err(Error::Rejected(Rejection::Unreachable)),
+		Ok(Err(IpfsError::Daemon { .. })) => return Err(Error::Rejected(Rejection::Unreachable)),
 		Ok(Err(e)) => return Err(e.into()),
 		Ok(Ok(bytes)) => bytes,
 	};

@@ -4,7 +4,9 @@ use custodia_primitives::statistics::{AggregatorEpochId, SchemaId, StatisticJobI
 use custodia_runtime::BlockNumber;
 use custodia_statistics::Rejection;
 
-use crate::{ipfs::IpfsError, signer::SubmitError};
+use custodia_ipfs::Error as IpfsError;
+
+use crate::signer::SubmitError;
 
 /// What the worker does about an [`Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +115,7 @@ mod tests {
 	#[test]
 	fn a_panicked_task_is_fatal_and_an_unreachable_daemon_is_retried() {
 		assert_eq!(Error::Task("panicked".into()).severity(), Severity::Fatal);
-		assert_eq!(Error::Ipfs(IpfsError::Unavailable("refused".into())).severity(), Severity::RetryLater);
+		assert_eq!(Error::Ipfs(IpfsError::Unreachable { call: "cat", detail: "refused".into() }).severity(), Severity::RetryLater);
 		assert_eq!(Error::Rejected(Rejection::HashMismatch).severity(), Severity::Reject(Rejection::HashMismatch));
 		let missing = Error::MissingOutputShares { job: 1, missing: 2, cohort: 10 };
 		assert_eq!(missing.severity(), Severity::Fatal);

@@ -59,6 +59,7 @@ use custodia_statistics::{
 	schema::Layout,
 	verify_key::{derive_verify_key, Contribution},
 };
+use custodia_ipfs::Ipfs;
 use sp_core::H256;
 use substrate_prometheus_endpoint::{Gauge, U64};
 
@@ -69,7 +70,6 @@ use self::{
 	state::StateDir,
 };
 use crate::{
-	ipfs::Ipfs,
 	recent::RecentSubmissions,
 	role::Role,
 	LOG_TARGET,

@@ -10,6 +10,7 @@ use std::{
 };
 
 use async_trait::async_trait;
+use custodia_ipfs::{Error as IpfsError, Ipfs};
 use custodia_primitives::{
 	consent::{DataCategory, PurposeOfUse},
 	fhe::IpfsRef,
@@ -34,7 +35,6 @@ use super::{
 };
 use crate::{
 	evaluator::content_hash,
-	ipfs::{Ipfs, IpfsError},
 	recent::RESUBMIT_AFTER,
 };
 use custodia_runtime::{AccountId, BlockNumber};
@@ -217,7 +217,7 @@ impl MockIpfs {
 
 	fn check(&self) -> Result<(), IpfsError> {
 		if self.down.load(std::sync::atomic::Ordering::Relaxed) {
-			return Err(IpfsError::Unavailable("connection refused".into()));
+			return Err(IpfsError::Unreachable { call: "cat", detail: "connection refused".into() });
 		}
 		Ok(())
 	}
@@ -231,16 +231,21 @@ impl Ipfs for MockIpfs {
 	async fn add(&self, _: Vec<u8>) -> Result<String, IpfsError> {
 		Err(unused("add"))
 	}
-	async fn cat(&self, cid: &str) -> Result<Vec<u8>, IpfsError> {
+	async fn cat(&self, cid: &str, limit: u64, _: Duration) -> Result<Vec<u8>, IpfsError> {
 		self.check()?;
-		self.objects
+		let bytes = self
+			.objects
 			.lock()
 			.unwrap()
 			.get(cid)
 			.cloned()
-			.ok_or_else(|| IpfsError::Refused { call: "cat", message: "context deadline exceeded".into() })
+			.ok_or_else(|| IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() })?;
+		if bytes.len() as u64 > limit {
+			return Err(IpfsError::TooLarge { cid: cid.into(), limit });
+		}
+		Ok(bytes)
 	}
-	async fn pin_add(&self, _: &str) -> Result<(), IpfsError> {
+	async fn pin_add(&self, _: &str, _: u64, _: Duration) -> Result<(), IpfsError> {
 		Err(unused("pin/add"))
 	}
 	async fn pin_rm(&self, _: &str) -> Result<(), IpfsError> {
@@ -252,14 +257,11 @@ impl Ipfs for MockIpfs {
 	async fn gc(&self) -> Result<(), IpfsError> {
 		Err(unused("repo/gc"))
 	}
-	async fn has_block(&self, _: &str) -> Result<bool, IpfsError> {
-		Err(unused("block/stat"))
-	}
 }
 
 /// An aggregator only reads: any other call is a test failure waiting to be noticed.
 fn unused(call: &'static str) -> IpfsError {
-	IpfsError::Refused { call, message: "an aggregator never makes this call".into() }
+	IpfsError::Daemon { call, message: "an aggregator never makes this call".into() }
 }
 
 fn state_dir(name: &str, i: usize) -> PathBuf {

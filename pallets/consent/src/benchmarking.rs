@@ -7,7 +7,9 @@
 use super::*;
 use crate::Pallet as Consent;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
 
 fn assert_last_event<T: Config>(event: Event<T>) {
 	frame_system::Pallet::<T>::assert_last_event(event.into());
@@ -35,6 +37,12 @@ fn full_scope<T: Config>() -> ScopeOf<T> {
 fn institution<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("institution", i, 0);
 	T::Consortium::benchmark_admit(&who, &[MemberKind::Institution]);
+	// Enough for every request deposit a benchmark makes it pay: a millionth of the largest
+	// balance, far above any deposit, far below overflowing the issuance.
+	let plenty = BalanceOf::<T>::max_value() / 1_000_000u32.into();
+	if T::Currency::balance(&who) < plenty / 2u32.into() {
+		T::Currency::set_balance(&who, plenty);
+	}
 	who
 }
 

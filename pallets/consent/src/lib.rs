@@ -20,6 +20,10 @@
 //!   a requested [`Period`] of blocks, and the X25519 key of the person or system that will read
 //!   the data. The stored request also carries its timestamp, the consortium's key and the
 //!   institution's key.
+//! - The institution pays a **storage deposit** for each request ([`Config::RequestDeposit`]
+//!   plus [`Config::DepositPerByte`] per byte of the stored request), held with
+//!   [`HoldReason::RequestDeposit`] until the request is granted, denied, withdrawn or lapses (an
+//!   unanswered request whose period ended may be withdrawn to get it back).
 //! - The subject, or a **delegate** the subject appointed (a caregiver), **grants** the request
 //!   (possibly for fewer categories or a shorter period than asked), **denies** it, or later
 //!   **revokes** the grant.
@@ -82,7 +86,14 @@ pub mod types;
 pub mod weights;
 
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, traits::UnixTime};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::Precision,
+		UnixTime,
+	},
+};
 use frame_system::pallet_prelude::*;
 use pallet_consortium::{ConsortiumInterface, MemberKind, OnMemberSuspended, X25519PublicKey};
 use sp_runtime::traits::Saturating;
@@ -103,6 +114,11 @@ pub type RequestOf<T> =
 pub type GrantOf<T> = Grant<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, ScopeOf<T>>;
 /// A period in blocks.
 pub type PeriodOf<T> = Period<BlockNumberFor<T>>;
+/// An amount of the deposit currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A request's storage deposit as stored.
+pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -127,6 +143,21 @@ pub mod pallet {
 		/// Told when a grant is revoked before its period ended (the vaults pallet closes the
 		/// grant's vaults).
 		type OnGrantRevoked: OnGrantRevoked;
+
+		/// The overarching hold reason, into which this pallet's [`HoldReason`] converts.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The currency storage deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The part of a request's deposit every request pays, whatever its size.
+		#[pallet::constant]
+		type RequestDeposit: Get<BalanceOf<Self>>;
+
+		/// The part of a request's deposit paid per byte of the stored request.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
 
 		/// The most data categories one scope may hold (at least the number of
 		/// [`DataCategory`] codes, 18, so that a scope may name them all).
@@ -182,6 +213,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Requests<T: Config> =
 		StorageMap<_, Twox64Concat, RequestId, RequestOf<T>, OptionQuery>;
+
+	/// The storage deposit of each unanswered request.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type RequestDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, RequestId, DepositOf<T>, OptionQuery>;
 
 	/// The unanswered requests of each subject, oldest first.
 	///
@@ -271,6 +309,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RevocationQueue<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, GrantId, OptionQuery>;
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A consent request's storage deposit, held from the institution until the request is
+		/// answered, withdrawn or lapses.
+		#[codec(index = 0)]
+		RequestDeposit,
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -394,6 +441,10 @@ pub mod pallet {
 		/// Only an active consortium institution may ask for consent. Ask governance to admit or
 		/// reinstate the institution.
 		NotActiveInstitution,
+		/// The institution's free balance cannot cover the request's storage deposit
+		/// (`RequestDeposit + DepositPerByte` × the request's size). Fund the account, or
+		/// withdraw requests whose period ended: their deposits come back.
+		InsufficientDeposit,
 		/// The scope names no data category. Name at least one.
 		EmptyScope,
 		/// The period's start is not before its end. Give a start block lower than the end block.
@@ -492,12 +543,14 @@ pub mod pallet {
 		///
 		/// The stored request also carries the current timestamp, the consortium's key and the
 		/// institution's key. If the subject's list of unanswered requests is full, requests
-		/// whose period ended are dropped from it first (each with a `RequestLapsed` event).
+		/// whose period ended are dropped from it first (each with a `RequestLapsed` event, and
+		/// its deposit released). The institution pays the request's storage deposit, held until
+		/// the request is answered, withdrawn or lapses.
 		///
 		/// ## Errors
 		/// `NotActiveInstitution`, `EmptyScope`, `InvalidPeriod`, `PeriodEnded`, `PeriodTooLong`,
 		/// `InvalidRequesterKey`, `NoConsortiumKey`, `TooManyRequestsFromInstitution`,
-		/// `TooManyPendingRequests`.
+		/// `TooManyPendingRequests`, `InsufficientDeposit`.
 		///
 		/// ## Events
 		/// [`Event::ConsentRequested`], after any [`Event::RequestLapsed`].
@@ -691,7 +744,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Withdraw a request the subject has not answered yet.
+		/// Withdraw a request the subject has not answered yet (also one whose period ended
+		/// unanswered): its deposit is released.
 		///
 		/// ## Dispatch Origin
 		/// Signed, by the institution that made the request (suspended or not).
@@ -783,6 +837,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Drop `request` from the subject's unanswered requests and release its deposit: every
+	/// way a request stops waiting (granted, denied, withdrawn) goes through here.
 	fn remove_pending(subject: &T::AccountId, request: RequestId) {
 		PendingRequests::<T>::mutate_exists(subject, |pending| {
 			if let Some(list) = pending {
@@ -792,6 +848,28 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+		Self::release_deposit(request);
+	}
+
+	/// The storage deposit for `request`: the base plus the per-byte rate times its encoded
+	/// size.
+	pub fn request_deposit(request: &RequestOf<T>) -> BalanceOf<T> {
+		let bytes: BalanceOf<T> = u32::try_from(request.encoded_size()).unwrap_or(u32::MAX).into();
+		T::RequestDeposit::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+	}
+
+	/// Give a request's deposit back to the institution that paid it.
+	fn release_deposit(request: RequestId) {
+		if let Some(deposit) = RequestDeposits::<T>::take(request) {
+			// Best effort: the hold is only smaller if it was slashed, and then the rest is all
+			// there is to give back.
+			let _ = T::Currency::release(
+				&HoldReason::RequestDeposit.into(),
+				&deposit.depositor,
+				deposit.amount,
+				Precision::BestEffort,
+			);
+		}
 	}
 
 	fn do_request(
@@ -840,6 +918,24 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::TooManyRequestsFromInstitution
 		);
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingRequests)?;
+		let timestamp = u64::try_from(T::UnixTime::now().as_millis()).unwrap_or(u64::MAX);
+		let request = ConsentRequest {
+			institution: institution.clone(),
+			subject: subject.clone(),
+			scope: scope.clone(),
+			purpose,
+			period,
+			timestamp,
+			requested_at: now,
+			consortium_key,
+			institution_key,
+			requester_key,
+			status: RequestStatus::Pending,
+		};
+		let deposit = Self::request_deposit(&request);
+		// The last check: nothing is written when it fails.
+		T::Currency::hold(&HoldReason::RequestDeposit.into(), &institution, deposit)
+			.map_err(|_| Error::<T>::InsufficientDeposit)?;
 
 		// All checks passed: write.
 		for r in lapsed {
@@ -848,27 +944,16 @@ impl<T: Config> Pallet<T> {
 					req.status = RequestStatus::Lapsed { at: now };
 				}
 			});
+			Self::release_deposit(r);
 			Self::deposit_event(Event::RequestLapsed { request: r, subject: subject.clone() });
 		}
 		NextRequestId::<T>::put(id.saturating_add(1));
 		PendingRequests::<T>::insert(&subject, pending);
-		let timestamp = u64::try_from(T::UnixTime::now().as_millis()).unwrap_or(u64::MAX);
-		Requests::<T>::insert(
+		RequestDeposits::<T>::insert(
 			id,
-			ConsentRequest {
-				institution: institution.clone(),
-				subject: subject.clone(),
-				scope: scope.clone(),
-				purpose,
-				period,
-				timestamp,
-				requested_at: now,
-				consortium_key,
-				institution_key,
-				requester_key,
-				status: RequestStatus::Pending,
-			},
+			DepositOf::<T> { depositor: institution.clone(), amount: deposit },
 		);
+		Requests::<T>::insert(id, request);
 		Self::deposit_event(Event::ConsentRequested {
 			request: id,
 			institution,
@@ -1224,7 +1309,17 @@ impl<T: Config> Pallet<T> {
 					r.status == RequestStatus::Pending,
 					"pending list names an answered request"
 				);
+				ensure!(
+					RequestDeposits::<T>::get(id).is_some_and(|d| d.depositor == r.institution),
+					"pending request without its institution's deposit"
+				);
 			}
+		}
+		for (id, _) in RequestDeposits::<T>::iter() {
+			ensure!(
+				Requests::<T>::get(id).is_some_and(|r| r.status == RequestStatus::Pending),
+				"deposit held for a request that stopped waiting"
+			);
 		}
 		for (institution, before) in RevocationQueue::<T>::iter() {
 			ensure!(

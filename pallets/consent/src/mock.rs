@@ -1,8 +1,8 @@
 // This file is part of Custodia.
 // SPDX-License-Identifier: Apache-2.0
 
-//! Test runtime for `pallet-consent`: the real consortium pallet, a clock driven by the block
-//! number, and a stand-in for the vaults pallet that records revoked grants.
+//! Test runtime for `pallet-consent`: the real consortium and balances pallets, a clock driven by
+//! the block number, and a stand-in for the vaults pallet that records revoked grants.
 
 use crate as pallet_consent;
 use crate::{DataCategory, GrantId, OnGrantRevoked, Period, PurposeOfUse, ScopeOf};
@@ -17,6 +17,7 @@ type Block = frame_system::mocking::MockBlock<Test>;
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
+		Balances: pallet_balances,
 		Consortium: pallet_consortium,
 		Consent: pallet_consent,
 	}
@@ -25,6 +26,12 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
 }
 
 parameter_types! {
@@ -87,12 +94,23 @@ parameter_types! {
 	pub const MaxDelegates: u32 = 2;
 	pub const MaxPeriod: u64 = 1_000;
 	pub const MaxRevocationsPerBlock: u32 = 2;
+	pub const RequestDeposit: u64 = REQUEST_DEPOSIT_BASE;
+	pub const DepositPerByte: u64 = 1;
 }
+
+/// The fixed part of a request's deposit in these tests.
+pub const REQUEST_DEPOSIT_BASE: u64 = 100;
+/// What every account but `BROKE_CLINIC` starts with.
+pub const ENDOWMENT: u64 = 100_000;
 
 impl pallet_consent::Config for Test {
 	type Consortium = Consortium;
 	type UnixTime = BlockClock;
 	type OnGrantRevoked = RecordRevocations;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type RequestDeposit = RequestDeposit;
+	type DepositPerByte = DepositPerByte;
 	type MaxCategories = MaxCategories;
 	type MaxPendingRequests = MaxPendingRequests;
 	type MaxPendingRequestsPerInstitution = MaxPendingRequestsPerInstitution;
@@ -118,6 +136,8 @@ pub const BOB: u64 = 11;
 pub const CAREGIVER: u64 = 12;
 /// Someone else.
 pub const MALLORY: u64 = 13;
+/// An institution without funds.
+pub const BROKE_CLINIC: u64 = 5;
 
 /// The consortium key set at genesis.
 pub const CONSORTIUM_KEY: [u8; 32] = [42; 32];
@@ -151,6 +171,15 @@ impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		REVOKED.with(|r| r.borrow_mut().clear());
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: [HOSPITAL, LAB, STEWARD, ALICE, BOB, CAREGIVER, MALLORY]
+				.into_iter()
+				.map(|who| (who, ENDOWMENT))
+				.collect(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
 		pallet_consortium::GenesisConfig::<Test> {
 			members: vec![
 				(
@@ -161,6 +190,7 @@ impl ExtBuilder {
 					None,
 				),
 				(LAB, vec![MemberKind::Institution], b"Research Lab".to_vec(), [2; 32], None),
+				(BROKE_CLINIC, vec![MemberKind::Institution], b"Broke Clinic".to_vec(), [5; 32], None),
 				(
 					STEWARD,
 					vec![MemberKind::DataSteward],

@@ -4,7 +4,10 @@
 //! Unit tests for `pallet-consent`.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
 use sp_runtime::DispatchError::BadOrigin;
 use DataCategory::*;
 use PurposeOfUse::*;
@@ -1187,4 +1190,96 @@ fn codes_map_to_fhir_and_loinc() {
 	for (i, p) in PurposeOfUse::ALL.iter().enumerate() {
 		assert_eq!(codec::Encode::encode(p), vec![i as u8]);
 	}
+}
+
+// ---- deposits ----
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::RequestDeposit.into(), &who)
+}
+
+/// Asserts that `institution` has every unit of its endowment back, nothing held.
+fn all_back(institution: u64) {
+	assert_eq!(held(institution), 0);
+	assert_eq!(Balances::balance(&institution), ENDOWMENT);
+}
+
+#[test]
+fn request_holds_a_deposit_of_base_plus_bytes_from_the_institution() {
+	ExtBuilder::default().build_and_execute(|| {
+		let request = hospital_requests_from_alice();
+		let stored = Requests::<Test>::get(request).unwrap();
+		let expected = REQUEST_DEPOSIT_BASE + stored.encoded_size() as u64;
+		assert_eq!(Consent::request_deposit(&stored), expected);
+		assert_eq!(held(HOSPITAL), expected);
+		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT - expected);
+		assert_eq!(
+			RequestDeposits::<Test>::get(request),
+			Some(DepositOf::<Test> { depositor: HOSPITAL, amount: expected })
+		);
+		assert_eq!(held(ALICE), 0);
+	});
+}
+
+#[test]
+fn a_granted_request_releases_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		alice_grants_hospital();
+		all_back(HOSPITAL);
+		assert!(RequestDeposits::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn a_denied_request_releases_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let request = hospital_requests_from_alice();
+		assert_ok!(Consent::deny(RuntimeOrigin::signed(ALICE), request));
+		all_back(HOSPITAL);
+	});
+}
+
+#[test]
+fn a_withdrawn_request_releases_its_deposit_even_after_its_period_ended() {
+	ExtBuilder::default().build_and_execute(|| {
+		let request = request_from(HOSPITAL, ALICE, period(1, 10));
+		run_to_block(20);
+		assert!(held(HOSPITAL) > 0);
+		assert_ok!(Consent::withdraw_request(RuntimeOrigin::signed(HOSPITAL), request));
+		all_back(HOSPITAL);
+	});
+}
+
+#[test]
+fn a_lapsed_request_releases_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		request_from(HOSPITAL, ALICE, period(1, 10));
+		request_from(HOSPITAL, ALICE, period(1, 10));
+		request_from(LAB, ALICE, period(1, 10));
+		run_to_block(10);
+		// A full inbox of requests whose period ended: the next request drops them all.
+		let fourth = request_from(LAB, ALICE, period(10, 20));
+		assert_eq!(PendingRequests::<Test>::get(ALICE).into_inner(), vec![fourth]);
+		all_back(HOSPITAL);
+		let fourth_deposit = RequestDeposits::<Test>::get(fourth).unwrap().amount;
+		assert_eq!(held(LAB), fourth_deposit);
+		assert_eq!(Balances::balance(&LAB), ENDOWMENT - fourth_deposit);
+	});
+}
+
+#[test]
+fn request_refuses_an_institution_that_cannot_pay_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Consent::request(
+				RuntimeOrigin::signed(BROKE_CLINIC),
+				ALICE,
+				scope(&[LaboratoryResults]),
+				TREAT,
+				period(1, 10),
+				REQUESTER_KEY,
+			),
+			Error::<Test>::InsufficientDeposit
+		);
+	});
 }

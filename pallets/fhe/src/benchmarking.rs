@@ -9,7 +9,9 @@ use super::*;
 use crate::Pallet as Fhe;
 use alloc::vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
 
 fn assert_last_event<T: Config>(event: Event<T>) {
 	frame_system::Pallet::<T>::assert_last_event(event.into());
@@ -33,6 +35,15 @@ fn longest_cid<T: Config>(tag: u32) -> CidOf<T> {
 	bytes::<T::MaxCidLen>(b'c', tag)
 }
 
+/// Give `who` enough for every deposit a benchmark makes it pay (a millionth of the largest
+/// balance: far above any deposit, far below overflowing the issuance).
+fn fund<T: Config>(who: &T::AccountId) {
+	let plenty = BalanceOf::<T>::max_value() / 1_000_000u32.into();
+	if T::Currency::balance(who) < plenty / 2u32.into() {
+		T::Currency::set_balance(who, plenty);
+	}
+}
+
 /// Active evaluator `i`.
 fn evaluator<T: Config>(i: u32) -> T::AccountId {
 	let who: T::AccountId = account("evaluator", i, 0);
@@ -43,6 +54,7 @@ fn evaluator<T: Config>(i: u32) -> T::AccountId {
 fn institution<T: Config>() -> T::AccountId {
 	let who: T::AccountId = account("institution", 0, 0);
 	T::Consortium::benchmark_admit(&who, &[MemberKind::Institution]);
+	fund::<T>(&who);
 	who
 }
 
@@ -98,8 +110,10 @@ fn new_model<T: Config>() -> Result<ModelId, BenchmarkError> {
 /// `MaxOpenJobsPerAccount` open jobs.
 fn fill_open_jobs<T: Config>(model: ModelId, room: u32) -> Result<(), BenchmarkError> {
 	for i in room..T::MaxPendingJobs::get() {
+		let requester: T::AccountId = account("requester", i, 0);
+		fund::<T>(&requester);
 		Fhe::<T>::do_request_prediction(
-			account("requester", i, 0),
+			requester,
 			model,
 			longest_cid::<T>(i),
 			H256::zero(),
@@ -169,6 +183,7 @@ mod benchmarks {
 		setup::<T>();
 		let model = new_model::<T>()?;
 		let caller: T::AccountId = whitelisted_caller();
+		fund::<T>(&caller);
 		fill_open_jobs::<T>(model, 1)?;
 		let job = NextJobId::<T>::get();
 
@@ -208,8 +223,10 @@ mod benchmarks {
 		let model = new_model::<T>()?;
 		let jobs = n.min(T::MaxPendingJobs::get());
 		for i in 0..jobs {
+			let requester: T::AccountId = account("requester", i, 0);
+			fund::<T>(&requester);
 			Fhe::<T>::do_request_prediction(
-				account("requester", i, 0),
+				requester,
 				model,
 				longest_cid::<T>(i),
 				H256::zero(),

@@ -36,6 +36,9 @@
 //!   bucket of job ids per deadline block and a cursor, at most [`Config::MaxTimeoutsPerBlock`]
 //!   steps per block; what does not fit carries over to the next block, nothing is skipped. No
 //!   call changes a job from its deadline on.
+//! - **Deposits.** A model's registrant and a job's requester pay a storage deposit (a base plus
+//!   [`Config::DepositPerByte`] per byte of what is stored), held with [`HoldReason`] until the
+//!   model is retired or the job ends (final, failed or timed out).
 //!
 //! Cohort statistics are not computed here: they are Prio3 aggregations, in `pallet-statistics`.
 //!
@@ -79,7 +82,13 @@ pub use custodia_primitives::fhe as types;
 pub mod weights;
 
 use alloc::vec::Vec;
-use frame_support::pallet_prelude::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::Precision,
+	},
+};
 use frame_system::pallet_prelude::*;
 use pallet_consortium::{ConsortiumInterface, MemberKind};
 use sp_core::H256;
@@ -94,6 +103,11 @@ pub const LOG_TARGET: &str = "runtime::fhe";
 
 /// An IPFS CID, as bytes.
 pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
+/// An amount of the deposit currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A storage deposit as stored.
+pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 /// A model or feature name.
 pub type NameOf<T> = BoundedVec<u8, <T as Config>::MaxNameLen>;
 /// A free text: a unit, an output meaning, a provenance.
@@ -141,6 +155,25 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// The consortium: who is an active institution or evaluator.
 		type Consortium: ConsortiumInterface<Self::AccountId>;
+
+		/// The overarching hold reason, into which this pallet's [`HoldReason`] converts.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The currency storage deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The part of a model's deposit every model pays, whatever its size.
+		#[pallet::constant]
+		type ModelDepositBase: Get<BalanceOf<Self>>;
+
+		/// The part of a job's deposit every job pays, whatever its size.
+		#[pallet::constant]
+		type JobDepositBase: Get<BalanceOf<Self>>;
+
+		/// The part of a deposit paid per byte of the stored model or job.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
 
 		/// How many distinct evaluators must submit the identical outcome for it to be final,
 		/// unless the chain's genesis sets another value ([`GenesisConfig::result_quorum`], see
@@ -258,6 +291,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
 
+	/// The storage deposit of each model not retired.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type ModelDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, ModelId, DepositOf<T>, OptionQuery>;
+
+	/// The storage deposit of each open job.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type JobDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, DepositOf<T>, OptionQuery>;
+
 	/// The open (pending) jobs, oldest first.
 	#[pallet::storage]
 	pub type PendingJobs<T: Config> =
@@ -287,6 +334,17 @@ pub mod pallet {
 	/// `on_initialize`.
 	#[pallet::storage]
 	pub type TimeoutCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A model's storage deposit, held until the model is retired.
+		#[codec(index = 0)]
+		ModelDeposit,
+		/// A job's storage deposit, held until the job is final, fails or times out.
+		#[codec(index = 1)]
+		JobDeposit,
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -379,6 +437,10 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The CID is empty. Give the IPFS CID of the object.
 		EmptyCid,
+		/// Your free balance cannot cover the storage deposit (the base plus `DepositPerByte` ×
+		/// the size of the model or job). Fund the account first; deposits come back when the
+		/// model is retired or the job ends.
+		InsufficientDeposit,
 		/// You have no evaluation key to remove. Register one first.
 		NoEvaluationKey,
 		/// `MaxPendingJobs` jobs are open. Wait for some to finish or time out, then try again.
@@ -511,6 +573,7 @@ pub mod pallet {
 		/// Signed, by an active institution.
 		///
 		/// ## Details
+		/// The registrant pays the model's storage deposit, held until it retires the model.
 		/// - `template`: a non-empty name; 1 to `MaxFeatures` features with non-empty, distinct
 		///   names and a non-zero `scale_micros`; one weight per feature; a bias; a non-zero
 		///   `score_divisor`; a non-empty output meaning and provenance; the FHE parameter set
@@ -518,7 +581,7 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// `NotActiveInstitution`, `EmptyName`, `NoFeatures`, `WeightCountMismatch`,
-		/// `DuplicateFeatureName`, `ZeroScale`, `MissingDescription`.
+		/// `DuplicateFeatureName`, `ZeroScale`, `MissingDescription`, `InsufficientDeposit`.
 		///
 		/// ## Events
 		/// [`Event::ModelRegistered`].
@@ -532,7 +595,8 @@ pub mod pallet {
 			Self::do_register_model(who, template).map(|_| ())
 		}
 
-		/// Retire a model: it takes no new predictions. Jobs already requested complete.
+		/// Retire a model: it takes no new predictions. Jobs already requested complete. Its
+		/// storage deposit is released.
 		///
 		/// ## Dispatch Origin
 		/// Signed, by the institution that registered it.
@@ -551,6 +615,7 @@ pub mod pallet {
 			ensure!(m.retired_at.is_none(), Error::<T>::ModelRetired);
 			m.retired_at = Some(Self::now());
 			Models::<T>::insert(model, m);
+			Self::release_deposit(ModelDeposits::<T>::take(model), HoldReason::ModelDeposit);
 			Self::deposit_event(Event::ModelRetired { model });
 			Ok(())
 		}
@@ -566,8 +631,12 @@ pub mod pallet {
 		/// - `input_cid`, `input_hash`: the IPFS CID of the encrypted input tuple (features in the
 		///   model's order and scales) and its hash.
 		///
+		/// The requester pays the job's storage deposit, held until the job is final, fails or
+		/// times out.
+		///
 		/// ## Errors
-		/// `UnknownModel`, `ModelRetired`, `EmptyCid`, `TooManyOpenJobs`, `TooManyPendingJobs`.
+		/// `UnknownModel`, `ModelRetired`, `EmptyCid`, `TooManyOpenJobs`, `TooManyPendingJobs`,
+		/// `InsufficientDeposit`.
 		///
 		/// ## Events
 		/// [`Event::PredictionRequested`].
@@ -654,17 +723,16 @@ impl<T: Config> Pallet<T> {
 		);
 
 		let id = NextModelId::<T>::get();
-		NextModelId::<T>::put(id.saturating_add(1));
 		let name = template.name.clone();
-		Models::<T>::insert(
-			id,
-			Model {
-				template,
-				registrant: who.clone(),
-				registered_at: Self::now(),
-				retired_at: None,
-			},
-		);
+		let model =
+			Model { template, registrant: who.clone(), registered_at: Self::now(), retired_at: None };
+		let deposit = Self::deposit_for(T::ModelDepositBase::get(), model.encoded_size());
+		// The last check: nothing is written when it fails.
+		Self::hold_deposit(&who, deposit, HoldReason::ModelDeposit)?;
+
+		NextModelId::<T>::put(id.saturating_add(1));
+		ModelDeposits::<T>::insert(id, DepositOf::<T> { depositor: who.clone(), amount: deposit });
+		Models::<T>::insert(id, model);
 		Self::deposit_event(Event::ModelRegistered { model: id, registrant: who, name });
 		Ok(id)
 	}
@@ -705,23 +773,51 @@ impl<T: Config> Pallet<T> {
 		let mut bucket = TimeoutQueue::<T>::get(deadline);
 		// A bucket holds only open jobs, so it cannot be fuller than the open-job list.
 		bucket.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
+		let job = Job {
+			kind,
+			requester: requester.clone(),
+			requested_at: now,
+			deadline,
+			status: JobStatus::Pending,
+			submissions: BoundedVec::new(),
+		};
+		// Priced at the job's largest size: it grows by up to `MaxSubmissions` outcomes.
+		let deposit = Self::deposit_for(T::JobDepositBase::get(), JobOf::<T>::max_encoded_len());
+		// The last check: nothing is written when it fails.
+		Self::hold_deposit(&requester, deposit, HoldReason::JobDeposit)?;
 
 		NextJobId::<T>::put(id.saturating_add(1));
 		OpenJobsOf::<T>::insert(&requester, open.saturating_add(1));
 		PendingJobs::<T>::put(pending);
 		TimeoutQueue::<T>::insert(deadline, bucket);
-		Jobs::<T>::insert(
-			id,
-			Job {
-				kind,
-				requester,
-				requested_at: now,
-				deadline,
-				status: JobStatus::Pending,
-				submissions: BoundedVec::new(),
-			},
-		);
+		JobDeposits::<T>::insert(id, DepositOf::<T> { depositor: requester, amount: deposit });
+		Jobs::<T>::insert(id, job);
 		Ok(id)
+	}
+
+	/// `base` plus [`Config::DepositPerByte`] for each of `bytes`.
+	pub fn deposit_for(base: BalanceOf<T>, bytes: usize) -> BalanceOf<T> {
+		let bytes: BalanceOf<T> = u32::try_from(bytes).unwrap_or(u32::MAX).into();
+		base.saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+	}
+
+	fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>, reason: HoldReason) -> DispatchResult {
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientDeposit.into())
+	}
+
+	/// Give a deposit back to whoever paid it.
+	fn release_deposit(deposit: Option<DepositOf<T>>, reason: HoldReason) {
+		if let Some(deposit) = deposit {
+			// Best effort: the hold is only smaller if it was slashed, and then the rest is all
+			// there is to give back.
+			let _ = T::Currency::release(
+				&reason.into(),
+				&deposit.depositor,
+				deposit.amount,
+				Precision::BestEffort,
+			);
+		}
 	}
 
 	/// Close a job with a terminal `status`: drop it from the open-job list and its requester's
@@ -743,6 +839,7 @@ impl<T: Config> Pallet<T> {
 		}
 		job.status = status;
 		Jobs::<T>::insert(id, job);
+		Self::release_deposit(JobDeposits::<T>::take(id), HoldReason::JobDeposit);
 	}
 
 	/// Whether adding `new` to `earlier` submissions makes them disagree for the first time.
@@ -1009,6 +1106,15 @@ impl<T: Config> Pallet<T> {
 				let job = Jobs::<T>::get(id).ok_or("queued job missing")?;
 				ensure!(job.deadline == deadline && job.status.is_open(), "queued job not open");
 			}
+		}
+		for (id, deposit) in JobDeposits::<T>::iter() {
+			let job = Jobs::<T>::get(id).ok_or("deposit held for a missing job")?;
+			ensure!(job.status.is_open(), "deposit held for a job that ended");
+			ensure!(deposit.depositor == job.requester, "job deposit held from another account");
+		}
+		for (id, _) in ModelDeposits::<T>::iter() {
+			let model = Models::<T>::get(id).ok_or("deposit held for a missing model")?;
+			ensure!(model.retired_at.is_none(), "deposit held for a retired model");
 		}
 		Ok(())
 	}

@@ -1,8 +1,8 @@
 // This file is part of Custodia.
 // SPDX-License-Identifier: Apache-2.0
 
-//! Test runtime for `pallet-fhe`: the real consortium pallet, wired as in the Custodia runtime,
-//! with a result quorum each test may change (`ResultQuorum::set`).
+//! Test runtime for `pallet-fhe`: the real consortium and balances pallets, wired as in the
+//! Custodia runtime, with a result quorum each test may change (`ResultQuorum::set`).
 
 use crate as pallet_fhe;
 use crate::{CidOf, FeatureSpec, ModelTemplate, ModelTemplateOf, Outcome, OutcomeOf};
@@ -17,6 +17,7 @@ type Block = frame_system::mocking::MockBlock<Test>;
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
+		Balances: pallet_balances,
 		Consortium: pallet_consortium,
 		Fhe: pallet_fhe,
 	}
@@ -25,6 +26,12 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
 }
 
 parameter_types! {
@@ -56,10 +63,27 @@ parameter_types! {
 	// Above the whole list by default, so that one account can fill it in tests; tests of the
 	// per-account limit lower it.
 	pub static MaxOpenJobsPerAccount: u32 = 9;
+	pub const ModelDepositBase: u64 = MODEL_DEPOSIT_BASE;
+	pub const JobDepositBase: u64 = JOB_DEPOSIT_BASE;
+	pub const DepositPerByte: u64 = 1;
 }
+
+/// The fixed part of a model's deposit in these tests.
+pub const MODEL_DEPOSIT_BASE: u64 = 200;
+/// The fixed part of a job's deposit in these tests.
+pub const JOB_DEPOSIT_BASE: u64 = 100;
+/// What every account from 1 to 100 but `BROKE` starts with.
+pub const ENDOWMENT: u64 = 1_000_000;
+/// An account without funds.
+pub const BROKE: u64 = 99;
 
 impl pallet_fhe::Config for Test {
 	type Consortium = Consortium;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type ModelDepositBase = ModelDepositBase;
+	type JobDepositBase = JobDepositBase;
+	type DepositPerByte = DepositPerByte;
 	type ResultQuorum = ResultQuorum;
 	type JobTimeout = JobTimeout;
 	type MaxTimeoutsPerBlock = MaxTimeoutsPerBlock;
@@ -153,6 +177,12 @@ impl ExtBuilder {
 
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: (1..=100).filter(|who| *who != BROKE).map(|who| (who, ENDOWMENT)).collect(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
 		let member = |who: u64, kind: MemberKind, name: &[u8]| {
 			(who, vec![kind], name.to_vec(), [who as u8; 32], None)
 		};

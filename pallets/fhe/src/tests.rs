@@ -8,7 +8,12 @@ use crate::{
 	JobId, JobKind, JobStatus, Jobs, ModelId, Models, Outcome, PendingJobs, TimeoutCursor,
 	TimeoutQueue,
 };
-use frame_support::{assert_noop, assert_ok};
+use crate::{HoldReason, JobDeposits, ModelDeposits, JobOf};
+use codec::{Encode, MaxEncodedLen};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
 use pallet_consortium::MemberKind;
 use sp_runtime::DispatchError::BadOrigin;
 
@@ -768,5 +773,103 @@ fn a_chain_founded_with_three_evaluators_needs_two_of_them_to_agree() {
 		assert_eq!(status(job), JobStatus::Pending);
 		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_B), job, success(b"bafy-score")));
 		assert!(matches!(status(job), JobStatus::Final { .. }));
+	});
+}
+// ---- deposits ----
+
+fn held(reason: HoldReason, who: u64) -> u64 {
+	Balances::balance_on_hold(&reason.into(), &who)
+}
+
+fn job_deposit() -> u64 {
+	JOB_DEPOSIT_BASE + JobOf::<Test>::max_encoded_len() as u64
+}
+
+#[test]
+fn register_model_holds_a_deposit_until_the_model_is_retired() {
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		let expected = MODEL_DEPOSIT_BASE + Models::<Test>::get(model).unwrap().encoded_size() as u64;
+		assert_eq!(held(HoldReason::ModelDeposit, HOSPITAL), expected);
+		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT - expected);
+		assert_eq!(ModelDeposits::<Test>::get(model).unwrap().amount, expected);
+
+		assert_ok!(Fhe::retire_model(RuntimeOrigin::signed(HOSPITAL), model));
+		assert_eq!(held(HoldReason::ModelDeposit, HOSPITAL), 0);
+		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT);
+		assert!(ModelDeposits::<Test>::get(model).is_none());
+	});
+}
+
+#[test]
+fn register_model_refuses_an_institution_that_cannot_pay_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Consortium::admit_member(
+			RuntimeOrigin::root(),
+			BROKE,
+			vec![MemberKind::Institution].try_into().unwrap(),
+			b"Broke Clinic".to_vec().try_into().unwrap(),
+			[BROKE as u8; 32],
+			None,
+		));
+		assert_noop!(
+			Fhe::register_model(RuntimeOrigin::signed(BROKE), template()),
+			Error::<Test>::InsufficientDeposit
+		);
+	});
+}
+
+#[test]
+fn request_prediction_holds_a_deposit_released_when_the_job_is_final() {
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		let job = request_prediction(model);
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), job_deposit());
+		assert_eq!(JobDeposits::<Test>::get(job).unwrap().depositor, ALICE);
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"out")));
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Final { .. }));
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+		assert!(JobDeposits::<Test>::get(job).is_none());
+	});
+}
+
+#[test]
+fn a_failed_job_releases_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		let job = request_prediction(model);
+		assert_ok!(Fhe::submit_result(
+			RuntimeOrigin::signed(EVAL_A),
+			job,
+			Outcome::Failure { reason: FailureReason::InputHashMismatch }
+		));
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().status, JobStatus::Failed { .. }));
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+	});
+}
+
+#[test]
+fn a_timed_out_job_releases_its_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		let job = request_prediction(model);
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), job_deposit());
+		run_to_block(1 + JobTimeout::get());
+		assert!(matches!(Jobs::<Test>::get(job).unwrap().status, JobStatus::TimedOut { .. }));
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+	});
+}
+
+#[test]
+fn request_prediction_refuses_a_requester_who_cannot_pay_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		assert_noop!(
+			Fhe::request_prediction(RuntimeOrigin::signed(BROKE), model, cid(b"in"), hash(1)),
+			Error::<Test>::InsufficientDeposit
+		);
 	});
 }

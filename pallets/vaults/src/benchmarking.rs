@@ -8,8 +8,10 @@ use super::*;
 use crate::Pallet as Vaults;
 use alloc::vec;
 use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
 use pallet_consent::Period;
+use sp_runtime::traits::Bounded;
 
 fn assert_last_event<T: Config>(event: Event<T>) {
 	frame_system::Pallet::<T>::assert_last_event(event.into());
@@ -39,6 +41,15 @@ struct Setup<T: Config> {
 	steward: T::AccountId,
 }
 
+/// Give `who` enough for every deposit a benchmark makes it pay (a millionth of the largest
+/// balance: far above any record deposit, far below overflowing the issuance).
+fn fund<T: Config>(who: &T::AccountId) {
+	let plenty = BalanceOf::<T>::max_value() / 1_000_000u32.into();
+	if T::Currency::balance(who) < plenty / 2u32.into() {
+		T::Currency::set_balance(who, plenty);
+	}
+}
+
 fn setup<T: Config>() -> Setup<T> {
 	frame_system::Pallet::<T>::set_block_number(block::<T>(1));
 	let subject: T::AccountId = whitelisted_caller();
@@ -46,10 +57,13 @@ fn setup<T: Config>() -> Setup<T> {
 	let steward: T::AccountId = account("steward", 0, 0);
 	T::Consortium::benchmark_admit(&institution, &[MemberKind::Institution]);
 	T::Consortium::benchmark_admit(&steward, &[MemberKind::DataSteward]);
+	fund::<T>(&subject);
+	fund::<T>(&institution);
 	Setup { subject, institution, steward }
 }
 
 fn new_record<T: Config>(s: &Setup<T>, tag: u32) -> Result<RecordId, BenchmarkError> {
+	fund::<T>(&s.subject);
 	Ok(Vaults::<T>::do_register_record(
 		s.subject.clone(),
 		s.subject.clone(),
@@ -111,6 +125,52 @@ mod benchmarks {
 		);
 
 		assert_eq!(RecordsOf::<T>::get(&s.subject).len() as u32, T::MaxRecordsPerOwner::get());
+		Ok(())
+	}
+
+	/// Worst case: the owner's list of records has room for exactly one more.
+	#[benchmark]
+	fn accept_record() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		for i in 1..T::MaxRecordsPerOwner::get() {
+			new_record::<T>(&s, 1_000 + i)?;
+		}
+		let record = Vaults::<T>::do_register_record(
+			s.institution.clone(),
+			s.subject.clone(),
+			longest_cid::<T>(0),
+			H256::repeat_byte(1),
+			1_000_000,
+			all_categories::<T>(),
+			s.steward.clone(),
+		)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.subject.clone()), record);
+
+		assert!(Records::<T>::contains_key(record));
+		assert_eq!(RecordsOf::<T>::get(&s.subject).len() as u32, T::MaxRecordsPerOwner::get());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn reject_record() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = Vaults::<T>::do_register_record(
+			s.institution.clone(),
+			s.subject.clone(),
+			longest_cid::<T>(0),
+			H256::repeat_byte(1),
+			1_000_000,
+			all_categories::<T>(),
+			s.steward.clone(),
+		)?;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.subject.clone()), record);
+
+		assert!(!PendingRecords::<T>::contains_key(record));
+		assert!(!RecordDeposits::<T>::contains_key(record));
 		Ok(())
 	}
 

@@ -16,7 +16,14 @@
 //!
 //! - A **record** is `{owner, origin, CID, content hash, size, categories, steward}`. Its owner
 //!   registers it, or an institution registers it for a record it originated (already encrypted
-//!   to the owner's key). Its data steward keeps it pinned.
+//!   to the owner's key). A record an institution registers is **pending** until its owner
+//!   accepts it: until then it is not the owner's, cannot be shared, counted in statistics or
+//!   predicted on, and nobody pins it; the owner may reject it instead. Its data steward keeps
+//!   an accepted record pinned.
+//! - Whoever registers a record pays a **storage deposit** ([`Config::RecordDepositBase`] plus
+//!   [`Config::DepositPerByte`] per byte of its metadata), held with [`HoldReason::RecordDeposit`]
+//!   until the record is retired or rejected. A record's CID is unique per owner only: nobody can
+//!   register a CID first to keep its owner from registering it.
 //! - A **vault** shares one record with one institution under one consent grant: the subject
 //!   re-encrypts the record for the grant's requester key, stores it in IPFS, and opens the vault
 //!   naming its CID and an expiry block no later than the grant's end. The steward pins it while
@@ -48,6 +55,8 @@
 //!
 //! For individuals (record owners and data subjects, or their delegates):
 //! * [`register_record`](Pallet::register_record) - Register a record (owners and institutions).
+//! * [`accept_record`](Pallet::accept_record) - Accept a record an institution registered.
+//! * [`reject_record`](Pallet::reject_record) - Reject it; its deposit goes back.
 //! * [`open_vault`](Pallet::open_vault) - Share a record under a live grant until a block.
 //! * [`close_vault`](Pallet::close_vault) - Close a vault early (subjects and grantees).
 //! * [`retire_record`](Pallet::retire_record) - Retire a record; closes its vaults.
@@ -81,7 +90,13 @@ pub use custodia_primitives::vaults as types;
 pub mod weights;
 
 use alloc::vec::Vec;
-use frame_support::pallet_prelude::*;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate, MutateHold},
+		tokens::Precision,
+	},
+};
 use frame_system::pallet_prelude::*;
 use pallet_consent::{ConsentInterface, DataCategory, GrantId, Grantee, OnGrantRevoked};
 use pallet_consortium::{ConsortiumInterface, MemberKind};
@@ -104,6 +119,11 @@ pub type RecordOf<T> =
 	Record<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, CidOf<T>, CategoriesOf<T>>;
 /// A vault as stored.
 pub type VaultOf<T> = Vault<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, CidOf<T>>;
+/// An amount of the deposit currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A record's storage deposit as stored.
+pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -123,6 +143,25 @@ pub mod pallet {
 
 		/// Consent: grants, their terms and whether they are live.
 		type Consent: ConsentInterface<Self::AccountId, BlockNumberFor<Self>>;
+
+		/// The overarching hold reason, into which this pallet's [`HoldReason`] converts.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The currency storage deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The part of a record's deposit every record pays, whatever its size.
+		#[pallet::constant]
+		type RecordDepositBase: Get<BalanceOf<Self>>;
+
+		/// The part of a record's deposit paid per byte of its stored metadata.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// The most records institutions may have waiting for one person's acceptance.
+		#[pallet::constant]
+		type MaxPendingRecordsPerOwner: Get<u32>;
 
 		/// The longest CID, in bytes.
 		#[pallet::constant]
@@ -171,12 +210,49 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
 
-	/// The record registered under each CID: a CID is registered once.
+	/// The record each owner registered under each CID: an owner registers a CID once. Keyed by
+	/// owner first, so that nobody else's registration of a CID can keep its owner from
+	/// registering it.
 	///
-	/// Hasher: `Blake2_128Concat`, because CIDs are chosen by users.
+	/// Hashers: `Blake2_128Concat`, because account ids and CIDs are chosen by users.
 	#[pallet::storage]
-	pub type RecordByCid<T: Config> =
-		StorageMap<_, Blake2_128Concat, CidOf<T>, RecordId, OptionQuery>;
+	pub type RecordByCid<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		CidOf<T>,
+		RecordId,
+		OptionQuery,
+	>;
+
+	/// Records institutions registered that their owners have neither accepted nor rejected.
+	/// They move to [`Records`] when accepted and are dropped when rejected.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type PendingRecords<T: Config> =
+		StorageMap<_, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
+
+	/// The pending records of each owner, oldest first.
+	///
+	/// Hasher: `Blake2_128Concat`, because account ids are chosen by their owners.
+	#[pallet::storage]
+	pub type PendingRecordsOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<RecordId, T::MaxPendingRecordsPerOwner>,
+		ValueQuery,
+	>;
+
+	/// The storage deposit of each record, pending or registered, until it is retired or
+	/// rejected.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type RecordDeposits<T: Config> =
+		StorageMap<_, Twox64Concat, RecordId, DepositOf<T>, OptionQuery>;
 
 	/// The records of each owner that are not retired, oldest first.
 	///
@@ -264,10 +340,44 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A record's storage deposit, held from its registration until it is retired or
+		/// rejected.
+		#[codec(index = 0)]
+		RecordDeposit,
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A record was registered.
+		/// An institution registered a record for a person; it counts once the person accepts it.
+		RecordPending {
+			/// The pending record.
+			record: RecordId,
+			/// The person it is about, who must accept it.
+			owner: T::AccountId,
+			/// The institution that registered it.
+			institution: T::AccountId,
+			/// Its IPFS CID.
+			cid: CidOf<T>,
+			/// The data categories it holds.
+			categories: CategoriesOf<T>,
+			/// The data steward that will pin it once accepted.
+			steward: T::AccountId,
+		},
+		/// The owner rejected a pending record: it was dropped and its deposit released.
+		RecordRejected {
+			/// The record.
+			record: RecordId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// The institution that registered it.
+			institution: T::AccountId,
+		},
+		/// A record was registered (by its owner, or accepted by its owner when an institution
+		/// registered it).
 		RecordRegistered {
 			/// The new record.
 			record: RecordId,
@@ -355,8 +465,18 @@ pub mod pallet {
 		/// registering; a vault cannot be opened, nor an unpin confirmed, while the record's
 		/// steward is suspended.
 		NotActiveSteward,
-		/// A record with this CID is already registered (a CID names its content).
+		/// The owner already has a record with this CID (a CID names its content).
 		CidAlreadyRegistered,
+		/// The signer's free balance cannot cover the storage deposit
+		/// (`RecordDepositBase + DepositPerByte` × the record's size in bytes). Fund the account
+		/// first, or retire records you no longer need: their deposits come back.
+		InsufficientDeposit,
+		/// The owner has `MaxPendingRecordsPerOwner` records waiting for acceptance. The owner
+		/// must accept or reject one first.
+		TooManyPendingRecords,
+		/// There is no pending record with this id: it was never registered by an institution,
+		/// or was already accepted or rejected.
+		UnknownPendingRecord,
 		/// The owner has `MaxRecordsPerOwner` records that are not retired. Retire one first.
 		TooManyRecords,
 		/// There is no grant with this id.
@@ -438,6 +558,10 @@ pub mod pallet {
 		/// Signed, by `owner`, or by an active institution for a record it originated.
 		///
 		/// ## Details
+		/// The signer pays the record's storage deposit, held until the record is retired or
+		/// rejected. A record the owner registers counts at once; one an institution registers
+		/// is pending until the owner accepts it ([`Pallet::accept_record`]).
+		///
 		/// - `owner`: the person the record is about.
 		/// - `cid`: the IPFS CID of the encrypted record.
 		/// - `content_hash`: hash of the encrypted content.
@@ -447,10 +571,12 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// `NotOwnerOrInstitution`, `EmptyCid`, `NoCategories`, `NotActiveSteward`,
-		/// `CidAlreadyRegistered`, `TooManyRecords`.
+		/// `CidAlreadyRegistered`, `TooManyRecords` (by the owner), `TooManyPendingRecords` (by
+		/// an institution), `InsufficientDeposit`.
 		///
 		/// ## Events
-		/// [`Event::RecordRegistered`].
+		/// [`Event::RecordRegistered`] (by the owner) or [`Event::RecordPending`] (by an
+		/// institution).
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_record())]
 		pub fn register_record(
@@ -685,11 +811,65 @@ pub mod pallet {
 			});
 			Pins::<T>::remove(&r.steward, PinTarget::Record(record));
 			Unpins::<T>::insert(&r.steward, PinTarget::Record(record), ());
+			Self::release_deposit(record);
 			r.retired_at = Some(now);
 			let owner = r.owner.clone();
 			Records::<T>::insert(record, r);
 			Self::deposit_event(Event::RecordRetired { record, owner, vaults_closed: closed });
 			Ok(Some(T::WeightInfo::retire_record(closed)).into())
+		}
+
+		/// Accept a record an institution registered for you: from now on it is yours, its
+		/// steward pins it, and it may be shared and used for statistics and predictions.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the record's owner or one of the owner's delegates.
+		///
+		/// ## Details
+		/// The institution's deposit stays held until the record is retired.
+		///
+		/// ## Errors
+		/// `UnknownPendingRecord`, `NotSubjectOrDelegate`, `NotActiveSteward`,
+		/// `CidAlreadyRegistered` (the owner already has a record with this CID: reject this
+		/// one), `TooManyRecords`.
+		///
+		/// ## Events
+		/// [`Event::RecordRegistered`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::accept_record())]
+		pub fn accept_record(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_accept_record(who, record)
+		}
+
+		/// Reject a record an institution registered for you: it is dropped and the
+		/// institution's deposit released.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the record's owner or one of the owner's delegates.
+		///
+		/// ## Errors
+		/// `UnknownPendingRecord`, `NotSubjectOrDelegate`.
+		///
+		/// ## Events
+		/// [`Event::RecordRejected`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::reject_record())]
+		pub fn reject_record(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let r = PendingRecords::<T>::get(record).ok_or(Error::<T>::UnknownPendingRecord)?;
+			ensure!(T::Consent::acts_for(&who, &r.owner), Error::<T>::NotSubjectOrDelegate);
+
+			Self::unlist_pending(&r.owner, record);
+			PendingRecords::<T>::remove(record);
+			Self::release_deposit(record);
+			let institution = match r.origin {
+				RecordOrigin::Institution(institution) => institution,
+				// Only institutions' records are ever pending.
+				RecordOrigin::Owner => r.owner.clone(),
+			};
+			Self::deposit_event(Event::RecordRejected { record, owner: r.owner, institution });
+			Ok(())
 		}
 	}
 }
@@ -699,7 +879,51 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number()
 	}
 
-	fn do_register_record(
+	/// The storage deposit for `record`: the base plus the per-byte rate times its encoded size.
+	pub fn record_deposit(record: &RecordOf<T>) -> BalanceOf<T> {
+		let bytes: BalanceOf<T> = (record.encoded_size() as u32).into();
+		T::RecordDepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+	}
+
+	/// Hold `amount` from `who` as the deposit of `record`. The last check of a call: nothing is
+	/// written when it fails.
+	fn hold_deposit(
+		who: &T::AccountId,
+		record: RecordId,
+		amount: BalanceOf<T>,
+	) -> Result<(), DispatchError> {
+		T::Currency::hold(&HoldReason::RecordDeposit.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientDeposit)?;
+		RecordDeposits::<T>::insert(record, DepositOf::<T> { depositor: who.clone(), amount });
+		Ok(())
+	}
+
+	/// Release the deposit of `record`, if it has one, to whoever paid it.
+	fn release_deposit(record: RecordId) {
+		if let Some(deposit) = RecordDeposits::<T>::take(record) {
+			// Best effort: the hold can only be smaller if governance slashed it, and then the
+			// rest is all there is to give back.
+			let _ = T::Currency::release(
+				&HoldReason::RecordDeposit.into(),
+				&deposit.depositor,
+				deposit.amount,
+				Precision::BestEffort,
+			);
+		}
+	}
+
+	fn unlist_pending(owner: &T::AccountId, record: RecordId) {
+		PendingRecordsOf::<T>::mutate_exists(owner, |list| {
+			if let Some(l) = list {
+				l.retain(|id| *id != record);
+				if l.is_empty() {
+					*list = None;
+				}
+			}
+		});
+	}
+
+	pub(crate) fn do_register_record(
 		who: T::AccountId,
 		owner: T::AccountId,
 		cid: CidOf<T>,
@@ -711,7 +935,7 @@ impl<T: Config> Pallet<T> {
 		let origin = if who == owner {
 			RecordOrigin::Owner
 		} else if T::Consortium::is_active_member(&who, MemberKind::Institution) {
-			RecordOrigin::Institution(who)
+			RecordOrigin::Institution(who.clone())
 		} else {
 			return Err(Error::<T>::NotOwnerOrInstitution.into());
 		};
@@ -725,40 +949,101 @@ impl<T: Config> Pallet<T> {
 			T::Consortium::is_active_member(&steward, MemberKind::DataSteward),
 			Error::<T>::NotActiveSteward
 		);
-		ensure!(!RecordByCid::<T>::contains_key(&cid), Error::<T>::CidAlreadyRegistered);
 		let id = NextRecordId::<T>::get();
-		let mut records = RecordsOf::<T>::get(&owner);
+		let record = Record {
+			owner: owner.clone(),
+			origin: origin.clone(),
+			cid: cid.clone(),
+			content_hash,
+			size,
+			categories: categories.clone(),
+			steward: steward.clone(),
+			registered_at: Self::now(),
+			retired_at: None,
+			unpinned_at: None,
+		};
+		let deposit = Self::record_deposit(&record);
+
+		match origin {
+			RecordOrigin::Owner => {
+				ensure!(
+					!RecordByCid::<T>::contains_key(&owner, &cid),
+					Error::<T>::CidAlreadyRegistered
+				);
+				let mut records = RecordsOf::<T>::get(&owner);
+				records.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+				Self::hold_deposit(&who, id, deposit)?;
+
+				// All checks passed: write.
+				NextRecordId::<T>::put(id.saturating_add(1));
+				RecordsOf::<T>::insert(&owner, records);
+				Self::list_record(id, record);
+			},
+			RecordOrigin::Institution(institution) => {
+				// Checked again on acceptance: the owner may register the CID meanwhile.
+				ensure!(
+					!RecordByCid::<T>::contains_key(&owner, &cid),
+					Error::<T>::CidAlreadyRegistered
+				);
+				let mut pending = PendingRecordsOf::<T>::get(&owner);
+				pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingRecords)?;
+				Self::hold_deposit(&who, id, deposit)?;
+
+				// All checks passed: write.
+				NextRecordId::<T>::put(id.saturating_add(1));
+				PendingRecordsOf::<T>::insert(&owner, pending);
+				PendingRecords::<T>::insert(id, record);
+				Self::deposit_event(Event::RecordPending {
+					record: id,
+					owner,
+					institution,
+					cid,
+					categories,
+					steward,
+				});
+			},
+		}
+		Ok(id)
+	}
+
+	/// Make `record` count as its owner's (already in [`RecordsOf`]): index its CID, pin it,
+	/// store it and emit [`Event::RecordRegistered`].
+	fn list_record(id: RecordId, record: RecordOf<T>) {
+		RecordByCid::<T>::insert(&record.owner, &record.cid, id);
+		Pins::<T>::insert(&record.steward, PinTarget::Record(id), ());
+		Self::deposit_event(Event::RecordRegistered {
+			record: id,
+			owner: record.owner.clone(),
+			origin: record.origin.clone(),
+			cid: record.cid.clone(),
+			categories: record.categories.clone(),
+			steward: record.steward.clone(),
+		});
+		Records::<T>::insert(id, record);
+	}
+
+	pub(crate) fn do_accept_record(who: T::AccountId, id: RecordId) -> DispatchResult {
+		let mut record = PendingRecords::<T>::get(id).ok_or(Error::<T>::UnknownPendingRecord)?;
+		ensure!(T::Consent::acts_for(&who, &record.owner), Error::<T>::NotSubjectOrDelegate);
+		ensure!(
+			T::Consortium::is_active_member(&record.steward, MemberKind::DataSteward),
+			Error::<T>::NotActiveSteward
+		);
+		ensure!(
+			!RecordByCid::<T>::contains_key(&record.owner, &record.cid),
+			Error::<T>::CidAlreadyRegistered
+		);
+		let mut records = RecordsOf::<T>::get(&record.owner);
 		records.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
 
 		// All checks passed: write.
-		NextRecordId::<T>::put(id.saturating_add(1));
-		RecordsOf::<T>::insert(&owner, records);
-		RecordByCid::<T>::insert(&cid, id);
-		Pins::<T>::insert(&steward, PinTarget::Record(id), ());
-		Records::<T>::insert(
-			id,
-			Record {
-				owner: owner.clone(),
-				origin: origin.clone(),
-				cid: cid.clone(),
-				content_hash,
-				size,
-				categories: categories.clone(),
-				steward: steward.clone(),
-				registered_at: Self::now(),
-				retired_at: None,
-				unpinned_at: None,
-			},
-		);
-		Self::deposit_event(Event::RecordRegistered {
-			record: id,
-			owner,
-			origin,
-			cid,
-			categories,
-			steward,
-		});
-		Ok(id)
+		Self::unlist_pending(&record.owner, id);
+		PendingRecords::<T>::remove(id);
+		RecordsOf::<T>::insert(&record.owner, records);
+		// It counts from now on.
+		record.registered_at = Self::now();
+		Self::list_record(id, record);
+		Ok(())
 	}
 
 	fn do_open_vault(
@@ -945,11 +1230,11 @@ impl<T: Config> Pallet<T> {
 		let mut items: Vec<PinItem> = Pins::<T>::iter_key_prefix(steward)
 			.filter_map(|target| match target {
 				PinTarget::Record(id) => {
-					Records::<T>::get(id).map(|r| PinItem { target, cid: r.cid.into_inner() })
+					Records::<T>::get(id).map(|r| PinItem { target, size: Some(r.size), cid: r.cid.into_inner() })
 				}
 				PinTarget::Vault(id) => Vaults::<T>::get(id)
 					.filter(|v| Self::vault_open_at(v, now))
-					.map(|v| PinItem { target, cid: v.cid.into_inner() }),
+					.map(|v| PinItem { target, cid: v.cid.into_inner(), size: None }),
 			})
 			.collect();
 		items.sort_by_key(|i| i.target);
@@ -964,16 +1249,16 @@ impl<T: Config> Pallet<T> {
 		let ended_in_storage =
 			Unpins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
 				PinTarget::Record(id) => {
-					Records::<T>::get(id).map(|r| PinItem { target, cid: r.cid.into_inner() })
+					Records::<T>::get(id).map(|r| PinItem { target, size: Some(r.size), cid: r.cid.into_inner() })
 				}
 				PinTarget::Vault(id) => {
-					Vaults::<T>::get(id).map(|v| PinItem { target, cid: v.cid.into_inner() })
+					Vaults::<T>::get(id).map(|v| PinItem { target, cid: v.cid.into_inner(), size: None })
 				}
 			});
 		let ended_now = Pins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
 			PinTarget::Vault(id) => Vaults::<T>::get(id)
 				.filter(|v| !Self::vault_open_at(v, now))
-				.map(|v| PinItem { target, cid: v.cid.into_inner() }),
+				.map(|v| PinItem { target, cid: v.cid.into_inner(), size: None }),
 			PinTarget::Record(_) => None,
 		});
 		let mut items: Vec<PinItem> = ended_in_storage.chain(ended_now).collect();
@@ -1027,6 +1312,19 @@ impl<T: Config> Pallet<T> {
 				let r = Records::<T>::get(id).ok_or("owner index names a missing record")?;
 				ensure!(r.owner == owner && r.retired_at.is_none(), "owner index out of sync");
 			}
+		}
+		for (id, r) in PendingRecords::<T>::iter() {
+			ensure!(!Records::<T>::contains_key(id), "a record both pending and registered");
+			ensure!(
+				PendingRecordsOf::<T>::get(&r.owner).contains(&id),
+				"pending record not listed under its owner"
+			);
+			ensure!(RecordDeposits::<T>::contains_key(id), "pending record without a deposit");
+		}
+		for (id, _) in RecordDeposits::<T>::iter() {
+			let live = Records::<T>::get(id).is_some_and(|r| r.retired_at.is_none())
+				|| PendingRecords::<T>::contains_key(id);
+			ensure!(live, "deposit held for a record that was retired or rejected");
 		}
 		Ok(())
 	}

@@ -1,8 +1,8 @@
 // This file is part of Custodia.
 // SPDX-License-Identifier: Apache-2.0
 
-//! Test runtime for `pallet-vaults`: the real consortium and consent pallets, wired as in the
-//! Custodia runtime, and a clock driven by the block number.
+//! Test runtime for `pallet-vaults`: the real consortium, consent and balances pallets, wired as
+//! in the Custodia runtime, and a clock driven by the block number.
 
 use crate as pallet_vaults;
 use crate::{CategoriesOf, CidOf};
@@ -18,6 +18,7 @@ type Block = frame_system::mocking::MockBlock<Test>;
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
+		Balances: pallet_balances,
 		Consortium: pallet_consortium,
 		Consent: pallet_consent,
 		Vaults: pallet_vaults,
@@ -27,6 +28,12 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
 }
 
 parameter_types! {
@@ -67,6 +74,10 @@ impl pallet_consent::Config for Test {
 	type Consortium = Consortium;
 	type UnixTime = BlockClock;
 	type OnGrantRevoked = Vaults;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type RequestDeposit = RecordDepositBase;
+	type DepositPerByte = DepositPerByte;
 	type MaxCategories = ConsentMaxCategories;
 	type MaxPendingRequests = MaxPendingRequests;
 	// As many as the whole inbox: these tests are not about the per-institution limit.
@@ -87,11 +98,24 @@ parameter_types! {
 	pub const MaxVaultsPerRecord: u32 = 3;
 	pub const MaxVaultsPerBlock: u32 = 4;
 	pub const MaxExpiriesPerBlock: u32 = 3;
+	pub const RecordDepositBase: u64 = RECORD_DEPOSIT_BASE;
+	pub const DepositPerByte: u64 = 1;
+	pub const MaxPendingRecordsPerOwner: u32 = 2;
 }
+
+/// The fixed part of a record's deposit in these tests.
+pub const RECORD_DEPOSIT_BASE: u64 = 100;
+/// What every account but `BROKE` starts with.
+pub const ENDOWMENT: u64 = 100_000;
 
 impl pallet_vaults::Config for Test {
 	type Consortium = Consortium;
 	type Consent = Consent;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type RecordDepositBase = RecordDepositBase;
+	type DepositPerByte = DepositPerByte;
+	type MaxPendingRecordsPerOwner = MaxPendingRecordsPerOwner;
 	type MaxCidLen = MaxCidLen;
 	type MaxCategories = MaxCategories;
 	type MaxRecordsPerOwner = MaxRecordsPerOwner;
@@ -118,6 +142,10 @@ pub const BOB: u64 = 11;
 pub const CAREGIVER: u64 = 12;
 /// Someone else.
 pub const MALLORY: u64 = 13;
+/// A patient without funds.
+pub const BROKE: u64 = 14;
+/// A third institution, without funds.
+pub const BROKE_CLINIC: u64 = 5;
 
 pub fn cid(bytes: &[u8]) -> CidOf<Test> {
 	bytes.to_vec().try_into().unwrap()
@@ -133,6 +161,15 @@ pub struct ExtBuilder;
 impl ExtBuilder {
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		pallet_balances::GenesisConfig::<Test> {
+			balances: [HOSPITAL, LAB, STEWARD, STEWARD_TWO, ALICE, BOB, CAREGIVER, MALLORY]
+				.into_iter()
+				.map(|who| (who, ENDOWMENT))
+				.collect(),
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
 		pallet_consortium::GenesisConfig::<Test> {
 			members: vec![
 				(
@@ -143,6 +180,7 @@ impl ExtBuilder {
 					None,
 				),
 				(LAB, vec![MemberKind::Institution], b"Research Lab".to_vec(), [2; 32], None),
+				(BROKE_CLINIC, vec![MemberKind::Institution], b"Broke Clinic".to_vec(), [5; 32], None),
 				(
 					STEWARD,
 					vec![MemberKind::DataSteward],

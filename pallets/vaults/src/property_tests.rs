@@ -13,7 +13,7 @@
 //! 5. the steward queries agree with storage, and each pallet's `try_state` invariants hold.
 
 use crate::{
-	mock::*, ExpiryCursor, NextRecordId, NextVaultId, PinTarget, Records, VaultState,
+	mock::*, ExpiryCursor, NextRecordId, NextVaultId, PendingRecords, PinTarget, Records, VaultState,
 	Vaults as VaultStore,
 };
 use frame_support::assert_ok;
@@ -190,6 +190,17 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 					steward,
 				)
 			});
+			// An institution's record waits for its owner: mostly accepted, sometimes rejected,
+			// sometimes left pending.
+			let id = NextRecordId::<Test>::get().saturating_sub(1);
+			if signer != owner && PendingRecords::<Test>::contains_key(id) {
+				let answerer = signer_for(rng, owner);
+				if rng.gen_bool(0.7) {
+					attempt(|| Vaults::accept_record(RuntimeOrigin::signed(answerer), id));
+				} else if rng.gen_bool(0.5) {
+					attempt(|| Vaults::reject_record(RuntimeOrigin::signed(answerer), id));
+				}
+			}
 			format!("register record of {owner} by {signer}")
 		}
 		13..=15 => {
@@ -203,8 +214,9 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let matching: Vec<(u64, u64)> = (0..grants)
 				.flat_map(|g| (0..records).map(move |r| (g, r)))
 				.filter(|(g, r)| {
-					let (info, record) =
-						(Consent::grant_info(*g).unwrap(), Records::<Test>::get(r).unwrap());
+					let info = Consent::grant_info(*g).unwrap();
+					// Pending and rejected records are not in `Records`.
+					let Some(record) = Records::<Test>::get(r) else { return false };
 					matches!(info.grantee, Grantee::Institution(_))
 						&& record.owner == info.subject
 						&& record.retired_at.is_none()
@@ -263,7 +275,11 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				return "no record to retire".into();
 			}
 			let id = rng.gen_range(0..n);
-			let signer = signer_for(rng, Records::<Test>::get(id).unwrap().owner);
+			let owner = match Records::<Test>::get(id).or_else(|| PendingRecords::<Test>::get(id)) {
+				Some(r) => r.owner,
+				None => pick(rng, &SUBJECTS),
+			};
+			let signer = signer_for(rng, owner);
 			attempt(|| {
 				Vaults::retire_record(RuntimeOrigin::signed(signer), id)
 					.map(|_| ())
@@ -283,7 +299,8 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let steward = if rng.gen_bool(0.8) {
 				match target {
 					PinTarget::Vault(id) => VaultStore::<Test>::get(id).unwrap().steward,
-					PinTarget::Record(id) => Records::<Test>::get(id).unwrap().steward,
+					PinTarget::Record(id) => Records::<Test>::get(id)
+						.map_or_else(|| pick(rng, &STEWARDS), |r| r.steward),
 				}
 			} else {
 				pick(rng, &STEWARDS)

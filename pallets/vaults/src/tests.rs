@@ -4,11 +4,16 @@
 //! Unit tests for `pallet-vaults`, against the real consortium and consent pallets.
 
 use crate::{
-	mock::*, CloseReason, Error, Event, ExpiryCursor, ExpiryQueue, NextVaultId, PinItem, PinTarget,
-	RecordByCid, RecordId, RecordOrigin, Records, RecordsOf, Unpinned, VaultId, VaultState,
-	Vaults as VaultStore, VaultsOfGrant, VaultsOfRecord,
+	mock::*, CloseReason, Error, Event, ExpiryCursor, ExpiryQueue, HoldReason, NextVaultId,
+	PendingRecords, PendingRecordsOf, PinItem, PinTarget, RecordByCid, RecordDeposits, RecordId,
+	RecordOrigin, Records, RecordsOf, Unpinned, VaultId, VaultState, Vaults as VaultStore,
+	VaultsOfGrant, VaultsOfRecord,
 };
-use frame_support::{assert_noop, assert_ok};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+};
 use pallet_consent::{
 	ConsentInterface, DataCategory::*, GrantId, GrantStatus, Period, PurposeOfUse, RequestStatus,
 	RevocationReason,
@@ -76,11 +81,11 @@ fn register_record_by_its_owner_pins_it() {
 		assert_eq!(r.origin, RecordOrigin::Owner);
 		assert_eq!(r.categories, categories(&[LaboratoryResults, VitalSigns]));
 		assert_eq!(r.size, 2_048);
-		assert_eq!(RecordByCid::<Test>::get(cid(b"bafy-alice")), Some(0));
+		assert_eq!(RecordByCid::<Test>::get(ALICE, cid(b"bafy-alice")), Some(0));
 		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![0]);
 		assert_eq!(
 			Vaults::must_pin(&STEWARD),
-			vec![PinItem { target: PinTarget::Record(0), cid: b"bafy-alice".to_vec() }]
+			vec![PinItem { target: PinTarget::Record(0), cid: b"bafy-alice".to_vec(), size: Some(2_048) }]
 		);
 		System::assert_last_event(
 			Event::RecordRegistered {
@@ -96,20 +101,282 @@ fn register_record_by_its_owner_pins_it() {
 	});
 }
 
+/// The hospital registers a discharge letter for Alice; returns its id.
+fn hospital_proposes(name: &[u8]) -> RecordId {
+	let id = crate::NextRecordId::<Test>::get();
+	assert_ok!(Vaults::register_record(
+		RuntimeOrigin::signed(HOSPITAL),
+		ALICE,
+		cid(name),
+		hash(),
+		900,
+		categories(&[ClinicalNotes]),
+		STEWARD_TWO,
+	));
+	id
+}
+
+fn held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::RecordDeposit.into(), &who)
+}
+
 #[test]
-fn register_record_by_an_institution_records_its_origin() {
+fn register_record_by_an_institution_waits_for_the_owners_acceptance() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_ok!(Vaults::register_record(
-			RuntimeOrigin::signed(HOSPITAL),
-			ALICE,
-			cid(b"bafy-discharge-letter"),
-			hash(),
-			900,
-			categories(&[ClinicalNotes]),
-			STEWARD_TWO,
-		));
-		assert_eq!(Records::<Test>::get(0).unwrap().origin, RecordOrigin::Institution(HOSPITAL));
-		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![0]);
+		let id = hospital_proposes(b"bafy-discharge-letter");
+		System::assert_last_event(
+			Event::RecordPending {
+				record: id,
+				owner: ALICE,
+				institution: HOSPITAL,
+				cid: cid(b"bafy-discharge-letter"),
+				categories: categories(&[ClinicalNotes]),
+				steward: STEWARD_TWO,
+			}
+			.into(),
+		);
+		// Not Alice's yet: not listed, not shareable, not pinned, its CID not indexed.
+		assert!(Records::<Test>::get(id).is_none());
+		assert!(RecordsOf::<Test>::get(ALICE).is_empty());
+		assert_eq!(PendingRecordsOf::<Test>::get(ALICE).into_inner(), vec![id]);
+		assert!(Vaults::must_pin(&STEWARD_TWO).is_empty());
+		assert_eq!(RecordByCid::<Test>::get(ALICE, cid(b"bafy-discharge-letter")), None);
+		let grant = grant(HOSPITAL, ALICE, &[ClinicalNotes], period(1, 50));
+		assert_noop!(
+			Vaults::open_vault(RuntimeOrigin::signed(ALICE), grant, id, cid(b"v"), 20),
+			Error::<Test>::UnknownRecord
+		);
+
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(Records::<Test>::get(id).unwrap().origin, RecordOrigin::Institution(HOSPITAL));
+		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![id]);
+		assert!(PendingRecords::<Test>::get(id).is_none());
+		assert!(PendingRecordsOf::<Test>::get(ALICE).is_empty());
+		assert_eq!(RecordByCid::<Test>::get(ALICE, cid(b"bafy-discharge-letter")), Some(id));
+		assert_eq!(pin_targets(Vaults::must_pin(&STEWARD_TWO)), vec![PinTarget::Record(id)]);
+		System::assert_last_event(
+			Event::RecordRegistered {
+				record: id,
+				owner: ALICE,
+				origin: RecordOrigin::Institution(HOSPITAL),
+				cid: cid(b"bafy-discharge-letter"),
+				categories: categories(&[ClinicalNotes]),
+				steward: STEWARD_TWO,
+			}
+			.into(),
+		);
+		assert_ok!(Vaults::open_vault(RuntimeOrigin::signed(ALICE), grant, id, cid(b"v"), 20));
+	});
+}
+
+#[test]
+fn accept_record_by_a_delegate_is_allowed() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Consent::set_delegate(RuntimeOrigin::signed(ALICE), CAREGIVER));
+		let id = hospital_proposes(b"bafy-letter");
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(CAREGIVER), id));
+		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![id]);
+	});
+}
+
+#[test]
+fn accept_record_refuses_an_unknown_or_already_answered_record() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), 7),
+			Error::<Test>::UnknownPendingRecord
+		);
+		// A record its owner registered was never pending.
+		let own = record(ALICE, b"bafy-own", &[Conditions]);
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), own),
+			Error::<Test>::UnknownPendingRecord
+		);
+		let id = hospital_proposes(b"bafy-letter");
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::UnknownPendingRecord
+		);
+	});
+}
+
+#[test]
+fn accept_record_refuses_anyone_but_the_owner_or_a_delegate() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		for who in [HOSPITAL, MALLORY, STEWARD_TWO] {
+			assert_noop!(
+				Vaults::accept_record(RuntimeOrigin::signed(who), id),
+				Error::<Test>::NotSubjectOrDelegate
+			);
+		}
+	});
+}
+
+#[test]
+fn accept_record_refuses_while_the_steward_is_suspended() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), STEWARD_TWO));
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::NotActiveSteward
+		);
+	});
+}
+
+#[test]
+fn accept_record_refuses_a_cid_the_owner_registered_meanwhile() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		record(ALICE, b"bafy-letter", &[Conditions]);
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::CidAlreadyRegistered
+		);
+		// Rejecting it is still possible, and gives the hospital its deposit back.
+		assert_ok!(Vaults::reject_record(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(HOSPITAL), 0);
+	});
+}
+
+#[test]
+fn accept_record_refuses_more_than_max_records_per_owner() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		for i in 0..4u8 {
+			record(ALICE, &[b'r', i], &[Conditions]);
+		}
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::TooManyRecords
+		);
+	});
+}
+
+#[test]
+fn reject_record_drops_it_and_releases_the_institutions_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		assert!(held(HOSPITAL) > 0);
+		assert_ok!(Vaults::reject_record(RuntimeOrigin::signed(ALICE), id));
+		System::assert_last_event(
+			Event::RecordRejected { record: id, owner: ALICE, institution: HOSPITAL }.into(),
+		);
+		assert_eq!(held(HOSPITAL), 0);
+		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT);
+		assert!(PendingRecords::<Test>::get(id).is_none());
+		assert!(RecordDeposits::<Test>::get(id).is_none());
+		assert!(PendingRecordsOf::<Test>::get(ALICE).is_empty());
+		assert!(Records::<Test>::get(id).is_none());
+		assert_noop!(
+			Vaults::accept_record(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::UnknownPendingRecord
+		);
+	});
+}
+
+#[test]
+fn reject_record_refuses_an_unknown_record_and_strangers() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Vaults::reject_record(RuntimeOrigin::signed(ALICE), 3),
+			Error::<Test>::UnknownPendingRecord
+		);
+		let id = hospital_proposes(b"bafy-letter");
+		for who in [HOSPITAL, MALLORY] {
+			assert_noop!(
+				Vaults::reject_record(RuntimeOrigin::signed(who), id),
+				Error::<Test>::NotSubjectOrDelegate
+			);
+		}
+	});
+}
+
+#[test]
+fn register_record_by_an_institution_refuses_more_than_max_pending_records() {
+	ExtBuilder::default().build_and_execute(|| {
+		hospital_proposes(b"p1");
+		hospital_proposes(b"p2");
+		assert_noop!(
+			Vaults::register_record(
+				RuntimeOrigin::signed(LAB),
+				ALICE,
+				cid(b"p3"),
+				hash(),
+				1,
+				categories(&[Conditions]),
+				STEWARD
+			),
+			Error::<Test>::TooManyPendingRecords
+		);
+	});
+}
+
+// ---- deposits ----
+
+#[test]
+fn register_record_holds_a_deposit_of_base_plus_bytes_until_retirement() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = record(ALICE, b"bafy-alice", &[Conditions]);
+		let stored = Records::<Test>::get(id).unwrap();
+		let expected = RECORD_DEPOSIT_BASE + stored.encoded_size() as u64;
+		assert_eq!(Vaults::record_deposit(&stored), expected);
+		assert_eq!(held(ALICE), expected);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT - expected);
+		assert_eq!(RecordDeposits::<Test>::get(id).unwrap().amount, expected);
+
+		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+		assert!(RecordDeposits::<Test>::get(id).is_none());
+	});
+}
+
+#[test]
+fn an_accepted_institution_record_keeps_the_institutions_deposit_until_retired() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		let deposit = held(HOSPITAL);
+		assert!(deposit > RECORD_DEPOSIT_BASE);
+		assert_eq!(held(ALICE), 0);
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(HOSPITAL), deposit);
+		assert_eq!(held(ALICE), 0);
+		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(held(HOSPITAL), 0);
+		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT);
+	});
+}
+
+#[test]
+fn register_record_refuses_a_signer_who_cannot_pay_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Vaults::register_record(
+				RuntimeOrigin::signed(BROKE),
+				BROKE,
+				cid(b"bafy-broke"),
+				hash(),
+				1,
+				categories(&[Conditions]),
+				STEWARD
+			),
+			Error::<Test>::InsufficientDeposit
+		);
+		assert_noop!(
+			Vaults::register_record(
+				RuntimeOrigin::signed(BROKE_CLINIC),
+				ALICE,
+				cid(b"bafy-from-a-broke-clinic"),
+				hash(),
+				1,
+				categories(&[Conditions]),
+				STEWARD
+			),
+			Error::<Test>::InsufficientDeposit
+		);
 	});
 }
 
@@ -214,13 +481,13 @@ fn register_record_refuses_a_steward_that_is_not_active() {
 }
 
 #[test]
-fn register_record_refuses_a_cid_registered_before() {
+fn register_record_refuses_a_cid_its_owner_registered_before() {
 	ExtBuilder::default().build_and_execute(|| {
 		record(ALICE, b"bafy-same", &[Conditions]);
 		assert_noop!(
 			Vaults::register_record(
-				RuntimeOrigin::signed(BOB),
-				BOB,
+				RuntimeOrigin::signed(ALICE),
+				ALICE,
 				cid(b"bafy-same"),
 				hash(),
 				1,
@@ -229,6 +496,32 @@ fn register_record_refuses_a_cid_registered_before() {
 			),
 			Error::<Test>::CidAlreadyRegistered
 		);
+		// Nor may an institution propose it to her again.
+		assert_noop!(
+			Vaults::register_record(
+				RuntimeOrigin::signed(HOSPITAL),
+				ALICE,
+				cid(b"bafy-same"),
+				hash(),
+				1,
+				categories(&[Conditions]),
+				STEWARD
+			),
+			Error::<Test>::CidAlreadyRegistered
+		);
+	});
+}
+
+#[test]
+fn a_squatters_registration_of_a_cid_does_not_stop_its_owner() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Mallory saw Alice's CID on its way to the chain and registers it first as his own.
+		let squatted = record(MALLORY, b"bafy-alice-labs", &[Conditions]);
+		let id = record(ALICE, b"bafy-alice-labs", &[LaboratoryResults]);
+		assert_ne!(squatted, id);
+		assert_eq!(RecordByCid::<Test>::get(ALICE, cid(b"bafy-alice-labs")), Some(id));
+		assert_eq!(RecordByCid::<Test>::get(MALLORY, cid(b"bafy-alice-labs")), Some(squatted));
+		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![id]);
 	});
 }
 
@@ -1001,7 +1294,7 @@ fn retire_record_refuses_an_unknown_record() {
 #[test]
 fn retire_record_refuses_anyone_but_the_owner_or_a_delegate() {
 	ExtBuilder::default().build_and_execute(|| {
-		// Registered by the hospital, but Alice's.
+		// Registered by the hospital, accepted by Alice: hers.
 		assert_ok!(Vaults::register_record(
 			RuntimeOrigin::signed(HOSPITAL),
 			ALICE,
@@ -1011,6 +1304,7 @@ fn retire_record_refuses_anyone_but_the_owner_or_a_delegate() {
 			categories(&[Conditions]),
 			STEWARD
 		));
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), 0));
 		for who in [HOSPITAL, MALLORY] {
 			assert_noop!(
 				Vaults::retire_record(RuntimeOrigin::signed(who), 0),

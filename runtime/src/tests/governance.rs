@@ -14,11 +14,11 @@ use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring::{self, Alice, Bob, Charlie, Dave, Eve, Ferdie};
 use sp_runtime::{traits::Hash, DispatchError};
 
-fn account(who: Sr25519Keyring) -> AccountId {
+pub(super) fn account(who: Sr25519Keyring) -> AccountId {
 	who.to_account_id()
 }
 
-fn admit_institution(who: Sr25519Keyring) -> RuntimeCall {
+pub(super) fn admit_institution(who: Sr25519Keyring) -> RuntimeCall {
 	RuntimeCall::Consortium(pallet_consortium::Call::admit_member {
 		who: account(who),
 		kinds: vec![MemberKind::Institution].try_into().unwrap(),
@@ -35,7 +35,7 @@ fn sorted(mut accounts: Vec<AccountId>) -> Vec<AccountId> {
 
 /// Proposes `call` to the council as `proposer` with `threshold`, has each of `ayes` vote for
 /// it (a proposer's own aye is not implied), then closes the motion. Returns the motion's hash.
-fn council_motion(
+pub(super) fn council_motion(
 	proposer: Sr25519Keyring,
 	threshold: u32,
 	call: RuntimeCall,
@@ -58,7 +58,7 @@ fn council_motion(
 	hash
 }
 
-fn executed(hash: H256) -> Option<Result<(), DispatchError>> {
+pub(super) fn executed(hash: H256) -> Option<Result<(), DispatchError>> {
 	System::events().into_iter().find_map(|record| match record.event {
 		RuntimeEvent::Council(pallet_collective::Event::Executed { proposal_hash, result })
 			if proposal_hash == hash =>

@@ -26,6 +26,13 @@ import { hexToU8a, isHex, stringToU8a, u8aEq } from '@polkadot/util';
 /** The BLAKE2b key that separates the envelope key from every other use of the secret. */
 export const ENVELOPE_KEY_CONTEXT = 'custodia/envelope-x25519/v1';
 
+/**
+ * The BLAKE2b key of the nonce half of a secret whose URI ends in a soft junction: soft derivation
+ * draws that half at random, so without this rule the envelope key would change at every import
+ * (docs/identities.md; the client applies the same rule).
+ */
+export const SOFT_NONCE_CONTEXT = 'custodia/sr25519-soft-nonce/v1';
+
 /** The development accounts offered on local chains. */
 export const DEV_ACCOUNTS = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'] as const;
 
@@ -77,7 +84,13 @@ export function secret64FromUri(uri: string): { secretKey: Uint8Array; publicKey
     if (!mnemonicValidate(phrase)) throw new Error('this recovery phrase is not valid (a word is misspelt or missing)');
     seed = mnemonicToMiniSecret(phrase, password ?? '');
   }
-  return keyFromPath(sr25519PairFromSeed(seed), path, 'sr25519');
+  const pair = keyFromPath(sr25519PairFromSeed(seed), path, 'sr25519');
+  if (path.length > 0 && !path[path.length - 1].isHard) {
+    const secretKey = new Uint8Array(pair.secretKey);
+    secretKey.set(blake2AsU8a(secretKey.subarray(0, 32), 256, stringToU8a(SOFT_NONCE_CONTEXT)), 32);
+    return { secretKey, publicKey: pair.publicKey };
+  }
+  return pair;
 }
 
 /** The 64-byte secret stored in a polkadot.js JSON account (PKCS8, sr25519). */

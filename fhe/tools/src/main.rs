@@ -13,8 +13,8 @@ use custodia_fhe::{
 	model::{FeatureSpec, LinearModel, ModelTemplate},
 	params::PERSONAL_V1,
 	personal::{EncryptedScore, PersonalSecretKey},
-	pipeline::{run, CsvSpec, Dataset},
 };
+use custodia_fhe_tools::pipeline::{run, CsvSpec, Dataset};
 
 #[derive(Parser)]
 #[command(version, about = "Custodia FHE engine tools")]
@@ -103,7 +103,7 @@ fn client(command: Command) -> ExitCode {
 		Command::PersonalDecrypt { key, score } => {
 			let key = read_key(&key)?;
 			let bytes = std::fs::read(&score).map_err(|e| format!("cannot read {}: {e}", score.display()))?;
-			let score = EncryptedScore::from_bytes(&bytes, 1 << 20).map_err(|e| e.to_string())?;
+			let score = EncryptedScore::from_bytes(&bytes).map_err(|e| e.to_string())?;
 			println!("{}", key.decrypt_score(&score).map_err(|e| e.to_string())?);
 			Ok(())
 		},

@@ -2,7 +2,7 @@
 //! [`LinearModel`], and compare float, fixed-point and encrypted predictions on held-out rows.
 //!
 //! It is tooling for model authors and for the accuracy table in `docs/fhe-accuracy.md`, built
-//! on the same public API as the clients. Any CSV works: every column that holds numbers is a
+//! on the engine's public API only (as the clients are). Any CSV works: every column that holds numbers is a
 //! feature, one named column is the binary outcome.
 //!
 //! **Split.** Deterministic, no random generator: row *i* (in file order, after dropping rows
@@ -10,14 +10,42 @@
 //! **Training.** Features standardised on the training rows; full-batch gradient descent on the
 //! L2-regularised log-loss (λ = 0.01, step 0.5, 3000 iterations), deterministic.
 //! **Quantisation.** Standardised features × 2⁸ (clamped to ±16 σ); weights × (2¹⁰ / max|w|),
-//! so the largest weight uses the full 11-bit signed range of [`crate::params::PERSONAL_V1`].
+//! so the largest weight uses the full 11-bit signed range of [`custodia_fhe::params::PERSONAL_V1`].
 
-use crate::{
+use custodia_fhe::{
 	model::{FeatureSpec, LinearModel, ModelTemplate},
 	params::PersonalParameters,
 	personal::PersonalSecretKey,
-	Error,
 };
+
+/// Why a data set cannot be read or a model cannot be built from it.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+	/// `--outcome` or `--drop` names a column the file does not have.
+	#[error("no column named or numbered {wanted:?} (columns are {available})")]
+	UnknownColumn { wanted: String, available: String },
+	/// A threshold rule (`>x`) whose `x` is not a number.
+	#[error("positive rule {rule:?}: expected a number after '>'")]
+	BadPositiveRule { rule: String },
+	/// The positive rule is a threshold but an outcome cell is not a number.
+	#[error("outcome {value:?} is not a number, but the positive rule {rule:?} compares numbers")]
+	NonNumericOutcome { value: String, rule: String },
+	/// The CSV reader failed (I/O or quoting) at this record (1-based).
+	#[error("CSV record {record}: {source}")]
+	Csv { record: usize, source: csv::Error },
+	/// `--names` gives a different number of names than the file has columns.
+	#[error("{names} column names given for {columns} columns")]
+	NameCountMismatch { names: usize, columns: usize },
+	/// A row (1-based, after the header) is wider or narrower than the header.
+	#[error("row {row} has {cells} cells where the header has {columns}")]
+	RaggedRow { row: usize, cells: usize, columns: usize },
+	/// Every row lacks a feature or the outcome.
+	#[error("the data set has no complete rows")]
+	NoCompleteRows,
+	/// The quantised model or an encrypted prediction was refused by the engine.
+	#[error(transparent)]
+	Engine(#[from] custodia_fhe::Error),
+}
 
 /// Cells that mean "no value" in the data sets Custodia reads.
 const MISSING: [&str; 6] = ["", "?", "NA", "Missing", "Unknown", "nan"];
@@ -51,25 +79,23 @@ pub struct Dataset {
 	pub skipped_columns: Vec<String>,
 }
 
-fn column_index(names: &[String], wanted: &str) -> Result<usize, Error> {
+fn column_index(names: &[String], wanted: &str) -> Result<usize, PipelineError> {
 	if let Some(i) = names.iter().position(|n| n == wanted) {
 		return Ok(i);
 	}
 	match wanted.parse::<usize>() {
 		Ok(n) if (1..=names.len()).contains(&n) => Ok(n - 1),
-		_ => Err(Error::Invalid { what: "column", detail: format!("no column named or numbered {wanted:?}") }),
+		_ => Err(PipelineError::UnknownColumn { wanted: wanted.to_string(), available: names.join(", ") }),
 	}
 }
 
-fn is_positive(rule: &str, value: &str) -> Result<bool, Error> {
+fn is_positive(rule: &str, value: &str) -> Result<bool, PipelineError> {
 	if let Some(threshold) = rule.strip_prefix('>') {
-		let threshold: f64 = threshold.trim().parse().map_err(|_| Error::Invalid {
-			what: "positive rule",
-			detail: format!("{rule:?}: expected a number after '>'"),
-		})?;
-		let v: f64 = value.trim().parse().map_err(|_| Error::Invalid {
-			what: "outcome",
-			detail: format!("{value:?} is not a number, but the positive rule is {rule:?}"),
+		let threshold: f64 =
+			threshold.trim().parse().map_err(|_| PipelineError::BadPositiveRule { rule: rule.to_string() })?;
+		let v: f64 = value.trim().parse().map_err(|_| PipelineError::NonNumericOutcome {
+			value: value.to_string(),
+			rule: rule.to_string(),
 		})?;
 		return Ok(v > threshold);
 	}
@@ -78,7 +104,7 @@ fn is_positive(rule: &str, value: &str) -> Result<bool, Error> {
 
 impl Dataset {
 	/// Reads a CSV text according to `spec`.
-	pub fn from_csv(text: &str, spec: &CsvSpec) -> Result<Self, Error> {
+	pub fn from_csv(text: &str, spec: &CsvSpec) -> Result<Self, PipelineError> {
 		let mut reader = csv::ReaderBuilder::new()
 			.has_headers(false)
 			.flexible(true)
@@ -86,7 +112,7 @@ impl Dataset {
 			.from_reader(text.as_bytes());
 		let mut records: Vec<Vec<String>> = Vec::new();
 		for (line, record) in reader.records().enumerate() {
-			let record = record.map_err(|e| Error::Invalid { what: "CSV", detail: format!("record {}: {e}", line + 1) })?;
+			let record = record.map_err(|source| PipelineError::Csv { record: line + 1, source })?;
 			if record.iter().any(|cell| !cell.is_empty()) {
 				records.push(record.iter().map(String::from).collect());
 			}
@@ -99,7 +125,7 @@ impl Dataset {
 			(None, None) => (1..=width).map(|i| i.to_string()).collect(),
 		};
 		if names.len() != width {
-			return Err(Error::Invalid { what: "column names", detail: format!("{} names for {width} columns", names.len()) });
+			return Err(PipelineError::NameCountMismatch { names: names.len(), columns: width });
 		}
 		let outcome = column_index(&names, &spec.outcome)?;
 		let dropped: Vec<usize> = spec.drop.iter().map(|d| column_index(&names, d)).collect::<Result<_, _>>()?;
@@ -124,9 +150,9 @@ impl Dataset {
 		let mut rows = Vec::new();
 		let mut labels = Vec::new();
 		let mut skipped_rows = 0;
-		for record in &records {
+		for (row, record) in records.iter().enumerate() {
 			if record.len() != width {
-				return Err(Error::Invalid { what: "row", detail: format!("{} cells where the header has {width}", record.len()) });
+				return Err(PipelineError::RaggedRow { row: row + 1, cells: record.len(), columns: width });
 			}
 			let label_cell = &record[outcome];
 			let values: Option<Vec<f64>> = features.iter().map(|&i| record[i].parse::<f64>().ok()).collect();
@@ -139,7 +165,7 @@ impl Dataset {
 			}
 		}
 		if rows.is_empty() {
-			return Err(Error::Invalid { what: "data set", detail: "no complete rows".into() });
+			return Err(PipelineError::NoCompleteRows);
 		}
 		Ok(Dataset { feature_names: features.iter().map(|&i| names[i].clone()).collect(), rows, labels, skipped_rows, skipped_columns })
 	}
@@ -206,7 +232,13 @@ impl FloatModel {
 	}
 
 	/// Quantises into a fixed-point [`LinearModel`] for the given parameter set.
-	pub fn quantise(&self, params: &'static PersonalParameters, names: &[String], outcome: &str, provenance: &str) -> Result<LinearModel, Error> {
+	pub fn quantise(
+		&self,
+		params: &'static PersonalParameters,
+		names: &[String],
+		outcome: &str,
+		provenance: &str,
+	) -> Result<LinearModel, custodia_fhe::Error> {
 		let max_w = self.weights.iter().fold(0.0f64, |m, w| m.max(w.abs())).max(f64::MIN_POSITIVE);
 		let weight_scale = params.max_abs_weight as f64 / max_w;
 		let template = ModelTemplate {
@@ -241,7 +273,12 @@ pub struct AccuracyReport {
 }
 
 /// Train → quantise → encrypt → evaluate → decrypt → compare, on one data set.
-pub fn run(data: &Dataset, params: &'static PersonalParameters, outcome: &str, provenance: &str) -> Result<(LinearModel, AccuracyReport), Error> {
+pub fn run(
+	data: &Dataset,
+	params: &'static PersonalParameters,
+	outcome: &str,
+	provenance: &str,
+) -> Result<(LinearModel, AccuracyReport), PipelineError> {
 	let (train, test) = data.split();
 	let float = FloatModel::train(data, &train);
 	let model = float.quantise(params, &data.feature_names, outcome, provenance)?;
@@ -300,7 +337,10 @@ mod tests {
 	#[test]
 	fn unknown_outcome_column_is_an_error() {
 		let spec = CsvSpec { outcome: "missing".into(), positive: "1".into(), ..Default::default() };
-		assert!(matches!(Dataset::from_csv("a,b\n1,2\n", &spec), Err(Error::Invalid { what: "column", .. })));
+		assert!(matches!(
+			Dataset::from_csv("a,b\n1,2\n", &spec),
+			Err(PipelineError::UnknownColumn { wanted, available }) if wanted == "missing" && available == "a, b"
+		));
 	}
 
 	#[test]

@@ -6,14 +6,12 @@
 
 use std::path::PathBuf;
 
-use custodia_fhe::{
-	params::PERSONAL_V1,
-	pipeline::{run, CsvSpec, Dataset},
-};
+use custodia_fhe::params::PERSONAL_V1;
+use custodia_fhe_tools::pipeline::{run, CsvSpec, Dataset};
 
 fn data_dir() -> PathBuf {
 	std::env::var_os("CUSTODIA_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+		PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
 	})
 }
 

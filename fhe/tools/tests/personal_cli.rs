@@ -43,7 +43,7 @@ fn keygen_encrypt_evaluate_decrypt_round_trip() {
 		provenance: "test".into(),
 	};
 	let model = LinearModel::new(&PERSONAL_V1, template).unwrap();
-	let encrypted = PersonalRecord::from_bytes(&std::fs::read(&record).unwrap(), 1 << 20).unwrap();
+	let encrypted = PersonalRecord::from_bytes(&std::fs::read(&record).unwrap()).unwrap();
 	std::fs::write(&score, model.evaluate(&encrypted).unwrap().to_bytes()).unwrap();
 
 	let out = tool(&["personal-decrypt", "--key", &key, "--score", &score]);

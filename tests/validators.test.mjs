@@ -1,0 +1,234 @@
+// The validator set by governance, on the 4-validator local net (issue 16):
+// - the council admits Eve, Eve's node (started with --validator and an empty keystore) makes
+//   session keys with author_rotateKeysWithOwner and registers them with session.setKeys, and a
+//   council motion adds her as a validator; after the session change she authors blocks, and her
+//   GRANDPA votes count: with Dave stopped, four of five validators, three originals and Eve, are
+//   exactly the supermajority GRANDPA needs, so finality only continues because she votes;
+// - the council removes Dave (still stopped); after the session change the set is Alice, Bob,
+//   Charlie, Eve and finality continues;
+// - two thirds of the council reach Root through validators.dispatchAsRoot: they authorize a
+//   runtime upgrade; three of five (a majority, not two thirds) cannot. Applying the chain's own
+//   code is refused by system.setCode's checks (its spec_version does not increase): a real
+//   upgrade needs a second runtime build, which this test does not make (see docs/operations.md).
+//
+// Ports: p2p 39333+i, JSON-RPC 39944+i, Prometheus 39615+i (i = 0..4: alice … eve).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
+import { connect, heads, NODE_BIN, panicsIn, rpc, run, waitFor } from './lib/node.mjs';
+import { describeError, submit } from './lib/tx.mjs';
+
+const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
+const FOUNDERS = NAMES.slice(0, 4);
+const P2P_BASE = 39333;
+const RPC_BASE = 39944;
+const PROM_BASE = 39615;
+const dir = mkdtempSync(join(tmpdir(), 'custodia-validators-'));
+const nodeKey = (i) => (i + 1).toString(16).padStart(64, '0');
+const capital = (name) => name[0].toUpperCase() + name.slice(1);
+
+/** A node of the net: the founders run with their development keys; Eve with an empty keystore. */
+class Node {
+  constructor(name, bootnodes) {
+    this.name = name;
+    this.i = NAMES.indexOf(name);
+    this.rpcPort = RPC_BASE + this.i;
+    this.dir = join(dir, name);
+    this.logPath = join(this.dir, 'node.log');
+    this.bootnodes = bootnodes;
+    this.child = null;
+  }
+
+  get running() {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async start() {
+    mkdirSync(this.dir, { recursive: true });
+    const log = createWriteStream(this.logPath, { flags: 'a' });
+    const identity = FOUNDERS.includes(this.name) ? [`--${this.name}`] : [];
+    this.child = spawn(NODE_BIN, [
+      '--chain', 'local', ...identity, '--validator',
+      '--base-path', this.dir,
+      '--node-key', nodeKey(this.i),
+      '--listen-addr', `/ip4/127.0.0.1/tcp/${P2P_BASE + this.i}`,
+      '--bootnodes', ...this.bootnodes,
+      '--rpc-port', String(this.rpcPort),
+      '--prometheus-port', String(PROM_BASE + this.i),
+      '--no-mdns',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout.pipe(log);
+    this.child.stderr.pipe(log);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    await waitFor(`${this.name} to answer JSON-RPC`, async () => {
+      if (!this.running) throw new Error(`${this.name} exited; log: ${this.logPath}`);
+      return (await rpc(this.rpcPort, 'system_health')) !== undefined;
+    }, 120_000);
+  }
+
+  async stop() {
+    if (!this.running) return this.exited ?? { code: 0, signal: null };
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+
+  log() {
+    return readFileSync(this.logPath, 'utf8');
+  }
+}
+
+describe('validator set by governance', () => {
+  const keyring = new Keyring({ type: 'sr25519' });
+  const accounts = Object.fromEntries(NAMES.map((name) => [name, keyring.addFromUri(`//${capital(name)}`)]));
+  const nodes = {};
+  let api;
+  let eveKeys;
+
+  const finalized = async (name) => (await heads(nodes[name].rpcPort)).finalized;
+  const sessionValidators = async () => (await api.query.session.validators()).map((a) => a.toString()).sort();
+  const addresses = (names) => names.map((n) => accounts[n].address).sort();
+
+  /**
+   * A council motion for `call` proposed by `voters[0]` with threshold `voters.length`, voted aye
+   * by every voter and closed; resolves with the `council.Executed` event's result (or
+   * `null` when the motion was disapproved).
+   */
+  async function motion(call, voters) {
+    const length = call.method.encodedLength;
+    const { events } = await submit(api, api.tx.council.propose(voters.length, call, length), accounts[voters[0]]);
+    const proposed = events.find((e) => api.events.council.Proposed.is(e));
+    assert.ok(proposed, 'the motion is open');
+    const { proposalIndex: index, proposalHash: hash } = proposed.data;
+    // The proposer's aye is not implied: every voter votes.
+    await Promise.all(voters.map((v) => submit(api, api.tx.council.vote(hash, index, true), accounts[v])));
+    const closed = await submit(api, api.tx.council.close(hash, index, { refTime: 50_000_000_000n, proofSize: 1_000_000n }, length), accounts.alice);
+    const executed = closed.events.find((e) => api.events.council.Executed.is(e));
+    return executed ? executed.data.result : null;
+  }
+
+  async function governed(call, voters) {
+    const result = await motion(call, voters);
+    assert.ok(result, 'the motion was executed');
+    assert.ok(result.isOk, `the motion's call: ${result.isErr ? describeError(api, result.asErr) : ''}`);
+  }
+
+  /** The Aura author's public key of the block `hash`: authority `slot % n` of its parent. */
+  async function auraAuthor(hash) {
+    const header = await api.rpc.chain.getHeader(hash);
+    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'aura');
+    const slot = api.createType('u64', preRuntime.asPreRuntime[1].toU8a(true)).toBigInt();
+    const authorities = await (await api.at(header.parentHash)).query.aura.authorities();
+    return authorities[Number(slot % BigInt(authorities.length))].toHex();
+  }
+
+  before(async () => {
+    const peerIds = [];
+    for (const [i] of NAMES.entries()) {
+      peerIds.push((await run('bash', ['-c', `printf %s ${nodeKey(i)} | "${NODE_BIN}" key inspect-node-key`])).stdout.trim());
+    }
+    for (const [i, name] of NAMES.entries()) {
+      nodes[name] = new Node(name, FOUNDERS.flatMap((_, j) => (j === i ? [] : [`/ip4/127.0.0.1/tcp/${P2P_BASE + j}/p2p/${peerIds[j]}`])));
+    }
+    await Promise.all(FOUNDERS.map((name) => nodes[name].start()));
+    api = await connect(`ws://127.0.0.1:${nodes.alice.rpcPort}`);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    const exits = await Promise.all(NAMES.map((name) => nodes[name]?.stop()));
+    for (const [i, name] of NAMES.entries()) {
+      if (!nodes[name]?.child) continue;
+      assert.deepEqual(panicsIn(nodes[name].log()), [], `${name}'s log (${nodes[name].logPath})`);
+      assert.equal(exits[i].code, 0, `${name} stopped cleanly`);
+    }
+  });
+
+  test('the genesis validators are the four founders and they finalize', async () => {
+    await waitFor('the founders to finalize block 2', async () => (await finalized('alice')) >= 2, 180_000);
+    assert.deepEqual(await sessionValidators(), addresses(FOUNDERS));
+    assert.deepEqual((await api.query.validators.validators()).map(String).sort(), addresses(FOUNDERS));
+  });
+
+  test('the council adds Eve; she authors blocks and her GRANDPA votes finalize them', async () => {
+    await nodes.eve.start();
+    await waitFor('eve to sync', async () => (await heads(nodes.eve.rpcPort)).best >= (await heads(nodes.alice.rpcPort)).best - 1, 120_000);
+
+    // Eve's node makes her session keys; the proof binds them to her account.
+    const generated = await rpc(nodes.eve.rpcPort, 'author_rotateKeysWithOwner', [u8aToHex(accounts.eve.publicKey)]);
+    eveKeys = generated.keys;
+    assert.equal((eveKeys.length - 2) / 2, 64, 'aura (32 bytes) and grandpa (32 bytes)');
+
+    // A non-member cannot be added: governance admits Eve to the consortium first.
+    const refused = await motion(api.tx.validators.addValidator(accounts.eve.address), ['alice', 'bob', 'charlie']);
+    assert.equal(describeError(api, refused.asErr).split(':')[0], 'validators.NotEligible');
+    await governed(api.tx.consortium.admitMember(accounts.eve.address, ['Institution'], 'Eve Clinic', u8aToHex(accounts.eve.publicKey), null), ['alice', 'bob', 'charlie']);
+    await submit(api, api.tx.session.setKeys(eveKeys, generated.proof), accounts.eve);
+    await governed(api.tx.validators.addValidator(accounts.eve.address), ['alice', 'bob', 'charlie']);
+
+    const five = addresses(NAMES);
+    await waitFor('Eve in the session validators', async () => JSON.stringify(await sessionValidators()) === JSON.stringify(five), 240_000, 2000);
+    const eveAura = eveKeys.slice(0, 66);
+    const eveGrandpa = `0x${eveKeys.slice(66)}`;
+    const grandpa = (await api.query.grandpa.authorities()).map(([key]) => key.toHex());
+    assert.ok(grandpa.includes(eveGrandpa), 'Eve is a GRANDPA authority');
+
+    // Eve authors a block that the others import.
+    await waitFor('a block authored by Eve', async () => {
+      const hash = await api.rpc.chain.getBlockHash();
+      return (await auraAuthor(hash)) === eveAura;
+    }, 120_000, 1000);
+
+    // With Dave down, 4 of 5 validators remain: GRANDPA's supermajority of 5 is 4, so the
+    // three remaining founders finalize nothing without Eve's votes.
+    await nodes.dave.stop();
+    const start = await finalized('alice');
+    await waitFor('finality with Eve voting and Dave down', async () => (await finalized('alice')) >= start + 3, 180_000, 1000);
+  });
+
+  test('the council removes Dave; finality continues without him', async () => {
+    await governed(api.tx.validators.removeValidator(accounts.dave.address), ['alice', 'bob', 'charlie']);
+    const four = addresses(['alice', 'bob', 'charlie', 'eve']);
+    await waitFor('Dave out of the session validators', async () => JSON.stringify(await sessionValidators()) === JSON.stringify(four), 240_000, 2000);
+    const start = await finalized('alice');
+    await waitFor('finality after the set change', async () => (await finalized('alice')) >= start + 3, 120_000, 1000);
+  });
+
+  test('two thirds of the council reach Root to authorize a runtime upgrade; a bare majority cannot', async () => {
+    const code = (await api.rpc.state.getStorage(':code')).toHex();
+    const codeHash = blake2AsHex(code, 256);
+    const authorize = api.tx.validators.dispatchAsRoot(api.tx.system.authorizeUpgrade(codeHash));
+
+    // Five members (Dave is still one): three ayes are a majority but not two thirds.
+    const majority = await motion(authorize, ['alice', 'bob', 'charlie']);
+    assert.ok(majority.isErr && majority.asErr.isBadOrigin, 'a bare majority is refused');
+    assert.ok((await api.query.system.authorizedUpgrade()).isNone);
+
+    const { events } = await submit(api, api.tx.council.propose(4, authorize, authorize.method.encodedLength), accounts.alice);
+    const { proposalIndex: index, proposalHash: hash } = events.find((e) => api.events.council.Proposed.is(e)).data;
+    await Promise.all(['alice', 'bob', 'charlie', 'eve'].map((v) => submit(api, api.tx.council.vote(hash, index, true), accounts[v])));
+    const closed = await submit(api, api.tx.council.close(hash, index, { refTime: 50_000_000_000n, proofSize: 1_000_000n }, authorize.method.encodedLength), accounts.alice);
+    const dispatched = closed.events.find((e) => api.events.validators.DispatchedAsRoot.is(e));
+    assert.ok(dispatched?.data.result.isOk, 'system.authorizeUpgrade ran as Root');
+    assert.equal((await api.query.system.authorizedUpgrade()).unwrap().codeHash.toHex(), codeHash);
+
+    // The authorized code is the chain's own: set_code's checks reject it (same spec_version),
+    // and the authorization is spent.
+    const specVersion = (await api.rpc.state.getRuntimeVersion()).specVersion.toNumber();
+    const applied = await submit(api, api.tx.system.applyAuthorizedUpgrade(code), accounts.eve);
+    const rejected = applied.events.find((e) => api.events.system.RejectedInvalidAuthorizedUpgrade.is(e));
+    assert.ok(rejected, `set_code's checks ran: ${applied.events.map((e) => `${e.section}.${e.method}`).join(', ')}`);
+    assert.match(describeError(api, rejected.data.error), /^system\.SpecVersionNeedsToIncrease/);
+    assert.ok((await api.query.system.authorizedUpgrade()).isNone);
+    assert.equal((await api.rpc.state.getRuntimeVersion()).specVersion.toNumber(), specVersion);
+  });
+});
