@@ -227,9 +227,9 @@ impl pallet_vaults::Config for Runtime {
 }
 
 parameter_types! {
-	/// Distinct evaluators that must submit the identical outcome for a prediction to be final.
-	/// One, so that a single-validator `--dev` chain completes jobs; a consortium chain needs a
-	/// runtime with a higher value (the local 4-validator net still uses 1 for now).
+	/// Distinct evaluators that must submit the identical outcome for a prediction to be final,
+	/// unless genesis sets more: one, for the single-validator `--dev` chain; the local net's
+	/// genesis sets 3 of 4 (more than half of the evaluators, which pallet-fhe's genesis checks).
 	pub const FheResultQuorum: u32 = 1;
 	/// A prediction not final this many blocks after its request times out: one hour.
 	pub const FheJobTimeout: BlockNumber = HOURS;
