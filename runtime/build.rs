@@ -6,7 +6,9 @@
 /// `tokenDecimals` (node/src/chain_spec.rs) that wallets show.
 #[cfg(all(feature = "std", feature = "metadata-hash"))]
 fn main() {
-	substrate_wasm_builder::WasmBuilder::init_with_defaults().enable_metadata_hash("CUST", 12).build();
+	substrate_wasm_builder::WasmBuilder::init_with_defaults()
+		.enable_metadata_hash("CUST", 12)
+		.build();
 }
 
 #[cfg(all(feature = "std", not(feature = "metadata-hash")))]

@@ -11,6 +11,10 @@ build_ui
 
 say "Shell scripts (shellcheck)"
 shellcheck -x -P SCRIPTDIR "$REPO_ROOT"/scripts/*.sh "$REPO_ROOT/.ci/run"
+say "Rust formatting (cargo fmt --check, rustfmt.toml; every cargo workspace)"
+for manifest in Cargo.toml cli/Cargo.toml fhe/fuzz/Cargo.toml statistics/fuzz/Cargo.toml; do
+	cargo fmt --manifest-path "$REPO_ROOT/$manifest" --all --check
+done
 
 say "Rust tests (cargo test --workspace, then the client's)"
 (cd "$REPO_ROOT" && cargo test --locked --workspace)

@@ -69,8 +69,10 @@ impl AccountSecret {
 		let root = root_secret(&parsed)?;
 		let secret = parsed.junctions.iter().fold(root, |secret, junction| match junction {
 			DeriveJunction::Soft(code) => secret.derived_key_simple(ChainCode(*code), []).0,
-			DeriveJunction::Hard(code) =>
-				secret.hard_derive_mini_secret_key(Some(ChainCode(*code)), b"").0.expand(ExpansionMode::Ed25519),
+			DeriveJunction::Hard(code) => secret
+				.hard_derive_mini_secret_key(Some(ChainCode(*code)), b"")
+				.0
+				.expand(ExpansionMode::Ed25519),
 		});
 		// A soft junction's nonce is random: made deterministic when it is the last one (a hard
 		// junction after it expands a new nonce from the derived scalar alone).
@@ -89,7 +91,8 @@ impl AccountSecret {
 	/// The account of a 64-byte secret in the ed25519-compatible encoding (a polkadot.js JSON
 	/// account's content).
 	pub fn from_secret64(secret64: &[u8; 64]) -> anyhow::Result<Self> {
-		let secret = SecretKey::from_ed25519_bytes(secret64).map_err(|e| anyhow!("not an sr25519 secret key: {e}"))?;
+		let secret = SecretKey::from_ed25519_bytes(secret64)
+			.map_err(|e| anyhow!("not an sr25519 secret key: {e}"))?;
 		Ok(Self { pair: secret.to_keypair(), signer: None })
 	}
 
@@ -122,10 +125,18 @@ fn root_secret(uri: &SecretUri) -> anyhow::Result<SecretKey> {
 	let phrase = uri.phrase.expose_secret();
 	let mini: Zeroizing<[u8; 32]> = if let Some(seed) = phrase.strip_prefix("0x") {
 		// A hex seed is the mini-secret itself (a password, if any, is ignored: Substrate's rule).
-		let bytes = Zeroizing::new(hex::decode(seed).map_err(|_| anyhow!("the seed after `0x` is not hex"))?);
-		Zeroizing::new(bytes.as_slice().try_into().map_err(|_| anyhow!("a `0x` seed is 32 bytes (64 hex digits)"))?)
+		let bytes = Zeroizing::new(
+			hex::decode(seed).map_err(|_| anyhow!("the seed after `0x` is not hex"))?,
+		);
+		Zeroizing::new(
+			bytes
+				.as_slice()
+				.try_into()
+				.map_err(|_| anyhow!("a `0x` seed is 32 bytes (64 hex digits)"))?,
+		)
 	} else {
-		let mnemonic = Mnemonic::from_str(phrase).map_err(|e| anyhow!("not a BIP39 phrase: {e}"))?;
+		let mnemonic =
+			Mnemonic::from_str(phrase).map_err(|e| anyhow!("not a BIP39 phrase: {e}"))?;
 		let (entropy, len) = mnemonic.to_entropy_array();
 		let entropy = Zeroizing::new(entropy);
 		let password = uri.password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
@@ -137,7 +148,8 @@ fn root_secret(uri: &SecretUri) -> anyhow::Result<SecretKey> {
 			.map_err(|_| anyhow!("PBKDF2 failed"))?;
 		Zeroizing::new(seed[..32].try_into().expect("32 of 64 bytes"))
 	};
-	let mini = MiniSecretKey::from_bytes(&mini[..]).map_err(|e| anyhow!("not a mini-secret key: {e}"))?;
+	let mini =
+		MiniSecretKey::from_bytes(&mini[..]).map_err(|e| anyhow!("not a mini-secret key: {e}"))?;
 	Ok(mini.expand(ExpansionMode::Ed25519))
 }
 
@@ -151,7 +163,8 @@ fn with_deterministic_nonce(secret: &SecretKey) -> anyhow::Result<SecretKey> {
 
 /// BLAKE2b-256 of `message` keyed with `key`.
 fn keyed_blake2b_256(key: &[u8], message: &[u8]) -> Zeroizing<[u8; 32]> {
-	let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key).expect("a BLAKE2b key of at most 64 bytes is valid");
+	let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(key)
+		.expect("a BLAKE2b key of at most 64 bytes is valid");
 	mac.update(message);
 	let mut bytes = Zeroizing::new([0u8; 32]);
 	bytes.copy_from_slice(&mac.finalize().into_bytes());
@@ -167,7 +180,8 @@ pub fn envelope_secret(secret64: &[u8; 64]) -> x25519_dalek::StaticSecret {
 pub fn new_phrase() -> Zeroizing<String> {
 	let mut entropy = Zeroizing::new([0u8; 16]);
 	OsRng.fill_bytes(&mut entropy[..]);
-	let mnemonic = Mnemonic::from_entropy(&entropy[..]).expect("16 bytes is a valid BIP39 entropy length");
+	let mnemonic =
+		Mnemonic::from_entropy(&entropy[..]).expect("16 bytes is a valid BIP39 entropy length");
 	Zeroizing::new(mnemonic.to_string())
 }
 
@@ -192,7 +206,10 @@ impl AccountKey {
 	pub fn sign(&self, message: &[u8]) -> Signature {
 		match self {
 			Self::Uri(keypair) => keypair.sign(message),
-			Self::Secret(pair) => Signature(pair.sign(schnorrkel::signing_context(SIGNING_CONTEXT).bytes(message)).to_bytes()),
+			Self::Secret(pair) => Signature(
+				pair.sign(schnorrkel::signing_context(SIGNING_CONTEXT).bytes(message))
+					.to_bytes(),
+			),
 		}
 	}
 }
@@ -218,8 +235,10 @@ pub(crate) mod tests {
 
 	/// docs/identities.md's known-answer vector.
 	pub const ALICE_SECRET64: &str = "98319d4ff8a9508c4bb0cf0b5a78d760a0b2082c02775e6e82370816fedfff48925a225d97aa00682d6a59b95b18780c10d7032336e88f3442b42361f4a66011";
-	pub const ALICE_ENVELOPE_SECRET: &str = "847bbc0e74f37a32af72b91efdf5f2d52e765e5c78d2fca0bdd91c534c4c5f17";
-	pub const ALICE_ENVELOPE_PUBLIC: &str = "63762c83e87b6ad1cf31c9c09f685c71095120725a9935656ca03b7e8c549948";
+	pub const ALICE_ENVELOPE_SECRET: &str =
+		"847bbc0e74f37a32af72b91efdf5f2d52e765e5c78d2fca0bdd91c534c4c5f17";
+	pub const ALICE_ENVELOPE_PUBLIC: &str =
+		"63762c83e87b6ad1cf31c9c09f685c71095120725a9935656ca03b7e8c549948";
 
 	fn subxt_public(uri: &str) -> [u8; 32] {
 		Keypair::from_uri(&SecretUri::from_str(uri).unwrap()).unwrap().public_key().0
@@ -231,7 +250,10 @@ pub(crate) mod tests {
 		assert_eq!(hex::encode(&alice.secret64()[..]), ALICE_SECRET64);
 		let envelope = alice.envelope_secret();
 		assert_eq!(hex::encode(envelope.to_bytes()), ALICE_ENVELOPE_SECRET);
-		assert_eq!(hex::encode(x25519_dalek::PublicKey::from(&envelope).as_bytes()), ALICE_ENVELOPE_PUBLIC);
+		assert_eq!(
+			hex::encode(x25519_dalek::PublicKey::from(&envelope).as_bytes()),
+			ALICE_ENVELOPE_PUBLIC
+		);
 		// From the 64 bytes alone (a JSON account), the same account and envelope key.
 		let secret64: [u8; 64] = hex::decode(ALICE_SECRET64).unwrap().try_into().unwrap();
 		let from_bytes = AccountSecret::from_secret64(&secret64).unwrap();
@@ -254,7 +276,8 @@ pub(crate) mod tests {
 			format!("{phrase}///password"),
 			format!("{phrase}//polkadot/0///password"),
 			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a".to_string(),
-			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a//Alice/soft".to_string(),
+			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a//Alice/soft"
+				.to_string(),
 			fresh.to_string(),
 			format!("{}//custodia", fresh.as_str()),
 		];
@@ -279,12 +302,18 @@ pub(crate) mod tests {
 			format!("{phrase}//hard/soft//0/1"),
 			format!("{phrase}/soft//hard"),
 			format!("{phrase}//polkadot/0///password"),
-			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a//Alice/soft".to_string(),
+			"0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a//Alice/soft"
+				.to_string(),
 		];
 		for uri in &uris {
-			let (first, second) = (AccountSecret::from_uri(uri).unwrap(), AccountSecret::from_uri(uri).unwrap());
+			let (first, second) =
+				(AccountSecret::from_uri(uri).unwrap(), AccountSecret::from_uri(uri).unwrap());
 			assert_eq!(first.secret64()[..], second.secret64()[..], "{uri}");
-			assert_eq!(first.envelope_secret().to_bytes(), second.envelope_secret().to_bytes(), "{uri}");
+			assert_eq!(
+				first.envelope_secret().to_bytes(),
+				second.envelope_secret().to_bytes(),
+				"{uri}"
+			);
 			assert_eq!(first.public(), subxt_public(uri), "{uri}");
 		}
 		// The rule of docs/identities.md: the nonce half is the keyed hash of the scalar half.

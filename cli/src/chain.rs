@@ -61,7 +61,12 @@ impl Included {
 			.iter()
 			.find(|(p, n, _)| p == pallet && n == name)
 			.map(|(_, _, fields)| fields)
-			.ok_or_else(|| Failure::Refused(format!("the call was included in block {} but emitted no {pallet}.{name} event", self.block)))
+			.ok_or_else(|| {
+				Failure::Refused(format!(
+					"the call was included in block {} but emitted no {pallet}.{name} event",
+					self.block
+				))
+			})
 	}
 }
 
@@ -86,7 +91,11 @@ impl Chain {
 		} else {
 			OnlineClient::<PolkadotConfig>::from_url(url).await
 		}
-		.map_err(|e| Failure::Unreachable(anyhow!("cannot reach the node at {url}: {e} (is it running? see --url)")))?;
+		.map_err(|e| {
+			Failure::Unreachable(anyhow!(
+				"cannot reach the node at {url}: {e} (is it running? see --url)"
+			))
+		})?;
 		Ok(Self { api })
 	}
 
@@ -100,11 +109,21 @@ impl Chain {
 	/// priority, and it was never included. Such a call is signed again with a fresh nonce
 	/// instead of failing the command; the nonce is read at the finalized block, so the retries
 	/// span about a minute, long enough for the other signer's calls to be finalized.
-	pub async fn submit(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>, signer: &AccountKey) -> Result<Included, Failure> {
+	pub async fn submit(
+		&self,
+		pallet: &str,
+		call: &str,
+		fields: Vec<(&str, Value)>,
+		signer: &AccountKey,
+	) -> Result<Included, Failure> {
 		const ATTEMPTS: usize = 12;
 		let mut attempt = 1;
 		loop {
-			let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+			let at = self
+				.api
+				.at_current_block()
+				.await
+				.map_err(|e| unreachable(pallet, call, e.into()))?;
 			let (payload, _) = payload(&at, pallet, call, fields.clone())?;
 			let outcome = match at.tx().sign_and_submit_then_watch_default(&payload, signer).await {
 				Ok(progress) => finalized(pallet, call, progress).await,
@@ -125,17 +144,40 @@ impl Chain {
 	/// (which, nonces being consecutive, holds every earlier one too). Following one call instead
 	/// of each keeps the client's pinned blocks few: with dozens of watchers, subxt lost blocks
 	/// it was asked to read events from. The callers check the calls' effects.
-	pub async fn submit_all(&self, pallet: &str, call: &str, calls: Vec<Vec<(&str, Value)>>, signer: &AccountKey) -> Result<Included, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let first = at.tx().account_nonce(&signer.public_key().to_account_id()).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+	pub async fn submit_all(
+		&self,
+		pallet: &str,
+		call: &str,
+		calls: Vec<Vec<(&str, Value)>>,
+		signer: &AccountKey,
+	) -> Result<Included, Failure> {
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let first = at
+			.tx()
+			.account_nonce(&signer.public_key().to_account_id())
+			.await
+			.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let count = calls.len();
 		for (i, fields) in calls.into_iter().enumerate() {
 			let (payload, _) = payload(&at, pallet, call, fields)?;
-			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(first + i as u64).build();
+			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
+				.nonce(first + i as u64)
+				.build();
 			if i + 1 < count {
-				at.tx().sign_and_submit(&payload, signer, params).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+				at.tx()
+					.sign_and_submit(&payload, signer, params)
+					.await
+					.map_err(|e| unreachable(pallet, call, e.into()))?;
 			} else {
-				let progress = at.tx().sign_and_submit_then_watch(&payload, signer, params).await.map_err(|e| unreachable(pallet, call, e.into()))?;
+				let progress = at
+					.tx()
+					.sign_and_submit_then_watch(&payload, signer, params)
+					.await
+					.map_err(|e| unreachable(pallet, call, e.into()))?;
 				return finalized(pallet, call, progress).await;
 			}
 		}
@@ -143,13 +185,27 @@ impl Chain {
 	}
 
 	/// The SCALE length of the call `pallet.call(fields)` (a council motion's length bound).
-	pub async fn call_len(&self, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<u32, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+	pub async fn call_len(
+		&self,
+		pallet: &str,
+		call: &str,
+		fields: Vec<(&str, Value)>,
+	) -> Result<u32, Failure> {
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| unreachable(pallet, call, e.into()))?;
 		Ok(payload(&at, pallet, call, fields)?.1.len() as u32)
 	}
 
 	/// Calls runtime API `api.method` with `args` at the latest finalized block.
-	pub async fn runtime_api(&self, api: &str, method: &str, args: Vec<Value>) -> Result<Value, Failure> {
+	pub async fn runtime_api(
+		&self,
+		api: &str,
+		method: &str,
+		args: Vec<Value>,
+	) -> Result<Value, Failure> {
 		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{api}.{method}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		let call = dynamic::runtime_api_call::<_, Value>(api, method, args);
@@ -164,16 +220,27 @@ impl Chain {
 		matches: impl Fn(&str, &Value) -> bool,
 		timeout: Duration,
 	) -> Result<(u64, String, Value), Failure> {
-		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
+		let failed =
+			|e: subxt::Error| Failure::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
 		let search = async {
 			let mut blocks = self.api.stream_blocks().await.map_err(|e| failed(e.into()))?;
 			while let Some(block) = blocks.next().await {
 				let block = block.map_err(|e| failed(e.into()))?;
-				let events = block.at().await.map_err(|e| failed(e.into()))?.events().fetch().await.map_err(|e| failed(e.into()))?;
+				let events = block
+					.at()
+					.await
+					.map_err(|e| failed(e.into()))?
+					.events()
+					.fetch()
+					.await
+					.map_err(|e| failed(e.into()))?;
 				for found in events.iter() {
 					let found = found.map_err(|e| failed(e.into()))?;
 					if found.pallet_name() == pallet {
-						let fields = found.decode_fields_unchecked_as::<Value>().map_err(|e| failed(e.into()))?.remove_context();
+						let fields = found
+							.decode_fields_unchecked_as::<Value>()
+							.map_err(|e| failed(e.into()))?
+							.remove_context();
 						if matches(found.event_name(), &fields) {
 							return Ok((block.number(), found.event_name().to_string(), fields));
 						}
@@ -182,13 +249,21 @@ impl Chain {
 			}
 			Err(Failure::Unreachable(anyhow!("the node stopped sending blocks")))
 		};
-		tokio::time::timeout(timeout, search)
-			.await
-			.unwrap_or_else(|_| Err(Failure::Refused(format!("no answer from {pallet} within {} s (raise --timeout)", timeout.as_secs()))))
+		tokio::time::timeout(timeout, search).await.unwrap_or_else(|_| {
+			Err(Failure::Refused(format!(
+				"no answer from {pallet} within {} s (raise --timeout)",
+				timeout.as_secs()
+			)))
+		})
 	}
 
 	/// The value at `pallet.entry` under `keys` at the latest finalized block, or `None`.
-	pub async fn storage(&self, pallet: &str, entry: &str, keys: Vec<Value>) -> Result<Option<Value>, Failure> {
+	pub async fn storage(
+		&self,
+		pallet: &str,
+		entry: &str,
+		keys: Vec<Value>,
+	) -> Result<Option<Value>, Failure> {
 		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{entry}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		let address = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
@@ -202,7 +277,9 @@ impl Chain {
 	/// docs` for a module error, else the error as JSON.
 	pub async fn explain(&self, error: &Value) -> String {
 		let json = crate::output::to_json(error);
-		let module = json.get("Module").and_then(|m| Some((m["index"].as_u64()? as u8, m["error"].get(0)?.as_u64()? as u8)));
+		let module = json
+			.get("Module")
+			.and_then(|m| Some((m["index"].as_u64()? as u8, m["error"].get(0)?.as_u64()? as u8)));
 		if let (Some((index, variant)), Ok(at)) = (module, self.api.at_current_block().await) {
 			let metadata = at.metadata();
 			if let Some(pallet) = metadata.pallet_by_error_index(index) {
@@ -216,13 +293,24 @@ impl Chain {
 
 	/// The argument names of call `pallet.call`, in order, from the runtime's metadata.
 	pub async fn call_arguments(&self, pallet: &str, call: &str) -> Result<Vec<String>, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| unreachable(pallet, call, e.into()))?;
 		let metadata = at.metadata_ref();
 		let variant = metadata
 			.pallet_by_name(pallet)
 			.and_then(|p| p.call_variant_by_name(call))
-			.ok_or_else(|| Failure::Refused(format!("this chain's runtime has no call {pallet}.{call}")))?;
-		Ok(variant.fields.iter().enumerate().map(|(i, f)| f.name.clone().unwrap_or_else(|| i.to_string())).collect())
+			.ok_or_else(|| {
+				Failure::Refused(format!("this chain's runtime has no call {pallet}.{call}"))
+			})?;
+		Ok(variant
+			.fields
+			.iter()
+			.enumerate()
+			.map(|(i, f)| f.name.clone().unwrap_or_else(|| i.to_string()))
+			.collect())
 	}
 
 	/// The chain's genesis hash (reports are bound to it).
@@ -233,13 +321,20 @@ impl Chain {
 	/// Whether the runtime offers runtime API `api` (e.g. `StatisticsApi`): lets a command say
 	/// "this chain does not do that" instead of failing on an older runtime.
 	pub async fn has_runtime_api(&self, api: &str) -> Result<bool, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("reading the runtime's metadata: {e}")))?;
+		let at =
+			self.api.at_current_block().await.map_err(|e| {
+				Failure::Unreachable(anyhow!("reading the runtime's metadata: {e}"))
+			})?;
 		Ok(at.metadata_ref().runtime_api_trait_by_name(api).is_some())
 	}
 
 	/// The number of the latest finalized block.
 	pub async fn finalized_number(&self) -> Result<u64, Failure> {
-		let at = self.api.at_current_block().await.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;
 		Ok(at.block_number())
 	}
 }
@@ -252,7 +347,8 @@ fn lost_nonce_race(failure: &Failure) -> bool {
 		Failure::Unreachable(e) => e.to_string(),
 	};
 	let text = text.to_lowercase();
-	text.contains("transaction is outdated") || (text.contains("priority") && text.contains("too low"))
+	text.contains("transaction is outdated")
+		|| (text.contains("priority") && text.contains("too low"))
 }
 
 fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
@@ -260,15 +356,26 @@ fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
 }
 
 /// `pallet.call(fields)`, checked against the runtime's metadata, and its encoding.
-fn payload(at: &AtBlock, pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> Result<(DynamicPayload<Value>, Vec<u8>), Failure> {
+fn payload(
+	at: &AtBlock,
+	pallet: &str,
+	call: &str,
+	fields: Vec<(&str, Value)>,
+) -> Result<(DynamicPayload<Value>, Vec<u8>), Failure> {
 	let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
-	let data = at.tx().call_data(&payload).map_err(|e| Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}")))?;
+	let data = at.tx().call_data(&payload).map_err(|e| {
+		Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}"))
+	})?;
 	Ok((payload, data))
 }
 
 /// Follows a submitted call until it is in a finalized block; a dispatch error becomes
 /// [`Failure::Refused`] naming the pallet error and its documentation.
-async fn finalized(pallet: &str, call: &str, mut progress: TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>) -> Result<Included, Failure> {
+async fn finalized(
+	pallet: &str,
+	call: &str,
+	mut progress: TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
+) -> Result<Included, Failure> {
 	let unreachable = |e: subxt::Error| unreachable(pallet, call, e);
 	loop {
 		match progress.next().await {
@@ -279,24 +386,50 @@ async fn finalized(pallet: &str, call: &str, mut progress: TransactionProgress<P
 						let mut out = Vec::new();
 						for event in events.iter() {
 							let event = event.map_err(|e| unreachable(e.into()))?;
-							let fields = event.decode_fields_unchecked_as::<Value>().map_err(|e| unreachable(e.into()))?;
-							out.push((event.pallet_name().to_string(), event.event_name().to_string(), fields.remove_context()));
+							let fields = event
+								.decode_fields_unchecked_as::<Value>()
+								.map_err(|e| unreachable(e.into()))?;
+							out.push((
+								event.pallet_name().to_string(),
+								event.event_name().to_string(),
+								fields.remove_context(),
+							));
 						}
 						Ok(Included { block: number, events: out })
 					},
-					Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => Err(Failure::Refused(match error.details() {
-						Ok(d) => format!("{}.{}: {}", d.pallet.name(), d.variant.name, d.variant.docs.join(" ")),
-						Err(_) => format!("{pallet}.{call} failed: {error}"),
-					})),
-					Err(TransactionEventsError::ExtrinsicFailed(other)) => Err(Failure::Refused(format!("{pallet}.{call} failed: {other}"))),
+					Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => {
+						Err(Failure::Refused(match error.details() {
+							Ok(d) => format!(
+								"{}.{}: {}",
+								d.pallet.name(),
+								d.variant.name,
+								d.variant.docs.join(" ")
+							),
+							Err(_) => format!("{pallet}.{call} failed: {error}"),
+						}))
+					},
+					Err(TransactionEventsError::ExtrinsicFailed(other)) => {
+						Err(Failure::Refused(format!("{pallet}.{call} failed: {other}")))
+					},
 					Err(e) => Err(unreachable(e.into())),
 				};
 			},
-			Some(Ok(TransactionStatus::Invalid { message } | TransactionStatus::Dropped { message } | TransactionStatus::Error { message })) =>
-				return Err(Failure::Refused(format!("{pallet}.{call} was not accepted: {message}"))),
+			Some(Ok(
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message },
+			)) => {
+				return Err(Failure::Refused(format!(
+					"{pallet}.{call} was not accepted: {message}"
+				)))
+			},
 			Some(Ok(_)) => continue,
 			Some(Err(e)) => return Err(unreachable(e.into())),
-			None => return Err(Failure::Unreachable(anyhow!("{pallet}.{call}: the node stopped reporting its status"))),
+			None => {
+				return Err(Failure::Unreachable(anyhow!(
+					"{pallet}.{call}: the node stopped reporting its status"
+				)))
+			},
 		}
 	}
 }
@@ -329,7 +462,8 @@ fn is_loopback(url: &str) -> bool {
 		Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
 		None => host_port.split(':').next().unwrap_or_default(),
 	};
-	host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+	host.eq_ignore_ascii_case("localhost")
+		|| host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// An account as a call argument, from its SS58 address (or its 32 bytes in hex, as `--json`
@@ -337,7 +471,10 @@ fn is_loopback(url: &str) -> bool {
 pub fn account(address: &str) -> anyhow::Result<Value> {
 	use std::str::FromStr;
 	if let Some(hex) = address.strip_prefix("0x") {
-		let bytes: [u8; 32] = hex::decode(hex).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| anyhow!("`{address}` is not 32 bytes of hex"))?;
+		let bytes: [u8; 32] = hex::decode(hex)
+			.ok()
+			.and_then(|b| b.try_into().ok())
+			.ok_or_else(|| anyhow!("`{address}` is not 32 bytes of hex"))?;
 		return Ok(Value::from_bytes(bytes));
 	}
 	let id = subxt::utils::AccountId32::from_str(address)
@@ -369,11 +506,31 @@ mod tests {
 
 	#[test]
 	fn unencrypted_connections_to_other_hosts_need_insecure() {
-		for url in ["ws://127.0.0.1:9944", "ws://127.8.0.1", "ws://localhost:9944/", "ws://LOCALHOST", "ws://[::1]:9944", "wss://node.example:443", "wss://10.0.0.5"] {
+		for url in [
+			"ws://127.0.0.1:9944",
+			"ws://127.8.0.1",
+			"ws://localhost:9944/",
+			"ws://LOCALHOST",
+			"ws://[::1]:9944",
+			"wss://node.example:443",
+			"wss://10.0.0.5",
+		] {
 			assert!(check_transport(url, false).is_ok(), "{url}");
 		}
-		for url in ["ws://10.0.0.5:9944", "ws://node.example", "WS://node.example:9944", "ws://127.0.0.1.evil.example:9944", "ws://localhost.evil.example", "ws://127.0.0.1@evil.example:9944", "ws://[::2]:9944", "ws://[::ffff:7f00:1]"] {
-			assert!(matches!(check_transport(url, false), Err(Failure::Usage(m)) if m.contains("--insecure")), "{url}");
+		for url in [
+			"ws://10.0.0.5:9944",
+			"ws://node.example",
+			"WS://node.example:9944",
+			"ws://127.0.0.1.evil.example:9944",
+			"ws://localhost.evil.example",
+			"ws://127.0.0.1@evil.example:9944",
+			"ws://[::2]:9944",
+			"ws://[::ffff:7f00:1]",
+		] {
+			assert!(
+				matches!(check_transport(url, false), Err(Failure::Usage(m)) if m.contains("--insecure")),
+				"{url}"
+			);
 			assert!(check_transport(url, true).is_ok(), "{url}");
 		}
 	}
@@ -382,7 +539,9 @@ mod tests {
 	fn only_a_lost_nonce_race_is_signed_again() {
 		let refused = |m: &str| Failure::Refused(format!("Council.vote was not accepted: {m}"));
 		assert!(lost_nonce_race(&refused("Invalid transaction: Transaction is outdated")));
-		assert!(lost_nonce_race(&refused("The priority of the transaction is too low (pool 3420 > current 3420)")));
+		assert!(lost_nonce_race(&refused(
+			"The priority of the transaction is too low (pool 3420 > current 3420)"
+		)));
 		assert!(!lost_nonce_race(&refused("Invalid transaction: Inability to pay some fees")));
 		assert!(!lost_nonce_race(&Failure::Refused("Statistics.BudgetExhausted: ...".into())));
 	}

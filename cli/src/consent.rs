@@ -110,7 +110,10 @@ fn scope(categories: &[Category]) -> Value {
 }
 
 fn period(start: u64, blocks: u32) -> Value {
-	Value::named_composite([("start", Value::u128(start.into())), ("end", Value::u128((start + u64::from(blocks)).into()))])
+	Value::named_composite([
+		("start", Value::u128(start.into())),
+		("end", Value::u128((start + u64::from(blocks)).into())),
+	])
 }
 
 pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
@@ -128,15 +131,24 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 			];
 			let included = chain.submit("Consent", "request", fields, &me.keypair).await?;
 			let request = field_u64(included.event("Consent", "ConsentRequested")?, "request")?;
-			output::emit(cli.json(), json!({ "request": request, "block": included.block }), || {
-				vec![format!("consent request {request} sent to {} (block {})", args.subject, included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "request": request, "block": included.block }),
+				|| {
+					vec![format!(
+						"consent request {request} sent to {} (block {})",
+						args.subject, included.block
+					)]
+				},
+			);
 		},
 		ConsentCommand::Requests(who) | ConsentCommand::Grants { who, .. } => {
 			let me = cli.identity(&who.name)?;
 			let (method, what) = match command {
 				ConsentCommand::Requests(_) => ("requests_of", "requests waiting for your answer"),
-				ConsentCommand::Grants { institution: true, .. } => ("grants_of_institution", "live grants to you"),
+				ConsentCommand::Grants { institution: true, .. } => {
+					("grants_of_institution", "live grants to you")
+				},
 				_ => ("grants_of", "your live grants"),
 			};
 			let me_account = account(&me.account())?;
@@ -154,19 +166,39 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 				Some(blocks) => Some(period(chain.finalized_number().await?, *blocks)),
 				None => None,
 			};
-			let fields = vec![("request", Value::u128((*request).into())), ("scope", option(None)), ("period", option(period))];
+			let fields = vec![
+				("request", Value::u128((*request).into())),
+				("scope", option(None)),
+				("period", option(period)),
+			];
 			let included = chain.submit("Consent", "grant", fields, &me.keypair).await?;
 			let grant = field_u64(included.event("Consent", "ConsentGranted")?, "grant")?;
-			output::emit(cli.json(), json!({ "request": request, "grant": grant, "block": included.block }), || {
-				vec![format!("request {request} granted: grant {grant} (block {})", included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "request": request, "grant": grant, "block": included.block }),
+				|| {
+					vec![format!(
+						"request {request} granted: grant {grant} (block {})",
+						included.block
+					)]
+				},
+			);
 		},
 		ConsentCommand::Deny { who, request } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Consent", "deny", vec![("request", Value::u128((*request).into()))], &me.keypair).await?;
-			output::emit(cli.json(), json!({ "request": request, "block": included.block }), || {
-				vec![format!("request {request} denied (block {})", included.block)]
-			});
+			let included = chain
+				.submit(
+					"Consent",
+					"deny",
+					vec![("request", Value::u128((*request).into()))],
+					&me.keypair,
+				)
+				.await?;
+			output::emit(
+				cli.json(),
+				json!({ "request": request, "block": included.block }),
+				|| vec![format!("request {request} denied (block {})", included.block)],
+			);
 		},
 		ConsentCommand::JoinCohort { who, terms: Terms { scope: categories, purpose, blocks } } => {
 			let me = cli.identity(&who.name)?;
@@ -176,15 +208,28 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 				("purpose", variant(&purpose.variant())),
 				("period", period(chain.finalized_number().await?, *blocks)),
 			];
-			let included = chain.submit("Consent", "grant_consortium_wide", fields, &me.keypair).await?;
-			let grant = field_u64(included.event("Consent", "ConsortiumWideConsentGranted")?, "grant")?;
+			let included =
+				chain.submit("Consent", "grant_consortium_wide", fields, &me.keypair).await?;
+			let grant =
+				field_u64(included.event("Consent", "ConsortiumWideConsentGranted")?, "grant")?;
 			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
-				vec![format!("joined the {} cohort: grant {grant} (block {})", purpose.variant(), included.block)]
+				vec![format!(
+					"joined the {} cohort: grant {grant} (block {})",
+					purpose.variant(),
+					included.block
+				)]
 			});
 		},
 		ConsentCommand::Revoke { who, grant } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Consent", "revoke", vec![("grant", Value::u128((*grant).into()))], &me.keypair).await?;
+			let included = chain
+				.submit(
+					"Consent",
+					"revoke",
+					vec![("grant", Value::u128((*grant).into()))],
+					&me.keypair,
+				)
+				.await?;
 			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
 				vec![format!("grant {grant} revoked (block {})", included.block)]
 			});

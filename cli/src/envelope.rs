@@ -8,7 +8,8 @@
 
 use anyhow::{anyhow, bail};
 use hpke::{
-	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR, OpModeS, Serializable,
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR,
+	OpModeS, Serializable,
 };
 use rand_core_09::{OsRng, TryRngCore};
 
@@ -20,25 +21,36 @@ pub const ENCAPPED_KEY_LEN: usize = 32;
 
 /// Seals `plaintext` to `recipient`'s X25519 public key: the encapsulated key, then the
 /// ciphertext (plaintext length + 16-byte tag).
-pub fn seal(recipient: &[u8; 32], info: &[u8], aad: &[u8], plaintext: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn seal(
+	recipient: &[u8; 32],
+	info: &[u8],
+	aad: &[u8],
+	plaintext: &[u8],
+) -> anyhow::Result<Vec<u8>> {
 	let recipient = <X25519HkdfSha256 as Kem>::PublicKey::from_bytes(recipient)
 		.map_err(|e| anyhow!("not an X25519 public key: {e}"))?;
-	let (encapped, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
-		&OpModeS::Base,
-		&recipient,
-		info,
-		plaintext,
-		aad,
-		&mut OsRng.unwrap_err(),
-	)
-	.map_err(|e| anyhow!("HPKE seal failed: {e}"))?;
+	let (encapped, ciphertext) =
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
+			&OpModeS::Base,
+			&recipient,
+			info,
+			plaintext,
+			aad,
+			&mut OsRng.unwrap_err(),
+		)
+		.map_err(|e| anyhow!("HPKE seal failed: {e}"))?;
 	let mut out = encapped.to_bytes().to_vec();
 	out.extend_from_slice(&ciphertext);
 	Ok(out)
 }
 
 /// Opens an envelope made by [`seal`] with the recipient's secret key.
-pub fn open(secret: &x25519_dalek::StaticSecret, info: &[u8], aad: &[u8], envelope: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn open(
+	secret: &x25519_dalek::StaticSecret,
+	info: &[u8],
+	aad: &[u8],
+	envelope: &[u8],
+) -> anyhow::Result<Vec<u8>> {
 	if envelope.len() < ENCAPPED_KEY_LEN + 16 {
 		bail!("the envelope is {} bytes, too short to hold a key and a tag", envelope.len());
 	}
@@ -47,8 +59,17 @@ pub fn open(secret: &x25519_dalek::StaticSecret, info: &[u8], aad: &[u8], envelo
 		.map_err(|e| anyhow!("not an X25519 secret key: {e}"))?;
 	let encapped = <X25519HkdfSha256 as Kem>::EncappedKey::from_bytes(encapped)
 		.map_err(|e| anyhow!("the envelope's key is malformed: {e}"))?;
-	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(&OpModeR::Base, &secret, &encapped, info, ciphertext, aad)
-		.map_err(|_| anyhow!("the envelope does not open with this key (sealed to someone else, or altered)"))
+	hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>(
+		&OpModeR::Base,
+		&secret,
+		&encapped,
+		info,
+		ciphertext,
+		aad,
+	)
+	.map_err(|_| {
+		anyhow!("the envelope does not open with this key (sealed to someone else, or altered)")
+	})
 }
 
 /// A fresh X25519 key pair, for tests.
@@ -70,11 +91,17 @@ mod tests {
 		let body = b"{\"resourceType\":\"Bundle\"}";
 		let sealed = seal(&public, b"custodia/test", b"header", body).unwrap();
 		assert_eq!(sealed.len(), ENCAPPED_KEY_LEN + body.len() + 16, "key, ciphertext, tag");
-		assert_eq!(open(&secret, b"custodia/test", b"header", &sealed).unwrap(), b"{\"resourceType\":\"Bundle\"}");
+		assert_eq!(
+			open(&secret, b"custodia/test", b"header", &sealed).unwrap(),
+			b"{\"resourceType\":\"Bundle\"}"
+		);
 
 		assert!(open(&other_secret, b"custodia/test", b"header", &sealed).is_err(), "another key");
 		assert!(open(&secret, b"custodia/other", b"header", &sealed).is_err(), "another purpose");
-		assert!(open(&secret, b"custodia/test", b"other header", &sealed).is_err(), "another object");
+		assert!(
+			open(&secret, b"custodia/test", b"other header", &sealed).is_err(),
+			"another object"
+		);
 		let mut altered = sealed.clone();
 		*altered.last_mut().unwrap() ^= 1;
 		assert!(open(&secret, b"custodia/test", b"header", &altered).is_err(), "altered");
@@ -84,6 +111,9 @@ mod tests {
 	#[test]
 	fn two_seals_of_the_same_body_differ() {
 		let (_, public) = key_pair();
-		assert_ne!(seal(&public, b"i", b"a", b"same").unwrap(), seal(&public, b"i", b"a", b"same").unwrap());
+		assert_ne!(
+			seal(&public, b"i", b"a", b"same").unwrap(),
+			seal(&public, b"i", b"a", b"same").unwrap()
+		);
 	}
 }

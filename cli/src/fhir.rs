@@ -60,7 +60,14 @@ fn loinc(code: &str, display: &str) -> Value {
 
 /// A `collection` Bundle of Observations over one period: one per reading, blood pressure as one
 /// panel (LOINC 85354-9) with its systolic and diastolic components.
-pub fn vital_signs_bundle(subject: &str, start: &str, end: &str, device: &str, readings: &[Reading], blood_pressure: Option<(f64, f64)>) -> Value {
+pub fn vital_signs_bundle(
+	subject: &str,
+	start: &str,
+	end: &str,
+	device: &str,
+	readings: &[Reading],
+	blood_pressure: Option<(f64, f64)>,
+) -> Value {
 	let category = json!([{ "coding": [{
 		"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs", "display": "Vital Signs"
 	}] }]);
@@ -101,13 +108,19 @@ mod tests {
 	#[test]
 	fn bundles_are_checked_with_a_reason() {
 		let ok = br#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation"}}]}"#;
-		assert_eq!(check_bundle(ok).unwrap(), BundleSummary { bundle_type: "collection".into(), entries: 1 });
+		assert_eq!(
+			check_bundle(ok).unwrap(),
+			BundleSummary { bundle_type: "collection".into(), entries: 1 }
+		);
 		let cases: [(&[u8], &str); 5] = [
 			(b"not json", "not JSON"),
 			(br#"{"resourceType":"Patient"}"#, "not a FHIR Bundle"),
 			(br#"{"resourceType":"Bundle"}"#, "no `type`"),
 			(br#"{"resourceType":"Bundle","type":"collection","entry":{}}"#, "not a list"),
-			(br#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"x"}]}"#, "entry 0"),
+			(
+				br#"{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"x"}]}"#,
+				"entry 0",
+			),
 		];
 		for (body, reason) in cases {
 			let err = format!("{:#}", check_bundle(body).unwrap_err());
@@ -118,7 +131,14 @@ mod tests {
 	#[test]
 	fn the_wearables_bundle_is_a_valid_bundle_of_observations() {
 		let hr = VitalSign { loinc: "8867-4", display: "Heart rate", unit: "/min" };
-		let bundle = vital_signs_bundle("5Grw", "2026-11-22T10:00:00Z", "2026-11-22T10:01:00Z", "sim", &[Reading { sign: hr, value: 71.5 }], Some((121.0, 79.0)));
+		let bundle = vital_signs_bundle(
+			"5Grw",
+			"2026-11-22T10:00:00Z",
+			"2026-11-22T10:01:00Z",
+			"sim",
+			&[Reading { sign: hr, value: 71.5 }],
+			Some((121.0, 79.0)),
+		);
 		let bytes = serde_json::to_vec(&bundle).unwrap();
 		assert_eq!(check_bundle(&bytes).unwrap().entries, 2);
 		assert_eq!(bundle["entry"][0]["resource"]["code"]["coding"][0]["code"], "8867-4");

@@ -88,11 +88,21 @@ const MAX_PROPOSAL_LEN: u32 = 10_000;
 
 /// Makes the governance call `pallet.name(fields)`: through sudo when the chain has a sudo key,
 /// else as a council motion proposed by `me`.
-pub(crate) async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Enacted, Exit> {
+pub(crate) async fn enact(
+	chain: &Chain,
+	me: &crate::keystore::Identity,
+	pallet: &str,
+	name: &str,
+	fields: Vec<(&str, Value)>,
+) -> Result<Enacted, Exit> {
 	if chain.storage("Sudo", "Key", vec![]).await?.is_some() {
 		return sudo(chain, me, pallet, name, fields).await.map(Enacted::Done);
 	}
-	let members = chain.storage("Council", "Members", vec![]).await?.map(|m| output::items(&m).len()).unwrap_or_default() as u32;
+	let members = chain
+		.storage("Council", "Members", vec![])
+		.await?
+		.map(|m| output::items(&m).len())
+		.unwrap_or_default() as u32;
 	let threshold = members / 2 + 1;
 	let length = chain.call_len(pallet, name, fields.clone()).await?;
 	let motion = vec![
@@ -104,15 +114,29 @@ pub(crate) async fn enact(chain: &Chain, me: &crate::keystore::Identity, pallet:
 	// A council of one executes the call at once.
 	if let Ok(executed) = included.event("Council", "Executed") {
 		if let Some(error) = executed.at("result").and_then(err_of) {
-			return Err(Exit(1, format!("{pallet}.{name} was refused: {}", chain.explain(error).await)));
+			return Err(Exit(
+				1,
+				format!("{pallet}.{name} was refused: {}", chain.explain(error).await),
+			));
 		}
 		return Ok(Enacted::Done(included));
 	}
 	let proposed = included.event("Council", "Proposed")?;
 	let index = crate::chain::field_u64(proposed, "proposal_index")? as u32;
 	// A proposer's motion does not count its vote; the proposer approves it, so vote now.
-	let hash = Value::from_bytes(hashes(proposed.at("proposal_hash").ok_or_else(|| anyhow::anyhow!("no proposal hash"))?).concat());
-	let vote = vec![("proposal", hash), ("index", Value::u128(index.into())), ("approve", Value::bool(true))];
+	let hash = Value::from_bytes(
+		hashes(
+			proposed
+				.at("proposal_hash")
+				.ok_or_else(|| anyhow::anyhow!("no proposal hash"))?,
+		)
+		.concat(),
+	);
+	let vote = vec![
+		("proposal", hash),
+		("index", Value::u128(index.into())),
+		("approve", Value::bool(true)),
+	];
 	let voted = chain.submit("Council", "vote", vote, &me.keypair).await?;
 	Ok(Enacted::Proposed { index, threshold, block: voted.block })
 }
@@ -123,7 +147,9 @@ async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Exit> {
 	for hash in proposals.as_ref().map(hashes).unwrap_or_default() {
 		let hash = Value::from_bytes(hash);
 		let voting = chain.storage("Council", "Voting", vec![hash.clone()]).await?;
-		if voting.as_ref().and_then(|v| crate::chain::field_u64(v, "index").ok()) == Some(index.into()) {
+		if voting.as_ref().and_then(|v| crate::chain::field_u64(v, "index").ok())
+			== Some(index.into())
+		{
 			return Ok(hash);
 		}
 	}
@@ -163,10 +189,21 @@ pub(crate) fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_js
 
 /// Submits `Sudo.sudo(pallet.name(fields))` and returns where it landed, or the inner call's
 /// error (a sudo call succeeds even when the call it wraps fails).
-async fn sudo(chain: &Chain, me: &crate::keystore::Identity, pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Result<Included, Exit> {
-	let included = chain.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair).await?;
+async fn sudo(
+	chain: &Chain,
+	me: &crate::keystore::Identity,
+	pallet: &str,
+	name: &str,
+	fields: Vec<(&str, Value)>,
+) -> Result<Included, Exit> {
+	let included = chain
+		.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair)
+		.await?;
 	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(err_of) {
-		return Err(Exit(1, format!("{pallet}.{name} was refused: {}", chain.explain(error).await)));
+		return Err(Exit(
+			1,
+			format!("{pallet}.{name} was refused: {}", chain.explain(error).await),
+		));
 	}
 	Ok(included)
 }
@@ -188,11 +225,14 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 				.ok()
 				.and_then(|k| k.try_into().ok())
 				.ok_or_else(|| Exit(2, "--hpke-key must be 32 bytes of hex".into()))?;
-			let mut kinds: Vec<&str> = kinds.iter().map(|k| match k {
-				Kind::Institution => "Institution",
-				Kind::DataSteward => "DataSteward",
-				Kind::Evaluator => "Evaluator",
-			}).collect();
+			let mut kinds: Vec<&str> = kinds
+				.iter()
+				.map(|k| match k {
+					Kind::Institution => "Institution",
+					Kind::DataSteward => "DataSteward",
+					Kind::Evaluator => "Evaluator",
+				})
+				.collect();
 			kinds.sort_unstable();
 			kinds.dedup();
 			let fields = vec![
@@ -200,38 +240,84 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 				("kinds", Value::unnamed_composite(kinds.iter().map(|k| variant(k)))),
 				("name", Value::from_bytes(name.as_bytes())),
 				("hpke_key", Value::from_bytes(key)),
-				("ipfs_address", option(ipfs_address.as_ref().map(|a| Value::from_bytes(a.as_bytes())))),
+				(
+					"ipfs_address",
+					option(ipfs_address.as_ref().map(|a| Value::from_bytes(a.as_bytes()))),
+				),
 			];
 			let enacted = enact(&chain, &me, "Consortium", "admit_member", fields).await?;
-			report(cli, enacted, &format!("{name} ({member}) admitted as {}", kinds.join(" + ")), json!({ "member": member, "kinds": kinds }));
+			report(
+				cli,
+				enacted,
+				&format!("{name} ({member}) admitted as {}", kinds.join(" + ")),
+				json!({ "member": member, "kinds": kinds }),
+			);
 		},
 		GovernCommand::Vote { who, motion, aye } => {
 			let me = cli.identity(&who.name)?;
 			let hash = motion_hash(&chain, *motion).await?;
-			let fields = vec![("proposal", hash), ("index", Value::u128((*motion).into())), ("approve", Value::bool(*aye))];
+			let fields = vec![
+				("proposal", hash),
+				("index", Value::u128((*motion).into())),
+				("approve", Value::bool(*aye)),
+			];
 			let included = chain.submit("Council", "vote", fields, &me.keypair).await?;
 			let voted = output::to_json(included.event("Council", "Voted")?);
-			output::emit(cli.json(), json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }), || {
-				vec![format!("voted {} on motion {motion} in block {} ({} ayes, {} nays)", if *aye { "aye" } else { "nay" }, included.block, voted["yes"], voted["no"])]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }),
+				|| {
+					vec![format!(
+						"voted {} on motion {motion} in block {} ({} ayes, {} nays)",
+						if *aye { "aye" } else { "nay" },
+						included.block,
+						voted["yes"],
+						voted["no"]
+					)]
+				},
+			);
 		},
 		GovernCommand::Close { who, motion } => {
 			let me = cli.identity(&who.name)?;
 			let hash = motion_hash(&chain, *motion).await?;
 			// Bounds the motion's execution is checked against (generous: governance calls are small).
-			let weight = Value::named_composite([("ref_time", Value::u128(500_000_000_000)), ("proof_size", Value::u128(1_000_000))]);
-			let fields = vec![("proposal_hash", hash), ("index", Value::u128((*motion).into())), ("proposal_weight_bound", weight), ("length_bound", Value::u128(MAX_PROPOSAL_LEN.into()))];
+			let weight = Value::named_composite([
+				("ref_time", Value::u128(500_000_000_000)),
+				("proof_size", Value::u128(1_000_000)),
+			]);
+			let fields = vec![
+				("proposal_hash", hash),
+				("index", Value::u128((*motion).into())),
+				("proposal_weight_bound", weight),
+				("length_bound", Value::u128(MAX_PROPOSAL_LEN.into())),
+			];
 			let included = chain.submit("Council", "close", fields, &me.keypair).await?;
 			if included.event("Council", "Disapproved").is_ok() {
-				return Err(Exit(1, format!("motion {motion} was closed without a majority: it did not execute")));
+				return Err(Exit(
+					1,
+					format!("motion {motion} was closed without a majority: it did not execute"),
+				));
 			}
 			let executed = included.event("Council", "Executed")?;
 			if let Some(error) = executed.at("result").and_then(err_of) {
-				return Err(Exit(1, format!("motion {motion} executed but its call failed: {}", chain.explain(error).await)));
+				return Err(Exit(
+					1,
+					format!(
+						"motion {motion} executed but its call failed: {}",
+						chain.explain(error).await
+					),
+				));
 			}
-			output::emit(cli.json(), json!({ "motion": motion, "executed": true, "block": included.block }), || {
-				vec![format!("motion {motion} approved and executed in block {}", included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "motion": motion, "executed": true, "block": included.block }),
+				|| {
+					vec![format!(
+						"motion {motion} approved and executed in block {}",
+						included.block
+					)]
+				},
+			);
 		},
 	}
 	Ok(())
@@ -241,24 +327,43 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Result<(), Exit> {
 	let me = cli.identity(name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let value = u128::from(amount).checked_mul(UNIT).ok_or_else(|| Exit(2, "--amount is too large".into()))?;
+	let value = u128::from(amount)
+		.checked_mul(UNIT)
+		.ok_or_else(|| Exit(2, "--amount is too large".into()))?;
 	let calls = to
 		.iter()
-		.map(|dest| Ok(vec![("dest", Value::unnamed_variant("Id", [account(dest)?])), ("value", Value::u128(value))]))
+		.map(|dest| {
+			Ok(vec![
+				("dest", Value::unnamed_variant("Id", [account(dest)?])),
+				("value", Value::u128(value)),
+			])
+		})
 		.collect::<anyhow::Result<Vec<_>>>()?;
 	let included = chain.submit_all("Balances", "transfer_keep_alive", calls, &me.keypair).await?;
 	let last = included.block;
 	// Every transfer is in a finalized block by now; check that each one landed.
 	for dest in to {
 		let account = chain.storage("System", "Account", vec![account(dest)?]).await?;
-		let free = account.as_ref().and_then(|a| a.at("data")).and_then(|d| d.at("free")).and_then(|f| f.as_u128()).unwrap_or_default();
+		let free = account
+			.as_ref()
+			.and_then(|a| a.at("data"))
+			.and_then(|d| d.at("free"))
+			.and_then(|f| f.as_u128())
+			.unwrap_or_default();
 		if free < value {
 			return Err(Exit(1, format!("the transfer to {dest} did not land (its balance is {free}); see the node's log")));
 		}
 	}
-	output::emit(cli.json(), json!({ "transfers": to.len(), "amount": amount, "block": last }), || {
-		vec![format!("{amount} units sent to each of {} accounts (final by block {last})", to.len())]
-	});
+	output::emit(
+		cli.json(),
+		json!({ "transfers": to.len(), "amount": amount, "block": last }),
+		|| {
+			vec![format!(
+				"{amount} units sent to each of {} accounts (final by block {last})",
+				to.len()
+			)]
+		},
+	);
 	Ok(())
 }
 

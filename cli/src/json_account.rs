@@ -27,7 +27,9 @@ use zeroize::Zeroizing;
 use crate::account::AccountSecret;
 
 /// The PKCS8 header polkadot.js writes before the secret (generations 1 to 3).
-const PKCS8_HEADER: [u8; 16] = [0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_HEADER: [u8; 16] = [
+	0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
 /// The divider between the secret and the public key.
 const PKCS8_DIVIDER: [u8; 5] = [0xa1, 0x23, 0x03, 0x21, 0x00];
 const PKCS8_LEN: usize = PKCS8_HEADER.len() + 64 + PKCS8_DIVIDER.len() + 32;
@@ -38,7 +40,8 @@ const SCRYPT_LEN: usize = SALT_LEN + 12;
 
 /// The (N, p, r) polkadot.js accepts when decoding (util-crypto `scrypt/defaults` ALLOWED_PARAMS,
 /// less those beyond its safe limits of `scryptFromU8a`).
-const ALLOWED_SCRYPT: [(u32, u32, u32); 4] = [(1 << 15, 3, 8), (1 << 15, 1, 8), (1 << 16, 2, 8), (1 << 17, 1, 8)];
+const ALLOWED_SCRYPT: [(u32, u32, u32); 4] =
+	[(1 << 15, 3, 8), (1 << 15, 1, 8), (1 << 16, 2, 8), (1 << 17, 1, 8)];
 /// What this client writes: N = 2^15, p = 1, r = 8.
 const WRITE_SCRYPT: (u32, u32, u32) = (1 << 15, 1, 8);
 
@@ -108,13 +111,19 @@ pub struct Decoded {
 	pub secret: AccountSecret,
 }
 
-fn scrypt_key(password: &str, salt: &[u8], (n, p, r): (u32, u32, u32)) -> Result<Zeroizing<[u8; 32]>, JsonAccountError> {
+fn scrypt_key(
+	password: &str,
+	salt: &[u8],
+	(n, p, r): (u32, u32, u32),
+) -> Result<Zeroizing<[u8; 32]>, JsonAccountError> {
 	if !ALLOWED_SCRYPT.contains(&(n, p, r)) {
 		return Err(JsonAccountError::ScryptParams { n, p, r });
 	}
-	let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, 32).map_err(|_| JsonAccountError::ScryptParams { n, p, r })?;
+	let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, 32)
+		.map_err(|_| JsonAccountError::ScryptParams { n, p, r })?;
 	let mut key = Zeroizing::new([0u8; 32]);
-	scrypt::scrypt(password.as_bytes(), salt, &params, &mut key[..]).map_err(|_| JsonAccountError::ScryptParams { n, p, r })?;
+	scrypt::scrypt(password.as_bytes(), salt, &params, &mut key[..])
+		.map_err(|_| JsonAccountError::ScryptParams { n, p, r })?;
 	Ok(key)
 }
 
@@ -151,7 +160,8 @@ pub fn decode(text: &[u8], password: &str) -> Result<Decoded, JsonAccountError> 
 	}
 	let (scrypt_part, rest) = encoded.split_at(SCRYPT_LEN);
 	let (nonce, sealed) = rest.split_at(NONCE_LEN);
-	let params = (u32_le(&scrypt_part[32..36]), u32_le(&scrypt_part[36..40]), u32_le(&scrypt_part[40..44]));
+	let params =
+		(u32_le(&scrypt_part[32..36]), u32_le(&scrypt_part[36..40]), u32_le(&scrypt_part[40..44]));
 	let key = scrypt_key(password, &scrypt_part[..SALT_LEN], params)?;
 	let pkcs8 = Zeroizing::new(
 		XSalsa20Poly1305::new(Key::from_slice(&key[..]))
@@ -161,9 +171,15 @@ pub fn decode(text: &[u8], password: &str) -> Result<Decoded, JsonAccountError> 
 	let secret = from_pkcs8(&pkcs8)?;
 
 	let actual = AccountId32(secret.public());
-	let stated = stored.address.parse::<AccountId32>().map_err(|_| JsonAccountError::Address(stored.address.clone()))?;
+	let stated = stored
+		.address
+		.parse::<AccountId32>()
+		.map_err(|_| JsonAccountError::Address(stored.address.clone()))?;
 	if stated != actual {
-		return Err(JsonAccountError::AddressMismatch { stated: stored.address, actual: actual.to_string() });
+		return Err(JsonAccountError::AddressMismatch {
+			stated: stored.address,
+			actual: actual.to_string(),
+		});
 	}
 	Ok(Decoded { secret })
 }
@@ -174,7 +190,9 @@ fn from_pkcs8(pkcs8: &[u8]) -> Result<AccountSecret, JsonAccountError> {
 		return Err(JsonAccountError::Pkcs8("no PKCS8 header"));
 	}
 	if pkcs8.len() != PKCS8_LEN {
-		return Err(JsonAccountError::Pkcs8("not 117 bytes (only generation-3 sr25519 keys are read)"));
+		return Err(JsonAccountError::Pkcs8(
+			"not 117 bytes (only generation-3 sr25519 keys are read)",
+		));
 	}
 	let (secret64, rest) = pkcs8[PKCS8_HEADER.len()..].split_at(64);
 	let (divider, public) = rest.split_at(PKCS8_DIVIDER.len());
@@ -182,7 +200,8 @@ fn from_pkcs8(pkcs8: &[u8]) -> Result<AccountSecret, JsonAccountError> {
 		return Err(JsonAccountError::Pkcs8("no divider after the secret key"));
 	}
 	let secret64: Zeroizing<[u8; 64]> = Zeroizing::new(secret64.try_into().expect("64 bytes"));
-	let secret = AccountSecret::from_secret64(&secret64).map_err(|_| JsonAccountError::InvalidSecret)?;
+	let secret =
+		AccountSecret::from_secret64(&secret64).map_err(|_| JsonAccountError::InvalidSecret)?;
 	if secret.public()[..] != *public {
 		return Err(JsonAccountError::PublicMismatch);
 	}
@@ -191,7 +210,12 @@ fn from_pkcs8(pkcs8: &[u8]) -> Result<AccountSecret, JsonAccountError> {
 
 /// A JSON account (pretty-printed) for `secret`, sealed with `password`; `when_created` in
 /// milliseconds since the Unix epoch, as polkadot.js writes it.
-pub fn encode(secret: &AccountSecret, name: &str, password: &str, when_created: u64) -> Result<String, JsonAccountError> {
+pub fn encode(
+	secret: &AccountSecret,
+	name: &str,
+	password: &str,
+	when_created: u64,
+) -> Result<String, JsonAccountError> {
 	if password.is_empty() {
 		return Err(JsonAccountError::EmptyPassword);
 	}
@@ -257,15 +281,24 @@ mod tests {
 		assert_eq!(AccountId32(decoded.secret.public()).to_string(), ALICE);
 		assert_eq!(hex::encode(&decoded.secret.secret64()[..]), ALICE_SECRET64);
 		let envelope = decoded.secret.envelope_secret();
-		assert_eq!(hex::encode(x25519_dalek::PublicKey::from(&envelope).as_bytes()), ALICE_ENVELOPE_PUBLIC);
+		assert_eq!(
+			hex::encode(x25519_dalek::PublicKey::from(&envelope).as_bytes()),
+			ALICE_ENVELOPE_PUBLIC
+		);
 	}
 
 	#[test]
 	fn a_wrong_or_missing_password_is_refused_precisely() {
 		let err = decode(ALICE_JSON.as_bytes(), "wrong horse").err().unwrap();
 		assert!(matches!(err, JsonAccountError::WrongPassword), "{err}");
-		assert_eq!(err.to_string(), "wrong password for the JSON account (or its `encoded` field was altered)");
-		assert!(matches!(decode(ALICE_JSON.as_bytes(), "").err().unwrap(), JsonAccountError::EmptyPassword));
+		assert_eq!(
+			err.to_string(),
+			"wrong password for the JSON account (or its `encoded` field was altered)"
+		);
+		assert!(matches!(
+			decode(ALICE_JSON.as_bytes(), "").err().unwrap(),
+			JsonAccountError::EmptyPassword
+		));
 	}
 
 	#[test]
@@ -273,17 +306,30 @@ mod tests {
 		let secret = AccountSecret::from_uri("//Bob//custodia").unwrap();
 		let text = encode(&secret, "bob", "pw 🔑", 1_700_000_000_000).unwrap();
 		let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-		assert_eq!(value["encoding"], serde_json::json!({ "content": ["pkcs8", "sr25519"], "type": ["scrypt", "xsalsa20-poly1305"], "version": "3" }));
-		assert_eq!(value["meta"], serde_json::json!({ "name": "bob", "whenCreated": 1_700_000_000_000u64, "genesisHash": "" }));
+		assert_eq!(
+			value["encoding"],
+			serde_json::json!({ "content": ["pkcs8", "sr25519"], "type": ["scrypt", "xsalsa20-poly1305"], "version": "3" })
+		);
+		assert_eq!(
+			value["meta"],
+			serde_json::json!({ "name": "bob", "whenCreated": 1_700_000_000_000u64, "genesisHash": "" })
+		);
 		assert_eq!(value["address"], AccountId32(secret.public()).to_string());
 		let encoded = encoded_of(&text);
 		assert_eq!(encoded.len(), SCRYPT_LEN + NONCE_LEN + 16 + PKCS8_LEN);
-		assert_eq!(encoded[32..44], [0, 0x80, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0], "N = 2^15, p = 1, r = 8, little-endian");
+		assert_eq!(
+			encoded[32..44],
+			[0, 0x80, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0],
+			"N = 2^15, p = 1, r = 8, little-endian"
+		);
 
 		let decoded = decode(text.as_bytes(), "pw 🔑").unwrap();
 		assert_eq!(decoded.secret.public(), secret.public());
 		assert_eq!(decoded.secret.secret64()[..], secret.secret64()[..]);
-		assert_eq!(decoded.secret.envelope_secret().to_bytes(), secret.envelope_secret().to_bytes());
+		assert_eq!(
+			decoded.secret.envelope_secret().to_bytes(),
+			secret.envelope_secret().to_bytes()
+		);
 		// Fresh salt and nonce each time.
 		assert_ne!(encoded_of(&encode(&secret, "bob", "pw 🔑", 0).unwrap())[..68], encoded[..68]);
 		assert!(matches!(encode(&secret, "bob", "", 0), Err(JsonAccountError::EmptyPassword)));
@@ -291,7 +337,8 @@ mod tests {
 
 	#[test]
 	fn malformed_accounts_are_typed_errors_never_panics() {
-		let decode_err = |json: &str| decode(json.as_bytes(), "correct horse").err().expect("must fail");
+		let decode_err =
+			|json: &str| decode(json.as_bytes(), "correct horse").err().expect("must fail");
 		assert!(matches!(decode_err("not json"), JsonAccountError::Json(_)));
 		assert!(matches!(decode_err("{}"), JsonAccountError::Json(_)));
 		let mut value: serde_json::Value = serde_json::from_str(ALICE_JSON).unwrap();
@@ -311,20 +358,41 @@ mod tests {
 
 		let encoded = encoded_of(ALICE_JSON);
 		for len in [0, 10, 44, 67, 83] {
-			assert!(matches!(decode_err(&with_encoded(ALICE_JSON, &encoded[..len])), JsonAccountError::Truncated(_)), "{len}");
+			assert!(
+				matches!(
+					decode_err(&with_encoded(ALICE_JSON, &encoded[..len])),
+					JsonAccountError::Truncated(_)
+				),
+				"{len}"
+			);
 		}
 		// Cut inside the sealed key: the tag no longer matches.
-		assert!(matches!(decode_err(&with_encoded(ALICE_JSON, &encoded[..100])), JsonAccountError::WrongPassword));
+		assert!(matches!(
+			decode_err(&with_encoded(ALICE_JSON, &encoded[..100])),
+			JsonAccountError::WrongPassword
+		));
 		let mut altered = encoded.clone();
 		*altered.last_mut().unwrap() ^= 1;
-		assert!(matches!(decode_err(&with_encoded(ALICE_JSON, &altered)), JsonAccountError::WrongPassword));
+		assert!(matches!(
+			decode_err(&with_encoded(ALICE_JSON, &altered)),
+			JsonAccountError::WrongPassword
+		));
 		// Costly or unknown scrypt parameters are refused before any work.
-		for (n, p, r) in [(1u32 << 30, 1u32, 8u32), (1 << 15, 1, 9), (0, 0, 0), (1 << 13, 10, 8), (u32::MAX, u32::MAX, u32::MAX)] {
+		for (n, p, r) in [
+			(1u32 << 30, 1u32, 8u32),
+			(1 << 15, 1, 9),
+			(0, 0, 0),
+			(1 << 13, 10, 8),
+			(u32::MAX, u32::MAX, u32::MAX),
+		] {
 			let mut crafted = encoded.clone();
 			crafted[32..36].copy_from_slice(&n.to_le_bytes());
 			crafted[36..40].copy_from_slice(&p.to_le_bytes());
 			crafted[40..44].copy_from_slice(&r.to_le_bytes());
-			assert!(matches!(decode_err(&with_encoded(ALICE_JSON, &crafted)), JsonAccountError::ScryptParams { .. }));
+			assert!(matches!(
+				decode_err(&with_encoded(ALICE_JSON, &crafted)),
+				JsonAccountError::ScryptParams { .. }
+			));
 		}
 		// A wrong address, or none that parses.
 		let mut value: serde_json::Value = serde_json::from_str(ALICE_JSON).unwrap();

@@ -104,9 +104,15 @@ impl AccountSource {
 		match self {
 			Self::Uri(uri) => AccountSecret::from_uri(uri),
 			Self::Secret64(hex_secret) => {
-				let bytes = Zeroizing::new(hex::decode(hex_secret).context("the account secret in the file is not hex")?);
-				let secret64: Zeroizing<[u8; 64]> =
-					Zeroizing::new(bytes.as_slice().try_into().map_err(|_| anyhow!("the account secret in the file is not 64 bytes"))?);
+				let bytes = Zeroizing::new(
+					hex::decode(hex_secret).context("the account secret in the file is not hex")?,
+				);
+				let secret64: Zeroizing<[u8; 64]> = Zeroizing::new(
+					bytes
+						.as_slice()
+						.try_into()
+						.map_err(|_| anyhow!("the account secret in the file is not 64 bytes"))?,
+				);
 				AccountSecret::from_secret64(&secret64)
 			},
 		}
@@ -169,9 +175,9 @@ pub struct Keystore {
 }
 
 fn valid_name(name: &str) -> anyhow::Result<()> {
-	let ok = !name.is_empty() &&
-		name.len() <= 64 &&
-		name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+	let ok = !name.is_empty()
+		&& name.len() <= 64
+		&& name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
 	if !ok {
 		bail!("identity name `{name}`: use 1 to 64 letters, digits, `-` or `_`");
 	}
@@ -212,9 +218,9 @@ impl Keystore {
 
 	/// `$CUSTODIA_KEYS_DIR`, else `$XDG_CONFIG_HOME/custodia/keys`, else `~/.config/custodia/keys`.
 	pub fn default_dir() -> PathBuf {
-		let config = std::env::var_os("XDG_CONFIG_HOME")
-			.map(PathBuf::from)
-			.unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config"));
+		let config = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).unwrap_or_else(|| {
+			PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".config")
+		});
 		config.join("custodia").join("keys")
 	}
 
@@ -224,7 +230,11 @@ impl Keystore {
 
 	/// Creates an identity from a fresh 12-word recovery phrase (from the operating system's
 	/// CSPRNG), returned to be shown once.
-	pub fn create(&self, name: &str, passphrase: &str) -> anyhow::Result<(PublicIdentity, Zeroizing<String>)> {
+	pub fn create(
+		&self,
+		name: &str,
+		passphrase: &str,
+	) -> anyhow::Result<(PublicIdentity, Zeroizing<String>)> {
 		let phrase = account::new_phrase();
 		let created = self.store(name, passphrase, AccountSource::Uri(phrase.to_string()))?;
 		Ok((created, phrase))
@@ -232,17 +242,32 @@ impl Keystore {
 
 	/// Stores an identity whose account comes from a secret URI (a recovery phrase, possibly
 	/// with junctions; a development account such as `//Alice`); its FHE key is fresh.
-	pub fn import(&self, name: &str, passphrase: &str, account_uri: &str) -> anyhow::Result<PublicIdentity> {
+	pub fn import(
+		&self,
+		name: &str,
+		passphrase: &str,
+		account_uri: &str,
+	) -> anyhow::Result<PublicIdentity> {
 		self.store(name, passphrase, AccountSource::Uri(account_uri.to_string()))
 	}
 
 	/// Stores an identity whose account is a 64-byte secret (from a JSON account); its FHE key
 	/// is fresh.
-	pub fn import_secret(&self, name: &str, passphrase: &str, secret: &AccountSecret) -> anyhow::Result<PublicIdentity> {
+	pub fn import_secret(
+		&self,
+		name: &str,
+		passphrase: &str,
+		secret: &AccountSecret,
+	) -> anyhow::Result<PublicIdentity> {
 		self.store(name, passphrase, AccountSource::Secret64(hex::encode(&secret.secret64()[..])))
 	}
 
-	fn store(&self, name: &str, passphrase: &str, account: AccountSource) -> anyhow::Result<PublicIdentity> {
+	fn store(
+		&self,
+		name: &str,
+		passphrase: &str,
+		account: AccountSource,
+	) -> anyhow::Result<PublicIdentity> {
 		valid_name(name)?;
 		if passphrase.is_empty() {
 			bail!("the passphrase is empty: choose one (it seals the key file)");
@@ -277,11 +302,16 @@ impl Keystore {
 			.map_err(|_| anyhow!("sealing failed"))?;
 		file.sealed = hex::encode(sealed);
 		self.write_new(name, &serde_json::to_vec_pretty(&file)?)?;
-		Ok(PublicIdentity { name: file.name, account: file.account, x25519_public: file.x25519_public })
+		Ok(PublicIdentity {
+			name: file.name,
+			account: file.account,
+			x25519_public: file.x25519_public,
+		})
 	}
 
 	fn write_new(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-		fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
+		fs::create_dir_all(&self.dir)
+			.with_context(|| format!("cannot create {}", self.dir.display()))?;
 		fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))?;
 		let path = self.path(name);
 		let mut file = fs::OpenOptions::new()
@@ -289,7 +319,9 @@ impl Keystore {
 			.create_new(true)
 			.mode(0o600)
 			.open(&path)
-			.with_context(|| format!("cannot create {} (an identity `{name}` may exist already)", path.display()))?;
+			.with_context(|| {
+				format!("cannot create {} (an identity `{name}` may exist already)", path.display())
+			})?;
 		file.write_all(bytes)?;
 		Ok(())
 	}
@@ -298,10 +330,13 @@ impl Keystore {
 		valid_name(name)?;
 		let path = self.path(name);
 		let bytes = fs::read(&path).with_context(|| {
-			format!("no identity `{name}` in {} (create one with `custodia keys create {name}`)", self.dir.display())
+			format!(
+				"no identity `{name}` in {} (create one with `custodia keys create {name}`)",
+				self.dir.display()
+			)
 		})?;
-		let file: KeyFile =
-			serde_json::from_slice(&bytes).with_context(|| format!("{} is not a custodia key file", path.display()))?;
+		let file: KeyFile = serde_json::from_slice(&bytes)
+			.with_context(|| format!("{} is not a custodia key file", path.display()))?;
 		if file.version != FORMAT_VERSION && file.version != FORMAT_VERSION_1 {
 			bail!("{}: key-file version {} (this build reads {FORMAT_VERSION_1} and {FORMAT_VERSION})", path.display(), file.version);
 		}
@@ -322,18 +357,29 @@ impl Keystore {
 		let sealed = hex::decode(&file.sealed).context("sealed secrets are not hex")?;
 		let plaintext = Zeroizing::new(
 			XChaCha20Poly1305::new((&key).into())
-				.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: &associated_data(&file) })
-				.map_err(|_| anyhow!("wrong passphrase for `{name}` (or the key file was altered)"))?,
+				.decrypt(
+					XNonce::from_slice(&nonce),
+					Payload { msg: &sealed, aad: &associated_data(&file) },
+				)
+				.map_err(|_| {
+					anyhow!("wrong passphrase for `{name}` (or the key file was altered)")
+				})?,
 		);
 		let (secret, x25519_secret, fhe_secret) = if file.version == FORMAT_VERSION_1 {
 			// The stored, random X25519 key (see the module doc).
-			let secrets: SecretsV1 = serde_json::from_slice(&plaintext).context("unreadable secrets")?;
+			let secrets: SecretsV1 =
+				serde_json::from_slice(&plaintext).context("unreadable secrets")?;
 			let x25519_secret: [u8; 32] = hex::decode(&secrets.x25519_secret)?
 				.try_into()
 				.map_err(|_| anyhow!("the X25519 secret in the file is not 32 bytes"))?;
-			(AccountSecret::from_uri(&secrets.account_uri)?, x25519_dalek::StaticSecret::from(x25519_secret), secrets.fhe_secret)
+			(
+				AccountSecret::from_uri(&secrets.account_uri)?,
+				x25519_dalek::StaticSecret::from(x25519_secret),
+				secrets.fhe_secret,
+			)
 		} else {
-			let secrets: SecretsV2 = serde_json::from_slice(&plaintext).context("unreadable secrets")?;
+			let secrets: SecretsV2 =
+				serde_json::from_slice(&plaintext).context("unreadable secrets")?;
 			let secret = secrets.account.secret()?;
 			let x25519_secret = secret.envelope_secret();
 			(secret, x25519_secret, secrets.fhe_secret)
@@ -363,11 +409,19 @@ impl Keystore {
 		let mut identities = Vec::new();
 		for entry in entries {
 			let path = entry?.path();
-			let Some(name) = path.file_stem().and_then(|s| s.to_str()).filter(|_| path.extension().is_some_and(|e| e == "json")) else {
+			let Some(name) = path
+				.file_stem()
+				.and_then(|s| s.to_str())
+				.filter(|_| path.extension().is_some_and(|e| e == "json"))
+			else {
 				continue;
 			};
 			let file = self.read(name)?;
-			identities.push(PublicIdentity { name: file.name, account: file.account, x25519_public: file.x25519_public });
+			identities.push(PublicIdentity {
+				name: file.name,
+				account: file.account,
+				x25519_public: file.x25519_public,
+			});
 		}
 		identities.sort_by(|a, b| a.name.cmp(&b.name));
 		Ok(identities)
@@ -405,7 +459,10 @@ mod tests {
 		assert_eq!(phrase.split(' ').count(), 12);
 		let recovered = AccountSecret::from_uri(&phrase).unwrap();
 		assert_eq!(subxt::utils::AccountId32(recovered.public()).to_string(), created.account);
-		assert_eq!(x25519_dalek::PublicKey::from(&recovered.envelope_secret()).to_bytes(), opened.x25519_public);
+		assert_eq!(
+			x25519_dalek::PublicKey::from(&recovered.envelope_secret()).to_bytes(),
+			opened.x25519_public
+		);
 		assert_eq!(opened.x25519_secret.to_bytes(), recovered.envelope_secret().to_bytes());
 		assert_eq!(opened.shareable_secret().unwrap().public(), recovered.public());
 		assert!(text.contains("\"version\": 2"), "{text}");
@@ -418,7 +475,10 @@ mod tests {
 		let store = Keystore::new(dir.path());
 		let alice = store.import("alice", "pw", "//Alice").unwrap();
 		assert_eq!(alice.account, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
-		assert!(store.import("alice", "pw", "//Alice").is_err(), "an identity is never overwritten");
+		assert!(
+			store.import("alice", "pw", "//Alice").is_err(),
+			"an identity is never overwritten"
+		);
 	}
 
 	#[test]
@@ -433,7 +493,10 @@ mod tests {
 		}
 		// Importing the same URI again gives the same envelope key (and the same account).
 		let again = store.import("soft-again", "pw", "//Custodia/x/y").unwrap();
-		assert_eq!((again.account, again.x25519_public), (imported.account, imported.x25519_public));
+		assert_eq!(
+			(again.account, again.x25519_public),
+			(imported.account, imported.x25519_public)
+		);
 	}
 
 	#[test]
@@ -448,13 +511,27 @@ mod tests {
 		assert_eq!(from_secret.x25519_public, crate::account::tests::ALICE_ENVELOPE_PUBLIC);
 		let opened = store.open("alice-json", "pw").unwrap();
 		assert_eq!(opened.account(), from_uri.account);
-		assert_eq!(opened.x25519_secret.to_bytes().to_vec(), hex::decode(crate::account::tests::ALICE_ENVELOPE_SECRET).unwrap());
-		assert!(matches!(opened.keypair, AccountKey::Secret(_)), "a JSON account signs with its 64-byte secret");
-		assert!(matches!(store.open("alice", "pw").unwrap().keypair, AccountKey::Uri(_)), "a URI account signs through subxt-signer");
+		assert_eq!(
+			opened.x25519_secret.to_bytes().to_vec(),
+			hex::decode(crate::account::tests::ALICE_ENVELOPE_SECRET).unwrap()
+		);
+		assert!(
+			matches!(opened.keypair, AccountKey::Secret(_)),
+			"a JSON account signs with its 64-byte secret"
+		);
+		assert!(
+			matches!(store.open("alice", "pw").unwrap().keypair, AccountKey::Uri(_)),
+			"a URI account signs through subxt-signer"
+		);
 	}
 
 	/// A key file as version 1 wrote it: the account's URI and a random X25519 key.
-	fn write_v1(store: &Keystore, name: &str, passphrase: &str, account_uri: &str) -> x25519_dalek::StaticSecret {
+	fn write_v1(
+		store: &Keystore,
+		name: &str,
+		passphrase: &str,
+		account_uri: &str,
+	) -> x25519_dalek::StaticSecret {
 		let x25519 = x25519_dalek::StaticSecret::random_from_rng(OsRng);
 		let fhe_key = PersonalSecretKey::generate(&PERSONAL_V1);
 		let secrets = serde_json::json!({
@@ -473,7 +550,12 @@ mod tests {
 		let mut file = KeyFile {
 			version: 1,
 			name: name.into(),
-			account: AccountSecret::from_uri(account_uri).unwrap().key().public_key().to_account_id().to_string(),
+			account: AccountSecret::from_uri(account_uri)
+				.unwrap()
+				.key()
+				.public_key()
+				.to_account_id()
+				.to_string(),
 			x25519_public: hex::encode(x25519_dalek::PublicKey::from(&x25519).as_bytes()),
 			kdf,
 			cipher: "xchacha20poly1305".into(),
@@ -483,7 +565,10 @@ mod tests {
 		let key = derive_key(passphrase, &file.kdf).unwrap();
 		let aad = associated_data(&file);
 		let sealed = XChaCha20Poly1305::new((&key).into())
-			.encrypt(XNonce::from_slice(&nonce), Payload { msg: &serde_json::to_vec(&secrets).unwrap(), aad: &aad })
+			.encrypt(
+				XNonce::from_slice(&nonce),
+				Payload { msg: &serde_json::to_vec(&secrets).unwrap(), aad: &aad },
+			)
 			.unwrap();
 		file.sealed = hex::encode(sealed);
 		store.write_new(name, &serde_json::to_vec_pretty(&file).unwrap()).unwrap();
@@ -500,7 +585,12 @@ mod tests {
 		assert_eq!(opened.x25519_secret.to_bytes(), x25519.to_bytes(), "its records stay readable");
 		let err = opened.shareable_secret().err().unwrap().to_string();
 		assert!(err.contains("version 1") && err.contains("this client only"), "{err}");
-		assert!(store.open("old", "not it").err().unwrap().to_string().contains("wrong passphrase"));
+		assert!(store
+			.open("old", "not it")
+			.err()
+			.unwrap()
+			.to_string()
+			.contains("wrong passphrase"));
 		assert_eq!(store.list().unwrap().len(), 1);
 	}
 
@@ -510,12 +600,18 @@ mod tests {
 		let store = Keystore::new(dir.path());
 		store.create("me", "pw").unwrap();
 		let path = dir.path().join("me.json");
-		let mut file: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+		let mut file: serde_json::Value =
+			serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
 		file["x25519_public"] = serde_json::Value::String(hex::encode([9u8; 32]));
 		fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
 		assert!(store.open("me", "pw").is_err(), "a swapped public key must not open");
 		assert!(store.create("../evil", "pw").is_err());
 		assert!(store.create("empty-pass", "").is_err());
-		assert!(store.open("nobody", "pw").err().unwrap().to_string().contains("keys create nobody"));
+		assert!(store
+			.open("nobody", "pw")
+			.err()
+			.unwrap()
+			.to_string()
+			.contains("keys create nobody"));
 	}
 }

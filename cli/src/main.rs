@@ -57,7 +57,11 @@ use crate::{
 use zeroize::Zeroizing;
 
 #[derive(Parser)]
-#[command(name = "custodia", version, about = "Custodia client: keys, consent, records and vaults, encrypted predictions and statistics")]
+#[command(
+	name = "custodia",
+	version,
+	about = "Custodia client: keys, consent, records and vaults, encrypted predictions and statistics"
+)]
 pub struct Cli {
 	/// The node's JSON-RPC WebSocket: wss://, or ws:// to this machine (an SSH tunnel to a
 	/// remote node is one).
@@ -254,10 +258,16 @@ fn passphrase(file: Option<&Path>, prompt: &str) -> Result<Zeroizing<String>, Ex
 
 /// The first line of `path` (a password file), without its line ending.
 fn password_file(path: &Path) -> Result<Zeroizing<String>, Exit> {
-	let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?);
+	let text = Zeroizing::new(
+		std::fs::read_to_string(path)
+			.map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?,
+	);
 	let line = Zeroizing::new(text.lines().next().unwrap_or("").to_string());
 	if line.is_empty() {
-		return Err(Exit(2, format!("{}: the password file's first line is empty", path.display())));
+		return Err(Exit(
+			2,
+			format!("{}: the password file's first line is empty", path.display()),
+		));
 	}
 	Ok(line)
 }
@@ -267,13 +277,17 @@ fn password(file: Option<&Path>, prompt: &str, confirm: bool) -> Result<Zeroizin
 	if let Some(file) = file {
 		return password_file(file);
 	}
-	let no_terminal = |e: std::io::Error| Exit(2, format!("cannot read a password ({e}); use --password-file when not on a terminal"));
+	let no_terminal = |e: std::io::Error| {
+		Exit(2, format!("cannot read a password ({e}); use --password-file when not on a terminal"))
+	};
 	let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);
 	if first.is_empty() {
 		return Err(Exit(2, "the password is empty".into()));
 	}
 	if confirm {
-		let again = Zeroizing::new(rpassword::prompt_password("the same password again: ").map_err(no_terminal)?);
+		let again = Zeroizing::new(
+			rpassword::prompt_password("the same password again: ").map_err(no_terminal)?,
+		);
 		if again != first {
 			return Err(Exit(2, "the two passwords differ".into()));
 		}
@@ -297,19 +311,28 @@ fn read_phrase(source: SecretSource) -> Result<Zeroizing<String>, Exit> {
 	let line = match source {
 		SecretSource::Stdin => {
 			let mut line = Zeroizing::new(String::new());
-			std::io::stdin().lock().read_line(&mut line).map_err(|e| Exit(2, format!("cannot read the phrase from stdin: {e}")))?;
+			std::io::stdin()
+				.lock()
+				.read_line(&mut line)
+				.map_err(|e| Exit(2, format!("cannot read the phrase from stdin: {e}")))?;
 			line
 		},
-		SecretSource::Prompt =>
-			Zeroizing::new(rpassword::prompt_password("recovery phrase or secret URI: ").map_err(|e| Exit(2, format!("cannot read the phrase ({e})")))?),
+		SecretSource::Prompt => Zeroizing::new(
+			rpassword::prompt_password("recovery phrase or secret URI: ")
+				.map_err(|e| Exit(2, format!("cannot read the phrase ({e})")))?,
+		),
 		SecretSource::File(path) => {
-			let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?);
+			let text = Zeroizing::new(
+				std::fs::read_to_string(path)
+					.map_err(|e| Exit(2, format!("cannot read {}: {e}", path.display())))?,
+			);
 			Zeroizing::new(text.lines().next().unwrap_or("").to_string())
 		},
 	};
 	let line = line.trim();
 	let (words, path) = line.split_at(line.find('/').unwrap_or(line.len()));
-	let phrase = Zeroizing::new(format!("{}{path}", words.split_whitespace().collect::<Vec<_>>().join(" ")));
+	let phrase =
+		Zeroizing::new(format!("{}{path}", words.split_whitespace().collect::<Vec<_>>().join(" ")));
 	if phrase.is_empty() {
 		return Err(Exit(2, "no phrase given".into()));
 	}
@@ -323,9 +346,18 @@ pub fn read_input(path: &Path) -> Result<Zeroizing<String>, Exit> {
 	let read = if path == Path::new("-") {
 		std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
 	} else {
-		std::fs::File::open(path).and_then(|mut file| std::io::Read::read_to_string(&mut file, &mut text))
+		std::fs::File::open(path)
+			.and_then(|mut file| std::io::Read::read_to_string(&mut file, &mut text))
 	};
-	read.map_err(|e| Exit(2, format!("cannot read {}: {e}", if path == Path::new("-") { "stdin".into() } else { path.display().to_string() })))?;
+	read.map_err(|e| {
+		Exit(
+			2,
+			format!(
+				"cannot read {}: {e}",
+				if path == Path::new("-") { "stdin".into() } else { path.display().to_string() }
+			),
+		)
+	})?;
 	Ok(text)
 }
 
@@ -337,17 +369,22 @@ fn write_private_new(path: &Path, bytes: &[u8]) -> Result<(), Exit> {
 		.mode(0o600)
 		.open(path)
 		.map_err(|e| match e.kind() {
-			std::io::ErrorKind::AlreadyExists => Exit(2, format!("{} exists: not overwritten", path.display())),
+			std::io::ErrorKind::AlreadyExists => {
+				Exit(2, format!("{} exists: not overwritten", path.display()))
+			},
 			_ => Exit(2, format!("cannot create {}: {e}", path.display())),
 		})?;
-	file.write_all(bytes).map_err(|e| Exit(2, format!("cannot write {}: {e}", path.display())))
+	file.write_all(bytes)
+		.map_err(|e| Exit(2, format!("cannot write {}: {e}", path.display())))
 }
 
 impl From<JsonAccountError> for Exit {
 	fn from(error: JsonAccountError) -> Self {
 		match error {
 			// The key could not be opened: exit 4, like a wrong passphrase.
-			JsonAccountError::WrongPassword | JsonAccountError::EmptyPassword => Exit(4, error.to_string()),
+			JsonAccountError::WrongPassword | JsonAccountError::EmptyPassword => {
+				Exit(4, error.to_string())
+			},
 			_ => Exit(2, error.to_string()),
 		}
 	}
@@ -360,7 +397,8 @@ impl Cli {
 
 	/// Opens the identity `name`, asking for its passphrase.
 	pub fn identity(&self, name: &str) -> Result<Identity, Exit> {
-		let passphrase = passphrase(self.passphrase_file.as_deref(), &format!("passphrase for `{name}`: "))?;
+		let passphrase =
+			passphrase(self.passphrase_file.as_deref(), &format!("passphrase for `{name}`: "))?;
 		self.keystore().open(name, &passphrase).map_err(|e| Exit(4, format!("{e:#}")))
 	}
 
@@ -375,12 +413,19 @@ impl Cli {
 			Command::Steward(command) => steward::run(self, command).await,
 			Command::Wearable(args) => wearable::run(self, args).await,
 			Command::Govern(command) => govern::run(self, command).await,
-			Command::Transfer { name, amount, to } => govern::transfer(self, name, *amount, to).await,
+			Command::Transfer { name, amount, to } => {
+				govern::transfer(self, name, *amount, to).await
+			},
 			Command::ModelRegister(args) => model::register(self, args).await,
 			Command::Predict(args) => predict::run(self, args).await,
 			Command::Status => status::run(self).await,
 			Command::Completions { shell } => {
-				clap_complete::generate(*shell, &mut Cli::command(), "custodia", &mut std::io::stdout());
+				clap_complete::generate(
+					*shell,
+					&mut Cli::command(),
+					"custodia",
+					&mut std::io::stdout(),
+				);
 				Ok(())
 			},
 		}
@@ -399,7 +444,12 @@ impl Cli {
 				data["recovery_phrase"] = json!(phrase.as_str());
 				output::emit(self.json, data, || {
 					vec![
-						format!("identity `{}`: account {} (sealed in {})", created.name, created.account, store.dir().display()),
+						format!(
+							"identity `{}`: account {} (sealed in {})",
+							created.name,
+							created.account,
+							store.dir().display()
+						),
 						format!("recovery phrase: {}", phrase.as_str()),
 					]
 				});
@@ -407,7 +457,11 @@ impl Cli {
 			},
 			KeysCommand::Import { name, phrase: true, phrase_stdin, .. } => {
 				let from_stdin = *phrase_stdin || !std::io::stdin().is_terminal();
-				let phrase = read_phrase(if from_stdin { SecretSource::Stdin } else { SecretSource::Prompt })?;
+				let phrase = read_phrase(if from_stdin {
+					SecretSource::Stdin
+				} else {
+					SecretSource::Prompt
+				})?;
 				store.import(name, &self.new_passphrase()?, &phrase)?
 			},
 			KeysCommand::Import { name, suri: Some(dash), .. } if dash == "-" => {
@@ -419,8 +473,10 @@ impl Cli {
 				store.import(name, &self.new_passphrase()?, &phrase)?
 			},
 			KeysCommand::Import { name, json_file: Some(file), password_file, .. } => {
-				let text = std::fs::read(file).map_err(|e| Exit(2, format!("cannot read {}: {e}", file.display())))?;
-				let password = password(password_file.as_deref(), "the JSON account's password: ", false)?;
+				let text = std::fs::read(file)
+					.map_err(|e| Exit(2, format!("cannot read {}: {e}", file.display())))?;
+				let password =
+					password(password_file.as_deref(), "the JSON account's password: ", false)?;
 				let decoded = json_account::decode(&text, &password).map_err(|e| {
 					let Exit(code, message) = e.into();
 					Exit(code, format!("{}: {message}", file.display()))
@@ -449,7 +505,10 @@ impl Cli {
 				let me = self.identity(name)?;
 				let secret = me.shareable_secret().map_err(|e| Exit(2, format!("{e:#}")))?;
 				let password = password(password_file.as_deref(), "export password: ", true)?;
-				let when = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+				let when = std::time::SystemTime::now()
+					.duration_since(std::time::UNIX_EPOCH)
+					.map(|d| d.as_millis() as u64)
+					.unwrap_or(0);
 				let text = json_account::encode(secret, name, &password, when)?;
 				write_private_new(out, text.as_bytes())?;
 				let exported = json!({
@@ -472,15 +531,28 @@ impl Cli {
 				let identities = store.list()?;
 				output::emit(self.json, json!(identities), || {
 					if identities.is_empty() {
-						return vec![format!("no identities in {} (create one with `custodia keys create NAME`)", store.dir().display())];
+						return vec![format!(
+							"no identities in {} (create one with `custodia keys create NAME`)",
+							store.dir().display()
+						)];
 					}
-					identities.iter().map(|i| format!("{:<16} {}  x25519 {}", i.name, i.account, i.x25519_public)).collect()
+					identities
+						.iter()
+						.map(|i| {
+							format!("{:<16} {}  x25519 {}", i.name, i.account, i.x25519_public)
+						})
+						.collect()
 				});
 				return Ok(());
 			},
 		};
 		output::emit(self.json, json!(created), || {
-			vec![format!("identity `{}`: account {} (sealed in {})", created.name, created.account, store.dir().display())]
+			vec![format!(
+				"identity `{}`: account {} (sealed in {})",
+				created.name,
+				created.account,
+				store.dir().display()
+			)]
 		});
 		Ok(())
 	}

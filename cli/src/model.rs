@@ -13,7 +13,10 @@ use custodia_fhe::{
 use serde_json::json;
 use subxt::dynamic::Value;
 
-use crate::{chain::{field_u64, Chain}, output, Cli, Exit};
+use crate::{
+	chain::{field_u64, Chain},
+	output, Cli, Exit,
+};
 
 #[derive(Args)]
 pub struct RegisterArgs {
@@ -30,7 +33,8 @@ pub struct RegisterArgs {
 /// The template as the chain stores it; checked against PERSONAL_V1's bounds first, so that
 /// every score it computes decrypts exactly.
 fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> {
-	LinearModel::new(&PERSONAL_V1, template.clone()).map_err(|e| anyhow!("the model does not fit PERSONAL_V1: {e}"))?;
+	LinearModel::new(&PERSONAL_V1, template.clone())
+		.map_err(|e| anyhow!("the model does not fit PERSONAL_V1: {e}"))?;
 	let micros = |x: f64| (x * 1e6).round();
 	let features = template.features.iter().map(|f| {
 		Value::named_composite([
@@ -43,11 +47,18 @@ fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> 
 	let weights = template
 		.weights
 		.iter()
-		.map(|&w| i32::try_from(w).map(|w| Value::i128(w.into())).map_err(|_| anyhow!("weight {w} does not fit an i32")))
+		.map(|&w| {
+			i32::try_from(w)
+				.map(|w| Value::i128(w.into()))
+				.map_err(|_| anyhow!("weight {w} does not fit an i32"))
+		})
 		.collect::<anyhow::Result<Vec<_>>>()?;
 	let divisor = (1.0 / template.score_unit).round();
 	if !(divisor >= 1.0 && divisor < u64::MAX as f64) {
-		return Err(anyhow!("score_unit {} does not give a positive integer divisor", template.score_unit));
+		return Err(anyhow!(
+			"score_unit {} does not give a positive integer divisor",
+			template.score_unit
+		));
 	}
 	Ok(Value::named_composite([
 		("name", Value::from_bytes(name.as_bytes())),
@@ -62,13 +73,16 @@ fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> 
 }
 
 pub async fn register(cli: &Cli, args: &RegisterArgs) -> Result<(), Exit> {
-	let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
-	let template: ModelTemplate =
-		serde_json::from_str(&text).with_context(|| format!("{} is not a model template", args.file.display()))?;
+	let text = std::fs::read_to_string(&args.file)
+		.with_context(|| format!("cannot read {}", args.file.display()))?;
+	let template: ModelTemplate = serde_json::from_str(&text)
+		.with_context(|| format!("{} is not a model template", args.file.display()))?;
 	let template = chain_template(&args.model_name, template)?;
 	let me = cli.identity(&args.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let included = chain.submit("Fhe", "register_model", vec![("template", template)], &me.keypair).await?;
+	let included = chain
+		.submit("Fhe", "register_model", vec![("template", template)], &me.keypair)
+		.await?;
 	let model = field_u64(included.event("Fhe", "ModelRegistered")?, "model")?;
 	output::emit(cli.json(), json!({ "model": model, "block": included.block }), || {
 		vec![format!("model {model} `{}` registered (block {})", args.model_name, included.block)]
@@ -84,7 +98,12 @@ mod tests {
 
 	fn template(weight: i64) -> ModelTemplate {
 		ModelTemplate {
-			features: vec![FeatureSpec { name: "age".into(), unit: "a".into(), offset: 54.4, scale: 113.0 }],
+			features: vec![FeatureSpec {
+				name: "age".into(),
+				unit: "a".into(),
+				offset: 54.4,
+				scale: 113.0,
+			}],
 			weights: vec![weight],
 			bias: -5,
 			score_unit: 1.0 / 1_048_576.0,

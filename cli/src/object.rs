@@ -55,17 +55,31 @@ fn header(kind: Kind) -> [u8; HEADER_LEN] {
 
 /// The header, section and envelope of an object of `kind`.
 fn split(object: &[u8], kind: Kind) -> anyhow::Result<(&[u8], &[u8], &[u8])> {
-	ensure!(object.len() >= HEADER_LEN && &object[..8] == MAGIC, "not a Custodia record or vault object");
-	ensure!(object[8] == VERSION, "object format version {} is not supported (this client reads {VERSION})", object[8]);
+	ensure!(
+		object.len() >= HEADER_LEN && &object[..8] == MAGIC,
+		"not a Custodia record or vault object"
+	);
+	ensure!(
+		object[8] == VERSION,
+		"object format version {} is not supported (this client reads {VERSION})",
+		object[8]
+	);
 	ensure!(object[10..12] == [0, 0], "malformed object header");
 	if object[9] != kind as u8 {
-		bail!("this object is a {}, not a {}", if object[9] == Kind::Record as u8 { "record" } else { "vault copy" }, match kind {
-			Kind::Record => "record",
-			Kind::VaultCopy => "vault copy",
-		});
+		bail!(
+			"this object is a {}, not a {}",
+			if object[9] == Kind::Record as u8 { "record" } else { "vault copy" },
+			match kind {
+				Kind::Record => "record",
+				Kind::VaultCopy => "vault copy",
+			}
+		);
 	}
 	let section_len = u32::from_le_bytes(object[12..16].try_into().expect("4 bytes")) as usize;
-	ensure!(object.len() - HEADER_LEN >= section_len, "the section runs past the end of the object");
+	ensure!(
+		object.len() - HEADER_LEN >= section_len,
+		"the section runs past the end of the object"
+	);
 	let (header, rest) = object.split_at(HEADER_LEN);
 	let (section, envelope) = rest.split_at(section_len);
 	Ok((header, section, envelope))
@@ -81,7 +95,11 @@ fn vault_aad(header: &[u8], grant: u64, record: u64) -> Vec<u8> {
 
 /// A record object: `body` sealed to `owner_key`.
 pub fn seal_record(owner_key: &[u8; 32], body: &[u8]) -> anyhow::Result<Vec<u8>> {
-	ensure!(body.len() <= MAX_BODY_BYTES, "the body is {} bytes; at most {MAX_BODY_BYTES} are accepted", body.len());
+	ensure!(
+		body.len() <= MAX_BODY_BYTES,
+		"the body is {} bytes; at most {MAX_BODY_BYTES} are accepted",
+		body.len()
+	);
 	let header = header(Kind::Record);
 	let envelope = envelope::seal(owner_key, RECORD_INFO, &record_aad(&header, &[]), body)?;
 	Ok([&header[..], &envelope].concat())
@@ -94,14 +112,25 @@ pub fn open_record(secret: &x25519_dalek::StaticSecret, object: &[u8]) -> anyhow
 }
 
 /// A vault copy: `body` re-sealed to `grantee_key` for `grant` and `record`.
-pub fn seal_vault_copy(grantee_key: &[u8; 32], grant: u64, record: u64, body: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn seal_vault_copy(
+	grantee_key: &[u8; 32],
+	grant: u64,
+	record: u64,
+	body: &[u8],
+) -> anyhow::Result<Vec<u8>> {
 	let header = header(Kind::VaultCopy);
-	let envelope = envelope::seal(grantee_key, VAULT_INFO, &vault_aad(&header, grant, record), body)?;
+	let envelope =
+		envelope::seal(grantee_key, VAULT_INFO, &vault_aad(&header, grant, record), body)?;
 	Ok([&header[..], &envelope].concat())
 }
 
 /// The body of a vault copy, opened with the grantee's secret key.
-pub fn open_vault_copy(secret: &x25519_dalek::StaticSecret, grant: u64, record: u64, object: &[u8]) -> anyhow::Result<Vec<u8>> {
+pub fn open_vault_copy(
+	secret: &x25519_dalek::StaticSecret,
+	grant: u64,
+	record: u64,
+	object: &[u8],
+) -> anyhow::Result<Vec<u8>> {
 	let (header, _, envelope) = split(object, Kind::VaultCopy)?;
 	envelope::open(secret, VAULT_INFO, &vault_aad(header, grant, record), envelope)
 }
@@ -116,7 +145,11 @@ mod tests {
 		let (owner, owner_public) = key_pair();
 		let object = seal_record(&owner_public, b"{}").unwrap();
 		assert_eq!(&object[..HEADER_LEN], &header(Kind::Record)[..]);
-		assert_eq!(object.len(), HEADER_LEN + envelope::ENCAPPED_KEY_LEN + 2 + 16, "no section: the envelope follows the header");
+		assert_eq!(
+			object.len(),
+			HEADER_LEN + envelope::ENCAPPED_KEY_LEN + 2 + 16,
+			"no section: the envelope follows the header"
+		);
 		assert_eq!(open_record(&owner, &object).unwrap(), b"{}");
 
 		let mut tampered = object.clone();
@@ -134,7 +167,9 @@ mod tests {
 		let section = [7u8; 100];
 		let mut header = header(Kind::Record);
 		header[12..].copy_from_slice(&100u32.to_le_bytes());
-		let envelope = envelope::seal(&owner_public, RECORD_INFO, &record_aad(&header, &section), b"{}").unwrap();
+		let envelope =
+			envelope::seal(&owner_public, RECORD_INFO, &record_aad(&header, &section), b"{}")
+				.unwrap();
 		let object = [&header[..], &section[..], &envelope].concat();
 		assert_eq!(open_record(&owner, &object).unwrap(), b"{}");
 
@@ -157,7 +192,10 @@ mod tests {
 	#[test]
 	fn malformed_objects_are_refused_with_a_reason() {
 		let (owner, owner_public) = key_pair();
-		assert!(open_record(&owner, b"short").unwrap_err().to_string().contains("not a Custodia"));
+		assert!(open_record(&owner, b"short")
+			.unwrap_err()
+			.to_string()
+			.contains("not a Custodia"));
 		let mut object = seal_record(&owner_public, b"{}").unwrap();
 		object[8] = 9;
 		assert!(open_record(&owner, &object).unwrap_err().to_string().contains("version 9"));

@@ -33,7 +33,9 @@ pub fn bytes(value: &Value) -> Vec<u8> {
 
 /// The text of a `Vec<u8>` holding UTF-8.
 pub fn text(value: Option<&Value>) -> String {
-	value.map(|v| String::from_utf8_lossy(&bytes(v)).into_owned()).unwrap_or_default()
+	value
+		.map(|v| String::from_utf8_lossy(&bytes(v)).into_owned())
+		.unwrap_or_default()
 }
 
 /// The inner value of `Some(_)`, or `None`.
@@ -63,10 +65,13 @@ pub fn int(value: &Value) -> Option<i128> {
 /// An enum value's variant name and its fields, in order.
 pub fn variant(value: &Value) -> Option<(&str, Vec<&Value>)> {
 	match &value.value {
-		ValueDef::Variant(v) => Some((v.name.as_str(), match &v.values {
-			Composite::Named(fields) => fields.iter().map(|(_, v)| v).collect(),
-			Composite::Unnamed(items) => items.iter().collect(),
-		})),
+		ValueDef::Variant(v) => Some((
+			v.name.as_str(),
+			match &v.values {
+				Composite::Named(fields) => fields.iter().map(|(_, v)| v).collect(),
+				Composite::Unnamed(items) => items.iter().collect(),
+			},
+		)),
 		_ => None,
 	}
 }
@@ -94,10 +99,12 @@ pub fn int_json(n: i128) -> Json {
 /// as text, integers beyond 2^53 as strings.
 pub fn to_json(value: &Value) -> Json {
 	match &value.value {
-		ValueDef::Composite(Composite::Named(fields)) =>
-			Json::Object(fields.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>()),
+		ValueDef::Composite(Composite::Named(fields)) => {
+			Json::Object(fields.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>())
+		},
 		ValueDef::Composite(Composite::Unnamed(items)) => {
-			let all_bytes = !items.is_empty() && items.iter().all(|v| v.as_u128().is_some_and(|n| n <= 255));
+			let all_bytes =
+				!items.is_empty() && items.iter().all(|v| v.as_u128().is_some_and(|n| n <= 255));
 			if all_bytes && items.len() == 32 {
 				return json!(format!("0x{}", hex::encode(bytes(value))));
 			}
@@ -116,11 +123,17 @@ pub fn to_json(value: &Value) -> Json {
 		},
 		// Options read as their content, or null.
 		ValueDef::Variant(v) if v.name == "None" && v.values.is_empty() => Json::Null,
-		ValueDef::Variant(v) if v.name == "Some" && v.values.len() == 1 => to_json(v.values.values().next().expect("one value")),
+		ValueDef::Variant(v) if v.name == "Some" && v.values.len() == 1 => {
+			to_json(v.values.values().next().expect("one value"))
+		},
 		ValueDef::Variant(v) => match &v.values {
 			c if c.is_empty() => json!(v.name),
-			Composite::Unnamed(items) if items.len() == 1 => json!({ v.name.clone(): to_json(&items[0]) }),
-			_ => json!({ v.name.clone(): to_json(&Value { value: ValueDef::Composite(v.values.clone()), context: () }) }),
+			Composite::Unnamed(items) if items.len() == 1 => {
+				json!({ v.name.clone(): to_json(&items[0]) })
+			},
+			_ => {
+				json!({ v.name.clone(): to_json(&Value { value: ValueDef::Composite(v.values.clone()), context: () }) })
+			},
 		},
 		ValueDef::Primitive(p) => match p {
 			Primitive::Bool(b) => json!(b),
@@ -158,9 +171,18 @@ mod tests {
 			("who", Value::unnamed_composite([Value::from_bytes([1u8; 32])])),
 			("name", Value::from_bytes(b"General Hospital")),
 			("purpose", Value::unnamed_variant("TREAT", [])),
-			("status", Value::unnamed_variant("Denied", [Value::named_composite([("at", Value::u128(12))])])),
+			(
+				"status",
+				Value::unnamed_variant(
+					"Denied",
+					[Value::named_composite([("at", Value::u128(12))])],
+				),
+			),
 			("big", Value::u128(u128::MAX)),
-			("unpinned", Value::unnamed_variant("Some", [Value::named_composite([("at", Value::u128(9))])])),
+			(
+				"unpinned",
+				Value::unnamed_variant("Some", [Value::named_composite([("at", Value::u128(9))])]),
+			),
 			("attested", Value::unnamed_variant("None", [])),
 		]);
 		assert_eq!(
@@ -176,19 +198,29 @@ mod tests {
 				"attested": null,
 			})
 		);
-		assert_eq!(some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()), Some(3));
+		assert_eq!(
+			some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()),
+			Some(3)
+		);
 		assert!(some(&Value::unnamed_variant("None", [])).is_none());
-		let ids = Value::unnamed_composite([Value::unnamed_composite([Value::u128(3), Value::u128(5)])]);
+		let ids =
+			Value::unnamed_composite([Value::unnamed_composite([Value::u128(3), Value::u128(5)])]);
 		assert_eq!(numbers(&ids), vec![3, 5]);
 		let bounded = Value::unnamed_composite([Value::from_bytes(b"bafy")]);
 		assert_eq!(text(Some(&bounded)), "bafy");
 		assert_eq!(uint(&Value::unnamed_composite([Value::u128(500)])), Some(500));
 		assert_eq!(int(&Value::i128(-3)), Some(-3));
 		assert_eq!(int(&Value::u128(3)), Some(3));
-		let rejected = Value::named_variant("Rejected", [("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(9))]);
+		let rejected = Value::named_variant(
+			"Rejected",
+			[("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(9))],
+		);
 		let (name, fields) = variant(&rejected).unwrap();
 		assert_eq!((name, fields.len(), fields[1].as_u128()), ("Rejected", 2, Some(9)));
-		assert_eq!(account(&Value::unnamed_composite([Value::from_bytes([0u8; 32])])), "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM");
+		assert_eq!(
+			account(&Value::unnamed_composite([Value::from_bytes([0u8; 32])])),
+			"5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM"
+		);
 		assert_eq!(int_json(-5), json!(-5));
 		assert_eq!(int_json(1 << 60), json!((1i128 << 60).to_string()));
 	}

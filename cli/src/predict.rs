@@ -30,7 +30,13 @@ pub struct PredictArgs {
 	#[arg(long)]
 	model: u64,
 	/// The raw feature values, in the model's order and units, comma-separated.
-	#[arg(long, value_delimiter = ',', allow_hyphen_values = true, required_unless_present = "features_file", conflicts_with = "features_file")]
+	#[arg(
+		long,
+		value_delimiter = ',',
+		allow_hyphen_values = true,
+		required_unless_present = "features_file",
+		conflicts_with = "features_file"
+	)]
 	features: Vec<f64>,
 	/// Read the feature values from FILE (`-`: stdin), separated by commas, spaces or lines:
 	/// health values on a command line are visible to other local users.
@@ -53,16 +59,26 @@ struct Model {
 }
 
 fn model_from(value: &Value) -> anyhow::Result<Model> {
-	let template = value.at("model").and_then(|m| m.at("template")).ok_or_else(|| anyhow!("unexpected model shape"))?;
+	let template = value
+		.at("model")
+		.and_then(|m| m.at("template"))
+		.ok_or_else(|| anyhow!("unexpected model shape"))?;
 	let number = |v: Option<&Value>| -> f64 {
-		v.and_then(|v| v.as_i128().or_else(|| v.as_u128().map(|n| n as i128))).unwrap_or_default() as f64
+		v.and_then(|v| v.as_i128().or_else(|| v.as_u128().map(|n| n as i128)))
+			.unwrap_or_default() as f64
 	};
-	let features = output::items(template.at("features").ok_or_else(|| anyhow!("model without features"))?)
-		.into_iter()
-		.map(|f| {
-			(text(f.at("name")), text(f.at("unit")), number(f.at("offset_micros")) / 1e6, number(f.at("scale_micros")) / 1e6)
-		})
-		.collect();
+	let features =
+		output::items(template.at("features").ok_or_else(|| anyhow!("model without features"))?)
+			.into_iter()
+			.map(|f| {
+				(
+					text(f.at("name")),
+					text(f.at("unit")),
+					number(f.at("offset_micros")) / 1e6,
+					number(f.at("scale_micros")) / 1e6,
+				)
+			})
+			.collect();
 	Ok(Model {
 		name: text(template.at("name")),
 		features,
@@ -76,30 +92,55 @@ fn model_from(value: &Value) -> anyhow::Result<Model> {
 fn parse_features(text: &str) -> anyhow::Result<Vec<f64>> {
 	text.split(|c: char| c == ',' || c.is_whitespace())
 		.filter(|item| !item.is_empty())
-		.map(|item| item.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| anyhow!("`{item}` is not a number")))
+		.map(|item| {
+			item.parse::<f64>()
+				.ok()
+				.filter(|x| x.is_finite())
+				.ok_or_else(|| anyhow!("`{item}` is not a number"))
+		})
 		.collect()
 }
 
 /// The fixed-point integers the model expects: `round((x − offset) · scale)`.
 fn quantise(model: &Model, raw: &[f64]) -> anyhow::Result<Vec<i64>> {
 	if raw.len() != model.features.len() {
-		let names: Vec<_> = model.features.iter().map(|(n, u, _, _)| format!("{n} [{u}]")).collect();
-		bail!("model `{}` takes {} features ({}), {} given", model.name, names.len(), names.join(", "), raw.len());
+		let names: Vec<_> =
+			model.features.iter().map(|(n, u, _, _)| format!("{n} [{u}]")).collect();
+		bail!(
+			"model `{}` takes {} features ({}), {} given",
+			model.name,
+			names.len(),
+			names.join(", "),
+			raw.len()
+		);
 	}
-	Ok(raw.iter().zip(&model.features).map(|(x, (_, _, offset, scale))| ((x - offset) * scale).round() as i64).collect())
+	Ok(raw
+		.iter()
+		.zip(&model.features)
+		.map(|(x, (_, _, offset, scale))| ((x - offset) * scale).round() as i64)
+		.collect())
 }
 
 pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let me = cli.identity(&args.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let summary = chain.runtime_api("FheApi", "model", vec![Value::u128(args.model.into())]).await?;
-	let model = model_from(some(&summary).ok_or_else(|| Exit(2, format!("there is no model {}", args.model)))?)?;
+	let summary = chain
+		.runtime_api("FheApi", "model", vec![Value::u128(args.model.into())])
+		.await?;
+	let model = model_from(
+		some(&summary).ok_or_else(|| Exit(2, format!("there is no model {}", args.model)))?,
+	)?;
 	let raw = match &args.features_file {
-		Some(path) => parse_features(&crate::read_input(path)?).map_err(|e| Exit(2, format!("{}: {e:#}", path.display())))?,
+		Some(path) => parse_features(&crate::read_input(path)?)
+			.map_err(|e| Exit(2, format!("{}: {e:#}", path.display())))?,
 		None => args.features.clone(),
 	};
 	let features = quantise(&model, &raw)?;
-	let record = me.fhe_key.encrypt(&features).map_err(|e| Exit(2, format!("cannot encrypt these features: {e}")))?.to_bytes();
+	let record = me
+		.fhe_key
+		.encrypt(&features)
+		.map_err(|e| Exit(2, format!("cannot encrypt these features: {e}")))?
+		.to_bytes();
 	let input_hash = content_hash(&record);
 
 	let ipfs = args.ipfs.client()?;
@@ -112,26 +153,40 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let included = chain.submit("Fhe", "request_prediction", fields, &me.keypair).await?;
 	let job = field_u64(included.event("Fhe", "PredictionRequested")?, "job")?;
 	if !cli.json() {
-		eprintln!("prediction job {job} requested in block {}; waiting for the evaluators…", included.block);
+		eprintln!(
+			"prediction job {job} requested in block {}; waiting for the evaluators…",
+			included.block
+		);
 	}
 
 	let ours = |name: &str, fields: &Value| {
-		matches!(name, "PredictionReady" | "JobFailed") && field_u64(fields, "job").ok() == Some(job)
+		matches!(name, "PredictionReady" | "JobFailed")
+			&& field_u64(fields, "job").ok() == Some(job)
 	};
-	let (block, event, fields) = chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await?;
+	let (block, event, fields) =
+		chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await?;
 	if event == "JobFailed" {
 		let reason = fields.at("reason").map(output::to_json).unwrap_or_default();
-		return Err(Failure::Refused(format!("prediction job {job} failed in block {block}: {reason}")).into());
+		return Err(Failure::Refused(format!(
+			"prediction job {job} failed in block {block}: {reason}"
+		))
+		.into());
 	}
 	let result_cid = text(fields.at("result_cid"));
-	let result_hash = output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?);
+	let result_hash =
+		output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?);
 	let score_bytes = ipfs.cat(&result_cid, MAX_SCORE_BYTES).await?;
 	if content_hash(&score_bytes).as_slice() != result_hash.as_slice() {
-		return Err(Exit(1, format!("the result {result_cid} in IPFS does not match the hash agreed on chain")));
+		return Err(Exit(
+			1,
+			format!("the result {result_cid} in IPFS does not match the hash agreed on chain"),
+		));
 	}
 	let score = EncryptedScore::from_bytes(&score_bytes)
 		.and_then(|s| me.fhe_key.decrypt_score(&s))
-		.map_err(|e| Exit(1, format!("the result does not decrypt with `{}`'s key: {e}", me.name)))?;
+		.map_err(|e| {
+			Exit(1, format!("the result does not decrypt with `{}`'s key: {e}", me.name))
+		})?;
 
 	let logit = score as f64 / model.score_divisor;
 	let probability = 1.0 / (1.0 + (-logit).exp());
@@ -143,8 +198,14 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	});
 	output::emit(cli.json(), data, || {
 		vec![
-			format!("job {job}: requested in block {}, result final in block {block}", included.block),
-			format!("score {score} (logit {logit:.3}), probability {:.1} %, class {class}", probability * 100.0),
+			format!(
+				"job {job}: requested in block {}, result final in block {block}",
+				included.block
+			),
+			format!(
+				"score {score} (logit {logit:.3}), probability {:.1} %, class {class}",
+				probability * 100.0
+			),
 			format!("model {} `{}`: {}", args.model, model.name, model.meaning),
 			format!("provenance: {}", model.provenance),
 		]
@@ -160,7 +221,10 @@ mod tests {
 	fn features_are_quantised_with_the_models_offsets_and_scales() {
 		let model = Model {
 			name: "heart".into(),
-			features: vec![("age".into(), "a".into(), 54.4, 113.0), ("bp".into(), "mm[Hg]".into(), 131.7, 57.0)],
+			features: vec![
+				("age".into(), "a".into(), 54.4, 113.0),
+				("bp".into(), "mm[Hg]".into(), 131.7, 57.0),
+			],
 			score_divisor: 1.0,
 			meaning: String::new(),
 			provenance: String::new(),

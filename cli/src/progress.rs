@@ -12,7 +12,9 @@ pub fn spinner(json: bool, message: impl Into<String>) -> ProgressBar {
 		return ProgressBar::hidden();
 	}
 	let bar = ProgressBar::new_spinner().with_message(message.into());
-	bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("a valid template"));
+	bar.set_style(
+		ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("a valid template"),
+	);
 	bar.enable_steady_tick(Duration::from_millis(120));
 	bar
 }

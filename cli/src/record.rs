@@ -141,7 +141,12 @@ pub async fn add(
 		("categories", Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))),
 		("steward", steward),
 	];
-	let included = unpin_if_refused(ipfs, &cid, chain.submit("Vaults", "register_record", call, &me.keypair).await).await?;
+	let included = unpin_if_refused(
+		ipfs,
+		&cid,
+		chain.submit("Vaults", "register_record", call, &me.keypair).await,
+	)
+	.await?;
 	let record = field_u64(included.event("Vaults", "RecordRegistered")?, "record")?;
 	let reports = match &planned {
 		Planned::Skip(note) => Outcome::Skipped(note.clone()),
@@ -155,12 +160,23 @@ pub async fn add(
 			)
 		})?),
 	};
-	Ok(Added { record, cid, size: object.len(), block: included.block, entries: summary.entries, reports })
+	Ok(Added {
+		record,
+		cid,
+		size: object.len(),
+		block: included.block,
+		entries: summary.entries,
+		reports,
+	})
 }
 
 /// Drops the client's pin of `cid` when the call it was stored for failed (nothing stays pinned
 /// for a record or report the chain does not know), and passes the outcome on.
-pub async fn unpin_if_refused<T>(ipfs: &Ipfs, cid: &str, outcome: Result<T, Failure>) -> Result<T, Failure> {
+pub async fn unpin_if_refused<T>(
+	ipfs: &Ipfs,
+	cid: &str,
+	outcome: Result<T, Failure>,
+) -> Result<T, Failure> {
 	if outcome.is_err() {
 		if let Err(e) = ipfs.unpin(cid).await {
 			eprintln!("warning: could not unpin {cid} after the refusal: {e:#}");
@@ -171,8 +187,13 @@ pub async fn unpin_if_refused<T>(ipfs: &Ipfs, cid: &str, outcome: Result<T, Fail
 
 /// The first active data steward, in the consortium's order.
 async fn first_steward(chain: &Chain) -> Result<Value, Exit> {
-	let stewards = chain.runtime_api("ConsortiumApi", "active_members", vec![variant("DataSteward")]).await?;
-	let first = output::items(&stewards).first().map(|s| output::bytes(s)).filter(|b| b.len() == 32);
+	let stewards = chain
+		.runtime_api("ConsortiumApi", "active_members", vec![variant("DataSteward")])
+		.await?;
+	let first = output::items(&stewards)
+		.first()
+		.map(|s| output::bytes(s))
+		.filter(|b| b.len() == 32);
 	first
 		.map(Value::from_bytes)
 		.ok_or_else(|| Exit(1, "the consortium has no active data steward to pin the record; ask governance to admit one, or name one with --steward".into()))
@@ -188,13 +209,20 @@ pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Exit> {
 
 /// Fetches record `record` from IPFS, checks it against the chain and opens its body with `me`'s
 /// key; returns its CID and the body.
-pub async fn open_own(chain: &Chain, ipfs: &Ipfs, me: &Identity, record: u64) -> Result<(String, Vec<u8>), Exit> {
+pub async fn open_own(
+	chain: &Chain,
+	ipfs: &Ipfs,
+	me: &Identity,
+	record: u64,
+) -> Result<(String, Vec<u8>), Exit> {
 	let stored = stored(chain, record).await?;
 	let cid = output::text(stored.at("cid"));
-	let hash = output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
+	let hash =
+		output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
 	let object = fetch_checked(ipfs, &cid, &hash).await?;
-	let body = object::open_record(&me.x25519_secret, &object)
-		.map_err(|e| Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name)))?;
+	let body = object::open_record(&me.x25519_secret, &object).map_err(|e| {
+		Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name))
+	})?;
 	Ok((cid, body))
 }
 
@@ -212,13 +240,24 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 	match command {
 		RecordCommand::Add(args) => {
 			let me = cli.identity(&args.who.name)?;
-			let body = std::fs::read(&args.fhir).with_context(|| format!("cannot read {}", args.fhir.display()))?;
-			fhir::check_bundle(&body).with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
+			let body = std::fs::read(&args.fhir)
+				.with_context(|| format!("cannot read {}", args.fhir.display()))?;
+			fhir::check_bundle(&body)
+				.with_context(|| format!("{} is not a FHIR R4 Bundle", args.fhir.display()))?;
 			let ipfs = args.ipfs.client()?;
 			let given = args.values.given()?;
-			let reporting = if args.no_report { Reporting::Without("no statistics report (--no-report)".into()) } else { Reporting::Given(&given) };
-			let spinner = progress::spinner(cli.json(), "sealing, storing and registering the record (and its statistics report)");
-			let added = add(&chain, &ipfs, &me, &body, &args.category, args.steward.as_deref(), &reporting).await;
+			let reporting = if args.no_report {
+				Reporting::Without("no statistics report (--no-report)".into())
+			} else {
+				Reporting::Given(&given)
+			};
+			let spinner = progress::spinner(
+				cli.json(),
+				"sealing, storing and registering the record (and its statistics report)",
+			);
+			let added =
+				add(&chain, &ipfs, &me, &body, &args.category, args.steward.as_deref(), &reporting)
+					.await;
 			spinner.finish_and_clear();
 			let added = added?;
 			let mut data = json!({
@@ -247,7 +286,13 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 			output::emit(cli.json(), json!(records), || {
 				let mut lines = vec![format!("{} records", records.len())];
 				lines.extend(records.iter().map(|r| {
-					format!("  {:>4}  {}  {}  registered in block {}", r["id"], r["cid"].as_str().unwrap_or("?"), r["categories"], r["registered_at"])
+					format!(
+						"  {:>4}  {}  {}  registered in block {}",
+						r["id"],
+						r["cid"].as_str().unwrap_or("?"),
+						r["categories"],
+						r["registered_at"]
+					)
 				}));
 				lines
 			});
@@ -259,23 +304,51 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 		},
 		RecordCommand::Retire { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Vaults", "retire_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			let included = chain
+				.submit(
+					"Vaults",
+					"retire_record",
+					vec![("record", Value::u128((*record).into()))],
+					&me.keypair,
+				)
+				.await?;
 			let closed = field_u64(included.event("Vaults", "RecordRetired")?, "vaults_closed")?;
-			output::emit(cli.json(), json!({ "record": record, "block": included.block, "vaults_closed": closed }), || {
-				vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "record": record, "block": included.block, "vaults_closed": closed }),
+				|| {
+					vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
+				},
+			);
 		},
 		RecordCommand::Accept { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Vaults", "accept_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			let included = chain
+				.submit(
+					"Vaults",
+					"accept_record",
+					vec![("record", Value::u128((*record).into()))],
+					&me.keypair,
+				)
+				.await?;
 			included.event("Vaults", "RecordRegistered")?;
 			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
-				vec![format!("record {record} accepted in block {}: it is yours now and its steward pins it", included.block)]
+				vec![format!(
+					"record {record} accepted in block {}: it is yours now and its steward pins it",
+					included.block
+				)]
 			});
 		},
 		RecordCommand::Reject { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Vaults", "reject_record", vec![("record", Value::u128((*record).into()))], &me.keypair).await?;
+			let included = chain
+				.submit(
+					"Vaults",
+					"reject_record",
+					vec![("record", Value::u128((*record).into()))],
+					&me.keypair,
+				)
+				.await?;
 			included.event("Vaults", "RecordRejected")?;
 			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
 				vec![format!("record {record} rejected in block {}: dropped, the institution's deposit released", included.block)]
@@ -286,8 +359,14 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 }
 
 /// Prints an opened FHIR body (or writes it to `out`); with `--json`, `meta` plus the bundle.
-pub fn write_body(cli: &Cli, body: &[u8], out: Option<&std::path::Path>, mut meta: Json) -> Result<(), Exit> {
-	let bundle: Json = serde_json::from_slice(body).map_err(|e| Exit(1, format!("the opened body is not JSON: {e}")))?;
+pub fn write_body(
+	cli: &Cli,
+	body: &[u8],
+	out: Option<&std::path::Path>,
+	mut meta: Json,
+) -> Result<(), Exit> {
+	let bundle: Json = serde_json::from_slice(body)
+		.map_err(|e| Exit(1, format!("the opened body is not JSON: {e}")))?;
 	if let Some(out) = out {
 		// Health data: readable by its owner only, and never written over an existing file.
 		use std::{io::Write, os::unix::fs::OpenOptionsExt};
@@ -297,14 +376,18 @@ pub fn write_body(cli: &Cli, body: &[u8], out: Option<&std::path::Path>, mut met
 			.mode(0o600)
 			.open(out)
 			.and_then(|mut file| file.write_all(body))
-			.map_err(|e| Exit(2, format!("cannot write {} ({e}); choose another --out", out.display())))?;
+			.map_err(|e| {
+				Exit(2, format!("cannot write {} ({e}); choose another --out", out.display()))
+			})?;
 		meta["written_to"] = json!(out.display().to_string());
 	} else if cli.json() {
 		meta["bundle"] = bundle.clone();
 	}
 	let entries = bundle.get("entry").and_then(Json::as_array).map_or(0, Vec::len);
 	output::emit(cli.json(), meta, || match out {
-		Some(out) => vec![format!("FHIR Bundle with {entries} entries written to {}", out.display())],
+		Some(out) => {
+			vec![format!("FHIR Bundle with {entries} entries written to {}", out.display())]
+		},
 		None => vec![serde_json::to_string_pretty(&bundle).expect("JSON values serialize")],
 	});
 	Ok(())

@@ -96,14 +96,28 @@ impl ValueArgs {
 	/// The values by name (--value and --values-file together); a name given twice is an error.
 	pub fn given(&self) -> Result<Given, Exit> {
 		let from_file = match &self.values_file {
-			Some(path) => parse_values(&crate::read_input(path)?)
-				.map_err(|e| Exit(2, format!("{}: {e}", if path.as_os_str() == "-" { "stdin".into() } else { path.display().to_string() })))?,
+			Some(path) => parse_values(&crate::read_input(path)?).map_err(|e| {
+				Exit(
+					2,
+					format!(
+						"{}: {e}",
+						if path.as_os_str() == "-" {
+							"stdin".into()
+						} else {
+							path.display().to_string()
+						}
+					),
+				)
+			})?,
 			None => Vec::new(),
 		};
 		let mut given = Given::new();
 		for (name, value) in self.values.iter().chain(&from_file) {
 			if given.insert(name.clone(), *value).is_some() {
-				return Err(Exit(2, format!("--value {name} is given twice (in --value or --values-file)")));
+				return Err(Exit(
+					2,
+					format!("--value {name} is given twice (in --value or --values-file)"),
+				));
 			}
 		}
 		Ok(given)
@@ -112,12 +126,17 @@ impl ValueArgs {
 
 /// `NAME=VALUE` items separated by commas or whitespace (a values file).
 fn parse_values(text: &str) -> Result<Vec<(String, u64)>, String> {
-	text.split(|c: char| c == ',' || c.is_whitespace()).filter(|item| !item.is_empty()).map(parse_value).collect()
+	text.split(|c: char| c == ',' || c.is_whitespace())
+		.filter(|item| !item.is_empty())
+		.map(parse_value)
+		.collect()
 }
 
 /// `NAME=VALUE`, VALUE a whole number ≥ 0.
 pub fn parse_value(spec: &str) -> Result<(String, u64), String> {
-	let (name, value) = spec.split_once('=').ok_or_else(|| format!("`{spec}`: a value is NAME=VALUE (e.g. heart_rate=72)"))?;
+	let (name, value) = spec
+		.split_once('=')
+		.ok_or_else(|| format!("`{spec}`: a value is NAME=VALUE (e.g. heart_rate=72)"))?;
 	let (name, value) = (name.trim(), value.trim());
 	if name.is_empty() {
 		return Err(format!("`{spec}`: the field name is empty"));
@@ -134,9 +153,15 @@ pub fn fhir_quantities(body: &[u8]) -> BTreeMap<String, Vec<(f64, String)>> {
 	let mut found: BTreeMap<String, Vec<(f64, String)>> = BTreeMap::new();
 	let Ok(bundle) = serde_json::from_slice::<Json>(body) else { return found };
 	let mut add = |item: &Json| {
-		let Some(value) = item.pointer("/valueQuantity/value").and_then(Json::as_f64) else { return };
+		let Some(value) = item.pointer("/valueQuantity/value").and_then(Json::as_f64) else {
+			return;
+		};
 		let quantity = &item["valueQuantity"];
-		let unit = quantity["code"].as_str().or_else(|| quantity["unit"].as_str()).unwrap_or_default().to_string();
+		let unit = quantity["code"]
+			.as_str()
+			.or_else(|| quantity["unit"].as_str())
+			.unwrap_or_default()
+			.to_string();
 		for coding in item.pointer("/code/coding").and_then(Json::as_array).into_iter().flatten() {
 			if let Some(code) = coding["code"].as_str() {
 				found.entry(code.to_string()).or_default().push((value, unit.clone()));
@@ -154,22 +179,39 @@ pub fn fhir_quantities(body: &[u8]) -> BTreeMap<String, Vec<(f64, String)>> {
 /// The record's value of every field of `schema`, in order: a given value, else the Bundle's
 /// single quantity coded with the field's name in the field's unit (rounded). Every missing or
 /// out-of-range value is named in the error.
-pub fn measurement(schema: &Schema, given: &Given, fhir: &BTreeMap<String, Vec<(f64, String)>>) -> Result<Vec<u64>, String> {
+pub fn measurement(
+	schema: &Schema,
+	given: &Given,
+	fhir: &BTreeMap<String, Vec<(f64, String)>>,
+) -> Result<Vec<u64>, String> {
 	let mut values = Vec::with_capacity(schema.fields.len());
 	let mut missing = Vec::new();
 	let mut out_of_range = Vec::new();
 	for f in &schema.fields {
 		let from_fhir = || -> Option<Result<u64, f64>> {
-			match fhir.get(&f.name)?.iter().filter(|(_, unit)| *unit == f.unit).collect::<Vec<_>>().as_slice() {
-				[(v, _)] if v.is_finite() && v.round() >= 0.0 && v.round() <= u64::MAX as f64 => Some(Ok(v.round() as u64)),
+			match fhir
+				.get(&f.name)?
+				.iter()
+				.filter(|(_, unit)| *unit == f.unit)
+				.collect::<Vec<_>>()
+				.as_slice()
+			{
+				[(v, _)] if v.is_finite() && v.round() >= 0.0 && v.round() <= u64::MAX as f64 => {
+					Some(Ok(v.round() as u64))
+				},
 				[(v, _)] => Some(Err(*v)),
 				_ => None, // absent in this unit, or ambiguous
 			}
 		};
 		match given.get(&f.name).map(|&v| Ok(v)).or_else(from_fhir) {
 			Some(Ok(v)) if v <= f.max => values.push(v),
-			Some(Ok(v)) => out_of_range.push(format!("{} = {v} is outside 0..={} [{}]", f.name, f.max, f.unit)),
-			Some(Err(v)) => out_of_range.push(format!("{} = {v} (from the FHIR Bundle) is outside 0..={} [{}]", f.name, f.max, f.unit)),
+			Some(Ok(v)) => {
+				out_of_range.push(format!("{} = {v} is outside 0..={} [{}]", f.name, f.max, f.unit))
+			},
+			Some(Err(v)) => out_of_range.push(format!(
+				"{} = {v} (from the FHIR Bundle) is outside 0..={} [{}]",
+				f.name, f.max, f.unit
+			)),
 			None => missing.push(f.name.as_str()),
 		}
 	}
@@ -210,34 +252,69 @@ pub struct Epoch {
 impl Epoch {
 	/// An `AggregatorEpoch` value with its id.
 	pub fn from_chain(id: u32, epoch: &Value) -> anyhow::Result<Self> {
-		let slots = output::items(epoch.at("aggregators").ok_or_else(|| anyhow!("an epoch without aggregators"))?);
+		let slots = output::items(
+			epoch.at("aggregators").ok_or_else(|| anyhow!("an epoch without aggregators"))?,
+		);
 		Ok(Self {
 			id,
-			aggregators: slots.iter().map(|s| s.at("account").map(output::account).unwrap_or_default()).collect(),
-			keys: slots.iter().map(|s| s.at("key").and_then(output::some).and_then(|k| output::bytes(k).try_into().ok())).collect(),
-			contributed: slots.iter().map(|s| s.at("contribution").and_then(output::some).is_some()).collect(),
-			status: epoch.at("status").and_then(output::variant).map(|(name, _)| name.to_string()).unwrap_or_default(),
+			aggregators: slots
+				.iter()
+				.map(|s| s.at("account").map(output::account).unwrap_or_default())
+				.collect(),
+			keys: slots
+				.iter()
+				.map(|s| {
+					s.at("key")
+						.and_then(output::some)
+						.and_then(|k| output::bytes(k).try_into().ok())
+				})
+				.collect(),
+			contributed: slots
+				.iter()
+				.map(|s| s.at("contribution").and_then(output::some).is_some())
+				.collect(),
+			status: epoch
+				.at("status")
+				.and_then(output::variant)
+				.map(|(name, _)| name.to_string())
+				.unwrap_or_default(),
 			started_at: epoch.at("started_at").and_then(output::uint).unwrap_or_default() as u64,
-			activated_at: epoch.at("activated_at").and_then(output::some).and_then(output::uint).map(|b| b as u64),
+			activated_at: epoch
+				.at("activated_at")
+				.and_then(output::some)
+				.and_then(output::uint)
+				.map(|b| b as u64),
 		})
 	}
 
 	/// An `Option<(id, AggregatorEpoch)>` value (what `active_epoch` and `pending_epoch` answer).
 	pub fn from_option(value: &Value) -> anyhow::Result<Option<Self>> {
 		let Some(pair) = output::some(value) else { return Ok(None) };
-		let id = pair.at(0).and_then(output::uint).ok_or_else(|| anyhow!("an epoch without an id"))? as u32;
-		Self::from_chain(id, pair.at(1).ok_or_else(|| anyhow!("an epoch without its body"))?).map(Some)
+		let id = pair
+			.at(0)
+			.and_then(output::uint)
+			.ok_or_else(|| anyhow!("an epoch without an id"))? as u32;
+		Self::from_chain(id, pair.at(1).ok_or_else(|| anyhow!("an epoch without its body"))?)
+			.map(Some)
 	}
 
 	/// Every aggregator's key, in order, or an error naming the first without one.
 	pub fn all_keys(&self) -> Result<Vec<[u8; 32]>, String> {
 		if self.aggregators.len() < 2 {
-			return Err(format!("epoch {} has {} aggregator(s); a report needs at least 2", self.id, self.aggregators.len()));
+			return Err(format!(
+				"epoch {} has {} aggregator(s); a report needs at least 2",
+				self.id,
+				self.aggregators.len()
+			));
 		}
 		self.keys
 			.iter()
 			.zip(&self.aggregators)
-			.map(|(key, who)| key.ok_or_else(|| format!("aggregator {who} of epoch {} has not posted its key", self.id)))
+			.map(|(key, who)| {
+				key.ok_or_else(|| {
+					format!("aggregator {who} of epoch {} has not posted its key", self.id)
+				})
+			})
 			.collect()
 	}
 }
@@ -251,7 +328,9 @@ pub async fn active_epoch(chain: &Chain) -> Result<Option<Epoch>, Exit> {
 /// The registered schema `id`, or an error naming it.
 pub async fn registered_schema(chain: &Chain, id: u32) -> Result<schema::Registered, Exit> {
 	let info = chain.runtime_api(API, "schema", vec![Value::u128(id.into())]).await?;
-	let info = output::some(&info).ok_or_else(|| Exit(1, format!("there is no statistic schema {id} (see `custodia statistic schema show`)")))?;
+	let info = output::some(&info).ok_or_else(|| {
+		Exit(1, format!("there is no statistic schema {id} (see `custodia statistic schema show`)"))
+	})?;
 	schema::from_chain(id, info).map_err(|e| Exit(1, format!("{e:#}; this client cannot use it")))
 }
 
@@ -290,7 +369,12 @@ pub enum Reporting<'a> {
 /// Decides a record's reports: for each of `categories` (runtime variant names) with a schema,
 /// the values of its fields from the given values and the FHIR `body`. Reads the chain only; an
 /// invalid or missing value is an error (exit 2) before anything is sent.
-pub async fn plan(chain: &Chain, categories: &[String], reporting: &Reporting<'_>, body: &[u8]) -> Result<Planned, Exit> {
+pub async fn plan(
+	chain: &Chain,
+	categories: &[String],
+	reporting: &Reporting<'_>,
+	body: &[u8],
+) -> Result<Planned, Exit> {
 	let (given, strict) = match reporting {
 		Reporting::Given(given) => (*given, true),
 		Reporting::Measured(given) => (*given, false),
@@ -307,7 +391,10 @@ pub async fn plan(chain: &Chain, categories: &[String], reporting: &Reporting<'_
 	}
 	let names = || categories.iter().map(|c| category_name(c)).collect::<Vec<_>>().join(", ");
 	if schemas.is_empty() {
-		return Ok(Planned::Skip(format!("no statistics report: no statistic schema is registered for {}", names())));
+		return Ok(Planned::Skip(format!(
+			"no statistics report: no statistic schema is registered for {}",
+			names()
+		)));
 	}
 	let Some(epoch) = active_epoch(chain).await? else {
 		return Ok(Planned::Skip(format!(
@@ -320,16 +407,38 @@ pub async fn plan(chain: &Chain, categories: &[String], reporting: &Reporting<'_
 	let mut plans = Vec::new();
 	for id in schemas {
 		let registered = registered_schema(chain, id).await?;
-		let layout = registered.schema.layout(keys.len()).map_err(|e| Exit(1, format!("schema {id} cannot be used with epoch {}: {e}", epoch.id)))?;
+		let layout = registered.schema.layout(keys.len()).map_err(|e| {
+			Exit(1, format!("schema {id} cannot be used with epoch {}: {e}", epoch.id))
+		})?;
 		let values = measurement(&registered.schema, given, &fhir)
 			.map_err(|e| Exit(2, format!("the record's statistics report (schema {id}, {}): {e}; or add it without a report: --no-report", category_name(&registered.schema.category))))?;
-		custodia_statistics::report::check_values(&layout, &values).map_err(|e| Exit(2, format!("schema {id}: {e}")))?;
-		plans.push(Plan { schema: id, category: registered.schema.category.clone(), layout, values });
+		custodia_statistics::report::check_values(&layout, &values)
+			.map_err(|e| Exit(2, format!("schema {id}: {e}")))?;
+		plans.push(Plan {
+			schema: id,
+			category: registered.schema.category.clone(),
+			layout,
+			values,
+		});
 	}
-	let unknown: Vec<&str> = given.keys().filter(|_| strict).filter(|name| !plans.iter().any(|p| p.layout.schema.fields.iter().any(|f| &&f.name == name))).map(String::as_str).collect();
+	let unknown: Vec<&str> = given
+		.keys()
+		.filter(|_| strict)
+		.filter(|name| {
+			!plans.iter().any(|p| p.layout.schema.fields.iter().any(|f| &&f.name == name))
+		})
+		.map(String::as_str)
+		.collect();
 	if !unknown.is_empty() {
 		let fields: Vec<String> = plans.iter().map(|p| field_list(&p.layout.schema)).collect();
-		return Err(Exit(2, format!("--value {}: no field of that name in the schema of this record (fields: {})", unknown.join(", "), fields.join("; "))));
+		return Err(Exit(
+			2,
+			format!(
+				"--value {}: no field of that name in the schema of this record (fields: {})",
+				unknown.join(", "),
+				fields.join("; ")
+			),
+		));
 	}
 	Ok(Planned::Reports { genesis: chain.genesis_hash(), epoch, keys, plans })
 }
@@ -369,13 +478,27 @@ impl Submitted {
 
 /// The report of `plan` for record `record` of `owner` (32-byte account), bound to the chain
 /// (`genesis`) and aggregator epoch `epoch`, sealed to the epoch's `keys` in order.
-pub fn make(plan: &Plan, genesis: [u8; 32], epoch: u32, keys: &[[u8; 32]], owner: [u8; 32], record: u64) -> Result<Report, Exit> {
+pub fn make(
+	plan: &Plan,
+	genesis: [u8; 32],
+	epoch: u32,
+	keys: &[[u8; 32]],
+	owner: [u8; 32],
+	record: u64,
+) -> Result<Report, Exit> {
 	let binding = Binding { genesis, epoch, schema: plan.layout.schema_id, owner, record };
-	Report::generate(&plan.layout, &plan.values, &binding, keys).map_err(|e| Exit(2, format!("cannot make the report of schema {}: {e}", plan.schema)))
+	Report::generate(&plan.layout, &plan.values, &binding, keys)
+		.map_err(|e| Exit(2, format!("cannot make the report of schema {}: {e}", plan.schema)))
 }
 
 /// Makes, stores and submits the planned reports of record `record` (owned by `me`).
-pub async fn submit(chain: &Chain, ipfs: &Ipfs, me: &Identity, record: u64, planned: &Planned) -> Result<Vec<Submitted>, Exit> {
+pub async fn submit(
+	chain: &Chain,
+	ipfs: &Ipfs,
+	me: &Identity,
+	record: u64,
+	planned: &Planned,
+) -> Result<Vec<Submitted>, Exit> {
 	let Planned::Reports { genesis, epoch, keys, plans } = planned else { return Ok(Vec::new()) };
 	let mut submitted = Vec::new();
 	for plan in plans {
@@ -391,9 +514,22 @@ pub async fn submit(chain: &Chain, ipfs: &Ipfs, me: &Identity, record: u64, plan
 			("content_hash", Value::from_bytes(hash)),
 			("size", Value::u128(size as u128)),
 		];
-		let included = unpin_if_refused(ipfs, &cid, chain.submit("Statistics", "submit_report", call, &me.keypair).await).await?;
+		let included = unpin_if_refused(
+			ipfs,
+			&cid,
+			chain.submit("Statistics", "submit_report", call, &me.keypair).await,
+		)
+		.await?;
 		included.event("Statistics", "ReportSubmitted")?;
-		submitted.push(Submitted { id: report.id, schema: plan.schema, category: plan.category.clone(), epoch: epoch.id, cid, size, block: included.block });
+		submitted.push(Submitted {
+			id: report.id,
+			schema: plan.schema,
+			category: plan.category.clone(),
+			epoch: epoch.id,
+			cid,
+			size,
+			block: included.block,
+		});
 	}
 	Ok(submitted)
 }
@@ -413,7 +549,9 @@ impl Outcome {
 				data["reports"] = json!([]);
 				data["report_note"] = json!(note);
 			},
-			Outcome::Submitted(reports) => data["reports"] = json!(reports.iter().map(Submitted::to_json).collect::<Vec<_>>()),
+			Outcome::Submitted(reports) => {
+				data["reports"] = json!(reports.iter().map(Submitted::to_json).collect::<Vec<_>>())
+			},
 		}
 	}
 
@@ -467,11 +605,23 @@ pub struct Status {
 impl Status {
 	/// A `(ReportId, ReportInfo)` pair (what `reports_of` lists).
 	pub fn from_chain(pair: &Value) -> anyhow::Result<Self> {
-		let id = format!("0x{}", hex::encode(output::bytes(pair.at(0).ok_or_else(|| anyhow!("a report without an id"))?)));
+		let id = format!(
+			"0x{}",
+			hex::encode(output::bytes(
+				pair.at(0).ok_or_else(|| anyhow!("a report without an id"))?
+			))
+		);
 		let info = pair.at(1).ok_or_else(|| anyhow!("a report without its info"))?;
-		let number = |name: &str| info.at(name).and_then(output::uint).map(|n| n as u64).ok_or_else(|| anyhow!("a report without `{name}`"));
+		let number = |name: &str| {
+			info.at(name)
+				.and_then(output::uint)
+				.map(|n| n as u64)
+				.ok_or_else(|| anyhow!("a report without `{name}`"))
+		};
 		let status = info.at("status");
-		let (state, _) = status.and_then(output::variant).ok_or_else(|| anyhow!("a report without a status"))?;
+		let (state, _) = status
+			.and_then(output::variant)
+			.ok_or_else(|| anyhow!("a report without a status"))?;
 		Ok(Self {
 			id,
 			record: number("record")?,
@@ -490,8 +640,12 @@ impl Status {
 	pub fn words(&self, active: Option<u32>) -> String {
 		let verdict = match (self.state.as_str(), self.at, &self.reason) {
 			("Verified", Some(at), _) => format!("verified in block {at}: it counts in statistics"),
-			("Rejected", Some(at), Some(reason)) => format!("rejected in block {at}: {}", rejection_words(reason)),
-			("Pending", ..) => format!("pending: the aggregators are verifying its batch (block {})", self.batch),
+			("Rejected", Some(at), Some(reason)) => {
+				format!("rejected in block {at}: {}", rejection_words(reason))
+			},
+			("Pending", ..) => {
+				format!("pending: the aggregators are verifying its batch (block {})", self.batch)
+			},
 			(other, ..) => other.to_string(),
 		};
 		match active {
@@ -514,21 +668,41 @@ impl Status {
 pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
-		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
+		return Err(Exit(
+			1,
+			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
+		));
 	}
 	match command {
 		ReportCommand::Status { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let listed = chain.runtime_api(API, "reports_of", vec![account(&me.account())?]).await?;
-			let mut reports = output::items(&listed).into_iter().map(Status::from_chain).collect::<anyhow::Result<Vec<_>>>()?;
+			let listed =
+				chain.runtime_api(API, "reports_of", vec![account(&me.account())?]).await?;
+			let mut reports = output::items(&listed)
+				.into_iter()
+				.map(Status::from_chain)
+				.collect::<anyhow::Result<Vec<_>>>()?;
 			reports.retain(|r| record.is_none_or(|record| r.record == record));
 			let active = active_epoch(&chain).await?.map(|e| e.id);
-			output::emit(cli.json(), json!(reports.iter().map(|r| r.to_json(active)).collect::<Vec<_>>()), || {
-				let of = record.map(|r| format!(" of record {r}")).unwrap_or_default();
-				let mut lines = vec![format!("{} reports{of}", reports.len())];
-				lines.extend(reports.iter().map(|r| format!("  {}  record {}, schema {}, epoch {}: {}", r.id, r.record, r.schema, r.epoch, r.words(active))));
-				lines
-			});
+			output::emit(
+				cli.json(),
+				json!(reports.iter().map(|r| r.to_json(active)).collect::<Vec<_>>()),
+				|| {
+					let of = record.map(|r| format!(" of record {r}")).unwrap_or_default();
+					let mut lines = vec![format!("{} reports{of}", reports.len())];
+					lines.extend(reports.iter().map(|r| {
+						format!(
+							"  {}  record {}, schema {}, epoch {}: {}",
+							r.id,
+							r.record,
+							r.schema,
+							r.epoch,
+							r.words(active)
+						)
+					}));
+					lines
+				},
+			);
 		},
 		ReportCommand::Submit { who, record, values, ipfs } => {
 			let me = cli.identity(&who.name)?;
@@ -537,14 +711,21 @@ pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
 			let info = stored(&chain, *record).await?;
 			let categories: Vec<String> = info
 				.at("categories")
-				.map(|c| output::items(c).into_iter().filter_map(output::variant).map(|(name, _)| name.to_string()).collect())
+				.map(|c| {
+					output::items(c)
+						.into_iter()
+						.filter_map(output::variant)
+						.map(|(name, _)| name.to_string())
+						.collect()
+				})
 				.unwrap_or_default();
 			let (_, body) = open_own(&chain, &ipfs, &me, *record).await?;
 			let planned = plan(&chain, &categories, &Reporting::Given(&given), &body).await?;
 			if let Planned::Skip(note) = &planned {
 				return Err(Exit(1, format!("record {record}: {note}")));
 			}
-			let spinner = progress::spinner(cli.json(), "making, storing and submitting the report");
+			let spinner =
+				progress::spinner(cli.json(), "making, storing and submitting the report");
 			let submitted = submit(&chain, &ipfs, &me, *record, &planned).await;
 			spinner.finish_and_clear();
 			let outcome = Outcome::Submitted(submitted?);
@@ -564,7 +745,11 @@ mod tests {
 	fn schema() -> Schema {
 		Schema {
 			category: "VitalSigns".into(),
-			fields: vec![FieldSpec::new("8867-4", "/min", 250), FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]), FieldSpec::new("temperature", "0.1 Cel", 450)],
+			fields: vec![
+				FieldSpec::new("8867-4", "/min", 250),
+				FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]),
+				FieldSpec::new("temperature", "0.1 Cel", 450),
+			],
 		}
 	}
 
@@ -588,7 +773,12 @@ mod tests {
 	fn values_parse_as_name_equals_whole_number() {
 		assert_eq!(parse_value("heart_rate=72").unwrap(), ("heart_rate".into(), 72));
 		assert_eq!(parse_value(" age = 40 ").unwrap(), ("age".into(), 40));
-		for (bad, says) in [("72", "NAME=VALUE"), ("=3", "name is empty"), ("t=36.7", "whole number"), ("age=-1", "whole number")] {
+		for (bad, says) in [
+			("72", "NAME=VALUE"),
+			("=3", "name is empty"),
+			("t=36.7", "whole number"),
+			("age=-1", "whole number"),
+		] {
 			let err = parse_value(bad).unwrap_err();
 			assert!(err.contains(says), "{bad}: {err}");
 		}
@@ -599,9 +789,14 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let file = dir.path().join("values");
 		std::fs::write(&file, "systolic=121, diastolic=79\nspo2=97\n").unwrap();
-		let args = ValueArgs { values: vec![("heart_rate".into(), 72)], values_file: Some(file.clone()) };
+		let args =
+			ValueArgs { values: vec![("heart_rate".into(), 72)], values_file: Some(file.clone()) };
 		let given = args.given().map_err(|Exit(_, message)| message).unwrap();
-		assert_eq!(given.into_iter().collect::<Vec<_>>(), [("diastolic", 79), ("heart_rate", 72), ("spo2", 97), ("systolic", 121)].map(|(n, v)| (n.to_string(), v)));
+		assert_eq!(
+			given.into_iter().collect::<Vec<_>>(),
+			[("diastolic", 79), ("heart_rate", 72), ("spo2", 97), ("systolic", 121)]
+				.map(|(n, v)| (n.to_string(), v))
+		);
 		let twice = ValueArgs { values: vec![("spo2".into(), 98)], values_file: Some(file) };
 		assert!(twice.given().unwrap_err().1.contains("spo2 is given twice"));
 		std::fs::write(dir.path().join("bad"), "spo2=97 t=36.7").unwrap();
@@ -622,25 +817,51 @@ mod tests {
 	fn values_map_by_field_name_given_first_then_the_bundle_in_the_fields_unit() {
 		let fhir = fhir_quantities(&bundle());
 		let given = Given::from([("age".to_string(), 40), ("temperature".to_string(), 367)]);
-		assert_eq!(measurement(&schema(), &given, &fhir).unwrap(), vec![72, 40, 367], "heart rate from the bundle, rounded");
-		let given = Given::from([("8867-4".to_string(), 80), ("age".to_string(), 40), ("temperature".to_string(), 367)]);
-		assert_eq!(measurement(&schema(), &given, &fhir).unwrap(), vec![80, 40, 367], "a given value wins");
+		assert_eq!(
+			measurement(&schema(), &given, &fhir).unwrap(),
+			vec![72, 40, 367],
+			"heart rate from the bundle, rounded"
+		);
+		let given = Given::from([
+			("8867-4".to_string(), 80),
+			("age".to_string(), 40),
+			("temperature".to_string(), 367),
+		]);
+		assert_eq!(
+			measurement(&schema(), &given, &fhir).unwrap(),
+			vec![80, 40, 367],
+			"a given value wins"
+		);
 	}
 
 	#[test]
 	fn missing_and_out_of_range_values_are_named_with_the_schemas_fields() {
 		let fhir = fhir_quantities(&bundle());
 		// Temperature is in the bundle in Cel, the field is in 0.1 Cel: not taken.
-		let err = measurement(&schema(), &Given::from([("age".to_string(), 40)]), &fhir).unwrap_err();
+		let err =
+			measurement(&schema(), &Given::from([("age".to_string(), 40)]), &fhir).unwrap_err();
 		assert!(err.contains("no value for temperature"), "{err}");
-		assert!(err.contains("8867-4 [/min] 0..=250, age [a] 0..=120, temperature [0.1 Cel] 0..=450"), "{err}");
-		let err = measurement(&schema(), &Given::from([("age".to_string(), 121), ("temperature".to_string(), 367)]), &fhir).unwrap_err();
+		assert!(
+			err.contains("8867-4 [/min] 0..=250, age [a] 0..=120, temperature [0.1 Cel] 0..=450"),
+			"{err}"
+		);
+		let err = measurement(
+			&schema(),
+			&Given::from([("age".to_string(), 121), ("temperature".to_string(), 367)]),
+			&fhir,
+		)
+		.unwrap_err();
 		assert!(err.contains("age = 121 is outside 0..=120 [a]"), "{err}");
 		let hot = serde_json::to_vec(&json!({ "resourceType": "Bundle", "type": "collection", "entry": [
 			{ "resource": { "resourceType": "Observation", "code": { "coding": [{ "code": "8867-4" }] }, "valueQuantity": { "value": -3, "code": "/min" } } },
 		] }))
 		.unwrap();
-		let err = measurement(&schema(), &Given::from([("age".to_string(), 1), ("temperature".to_string(), 1)]), &fhir_quantities(&hot)).unwrap_err();
+		let err = measurement(
+			&schema(),
+			&Given::from([("age".to_string(), 1), ("temperature".to_string(), 1)]),
+			&fhir_quantities(&hot),
+		)
+		.unwrap_err();
 		assert!(err.contains("8867-4 = -3 (from the FHIR Bundle) is outside"), "{err}");
 	}
 
@@ -652,7 +873,9 @@ mod tests {
 		] }))
 		.unwrap();
 		let given = Given::from([("age".to_string(), 1), ("temperature".to_string(), 1)]);
-		assert!(measurement(&schema(), &given, &fhir_quantities(&twice)).unwrap_err().contains("no value for 8867-4"));
+		assert!(measurement(&schema(), &given, &fhir_quantities(&twice))
+			.unwrap_err()
+			.contains("no value for 8867-4"));
 	}
 
 	#[test]
@@ -677,7 +900,10 @@ mod tests {
 			])],
 		);
 		let epoch = Epoch::from_option(&epoch).unwrap().unwrap();
-		assert_eq!((epoch.id, epoch.status.as_str(), epoch.started_at, epoch.activated_at), (4, "Active", 10, Some(12)));
+		assert_eq!(
+			(epoch.id, epoch.status.as_str(), epoch.started_at, epoch.activated_at),
+			(4, "Active", 10, Some(12))
+		);
 		assert_eq!(epoch.keys, vec![Some([2; 32]), None]);
 		assert_eq!(epoch.contributed, vec![false, false]);
 		assert!(epoch.all_keys().unwrap_err().contains("has not posted its key"));
@@ -691,26 +917,56 @@ mod tests {
 					("record", Value::u128(5)),
 					("schema", Value::u128(2)),
 					("epoch", Value::u128(4)),
-					("object", Value::named_composite([("cid", Value::from_bytes(b"bafyreport")), ("hash", Value::from_bytes([0; 32]))])),
+					(
+						"object",
+						Value::named_composite([
+							("cid", Value::from_bytes(b"bafyreport")),
+							("hash", Value::from_bytes([0; 32])),
+						]),
+					),
 					("size", Value::u128(6936)),
 					("batch", Value::u128(30)),
 					("status", status),
 				]),
 			])
 		};
-		let rejected = Status::from_chain(&info(Value::named_variant("Rejected", [("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(33))]))).unwrap();
-		assert_eq!((rejected.id.as_str(), rejected.record, rejected.cid.as_str(), rejected.reason.as_deref()), ("0xabababababababababababababababab", 5, "bafyreport", Some("InvalidProof")));
-		assert!(rejected.words(Some(4)).starts_with("rejected in block 33: its proof fails: a value out of its field's range"), "{}", rejected.words(Some(4)));
-		let verified = Status::from_chain(&info(Value::named_variant("Verified", [("at", Value::u128(31))]))).unwrap();
+		let rejected = Status::from_chain(&info(Value::named_variant(
+			"Rejected",
+			[("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(33))],
+		)))
+		.unwrap();
+		assert_eq!(
+			(
+				rejected.id.as_str(),
+				rejected.record,
+				rejected.cid.as_str(),
+				rejected.reason.as_deref()
+			),
+			("0xabababababababababababababababab", 5, "bafyreport", Some("InvalidProof"))
+		);
+		assert!(
+			rejected.words(Some(4)).starts_with(
+				"rejected in block 33: its proof fails: a value out of its field's range"
+			),
+			"{}",
+			rejected.words(Some(4))
+		);
+		let verified =
+			Status::from_chain(&info(Value::named_variant("Verified", [("at", Value::u128(31))])))
+				.unwrap();
 		assert_eq!(verified.words(Some(4)), "verified in block 31: it counts in statistics");
 		assert!(verified.words(Some(5)).contains("epoch 4 is no longer active (epoch 5 is)"));
 		let pending = Status::from_chain(&info(Value::unnamed_variant("Pending", []))).unwrap();
-		assert_eq!(pending.words(Some(4)), "pending: the aggregators are verifying its batch (block 30)");
+		assert_eq!(
+			pending.words(Some(4)),
+			"pending: the aggregators are verifying its batch (block 30)"
+		);
 		assert_eq!(pending.to_json(Some(4))["status"], "Pending");
 	}
 
 	#[test]
-	fn a_report_made_here_verifies_at_aggregators_that_build_the_schema_from_the_same_chain_parts() {
+	fn a_report_made_here_verifies_at_aggregators_that_build_the_schema_from_the_same_chain_parts()
+	{
 		use custodia_statistics::{
 			aggregator::{Aggregator, VerifierShares},
 			envelope::KeyPair,
@@ -724,44 +980,88 @@ mod tests {
 				("name", Value::from_bytes(name.as_bytes())),
 				("unit", Value::from_bytes(unit.as_bytes())),
 				("max", Value::u128(max.into())),
-				("buckets", crate::chain::option(buckets.map(|b| Value::unnamed_composite(b.into_iter().map(|t| Value::u128(t.into())))))),
+				(
+					"buckets",
+					crate::chain::option(buckets.map(|b| {
+						Value::unnamed_composite(b.into_iter().map(|t| Value::u128(t.into())))
+					})),
+				),
 			])
 		};
 		let chain_schema = Value::named_composite([
 			("category", Value::unnamed_variant("WearableReadings", [])),
-			("fields", Value::unnamed_composite([field("8867-4", "/min", 250, Some(vec![60, 100])), field("steps", "{steps}", 8000, None)])),
+			(
+				"fields",
+				Value::unnamed_composite([
+					field("8867-4", "/min", 250, Some(vec![60, 100])),
+					field("steps", "{steps}", 8000, None),
+				]),
+			),
 		]);
 		let schema = crate::schema::from_chain_schema(&chain_schema).unwrap();
-		let values = measurement(&schema, &Given::from([("steps".to_string(), 1234)]), &fhir_quantities(&bundle())).unwrap();
+		let values = measurement(
+			&schema,
+			&Given::from([("steps".to_string(), 1234)]),
+			&fhir_quantities(&bundle()),
+		)
+		.unwrap();
 		assert_eq!(values, vec![72, 1234]);
 
 		// The aggregators (the worker): keys, a verify key, and the schema from the same parts.
 		let keys: Vec<KeyPair> = (0..2).map(|_| KeyPair::generate().unwrap()).collect();
 		let publics: Vec<[u8; 32]> = keys.iter().map(KeyPair::public).collect();
-		let contributions: Vec<Contribution> = (0..2).map(|i| Contribution::generate(genesis, epoch, i, &publics).unwrap()).collect();
+		let contributions: Vec<Contribution> = (0..2)
+			.map(|i| Contribution::generate(genesis, epoch, i, &publics).unwrap())
+			.collect();
 		let aggregators_for = |category: &str| -> Vec<Aggregator> {
-			let parts: Vec<FieldParts<'_>> = vec![(&b"8867-4"[..], &b"/min"[..], 250, Some(&[60u64, 100][..])), (&b"steps"[..], &b"{steps}"[..], 8000, None)];
+			let parts: Vec<FieldParts<'_>> = vec![
+				(&b"8867-4"[..], &b"/min"[..], 250, Some(&[60u64, 100][..])),
+				(&b"steps"[..], &b"{steps}"[..], 8000, None),
+			];
 			let layout = Schema::from_parts(category, parts).unwrap().layout(2).unwrap();
 			(0..2)
 				.map(|i| {
-					let vk = derive_verify_key(&genesis, epoch, i, 2, &keys[i], &contributions).unwrap();
+					let vk =
+						derive_verify_key(&genesis, epoch, i, 2, &keys[i], &contributions).unwrap();
 					Aggregator::new(layout.clone(), i, keys[i].clone(), vk, genesis, epoch).unwrap()
 				})
 				.collect()
 		};
 
-		let plan = Plan { schema: 1, category: schema.category.clone(), layout: schema.layout(2).unwrap(), values };
-		let Ok(made) = make(&plan, genesis, epoch, &publics, owner, record) else { panic!("the report is made") };
+		let plan = Plan {
+			schema: 1,
+			category: schema.category.clone(),
+			layout: schema.layout(2).unwrap(),
+			values,
+		};
+		let Ok(made) = make(&plan, genesis, epoch, &publics, owner, record) else {
+			panic!("the report is made")
+		};
 		let report = Report::from_bytes(&made.to_bytes()).unwrap();
-		let binding = |aggregator: &Aggregator| Binding { genesis, epoch, schema: aggregator.layout().schema_id, owner, record };
+		let binding = |aggregator: &Aggregator| Binding {
+			genesis,
+			epoch,
+			schema: aggregator.layout().schema_id,
+			owner,
+			record,
+		};
 
 		let aggregators = aggregators_for("WearableReadings");
-		let (pendings, shares): (Vec<_>, Vec<VerifierShares>) = aggregators.iter().map(|a| a.verify_init(&binding(a), &report).unwrap()).unzip();
-		let outputs: Vec<_> = aggregators.iter().zip(pendings).map(|(a, p)| a.finish(p, &shares).unwrap()).collect();
+		let (pendings, shares): (Vec<_>, Vec<VerifierShares>) =
+			aggregators.iter().map(|a| a.verify_init(&binding(a), &report).unwrap()).unzip();
+		let outputs: Vec<_> = aggregators
+			.iter()
+			.zip(pendings)
+			.map(|(a, p)| a.finish(p, &shares).unwrap())
+			.collect();
 		let layout = aggregators[0].layout();
 		let total = |i: usize| u128::from(outputs[0].values[i] + outputs[1].values[i]);
 		assert_eq!(total(0), 1, "presence");
-		assert_eq!((total(layout.sum_index[0]), total(layout.sum_index[1])), (72, 1234), "the record's values, summed from the shares");
+		assert_eq!(
+			(total(layout.sum_index[0]), total(layout.sum_index[1])),
+			(72, 1234),
+			"the record's values, summed from the shares"
+		);
 		let histogram = layout.histogram_range[0].clone().unwrap();
 		assert_eq!(histogram.map(total).collect::<Vec<_>>(), vec![0, 1, 0], "72 is in [60, 100)");
 
@@ -776,7 +1076,21 @@ mod tests {
 
 	#[test]
 	fn every_rejection_reason_reads_as_words() {
-		for reason in ["Malformed", "WrongContext", "ReportIdMismatch", "ShareDoesNotOpen", "MalformedShare", "WrongLength", "MalformedVerifierShare", "InvalidProof", "Replayed", "Unreachable", "TooLarge", "HashMismatch", "VerificationTimeout"] {
+		for reason in [
+			"Malformed",
+			"WrongContext",
+			"ReportIdMismatch",
+			"ShareDoesNotOpen",
+			"MalformedShare",
+			"WrongLength",
+			"MalformedVerifierShare",
+			"InvalidProof",
+			"Replayed",
+			"Unreachable",
+			"TooLarge",
+			"HashMismatch",
+			"VerificationTimeout",
+		] {
 			assert!(!rejection_words(reason).contains(reason), "{reason}");
 		}
 		assert!(rejection_words("Novel").contains("does not know"));

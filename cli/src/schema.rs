@@ -28,22 +28,39 @@ pub struct Registered {
 
 /// The engine's schema of the chain's `StatisticSchema` value (see the module doc for the rule).
 pub fn from_chain_schema(schema: &Value) -> anyhow::Result<Schema> {
-	let category = schema.at("category").and_then(output::variant).map(|(name, _)| name).ok_or_else(|| anyhow!("a schema without a category"))?;
-	let fields = output::items(schema.at("fields").ok_or_else(|| anyhow!("a schema without fields"))?)
-		.into_iter()
-		.map(|f| {
-			let max = f.at("max").and_then(output::uint).and_then(|m| u64::try_from(m).ok()).ok_or_else(|| anyhow!("a field without max"))?;
-			let buckets = f.at("buckets").and_then(output::some).map(output::numbers);
-			Ok((output::bytes(f.at("name").ok_or_else(|| anyhow!("a field without name"))?), output::bytes(f.at("unit").ok_or_else(|| anyhow!("a field without unit"))?), max, buckets))
-		})
-		.collect::<anyhow::Result<Vec<_>>>()?;
-	let parts = fields.iter().map(|(name, unit, max, buckets)| -> FieldParts<'_> { (name.as_slice(), unit.as_slice(), *max, buckets.as_deref()) });
+	let category = schema
+		.at("category")
+		.and_then(output::variant)
+		.map(|(name, _)| name)
+		.ok_or_else(|| anyhow!("a schema without a category"))?;
+	let fields =
+		output::items(schema.at("fields").ok_or_else(|| anyhow!("a schema without fields"))?)
+			.into_iter()
+			.map(|f| {
+				let max = f
+					.at("max")
+					.and_then(output::uint)
+					.and_then(|m| u64::try_from(m).ok())
+					.ok_or_else(|| anyhow!("a field without max"))?;
+				let buckets = f.at("buckets").and_then(output::some).map(output::numbers);
+				Ok((
+					output::bytes(f.at("name").ok_or_else(|| anyhow!("a field without name"))?),
+					output::bytes(f.at("unit").ok_or_else(|| anyhow!("a field without unit"))?),
+					max,
+					buckets,
+				))
+			})
+			.collect::<anyhow::Result<Vec<_>>>()?;
+	let parts = fields.iter().map(|(name, unit, max, buckets)| -> FieldParts<'_> {
+		(name.as_slice(), unit.as_slice(), *max, buckets.as_deref())
+	});
 	Schema::from_parts(category, parts).map_err(|e| anyhow!("{e}"))
 }
 
 /// A `SchemaInfo` value (what `StatisticsApi::schema` answers) as a [`Registered`] schema.
 pub fn from_chain(id: u32, info: &Value) -> anyhow::Result<Registered> {
-	let schema = from_chain_schema(info.at("schema").ok_or_else(|| anyhow!("no schema"))?).with_context(|| format!("schema {id} on chain"))?;
+	let schema = from_chain_schema(info.at("schema").ok_or_else(|| anyhow!("no schema"))?)
+		.with_context(|| format!("schema {id} on chain"))?;
 	Ok(Registered {
 		id,
 		schema,
@@ -54,22 +71,34 @@ pub fn from_chain(id: u32, info: &Value) -> anyhow::Result<Registered> {
 
 /// The chain's `StatisticSchema` value for `fields` of `category` (what `register_schema` takes).
 pub fn to_chain(category: Category, fields: &[FieldSpec]) -> Value {
-	let fields = fields.iter().map(|f| {
-		Value::named_composite([
-			("name", Value::from_bytes(f.name.as_bytes())),
-			("unit", Value::from_bytes(f.unit.as_bytes())),
-			("max", Value::u128(f.max.into())),
-			("buckets", option(f.buckets.as_ref().map(|b| Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))))),
-		])
-	});
-	Value::named_composite([("category", crate::chain::variant(&category.variant())), ("fields", Value::unnamed_composite(fields))])
+	let fields =
+		fields.iter().map(|f| {
+			Value::named_composite([
+				("name", Value::from_bytes(f.name.as_bytes())),
+				("unit", Value::from_bytes(f.unit.as_bytes())),
+				("max", Value::u128(f.max.into())),
+				(
+					"buckets",
+					option(f.buckets.as_ref().map(|b| {
+						Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))
+					})),
+				),
+			])
+		});
+	Value::named_composite([
+		("category", crate::chain::variant(&category.variant())),
+		("fields", Value::unnamed_composite(fields)),
+	])
 }
 
 /// A `--field` spec: `name:unit:max` or `name:unit:max:b1,b2,…` (histogram bucket boundaries).
 /// The unit may be empty (`count::100`). Limits are checked with the whole schema.
 pub fn parse_field(spec: &str) -> Result<FieldSpec, String> {
 	let parts: Vec<&str> = spec.split(':').collect();
-	let usage = || format!("`{spec}`: a field is NAME:UNIT:MAX or NAME:UNIT:MAX:B1,B2,… (e.g. age:a:120:18,40,65)");
+	let usage =
+		|| {
+			format!("`{spec}`: a field is NAME:UNIT:MAX or NAME:UNIT:MAX:B1,B2,… (e.g. age:a:120:18,40,65)")
+		};
 	let (name, unit, max, buckets) = match parts.as_slice() {
 		[name, unit, max] => (name, unit, max, None),
 		[name, unit, max, buckets] => (name, unit, max, Some(buckets)),
@@ -78,11 +107,20 @@ pub fn parse_field(spec: &str) -> Result<FieldSpec, String> {
 	if name.is_empty() {
 		return Err(usage());
 	}
-	let integer = |what: &str, s: &str| s.trim().parse::<u64>().map_err(|_| format!("`{spec}`: the {what} `{s}` is not a whole number ≥ 0"));
+	let integer = |what: &str, s: &str| {
+		s.trim()
+			.parse::<u64>()
+			.map_err(|_| format!("`{spec}`: the {what} `{s}` is not a whole number ≥ 0"))
+	};
 	let max = integer("max", max)?;
 	let mut field = FieldSpec::new(name, unit, max);
 	if let Some(buckets) = buckets {
-		field = field.with_buckets(buckets.split(',').map(|b| integer("bucket boundary", b)).collect::<Result<_, _>>()?);
+		field = field.with_buckets(
+			buckets
+				.split(',')
+				.map(|b| integer("bucket boundary", b))
+				.collect::<Result<_, _>>()?,
+		);
 	}
 	Ok(field)
 }
@@ -106,7 +144,11 @@ pub fn buckets(field: &FieldSpec) -> Vec<Bucket> {
 		out.push(Bucket { lo, hi: t, label: format!("[{lo}, {t})") });
 		lo = t;
 	}
-	out.push(Bucket { lo, hi: field.max.saturating_add(1), label: format!("[{lo}, {}]", field.max) });
+	out.push(Bucket {
+		lo,
+		hi: field.max.saturating_add(1),
+		label: format!("[{lo}, {}]", field.max),
+	});
 	out
 }
 
@@ -122,19 +164,28 @@ pub fn resolve_fields(schema: &Schema, names: &[String]) -> Result<Vec<u16>, Str
 				.position(|f| f.name == name)
 				.or_else(|| name.parse::<usize>().ok().filter(|&i| i < schema.fields.len()))
 				.map(|i| i as u16)
-				.ok_or_else(|| format!("the schema has no field `{name}`; its fields: {}", field_list(schema)))
+				.ok_or_else(|| {
+					format!("the schema has no field `{name}`; its fields: {}", field_list(schema))
+				})
 		})
 		.collect()
 }
 
 /// `name [unit] 0..=max` of every field, comma-separated (for error messages).
 pub fn field_list(schema: &Schema) -> String {
-	schema.fields.iter().map(|f| format!("{} [{}] 0..={}", f.name, f.unit, f.max)).collect::<Vec<_>>().join(", ")
+	schema
+		.fields
+		.iter()
+		.map(|f| format!("{} [{}] 0..={}", f.name, f.unit, f.max))
+		.collect::<Vec<_>>()
+		.join(", ")
 }
 
 /// How a category reads on the command line (`WearableReadings` → `wearable-readings`).
 pub fn category_name(variant: &str) -> String {
-	Category::from_variant(variant).map(Category::name).unwrap_or_else(|| variant.to_string())
+	Category::from_variant(variant)
+		.map(Category::name)
+		.unwrap_or_else(|| variant.to_string())
 }
 
 /// A registered schema as JSON.
@@ -168,7 +219,10 @@ pub fn describe(registered: &Registered) -> Vec<String> {
 	for (i, f) in schema.fields.iter().enumerate() {
 		let histogram = match buckets(f) {
 			b if b.is_empty() => String::new(),
-			b => format!("; histogram {}", b.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(" ")),
+			b => format!(
+				"; histogram {}",
+				b.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join(" ")
+			),
 		};
 		lines.push(format!("  {i:>2} {} [{}] 0..={}{histogram}", f.name, f.unit, f.max));
 	}
@@ -184,7 +238,14 @@ mod tests {
 			("name", Value::from_bytes(name.as_bytes())),
 			("unit", Value::from_bytes(unit.as_bytes())),
 			("max", Value::u128(max.into())),
-			("buckets", option(buckets.map(|b| Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))))),
+			(
+				"buckets",
+				option(
+					buckets.map(|b| {
+						Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))
+					}),
+				),
+			),
 		])
 	}
 
@@ -195,7 +256,13 @@ mod tests {
 				"schema",
 				Value::named_composite([
 					("category", Value::unnamed_variant("WearableReadings", [])),
-					("fields", Value::unnamed_composite([chain_field("heart_rate", "/min", 250, Some(&[60, 100])), chain_field("steps", "{steps}", 8000, None)])),
+					(
+						"fields",
+						Value::unnamed_composite([
+							chain_field("heart_rate", "/min", 250, Some(&[60, 100])),
+							chain_field("steps", "{steps}", 8000, None),
+						]),
+					),
 				]),
 			),
 			("registered_at", Value::u128(12)),
@@ -204,9 +271,15 @@ mod tests {
 		let registered = from_chain(3, &info).unwrap();
 		let expected = Schema {
 			category: "WearableReadings".into(),
-			fields: vec![FieldSpec::new("heart_rate", "/min", 250).with_buckets(vec![60, 100]), FieldSpec::new("steps", "{steps}", 8000)],
+			fields: vec![
+				FieldSpec::new("heart_rate", "/min", 250).with_buckets(vec![60, 100]),
+				FieldSpec::new("steps", "{steps}", 8000),
+			],
 		};
-		assert_eq!(registered, Registered { id: 3, schema: expected.clone(), registered_at: 12, superseded: false });
+		assert_eq!(
+			registered,
+			Registered { id: 3, schema: expected.clone(), registered_at: 12, superseded: false }
+		);
 		assert_eq!(registered.schema.id(), expected.id(), "the id every report is bound to");
 		// What `schema register` sends is what the chain gives back.
 		let sent = to_chain(Category::WearableReadings, &expected.fields);
@@ -225,10 +298,24 @@ mod tests {
 
 	#[test]
 	fn field_specs_parse_with_and_without_buckets() {
-		assert_eq!(parse_field("age:a:120:18,40,65").unwrap(), FieldSpec::new("age", "a", 120).with_buckets(vec![18, 40, 65]));
-		assert_eq!(parse_field("systolic:mm[Hg]:300").unwrap(), FieldSpec::new("systolic", "mm[Hg]", 300));
+		assert_eq!(
+			parse_field("age:a:120:18,40,65").unwrap(),
+			FieldSpec::new("age", "a", 120).with_buckets(vec![18, 40, 65])
+		);
+		assert_eq!(
+			parse_field("systolic:mm[Hg]:300").unwrap(),
+			FieldSpec::new("systolic", "mm[Hg]", 300)
+		);
 		assert_eq!(parse_field("cases::1").unwrap(), FieldSpec::new("cases", "", 1));
-		for (bad, says) in [("age", "NAME:UNIT:MAX"), ("age:a", "NAME:UNIT:MAX"), (":a:3", "NAME:UNIT:MAX"), ("age:a:-1", "max `-1`"), ("age:a:12.5", "max"), ("age:a:120:18,x", "bucket boundary `x`"), ("a:b:1:2:3", "NAME:UNIT:MAX")] {
+		for (bad, says) in [
+			("age", "NAME:UNIT:MAX"),
+			("age:a", "NAME:UNIT:MAX"),
+			(":a:3", "NAME:UNIT:MAX"),
+			("age:a:-1", "max `-1`"),
+			("age:a:12.5", "max"),
+			("age:a:120:18,x", "bucket boundary `x`"),
+			("a:b:1:2:3", "NAME:UNIT:MAX"),
+		] {
 			let err = parse_field(bad).unwrap_err();
 			assert!(err.contains(says), "{bad}: {err}");
 		}
@@ -238,7 +325,14 @@ mod tests {
 	fn histogram_buckets_are_labelled_by_their_ranges() {
 		let field = FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]);
 		let labels: Vec<_> = buckets(&field).into_iter().map(|b| (b.lo, b.hi, b.label)).collect();
-		assert_eq!(labels, vec![(0, 18, "[0, 18)".to_string()), (18, 65, "[18, 65)".to_string()), (65, 121, "[65, 120]".to_string())]);
+		assert_eq!(
+			labels,
+			vec![
+				(0, 18, "[0, 18)".to_string()),
+				(18, 65, "[18, 65)".to_string()),
+				(65, 121, "[65, 120]".to_string())
+			]
+		);
 		// The labels agree with the engine's bucket of each value.
 		for v in [0, 17, 18, 64, 65, 120] {
 			let b = field.bucket_of(v).unwrap();
@@ -250,10 +344,20 @@ mod tests {
 
 	#[test]
 	fn fields_are_named_or_numbered() {
-		let schema = Schema { category: "VitalSigns".into(), fields: vec![FieldSpec::new("systolic", "mm[Hg]", 300), FieldSpec::new("diastolic", "mm[Hg]", 200)] };
+		let schema = Schema {
+			category: "VitalSigns".into(),
+			fields: vec![
+				FieldSpec::new("systolic", "mm[Hg]", 300),
+				FieldSpec::new("diastolic", "mm[Hg]", 200),
+			],
+		};
 		assert_eq!(resolve_fields(&schema, &["diastolic".into(), "0".into()]).unwrap(), vec![1, 0]);
 		let err = resolve_fields(&schema, &["pulse".into()]).unwrap_err();
-		assert!(err.contains("no field `pulse`") && err.contains("systolic [mm[Hg]] 0..=300, diastolic"), "{err}");
+		assert!(
+			err.contains("no field `pulse`")
+				&& err.contains("systolic [mm[Hg]] 0..=300, diastolic"),
+			"{err}"
+		);
 		assert!(resolve_fields(&schema, &["2".into()]).is_err());
 	}
 }

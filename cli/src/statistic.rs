@@ -128,7 +128,12 @@ pub enum EpochCommand {
 		who: AsArgs,
 		/// An aggregator (an active evaluator), in order: an account address, or the name of an
 		/// identity in the key folder. At least two (Prio3 is private while one is honest).
-		#[arg(long = "aggregator", value_name = "NAME_OR_ADDRESS", value_delimiter = ',', required = true)]
+		#[arg(
+			long = "aggregator",
+			value_name = "NAME_OR_ADDRESS",
+			value_delimiter = ',',
+			required = true
+		)]
 		aggregators: Vec<String>,
 	},
 	/// Show the active aggregator epoch and the one being set up.
@@ -239,7 +244,10 @@ pub struct RequestArgs {
 pub fn parse_epsilon(text: &str) -> Result<u32, String> {
 	let bad = || format!("`{text}`: ε is a number above 0 with at most 3 decimals, e.g. 0.5");
 	let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-	if (whole.is_empty() && fraction.is_empty()) || fraction.len() > 3 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+	if (whole.is_empty() && fraction.is_empty())
+		|| fraction.len() > 3
+		|| !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())
+	{
 		return Err(bad());
 	}
 	let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
@@ -259,7 +267,8 @@ pub fn epsilon_text(millis: u32) -> String {
 
 /// The chain's `StatisticKind` value of a statistic.
 pub fn kind_value(statistic: &Statistic) -> Value {
-	let list = |fields: &[u16]| Value::unnamed_composite(fields.iter().map(|&f| Value::u128(f.into())));
+	let list =
+		|fields: &[u16]| Value::unnamed_composite(fields.iter().map(|&f| Value::u128(f.into())));
 	match statistic {
 		Statistic::Count => variant("Count"),
 		Statistic::Sum { fields } => Value::unnamed_variant("Sum", [list(fields)]),
@@ -270,8 +279,14 @@ pub fn kind_value(statistic: &Statistic) -> Value {
 
 /// A `StatisticKind` value as the engine's statistic.
 pub fn kind_from_chain(value: &Value) -> anyhow::Result<Statistic> {
-	let (name, fields) = output::variant(value).ok_or_else(|| anyhow!("a statistic kind that is not an enum"))?;
-	let fields = || -> Vec<u16> { fields.first().map(|f| output::numbers(f).into_iter().map(|n| n as u16).collect()).unwrap_or_default() };
+	let (name, fields) =
+		output::variant(value).ok_or_else(|| anyhow!("a statistic kind that is not an enum"))?;
+	let fields = || -> Vec<u16> {
+		fields
+			.first()
+			.map(|f| output::numbers(f).into_iter().map(|n| n as u16).collect())
+			.unwrap_or_default()
+	};
 	Ok(match name {
 		"Count" => Statistic::Count,
 		"Sum" => Statistic::Sum { fields: fields() },
@@ -283,7 +298,18 @@ pub fn kind_from_chain(value: &Value) -> anyhow::Result<Statistic> {
 
 /// A statistic as words: `mean of heart_rate, systolic`.
 pub fn kind_text(statistic: &Statistic, schema: &Schema) -> String {
-	let names = |fields: &[u16]| fields.iter().map(|&f| schema.fields.get(f as usize).map_or_else(|| format!("field {f}"), |s| s.name.clone())).collect::<Vec<_>>().join(", ");
+	let names = |fields: &[u16]| {
+		fields
+			.iter()
+			.map(|&f| {
+				schema
+					.fields
+					.get(f as usize)
+					.map_or_else(|| format!("field {f}"), |s| s.name.clone())
+			})
+			.collect::<Vec<_>>()
+			.join(", ")
+	};
 	match statistic {
 		Statistic::Count => "count".into(),
 		Statistic::Sum { fields } => format!("sum of {}", names(fields)),
@@ -331,17 +357,35 @@ pub struct Job {
 
 impl Job {
 	pub fn from_chain(job: &Value) -> anyhow::Result<Self> {
-		let number = |name: &str| job.at(name).and_then(output::uint).map(|n| n as u64).ok_or_else(|| anyhow!("a statistic job without `{name}`"));
-		let name_of = |name: &str| job.at(name).and_then(output::variant).map(|(v, _)| v.to_string()).ok_or_else(|| anyhow!("a statistic job without `{name}`"));
+		let number = |name: &str| {
+			job.at(name)
+				.and_then(output::uint)
+				.map(|n| n as u64)
+				.ok_or_else(|| anyhow!("a statistic job without `{name}`"))
+		};
+		let name_of = |name: &str| {
+			job.at(name)
+				.and_then(output::variant)
+				.map(|(v, _)| v.to_string())
+				.ok_or_else(|| anyhow!("a statistic job without `{name}`"))
+		};
 		let status = job.at("status");
-		let (state, _) = status.and_then(output::variant).ok_or_else(|| anyhow!("a statistic job without a status"))?;
+		let (state, _) = status
+			.and_then(output::variant)
+			.ok_or_else(|| anyhow!("a statistic job without a status"))?;
 		let at = status.at("at").and_then(output::uint).unwrap_or_default() as u64;
 		let status = match state {
 			"Published" => JobStatus::Published { at },
 			"Failed" => {
 				let reason = status.at("reason");
-				let (name, fields) = reason.and_then(output::variant).ok_or_else(|| anyhow!("a failure without a reason"))?;
-				JobStatus::Failed { reason: name.to_string(), number: fields.first().and_then(|v| output::uint(v)).map(|n| n as u64), at }
+				let (name, fields) = reason
+					.and_then(output::variant)
+					.ok_or_else(|| anyhow!("a failure without a reason"))?;
+				JobStatus::Failed {
+					reason: name.to_string(),
+					number: fields.first().and_then(|v| output::uint(v)).map(|n| n as u64),
+					at,
+				}
 			},
 			_ => JobStatus::AwaitingShares,
 		};
@@ -349,7 +393,9 @@ impl Job {
 			requester: job.at("requester").map(output::account).unwrap_or_default(),
 			schema: number("schema")? as u32,
 			category: name_of("category")?,
-			kind: kind_from_chain(job.at("kind").ok_or_else(|| anyhow!("a statistic job without a kind"))?)?,
+			kind: kind_from_chain(
+				job.at("kind").ok_or_else(|| anyhow!("a statistic job without a kind"))?,
+			)?,
 			purpose: name_of("purpose")?,
 			epoch: number("epoch")? as u32,
 			epsilon: number("epsilon")? as u32,
@@ -383,7 +429,10 @@ pub struct Published {
 
 impl Published {
 	pub fn from_chain(published: &Value) -> anyhow::Result<Self> {
-		let number = |v: Option<&Value>, name: &str| v.and_then(output::uint).ok_or_else(|| anyhow!("a published statistic without `{name}`"));
+		let number = |v: Option<&Value>, name: &str| {
+			v.and_then(output::uint)
+				.ok_or_else(|| anyhow!("a published statistic without `{name}`"))
+		};
 		let at = |name: &str| number(published.at(name), name);
 		let values = output::items(published.at("values").ok_or_else(|| anyhow!("no values"))?)
 			.into_iter()
@@ -396,7 +445,8 @@ impl Published {
 					values: number(s.at("values"), "values")? as u16,
 					sensitivity: number(s.at("sensitivity"), "sensitivity")?,
 					epsilon: number(s.at("epsilon"), "epsilon")? as u32,
-					std_dev_millis: number(s.at("total_std_dev_millis"), "total_std_dev_millis")? as u64,
+					std_dev_millis: number(s.at("total_std_dev_millis"), "total_std_dev_millis")?
+						as u64,
 				})
 			})
 			.collect::<anyhow::Result<_>>()?;
@@ -412,7 +462,13 @@ impl Published {
 
 	/// The standard deviation of each value's noise (segments cover the values in order).
 	pub fn std_devs(&self) -> Vec<Option<f64>> {
-		let mut out: Vec<Option<f64>> = self.noise.iter().flat_map(|s| std::iter::repeat_n(Some(s.std_dev_millis as f64 / 1000.0), s.values as usize)).collect();
+		let mut out: Vec<Option<f64>> = self
+			.noise
+			.iter()
+			.flat_map(|s| {
+				std::iter::repeat_n(Some(s.std_dev_millis as f64 / 1000.0), s.values as usize)
+			})
+			.collect();
 		out.resize(self.values.len(), None);
 		out
 	}
@@ -442,24 +498,47 @@ pub fn interpret(kind: &Statistic, schema: &Schema, published: &Published) -> (J
 	let values = &published.values;
 	let sds = published.std_devs();
 	let field = |f: u16| schema.fields.get(f as usize);
-	let unit = |f: &FieldSpec| if f.unit.is_empty() { String::new() } else { format!(" [{}]", f.unit) };
-	let raw = || (json!({ "raw": values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>() }), vec![format!("  values {values:?} (not the layout this client expects for a {})", kind_text(kind, schema))]);
+	let unit =
+		|f: &FieldSpec| if f.unit.is_empty() { String::new() } else { format!(" [{}]", f.unit) };
+	let raw = || {
+		(
+			json!({ "raw": values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>() }),
+			vec![format!(
+				"  values {values:?} (not the layout this client expects for a {})",
+				kind_text(kind, schema)
+			)],
+		)
+	};
 	match kind {
 		Statistic::Count if values.len() == 1 => (
 			json!({ "count": { "value": output::int_json(values[0]), "std_dev": sds[0] } }),
 			vec![format!("  count {}{}", values[0], plus_minus(sds[0]))],
 		),
-		Statistic::Sum { fields } if values.len() == fields.len() && fields.iter().all(|&f| field(f).is_some()) => {
-			let rows: Vec<_> = fields.iter().zip(values).zip(&sds).map(|((&f, &v), &sd)| (field(f).expect("checked"), v, sd)).collect();
+		Statistic::Sum { fields }
+			if values.len() == fields.len() && fields.iter().all(|&f| field(f).is_some()) =>
+		{
+			let rows: Vec<_> = fields
+				.iter()
+				.zip(values)
+				.zip(&sds)
+				.map(|((&f, &v), &sd)| (field(f).expect("checked"), v, sd))
+				.collect();
 			(
 				json!({ "sums": rows.iter().map(|(f, v, sd)| json!({ "field": f.name, "unit": f.unit, "sum": output::int_json(*v), "std_dev": sd })).collect::<Vec<_>>() }),
-				rows.iter().map(|(f, v, sd)| format!("  sum of {}{}: {v}{}", f.name, unit(f), plus_minus(*sd))).collect(),
+				rows.iter()
+					.map(|(f, v, sd)| {
+						format!("  sum of {}{}: {v}{}", f.name, unit(f), plus_minus(*sd))
+					})
+					.collect(),
 			)
 		},
-		Statistic::Mean { fields } if values.len() == fields.len() + 1 && fields.iter().all(|&f| field(f).is_some()) => {
+		Statistic::Mean { fields }
+			if values.len() == fields.len() + 1 && fields.iter().all(|&f| field(f).is_some()) =>
+		{
 			// The number of reports is exact (the cohort is public on chain): each mean is the noisy
 			// sum over it, with the sum's noise scaled down. The noisy count is shown, not used.
-			let (count, count_sd, reports) = (values[fields.len()], sds[fields.len()], published.reports);
+			let (count, count_sd, reports) =
+				(values[fields.len()], sds[fields.len()], published.reports);
 			let mut json_rows = Vec::new();
 			let mut lines = Vec::new();
 			for ((&f, &sum), &sum_sd) in fields.iter().zip(values).zip(&sds) {
@@ -468,15 +547,33 @@ pub fn interpret(kind: &Statistic, schema: &Schema, published: &Published) -> (J
 				let mean_sd = sum_sd.filter(|_| reports > 0).map(|sd| sd / reports as f64);
 				json_rows.push(json!({ "field": f.name, "unit": f.unit, "mean": mean, "mean_std_dev": mean_sd, "sum": output::int_json(sum), "sum_std_dev": sum_sd }));
 				lines.push(match mean {
-					Some(m) => format!("  mean of {}{}: {m:.2}{} (sum {sum}{} over {reports} reports)", f.name, unit(f), plus_minus(mean_sd), plus_minus(sum_sd)),
-					None => format!("  mean of {}{}: undefined, no reports (sum {sum}{})", f.name, unit(f), plus_minus(sum_sd)),
+					Some(m) => format!(
+						"  mean of {}{}: {m:.2}{} (sum {sum}{} over {reports} reports)",
+						f.name,
+						unit(f),
+						plus_minus(mean_sd),
+						plus_minus(sum_sd)
+					),
+					None => format!(
+						"  mean of {}{}: undefined, no reports (sum {sum}{})",
+						f.name,
+						unit(f),
+						plus_minus(sum_sd)
+					),
 				});
 			}
-			lines.push(format!("  noisy count {count}{} (the number of reports, {reports}, is exact)", plus_minus(count_sd)));
-			(json!({ "means": json_rows, "count": { "value": output::int_json(count), "std_dev": count_sd }, "reports": reports }), lines)
+			lines.push(format!(
+				"  noisy count {count}{} (the number of reports, {reports}, is exact)",
+				plus_minus(count_sd)
+			));
+			(
+				json!({ "means": json_rows, "count": { "value": output::int_json(count), "std_dev": count_sd }, "reports": reports }),
+				lines,
+			)
 		},
 		Statistic::Histogram { fields } => {
-			let specs: Option<Vec<&FieldSpec>> = fields.iter().map(|&f| field(f).filter(|s| s.buckets.is_some())).collect();
+			let specs: Option<Vec<&FieldSpec>> =
+				fields.iter().map(|&f| field(f).filter(|s| s.buckets.is_some())).collect();
 			let Some(specs) = specs else { return raw() };
 			if specs.iter().map(|f| buckets(f).len()).sum::<usize>() != values.len() {
 				return raw();
@@ -489,7 +586,12 @@ pub fn interpret(kind: &Statistic, schema: &Schema, published: &Published) -> (J
 				let mut rows = Vec::new();
 				for bucket in buckets(f) {
 					let width = 12;
-					lines.push(format!("    {:<width$} {}{}", bucket.label, values[at], plus_minus(sds[at])));
+					lines.push(format!(
+						"    {:<width$} {}{}",
+						bucket.label,
+						values[at],
+						plus_minus(sds[at])
+					));
 					rows.push(json!({ "label": bucket.label, "lo": bucket.lo, "hi": bucket.hi, "count": output::int_json(values[at]), "std_dev": sds[at] }));
 					at += 1;
 				}
@@ -502,7 +604,12 @@ pub fn interpret(kind: &Statistic, schema: &Schema, published: &Published) -> (J
 }
 
 /// A job (with its schema and, once published, its values) as JSON and text.
-pub fn render(id: u64, job: &Job, schema: &Schema, published: Option<&Published>) -> (Json, Vec<String>) {
+pub fn render(
+	id: u64,
+	job: &Job,
+	schema: &Schema,
+	published: Option<&Published>,
+) -> (Json, Vec<String>) {
 	let what = kind_text(&job.kind, schema);
 	let mut data = json!({
 		"job": id, "schema": job.schema, "category": category_name(&job.category), "purpose": job.purpose,
@@ -525,7 +632,8 @@ pub fn render(id: u64, job: &Job, schema: &Schema, published: Option<&Published>
 			data["reports"] = json!(p.reports);
 			data["aggregators"] = json!(p.aggregators);
 			data["epsilon"] = json!(p.epsilon as f64 / 1000.0);
-			data["values"] = json!(p.values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>());
+			data["values"] =
+				json!(p.values.iter().map(|&v| output::int_json(v)).collect::<Vec<_>>());
 			data["noise"] = json!(p.noise.iter().map(|s| json!({
 				"values": s.values, "sensitivity": s.sensitivity.to_string(), "epsilon": s.epsilon as f64 / 1000.0, "std_dev": s.std_dev_millis as f64 / 1000.0,
 			})).collect::<Vec<_>>());
@@ -554,7 +662,10 @@ pub fn render(id: u64, job: &Job, schema: &Schema, published: Option<&Published>
 		},
 		(JobStatus::AwaitingShares, _) => {
 			data["status"] = json!("AwaitingShares");
-			lines.push(format!("awaiting the aggregators' shares (deadline: block {})", job.deadline));
+			lines.push(format!(
+				"awaiting the aggregators' shares (deadline: block {})",
+				job.deadline
+			));
 		},
 	}
 	(data, lines)
@@ -563,12 +674,15 @@ pub fn render(id: u64, job: &Job, schema: &Schema, published: Option<&Published>
 /// Reads job `id`, its schema and its published values.
 async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>), Exit> {
 	let found = chain.runtime_api(API, "statistic_job", vec![Value::u128(id.into())]).await?;
-	let job = output::some(&found).ok_or_else(|| Exit(1, format!("there is no statistic job {id}")))?;
+	let job =
+		output::some(&found).ok_or_else(|| Exit(1, format!("there is no statistic job {id}")))?;
 	let job = Job::from_chain(job)?;
 	let schema = registered_schema(chain, job.schema).await?.schema;
 	let published = match job.status {
 		JobStatus::Published { .. } => {
-			let found = chain.runtime_api(API, "published_statistic", vec![Value::u128(id.into())]).await?;
+			let found = chain
+				.runtime_api(API, "published_statistic", vec![Value::u128(id.into())])
+				.await?;
 			output::some(&found).map(Published::from_chain).transpose()?
 		},
 		_ => None,
@@ -584,7 +698,10 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 		return Ok(());
 	}
 	let spinner = progress::spinner(cli.json(), format!("statistic job {id}: the aggregators sum the cohort's shares and add noise (deadline: block {})", job.deadline));
-	let ours = |name: &str, fields: &Value| matches!(name, "StatisticPublished" | "StatisticFailed") && field_u64(fields, "job").ok() == Some(id);
+	let ours = |name: &str, fields: &Value| {
+		matches!(name, "StatisticPublished" | "StatisticFailed")
+			&& field_u64(fields, "job").ok() == Some(id)
+	};
 	let outcome = chain.wait_for_event("Statistics", ours, timeout).await;
 	spinner.finish_and_clear();
 	match outcome {
@@ -606,7 +723,13 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 }
 
 /// Prints job `id`; with `fail_on_failure`, a failed job is exit 1 after it is printed.
-async fn show(cli: &Cli, chain: &Chain, id: u64, mut extra: Json, fail_on_failure: bool) -> Result<(), Exit> {
+async fn show(
+	cli: &Cli,
+	chain: &Chain,
+	id: u64,
+	mut extra: Json,
+	fail_on_failure: bool,
+) -> Result<(), Exit> {
 	let (job, schema, published) = load(chain, id).await?;
 	let (data, lines) = render(id, &job, &schema, published.as_ref());
 	if let (Json::Object(extra), Json::Object(data)) = (&mut extra, data) {
@@ -614,7 +737,10 @@ async fn show(cli: &Cli, chain: &Chain, id: u64, mut extra: Json, fail_on_failur
 	}
 	output::emit(cli.json(), extra, || lines);
 	match job.status {
-		JobStatus::Failed { reason, number, .. } if fail_on_failure => Err(Exit(1, format!("statistic job {id} failed: {}", failure_words(&reason, number, job.deadline)))),
+		JobStatus::Failed { reason, number, .. } if fail_on_failure => Err(Exit(
+			1,
+			format!("statistic job {id} failed: {}", failure_words(&reason, number, job.deadline)),
+		)),
 		_ => Ok(()),
 	}
 }
@@ -635,7 +761,11 @@ fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<Value, Exit> {
 /// The first field named `field` of any `pallet` event of a call that was executed.
 fn event_number(enacted: &Enacted, pallet: &str, field: &str) -> Option<u64> {
 	let Enacted::Done(Included { events, .. }) = enacted else { return None };
-	events.iter().filter(|(p, ..)| p == pallet).find_map(|(_, _, fields)| fields.at(field).and_then(output::uint)).map(|n| n as u64)
+	events
+		.iter()
+		.filter(|(p, ..)| p == pallet)
+		.find_map(|(_, _, fields)| fields.at(field).and_then(output::uint))
+		.map(|n| n as u64)
 }
 
 fn epoch_json(epoch: &Epoch) -> Json {
@@ -652,12 +782,23 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 		Some(at) => format!("active since block {at}"),
 		None => epoch.status.clone(),
 	};
-	let mut lines = vec![format!("{what} aggregator epoch {}: {since} (started in block {}), {} aggregators", epoch.id, epoch.started_at, epoch.aggregators.len())];
-	for ((account, key), contributed) in epoch.aggregators.iter().zip(&epoch.keys).zip(&epoch.contributed) {
+	let mut lines = vec![format!(
+		"{what} aggregator epoch {}: {since} (started in block {}), {} aggregators",
+		epoch.id,
+		epoch.started_at,
+		epoch.aggregators.len()
+	)];
+	for ((account, key), contributed) in
+		epoch.aggregators.iter().zip(&epoch.keys).zip(&epoch.contributed)
+	{
 		lines.push(format!(
 			"  {account}: {}, {}",
 			if key.is_some() { "HPKE key posted" } else { "no HPKE key yet" },
-			if *contributed { "verify-key contribution posted" } else { "no verify-key contribution yet" }
+			if *contributed {
+				"verify-key contribution posted"
+			} else {
+				"no verify-key contribution yet"
+			}
 		));
 	}
 	lines
@@ -666,18 +807,36 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
-		return Err(Exit(1, "this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
+		return Err(Exit(
+			1,
+			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
+		));
 	}
 	match command {
 		StatisticCommand::Schema(SchemaCommand::Register { who, category, fields }) => {
 			let local = Schema { category: category.variant(), fields: fields.clone() };
 			local.validate().map_err(|e| Exit(2, e.to_string()))?;
 			let me = cli.identity(&who.name)?;
-			let enacted = govern::enact(&chain, &me, "Statistics", "register_schema", vec![("schema", schema::to_chain(*category, fields))]).await?;
+			let enacted = govern::enact(
+				&chain,
+				&me,
+				"Statistics",
+				"register_schema",
+				vec![("schema", schema::to_chain(*category, fields))],
+			)
+			.await?;
 			let id = event_number(&enacted, "Statistics", "schema");
 			let what = match id {
-				Some(id) => format!("statistic schema {id} registered for {} ({} fields)", category.name(), fields.len()),
-				None => format!("a statistic schema for {} ({} fields) registered", category.name(), fields.len()),
+				Some(id) => format!(
+					"statistic schema {id} registered for {} ({} fields)",
+					category.name(),
+					fields.len()
+				),
+				None => format!(
+					"a statistic schema for {} ({} fields) registered",
+					category.name(),
+					fields.len()
+				),
 			};
 			let data = json!({ "schema": id, "category": category.name(), "fields": fields.len(), "schema_hash": format!("0x{}", hex::encode(local.id())) });
 			govern::report(cli, enacted, &what, data);
@@ -700,41 +859,68 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 			for id in ids {
 				schemas.push(registered_schema(&chain, id).await?);
 			}
-			output::emit(cli.json(), json!(schemas.iter().map(schema::to_json).collect::<Vec<_>>()), || {
-				if schemas.is_empty() {
-					return vec!["no category has a statistic schema yet (governance registers one: custodia statistic schema register)".into()];
-				}
-				schemas.iter().flat_map(schema::describe).collect()
-			});
+			output::emit(
+				cli.json(),
+				json!(schemas.iter().map(schema::to_json).collect::<Vec<_>>()),
+				|| {
+					if schemas.is_empty() {
+						return vec!["no category has a statistic schema yet (governance registers one: custodia statistic schema register)".into()];
+					}
+					schemas.iter().flat_map(schema::describe).collect()
+				},
+			);
 		},
 		StatisticCommand::Epoch(EpochCommand::Start { who, aggregators }) => {
-			let accounts = aggregators.iter().map(|a| resolve_account(cli, a)).collect::<Result<Vec<_>, _>>()?;
+			let accounts = aggregators
+				.iter()
+				.map(|a| resolve_account(cli, a))
+				.collect::<Result<Vec<_>, _>>()?;
 			if accounts.len() < 2 {
 				return Err(Exit(2, "an aggregator epoch needs at least 2 aggregators (Prio3 is private while one of them is honest)".into()));
 			}
 			let me = cli.identity(&who.name)?;
-			let enacted = govern::enact(&chain, &me, "Statistics", "start_aggregator_epoch", vec![("aggregators", Value::unnamed_composite(accounts))]).await?;
+			let enacted = govern::enact(
+				&chain,
+				&me,
+				"Statistics",
+				"start_aggregator_epoch",
+				vec![("aggregators", Value::unnamed_composite(accounts))],
+			)
+			.await?;
 			let epoch = event_number(&enacted, "Statistics", "epoch");
 			let what = format!(
 				"aggregator epoch {}with {} aggregators started (each posts its HPKE key, then its verify-key contribution; see custodia statistic epoch show)",
 				epoch.map(|e| format!("{e} ")).unwrap_or_default(),
 				aggregators.len()
 			);
-			govern::report(cli, enacted, &what, json!({ "epoch": epoch, "aggregators": aggregators }));
+			govern::report(
+				cli,
+				enacted,
+				&what,
+				json!({ "epoch": epoch, "aggregators": aggregators }),
+			);
 		},
 		StatisticCommand::Epoch(EpochCommand::Show) => {
 			let active = active_epoch(&chain).await?;
-			let pending = Epoch::from_option(&chain.runtime_api(API, "pending_epoch", vec![]).await?)?;
-			output::emit(cli.json(), json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }), || {
-				let mut lines = match &active {
-					Some(epoch) => epoch_lines("active", epoch),
-					None => vec!["no aggregator epoch is active: records get no statistics report yet".into()],
-				};
-				if let Some(epoch) = &pending {
-					lines.extend(epoch_lines("being set up:", epoch));
-				}
-				lines
-			});
+			let pending =
+				Epoch::from_option(&chain.runtime_api(API, "pending_epoch", vec![]).await?)?;
+			output::emit(
+				cli.json(),
+				json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }),
+				|| {
+					let mut lines = match &active {
+						Some(epoch) => epoch_lines("active", epoch),
+						None => vec![
+							"no aggregator epoch is active: records get no statistics report yet"
+								.into(),
+						],
+					};
+					if let Some(epoch) = &pending {
+						lines.extend(epoch_lines("being set up:", epoch));
+					}
+					lines
+				},
+			);
 		},
 		StatisticCommand::Privacy(PrivacyCommand::Set { who, epsilon, budget, period }) => {
 			if budget < epsilon {
@@ -746,22 +932,38 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				return Err(Exit(1, format!("Statistics.set_privacy_parameters takes {} arguments; this client sends one (PrivacyParameters)", argument.len())));
 			};
 			let parameters = Value::named_composite([
-				("epsilon_per_statistic", Value::unnamed_composite([Value::u128((*epsilon).into())])),
+				(
+					"epsilon_per_statistic",
+					Value::unnamed_composite([Value::u128((*epsilon).into())]),
+				),
 				("budget_per_period", Value::unnamed_composite([Value::u128((*budget).into())])),
 				("period", Value::u128((*period).into())),
 			]);
-			let enacted = govern::enact(&chain, &me, "Statistics", "set_privacy_parameters", vec![(argument.as_str(), parameters)]).await?;
+			let enacted = govern::enact(
+				&chain,
+				&me,
+				"Statistics",
+				"set_privacy_parameters",
+				vec![(argument.as_str(), parameters)],
+			)
+			.await?;
 			let what = format!(
 				"privacy parameters set: ε {} per statistic, a budget of ε {} per institution, purpose and category every {period} blocks",
 				epsilon_text(*epsilon),
 				epsilon_text(*budget)
 			);
-			govern::report(cli, enacted, &what, json!({ "epsilon": *epsilon as f64 / 1000.0, "budget": *budget as f64 / 1000.0, "period": period }));
+			govern::report(
+				cli,
+				enacted,
+				&what,
+				json!({ "epsilon": *epsilon as f64 / 1000.0, "budget": *budget as f64 / 1000.0, "period": period }),
+			);
 		},
 		StatisticCommand::Privacy(PrivacyCommand::Show { institution, purpose, category }) => {
 			let found = chain.runtime_api(API, "privacy_parameters", vec![]).await?;
 			let parameters = output::some(&found).map(|p| {
-				let number = |name: &str| p.at(name).and_then(output::uint).unwrap_or_default() as u32;
+				let number =
+					|name: &str| p.at(name).and_then(output::uint).unwrap_or_default() as u32;
 				(number("epsilon_per_statistic"), number("budget_per_period"), number("period"))
 			});
 			let mut data = json!({
@@ -775,11 +977,23 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				),
 				None => "no privacy parameters are set: no statistic can be asked yet (governance: custodia statistic privacy set)".into(),
 			}];
-			if let (Some(institution), Some(purpose), Some(category)) = (institution, purpose, category) {
-				let args = vec![resolve_account(cli, institution)?, variant(&purpose.variant()), variant(&category.variant())];
-				let spent = output::uint(&chain.runtime_api(API, "budget_spent", args).await?).unwrap_or_default() as u32;
+			if let (Some(institution), Some(purpose), Some(category)) =
+				(institution, purpose, category)
+			{
+				let args = vec![
+					resolve_account(cli, institution)?,
+					variant(&purpose.variant()),
+					variant(&category.variant()),
+				];
+				let spent = output::uint(&chain.runtime_api(API, "budget_spent", args).await?)
+					.unwrap_or_default() as u32;
 				data["spent"] = json!(spent as f64 / 1000.0);
-				lines.push(format!("{institution} has spent ε {} on {} / {} this period", epsilon_text(spent), purpose.variant(), category.name()));
+				lines.push(format!(
+					"{institution} has spent ε {} on {} / {} this period",
+					epsilon_text(spent),
+					purpose.variant(),
+					category.name()
+				));
 			}
 			output::emit(cli.json(), data, || lines);
 		},
@@ -794,20 +1008,33 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				.collect::<Result<Vec<_>, Exit>>()?;
 			let me = cli.identity(&who.name)?;
 			let included = chain.submit_all("Statistics", call, calls, &me.keypair).await?;
-			output::emit(cli.json(), json!({ "people": people, "action": call, "block": included.block }), || {
-				vec![format!("{} {done} by {} (block {})", people.join(", "), who.name, included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "people": people, "action": call, "block": included.block }),
+				|| {
+					vec![format!(
+						"{} {done} by {} (block {})",
+						people.join(", "),
+						who.name,
+						included.block
+					)]
+				},
+			);
 		},
 		StatisticCommand::Request(args) => {
 			let registered = registered_schema(&chain, args.schema).await?;
-			let statistic = args.kind.statistic(&registered.schema).map_err(|e| Exit(2, format!("schema {}: {e}", args.schema)))?;
+			let statistic = args
+				.kind
+				.statistic(&registered.schema)
+				.map_err(|e| Exit(2, format!("schema {}: {e}", args.schema)))?;
 			let me = cli.identity(&args.who.name)?;
 			let fields = vec![
 				("schema", Value::u128(args.schema.into())),
 				("kind", kind_value(&statistic)),
 				("purpose", variant(&args.purpose.variant())),
 			];
-			let included = chain.submit("Statistics", "request_statistic", fields, &me.keypair).await?;
+			let included =
+				chain.submit("Statistics", "request_statistic", fields, &me.keypair).await?;
 			let job = field_u64(included.event("Statistics", "StatisticRequested")?, "job")?;
 			let requested = json!({ "job": job, "requested_in": included.block });
 			if !args.wait.wait {
@@ -852,7 +1079,21 @@ mod tests {
 	}
 
 	fn kind(args: &[&str]) -> Result<KindArgs, clap::Error> {
-		let parsed = crate::Cli::try_parse_from(["custodia", "statistic", "request", "--as", "clinic", "--schema", "1", "--purpose", "PUBHLTH"].iter().chain(args))?;
+		let parsed = crate::Cli::try_parse_from(
+			[
+				"custodia",
+				"statistic",
+				"request",
+				"--as",
+				"clinic",
+				"--schema",
+				"1",
+				"--purpose",
+				"PUBHLTH",
+			]
+			.iter()
+			.chain(args),
+		)?;
 		match parsed.command {
 			crate::Command::Statistic(StatisticCommand::Request(request)) => Ok(request.kind),
 			_ => unreachable!("a statistic request"),
@@ -862,24 +1103,48 @@ mod tests {
 	#[test]
 	fn kinds_parse_from_the_command_line_by_field_name_or_index() {
 		assert_eq!(kind(&["--count"]).unwrap().statistic(&schema()).unwrap(), Statistic::Count);
-		assert_eq!(kind(&["--sum", "heart_rate,0"]).unwrap().statistic(&schema()).unwrap(), Statistic::Sum { fields: vec![1, 0] });
-		assert_eq!(kind(&["--mean", "heart_rate"]).unwrap().statistic(&schema()).unwrap(), Statistic::Mean { fields: vec![1] });
-		assert_eq!(kind(&["--histogram", "age", "--histogram", "smoker"]).unwrap().statistic(&schema()).unwrap(), Statistic::Histogram { fields: vec![0, 2] });
+		assert_eq!(
+			kind(&["--sum", "heart_rate,0"]).unwrap().statistic(&schema()).unwrap(),
+			Statistic::Sum { fields: vec![1, 0] }
+		);
+		assert_eq!(
+			kind(&["--mean", "heart_rate"]).unwrap().statistic(&schema()).unwrap(),
+			Statistic::Mean { fields: vec![1] }
+		);
+		assert_eq!(
+			kind(&["--histogram", "age", "--histogram", "smoker"])
+				.unwrap()
+				.statistic(&schema())
+				.unwrap(),
+			Statistic::Histogram { fields: vec![0, 2] }
+		);
 		assert!(kind(&[]).is_err(), "a kind is required");
 		assert!(kind(&["--count", "--mean", "age"]).is_err(), "one kind only");
 		let err = kind(&["--histogram", "heart_rate"]).unwrap().statistic(&schema()).unwrap_err();
 		assert!(err.contains("has no buckets"), "{err}");
 		let err = kind(&["--mean", "weight"]).unwrap().statistic(&schema()).unwrap_err();
 		assert!(err.contains("no field `weight`") && err.contains("age [a] 0..=120"), "{err}");
-		assert!(kind(&["--sum", "age,age"]).unwrap().statistic(&schema()).unwrap_err().contains("twice"));
+		assert!(kind(&["--sum", "age,age"])
+			.unwrap()
+			.statistic(&schema())
+			.unwrap_err()
+			.contains("twice"));
 	}
 
 	#[test]
 	fn kinds_round_trip_through_chain_values() {
-		for statistic in [Statistic::Count, Statistic::Sum { fields: vec![1, 0] }, Statistic::Mean { fields: vec![1] }, Statistic::Histogram { fields: vec![0, 2] }] {
+		for statistic in [
+			Statistic::Count,
+			Statistic::Sum { fields: vec![1, 0] },
+			Statistic::Mean { fields: vec![1] },
+			Statistic::Histogram { fields: vec![0, 2] },
+		] {
 			assert_eq!(kind_from_chain(&kind_value(&statistic)).unwrap(), statistic);
 		}
-		assert_eq!(kind_text(&Statistic::Mean { fields: vec![1, 0] }, &schema()), "mean of heart_rate, age");
+		assert_eq!(
+			kind_text(&Statistic::Mean { fields: vec![1, 0] }, &schema()),
+			"mean of heart_rate, age"
+		);
 	}
 
 	#[test]
@@ -918,7 +1183,15 @@ mod tests {
 			values,
 			epsilon: 500,
 			aggregators: 2,
-			noise: noise.into_iter().map(|(values, sd)| Segment { values, sensitivity: 1, epsilon: 250, std_dev_millis: sd }).collect(),
+			noise: noise
+				.into_iter()
+				.map(|(values, sd)| Segment {
+					values,
+					sensitivity: 1,
+					epsilon: 250,
+					std_dev_millis: sd,
+				})
+				.collect(),
 			published_at: 130,
 		}
 	}
@@ -926,12 +1199,33 @@ mod tests {
 	#[test]
 	fn a_mean_reads_as_sums_count_and_their_ratio_with_noise() {
 		let p = published(vec![1810, 25], vec![(1, 8_500), (1, 2_830)]);
-		let (data, lines) = render(7, &job(Statistic::Mean { fields: vec![1] }, JobStatus::Published { at: 130 }), &schema(), Some(&p));
+		let (data, lines) = render(
+			7,
+			&job(Statistic::Mean { fields: vec![1] }, JobStatus::Published { at: 130 }),
+			&schema(),
+			Some(&p),
+		);
 		let text = lines.join("\n");
-		assert!(text.contains("statistic 7: mean of heart_rate — vital-signs (schema 1), purpose PUBHLTH"), "{text}");
-		assert!(text.contains("from 25 verified reports; ε = 0.5 spent; each of its 2 aggregators"), "{text}");
-		assert!(text.contains("  mean of heart_rate [/min]: 72.40 ± 0.34 (sum 1810 ± 8.5 over 25 reports)"), "{text}");
-		assert!(text.contains("  noisy count 25 ± 2.83 (the number of reports, 25, is exact)"), "{text}");
+		assert!(
+			text.contains(
+				"statistic 7: mean of heart_rate — vital-signs (schema 1), purpose PUBHLTH"
+			),
+			"{text}"
+		);
+		assert!(
+			text.contains("from 25 verified reports; ε = 0.5 spent; each of its 2 aggregators"),
+			"{text}"
+		);
+		assert!(
+			text.contains(
+				"  mean of heart_rate [/min]: 72.40 ± 0.34 (sum 1810 ± 8.5 over 25 reports)"
+			),
+			"{text}"
+		);
+		assert!(
+			text.contains("  noisy count 25 ± 2.83 (the number of reports, 25, is exact)"),
+			"{text}"
+		);
 		assert_eq!(data["result"]["means"][0]["mean"], 72.4);
 		assert_eq!(data["result"]["count"]["value"], 25);
 		assert_eq!(data["values"], json!([1810, 25]));
@@ -941,22 +1235,51 @@ mod tests {
 	#[test]
 	fn a_histogram_reads_per_bucket_with_its_range() {
 		let p = published(vec![3, 15, 7, 20, 5], vec![(5, 2_000)]);
-		let (data, lines) = render(8, &job(Statistic::Histogram { fields: vec![0, 2] }, JobStatus::Published { at: 130 }), &schema(), Some(&p));
+		let (data, lines) = render(
+			8,
+			&job(Statistic::Histogram { fields: vec![0, 2] }, JobStatus::Published { at: 130 }),
+			&schema(),
+			Some(&p),
+		);
 		let text = lines.join("\n");
 		assert!(text.contains("histogram of age [a]:\n    [0, 18)      3 ± 2\n    [18, 65)     15 ± 2\n    [65, 120]    7 ± 2"), "{text}");
-		assert!(text.contains("histogram of smoker:\n    [0, 1)       20 ± 2\n    [1, 1]       5 ± 2"), "{text}");
-		assert_eq!(data["result"]["histograms"][0]["buckets"][2], json!({ "label": "[65, 120]", "lo": 65, "hi": 121, "count": 7, "std_dev": 2.0 }));
+		assert!(
+			text.contains("histogram of smoker:\n    [0, 1)       20 ± 2\n    [1, 1]       5 ± 2"),
+			"{text}"
+		);
+		assert_eq!(
+			data["result"]["histograms"][0]["buckets"][2],
+			json!({ "label": "[65, 120]", "lo": 65, "hi": 121, "count": 7, "std_dev": 2.0 })
+		);
 	}
 
 	#[test]
 	fn counts_and_sums_read_per_value_and_odd_layouts_raw() {
-		let (_, lines) = render(9, &job(Statistic::Count, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![24], vec![(1, 2_830)])));
+		let (_, lines) = render(
+			9,
+			&job(Statistic::Count, JobStatus::Published { at: 130 }),
+			&schema(),
+			Some(&published(vec![24], vec![(1, 2_830)])),
+		);
 		assert!(lines.iter().any(|l| l == "  count 24 ± 2.83"), "{lines:?}");
-		let (data, lines) = render(9, &job(Statistic::Sum { fields: vec![1, 0] }, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![1810, -3], vec![(2, 500_000)])));
+		let (data, lines) = render(
+			9,
+			&job(Statistic::Sum { fields: vec![1, 0] }, JobStatus::Published { at: 130 }),
+			&schema(),
+			Some(&published(vec![1810, -3], vec![(2, 500_000)])),
+		);
 		assert!(lines.iter().any(|l| l == "  sum of heart_rate [/min]: 1810 ± 500"), "{lines:?}");
-		assert!(lines.iter().any(|l| l == "  sum of age [a]: -3 ± 500"), "noise can take a total below zero: {lines:?}");
+		assert!(
+			lines.iter().any(|l| l == "  sum of age [a]: -3 ± 500"),
+			"noise can take a total below zero: {lines:?}"
+		);
 		assert_eq!(data["result"]["sums"][1]["sum"], -3);
-		let (data, _) = render(9, &job(Statistic::Count, JobStatus::Published { at: 130 }), &schema(), Some(&published(vec![1, 2], vec![])));
+		let (data, _) = render(
+			9,
+			&job(Statistic::Count, JobStatus::Published { at: 130 }),
+			&schema(),
+			Some(&published(vec![1, 2], vec![])),
+		);
 		assert_eq!(data["result"]["raw"], json!([1, 2]));
 	}
 
@@ -969,7 +1292,8 @@ mod tests {
 		let small = failure_words("CohortTooSmall", Some(4), 0);
 		assert!(small.contains("only 4 verified reports"), "{small}");
 		assert!(failure_words("SharesDisagree", None, 0).contains("disagree"));
-		let (_, lines) = render(11, &job(Statistic::Count, JobStatus::AwaitingShares), &schema(), None);
+		let (_, lines) =
+			render(11, &job(Statistic::Count, JobStatus::AwaitingShares), &schema(), None);
 		assert!(lines[1].contains("awaiting the aggregators' shares (deadline: block 200)"));
 	}
 
@@ -985,12 +1309,27 @@ mod tests {
 			("epsilon", Value::unnamed_composite([Value::u128(500)])),
 			("requested_at", Value::u128(100)),
 			("deadline", Value::u128(200)),
-			("status", Value::named_variant("Failed", [("reason", Value::named_variant("CohortTooSmall", [("reports", Value::u128(4))])), ("at", Value::u128(150))])),
+			(
+				"status",
+				Value::named_variant(
+					"Failed",
+					[
+						(
+							"reason",
+							Value::named_variant("CohortTooSmall", [("reports", Value::u128(4))]),
+						),
+						("at", Value::u128(150)),
+					],
+				),
+			),
 		]);
 		let parsed = Job::from_chain(&value).unwrap();
 		assert_eq!(parsed.kind, Statistic::Mean { fields: vec![1] });
 		assert_eq!(parsed.epsilon, 500);
-		assert_eq!(parsed.status, JobStatus::Failed { reason: "CohortTooSmall".into(), number: Some(4), at: 150 });
+		assert_eq!(
+			parsed.status,
+			JobStatus::Failed { reason: "CohortTooSmall".into(), number: Some(4), at: 150 }
+		);
 		assert_eq!(parsed.requester, "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM");
 
 		let segment = Value::named_composite([

@@ -12,7 +12,9 @@ pub async fn run(cli: &Cli) -> Result<(), Exit> {
 	let finalized = chain.finalized_number().await?;
 	let mut members = serde_json::Map::new();
 	for kind in ["Institution", "DataSteward", "Evaluator"] {
-		let active = chain.runtime_api("ConsortiumApi", "active_members", vec![variant(kind)]).await?;
+		let active = chain
+			.runtime_api("ConsortiumApi", "active_members", vec![variant(kind)])
+			.await?;
 		members.insert(kind.to_string(), json!(output::items(&active).len()));
 	}
 	// Records get statistics reports only while an aggregator epoch is active.

@@ -33,7 +33,10 @@ fn pin_items(list: &Value) -> Vec<(String, String)> {
 		.into_iter()
 		.map(|item| {
 			let target = match item.at("target").map(output::to_json) {
-				Some(Json::Object(target)) => target.iter().map(|(kind, id)| format!("{} {id}", kind.to_lowercase())).collect(),
+				Some(Json::Object(target)) => target
+					.iter()
+					.map(|(kind, id)| format!("{} {id}", kind.to_lowercase()))
+					.collect(),
 				other => format!("{other:?}"),
 			};
 			(target, output::text(item.at("cid")))
@@ -50,7 +53,11 @@ struct Comparison {
 	unpinned: Vec<(String, String)>,
 }
 
-fn compare(must_pin: Vec<(String, String)>, must_unpin: Vec<(String, String)>, pins: &BTreeSet<String>) -> Comparison {
+fn compare(
+	must_pin: Vec<(String, String)>,
+	must_unpin: Vec<(String, String)>,
+	pins: &BTreeSet<String>,
+) -> Comparison {
 	let (pinned, missing) = must_pin.into_iter().partition(|(_, cid)| pins.contains(cid));
 	let (left_to_unpin, unpinned) = must_unpin.into_iter().partition(|(_, cid)| pins.contains(cid));
 	Comparison { pinned, missing, left_to_unpin, unpinned }
@@ -64,7 +71,12 @@ pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 	let must_unpin = pin_items(&chain.runtime_api("VaultsApi", "must_unpin", vec![who]).await?);
 	let pins = ipfs.client()?.pins().await?;
 	let c = compare(must_pin, must_unpin, &pins);
-	let as_json = |items: &[(String, String)]| items.iter().map(|(t, cid)| json!({ "target": t, "cid": cid })).collect::<Vec<_>>();
+	let as_json = |items: &[(String, String)]| {
+		items
+			.iter()
+			.map(|(t, cid)| json!({ "target": t, "cid": cid }))
+			.collect::<Vec<_>>()
+	};
 	let data = json!({
 		"steward": steward,
 		"pinned": as_json(&c.pinned), "missing": as_json(&c.missing),
@@ -76,9 +88,16 @@ pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 			"steward {steward}: {} required and pinned, {} required but NOT pinned, {} ended but still pinned, {} ended and unpinned",
 			c.pinned.len(), c.missing.len(), c.left_to_unpin.len(), c.unpinned.len()
 		)];
-		let groups = [("pinned", &c.pinned), ("MISSING", &c.missing), ("STILL PINNED", &c.left_to_unpin), ("unpinned", &c.unpinned)];
+		let groups = [
+			("pinned", &c.pinned),
+			("MISSING", &c.missing),
+			("STILL PINNED", &c.left_to_unpin),
+			("unpinned", &c.unpinned),
+		];
 		for (label, items) in groups {
-			lines.extend(items.iter().map(|(target, cid)| format!("  {label:<12} {target:<10} {cid}")));
+			lines.extend(
+				items.iter().map(|(target, cid)| format!("  {label:<12} {target:<10} {cid}")),
+			);
 		}
 		lines
 	});
@@ -97,7 +116,11 @@ mod tests {
 	fn requirements_are_sorted_by_what_the_daemon_pins() {
 		let item = |t: &str, c: &str| (t.to_string(), c.to_string());
 		let pins: BTreeSet<String> = ["a", "c", "x"].into_iter().map(String::from).collect();
-		let c = compare(vec![item("record 0", "a"), item("vault 1", "b")], vec![item("vault 2", "c"), item("vault 3", "d")], &pins);
+		let c = compare(
+			vec![item("record 0", "a"), item("vault 1", "b")],
+			vec![item("vault 2", "c"), item("vault 3", "d")],
+			&pins,
+		);
 		assert_eq!(c.pinned, vec![item("record 0", "a")]);
 		assert_eq!(c.missing, vec![item("vault 1", "b")]);
 		assert_eq!(c.left_to_unpin, vec![item("vault 2", "c")]);

@@ -13,9 +13,7 @@ use crate::{
 	chain::{account, field_u64, Chain},
 	consent::AsArgs,
 	ipfs::IpfsArgs,
-	object, output, progress,
-	record,
-	Cli, Exit,
+	object, output, progress, record, Cli, Exit,
 };
 
 #[derive(Subcommand)]
@@ -61,9 +59,7 @@ pub enum VaultCommand {
 	/// Show a vault: its state, expiry, whether its steward unpinned it and its grantee attested removal.
 	///
 	/// Example: custodia vault show 4 --json
-	Show {
-		vault: u64,
-	},
+	Show { vault: u64 },
 	/// (Institution) Fetch an open vault shared with you and open it with your key.
 	///
 	/// Example: custodia vault fetch --as clinic 4 --out patient.json
@@ -100,7 +96,9 @@ async fn stored(chain: &Chain, vault: u64) -> Result<Value, Exit> {
 
 /// Whether the vault may be read now (at the finalized block).
 async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Exit> {
-	let open = chain.runtime_api("VaultsApi", "is_vault_open", vec![Value::u128(vault.into())]).await?;
+	let open = chain
+		.runtime_api("VaultsApi", "is_vault_open", vec![Value::u128(vault.into())])
+		.await?;
 	Ok(open.as_bool() == Some(true))
 }
 
@@ -110,24 +108,50 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 	let grant = chain
 		.storage("Consent", "Grants", vec![Value::u128(grant_id.into())])
 		.await?
-		.ok_or_else(|| Exit(1, format!("there is no grant {grant_id} (see `custodia consent grants --as me`)")))?;
+		.ok_or_else(|| {
+			Exit(1, format!("there is no grant {grant_id} (see `custodia consent grants --as me`)"))
+		})?;
 	let end = grant.at("period").map(|p| field_u64(p, "end")).transpose()?.unwrap_or_default();
 	let request = grant.at("request").and_then(output::some).and_then(|r| r.as_u128());
 	let key = match request {
 		Some(request) => {
-			let request = chain.storage("Consent", "Requests", vec![Value::u128(request)]).await?.ok_or_else(|| Exit(1, format!("grant {grant_id}'s consent request is no longer stored")))?;
-			output::bytes(request.at("requester_key").ok_or_else(|| anyhow!("request without a requester key"))?)
+			let request = chain
+				.storage("Consent", "Requests", vec![Value::u128(request)])
+				.await?
+				.ok_or_else(|| {
+				Exit(1, format!("grant {grant_id}'s consent request is no longer stored"))
+			})?;
+			output::bytes(
+				request
+					.at("requester_key")
+					.ok_or_else(|| anyhow!("request without a requester key"))?,
+			)
 		},
 		None => {
-			let institution = output::to_json(grant.at("grantee").ok_or_else(|| anyhow!("grant without a grantee"))?);
+			let institution = output::to_json(
+				grant.at("grantee").ok_or_else(|| anyhow!("grant without a grantee"))?,
+			);
 			let Some(institution) = institution.get("Institution").and_then(|i| i.as_str()) else {
 				return Err(Exit(1, format!("grant {grant_id} is for the whole consortium (statistics only); vaults are opened under a grant to one institution")));
 			};
-			let member = chain.storage("Consortium", "Members", vec![Value::from_bytes(hex::decode(institution.trim_start_matches("0x")).map_err(|e| anyhow!("{e}"))?)]).await?;
-			output::bytes(member.as_ref().and_then(|m| m.at("hpke_key")).ok_or_else(|| Exit(1, format!("grant {grant_id}'s institution is not a consortium member")))?)
+			let member = chain
+				.storage(
+					"Consortium",
+					"Members",
+					vec![Value::from_bytes(
+						hex::decode(institution.trim_start_matches("0x"))
+							.map_err(|e| anyhow!("{e}"))?,
+					)],
+				)
+				.await?;
+			output::bytes(member.as_ref().and_then(|m| m.at("hpke_key")).ok_or_else(|| {
+				Exit(1, format!("grant {grant_id}'s institution is not a consortium member"))
+			})?)
 		},
 	};
-	let key: [u8; 32] = key.try_into().map_err(|_| Exit(1, format!("grant {grant_id}'s key is not an X25519 key")))?;
+	let key: [u8; 32] = key
+		.try_into()
+		.map_err(|_| Exit(1, format!("grant {grant_id}'s key is not an X25519 key")))?;
 	Ok((key, end))
 }
 
@@ -136,7 +160,10 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 	match command {
 		VaultCommand::Open { who, grant, record, blocks, ipfs } => {
 			let me = cli.identity(&who.name)?;
-			let spinner = progress::spinner(cli.json(), format!("re-sealing record {record} for grant {grant}"));
+			let spinner = progress::spinner(
+				cli.json(),
+				format!("re-sealing record {record} for grant {grant}"),
+			);
 			let (key, grant_end) = grantee_key(&chain, *grant).await?;
 			let ipfs = ipfs.client()?;
 			let (_, body) = record::open_own(&chain, &ipfs, &me, *record).await?;
@@ -165,19 +192,32 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 		},
 		VaultCommand::Close { who, vault } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit("Vaults", "close_vault", vec![("vault", Value::u128((*vault).into()))], &me.keypair).await?;
+			let included = chain
+				.submit(
+					"Vaults",
+					"close_vault",
+					vec![("vault", Value::u128((*vault).into()))],
+					&me.keypair,
+				)
+				.await?;
 			output::emit(cli.json(), json!({ "vault": vault, "block": included.block }), || {
-				vec![format!("vault {vault} closed in block {}; its steward will unpin it", included.block)]
+				vec![format!(
+					"vault {vault} closed in block {}; its steward will unpin it",
+					included.block
+				)]
 			});
 		},
 		VaultCommand::List { who, institution } => {
 			let me = cli.identity(&who.name)?;
 			let method = if *institution { "grants_of_institution" } else { "grants_of" };
-			let grants = chain.runtime_api("ConsentApi", method, vec![account(&me.account())?]).await?;
+			let grants =
+				chain.runtime_api("ConsentApi", method, vec![account(&me.account())?]).await?;
 			let mut vaults = Vec::new();
 			for grant in output::items(&grants) {
 				let grant = field_u64(grant, "id")?;
-				let ids = chain.storage("Vaults", "VaultsOfGrant", vec![Value::u128(grant.into())]).await?;
+				let ids = chain
+					.storage("Vaults", "VaultsOfGrant", vec![Value::u128(grant.into())])
+					.await?;
 				for id in ids.as_ref().map(output::numbers).unwrap_or_default() {
 					let mut vault = output::to_json(&stored(&chain, id).await?);
 					vault["id"] = json!(id);
@@ -187,7 +227,14 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			output::emit(cli.json(), json!(vaults), || {
 				let mut lines = vec![format!("{} open vaults", vaults.len())];
 				lines.extend(vaults.iter().map(|v| {
-					format!("  {:>4}  grant {}  record {}  until block {}  {}", v["id"], v["grant"], v["record"], v["expires_at"], v["cid"].as_str().unwrap_or("?"))
+					format!(
+						"  {:>4}  grant {}  record {}  until block {}  {}",
+						v["id"],
+						v["grant"],
+						v["record"],
+						v["expires_at"],
+						v["cid"].as_str().unwrap_or("?")
+					)
 				}));
 				lines
 			});
@@ -218,9 +265,16 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let (grant, record) = (field_u64(&stored, "grant")?, field_u64(&stored, "record")?);
 			let cid = output::text(stored.at("cid"));
 			let copy = ipfs.client()?.cat(&cid, object::MAX_OBJECT_BYTES).await?;
-			let body = object::open_vault_copy(&me.x25519_secret, grant, record, &copy)
-				.map_err(|e| Exit(4, format!("vault {vault} does not open with `{}`'s key: {e:#}", me.name)))?;
-			record::write_body(cli, &body, out.as_deref(), json!({ "vault": vault, "grant": grant, "record": record, "cid": cid }))?;
+			let body =
+				object::open_vault_copy(&me.x25519_secret, grant, record, &copy).map_err(|e| {
+					Exit(4, format!("vault {vault} does not open with `{}`'s key: {e:#}", me.name))
+				})?;
+			record::write_body(
+				cli,
+				&body,
+				out.as_deref(),
+				json!({ "vault": vault, "grant": grant, "record": record, "cid": cid }),
+			)?;
 		},
 		VaultCommand::Attest { who, vault, delete } => {
 			let me = cli.identity(&who.name)?;
@@ -228,10 +282,19 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let cid = output::text(shown.at("cid"));
 			// Every refusal the chain would give comes before deleting anything.
 			if shown.at("grantee").map(output::bytes) != Some(me.keypair.public_key().0.to_vec()) {
-				return Err(Exit(1, format!("vault {vault} was not shared with `{}`: only its grantee attests removal", me.name)));
+				return Err(Exit(
+					1,
+					format!(
+						"vault {vault} was not shared with `{}`: only its grantee attests removal",
+						me.name
+					),
+				));
 			}
 			if shown.at("removal_attested_at").and_then(output::some).is_some() {
-				return Err(Exit(1, format!("removal of vault {vault}'s copy was already attested")));
+				return Err(Exit(
+					1,
+					format!("removal of vault {vault}'s copy was already attested"),
+				));
 			}
 			if is_open(&chain, *vault).await? {
 				return Err(Exit(1, format!("vault {vault} is still open; removal is attested once it expires or is closed (`custodia vault close`)")));
@@ -240,14 +303,29 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 				match std::fs::remove_file(path) {
 					Ok(()) => {},
 					Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
-					Err(e) => return Err(Exit(2, format!("cannot delete {}: {e}; not attesting", path.display()))),
+					Err(e) => {
+						return Err(Exit(
+							2,
+							format!("cannot delete {}: {e}; not attesting", path.display()),
+						))
+					},
 				}
 			}
-			let fields = vec![("vault", Value::u128((*vault).into())), ("cid", Value::from_bytes(cid.as_bytes()))];
+			let fields = vec![
+				("vault", Value::u128((*vault).into())),
+				("cid", Value::from_bytes(cid.as_bytes())),
+			];
 			let included = chain.submit("Vaults", "attest_removal", fields, &me.keypair).await?;
-			output::emit(cli.json(), json!({ "vault": vault, "cid": cid, "block": included.block }), || {
-				vec![format!("removal of vault {vault}'s copy ({cid}) attested in block {}", included.block)]
-			});
+			output::emit(
+				cli.json(),
+				json!({ "vault": vault, "cid": cid, "block": included.block }),
+				|| {
+					vec![format!(
+						"removal of vault {vault}'s copy ({cid}) attested in block {}",
+						included.block
+					)]
+				},
+			);
 		},
 	}
 	Ok(())

@@ -63,14 +63,46 @@ struct Sensor {
 }
 
 const SENSORS: [Sensor; 6] = [
-	Sensor { sign: VitalSign { loinc: "8867-4", display: "Heart rate", unit: "/min" }, plausible: (25.0, 230.0), noise: 2.0 },
-	Sensor { sign: VitalSign { loinc: "8480-6", display: "Systolic blood pressure", unit: "mm[Hg]" }, plausible: (60.0, 260.0), noise: 3.0 },
-	Sensor { sign: VitalSign { loinc: "8462-4", display: "Diastolic blood pressure", unit: "mm[Hg]" }, plausible: (30.0, 160.0), noise: 2.0 },
-	Sensor { sign: VitalSign { loinc: "59408-5", display: "Oxygen saturation in Arterial blood by Pulse oximetry", unit: "%" }, plausible: (50.0, 100.0), noise: 0.6 },
-	Sensor { sign: VitalSign { loinc: "9279-1", display: "Respiratory rate", unit: "/min" }, plausible: (4.0, 60.0), noise: 1.0 },
-	Sensor { sign: VitalSign { loinc: "8310-5", display: "Body temperature", unit: "Cel" }, plausible: (30.0, 43.0), noise: 0.05 },
+	Sensor {
+		sign: VitalSign { loinc: "8867-4", display: "Heart rate", unit: "/min" },
+		plausible: (25.0, 230.0),
+		noise: 2.0,
+	},
+	Sensor {
+		sign: VitalSign { loinc: "8480-6", display: "Systolic blood pressure", unit: "mm[Hg]" },
+		plausible: (60.0, 260.0),
+		noise: 3.0,
+	},
+	Sensor {
+		sign: VitalSign { loinc: "8462-4", display: "Diastolic blood pressure", unit: "mm[Hg]" },
+		plausible: (30.0, 160.0),
+		noise: 2.0,
+	},
+	Sensor {
+		sign: VitalSign {
+			loinc: "59408-5",
+			display: "Oxygen saturation in Arterial blood by Pulse oximetry",
+			unit: "%",
+		},
+		plausible: (50.0, 100.0),
+		noise: 0.6,
+	},
+	Sensor {
+		sign: VitalSign { loinc: "9279-1", display: "Respiratory rate", unit: "/min" },
+		plausible: (4.0, 60.0),
+		noise: 1.0,
+	},
+	Sensor {
+		sign: VitalSign { loinc: "8310-5", display: "Body temperature", unit: "Cel" },
+		plausible: (30.0, 43.0),
+		noise: 0.05,
+	},
 ];
-const STEPS: VitalSign = VitalSign { loinc: "55423-8", display: "Number of steps in unspecified time Pedometer", unit: "{steps}" };
+const STEPS: VitalSign = VitalSign {
+	loinc: "55423-8",
+	display: "Number of steps in unspecified time Pedometer",
+	unit: "{steps}",
+};
 
 /// The share of samples a sensor loses to an artefact (a dropout or a motion spike).
 const ARTEFACT_RATE: f64 = 0.03;
@@ -94,8 +126,17 @@ pub struct Window {
 impl Wearer {
 	pub fn new(seed: u64) -> Self {
 		let mut rng = StdRng::seed_from_u64(seed);
-		let mut around = |mean: f64, sd: f64| Normal::new(mean, sd).expect("a positive deviation").sample(&mut rng);
-		let baseline = [around(72.0, 8.0), around(122.0, 12.0), around(79.0, 7.0), around(97.5, 1.0).min(99.5), around(15.0, 2.0), around(36.7, 0.2)];
+		let mut around = |mean: f64, sd: f64| {
+			Normal::new(mean, sd).expect("a positive deviation").sample(&mut rng)
+		};
+		let baseline = [
+			around(72.0, 8.0),
+			around(122.0, 12.0),
+			around(79.0, 7.0),
+			around(97.5, 1.0).min(99.5),
+			around(15.0, 2.0),
+			around(36.7, 0.2),
+		];
 		let steps_per_second = rng.gen_range(0.0..1.2);
 		Self { rng, baseline, steps_per_second }
 	}
@@ -111,7 +152,11 @@ impl Wearer {
 			for _ in 0..samples {
 				let reading = if self.rng.gen_bool(ARTEFACT_RATE) {
 					// A dropout (0) or a motion spike far out of range.
-					if self.rng.gen_bool(0.5) { 0.0 } else { sensor.plausible.1 * 1.5 }
+					if self.rng.gen_bool(0.5) {
+						0.0
+					} else {
+						sensor.plausible.1 * 1.5
+					}
 				} else {
 					self.baseline[i] + noise.sample(&mut self.rng)
 				};
@@ -123,11 +168,15 @@ impl Wearer {
 			}
 			values[i] = median(&mut kept).unwrap_or(f64::NAN);
 			// A slow drift between windows.
-			self.baseline[i] += Normal::new(0.0, sensor.noise / 4.0).expect("a positive deviation").sample(&mut self.rng);
+			self.baseline[i] += Normal::new(0.0, sensor.noise / 4.0)
+				.expect("a positive deviation")
+				.sample(&mut self.rng);
 		}
 		values[3] = values[3].min(100.0);
 		let steps = if self.steps_per_second > 0.0 {
-			Poisson::new(self.steps_per_second * samples as f64).expect("a positive rate").sample(&mut self.rng) as u64
+			Poisson::new(self.steps_per_second * samples as f64)
+				.expect("a positive rate")
+				.sample(&mut self.rng) as u64
 		} else {
 			0
 		};
@@ -174,7 +223,12 @@ fn round1(x: f64) -> f64 {
 }
 
 /// The window as a FHIR Bundle of vital-sign Observations.
-pub fn bundle(subject: &str, start: OffsetDateTime, end: OffsetDateTime, window: &Window) -> Vec<u8> {
+pub fn bundle(
+	subject: &str,
+	start: OffsetDateTime,
+	end: OffsetDateTime,
+	window: &Window,
+) -> Vec<u8> {
 	let v = &window.values;
 	let readings: Vec<Reading> = [0, 3, 4, 5]
 		.into_iter()
@@ -182,9 +236,17 @@ pub fn bundle(subject: &str, start: OffsetDateTime, end: OffsetDateTime, window:
 		.map(|i| Reading { sign: SENSORS[i].sign, value: round1(v[i]) })
 		.chain([Reading { sign: STEPS, value: window.steps as f64 }])
 		.collect();
-	let blood_pressure = (v[1].is_finite() && v[2].is_finite()).then(|| (v[1].round(), v[2].round()));
+	let blood_pressure =
+		(v[1].is_finite() && v[2].is_finite()).then(|| (v[1].round(), v[2].round()));
 	let time = |t: OffsetDateTime| t.format(&Rfc3339).expect("a UTC time formats as RFC 3339");
-	let bundle = fhir::vital_signs_bundle(subject, &time(start), &time(end), "Custodia wearable simulator", &readings, blood_pressure);
+	let bundle = fhir::vital_signs_bundle(
+		subject,
+		&time(start),
+		&time(end),
+		"Custodia wearable simulator",
+		&readings,
+		blood_pressure,
+	);
 	serde_json::to_vec(&bundle).expect("JSON values serialize")
 }
 
@@ -248,9 +310,18 @@ mod tests {
 		let mut wearer = Wearer::new(7);
 		let window = wearer.window(120);
 		for (i, sensor) in SENSORS.iter().enumerate() {
-			assert!((sensor.plausible.0..=sensor.plausible.1).contains(&window.values[i]), "{} = {}", sensor.sign.display, window.values[i]);
+			assert!(
+				(sensor.plausible.0..=sensor.plausible.1).contains(&window.values[i]),
+				"{} = {}",
+				sensor.sign.display,
+				window.values[i]
+			);
 			// Artefacts fall outside the plausible range, so the median stays near the baseline.
-			assert!((window.values[i] - wearer.baseline[i]).abs() < 4.0 * sensor.noise + 1.0, "{}", sensor.sign.display);
+			assert!(
+				(window.values[i] - wearer.baseline[i]).abs() < 4.0 * sensor.noise + 1.0,
+				"{}",
+				sensor.sign.display
+			);
 		}
 		assert!(window.rejected.iter().sum::<usize>() > 0, "3 % of 720 samples are artefacts");
 		assert!(window.values[3] <= 100.0);
@@ -264,11 +335,27 @@ mod tests {
 
 	#[test]
 	fn report_values_follow_the_documented_layout() {
-		let window = Window { values: [71.6, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 9_000, rejected: [0; 6] };
+		let window = Window {
+			values: [71.6, 121.2, 78.5, 97.4, 14.6, 36.74],
+			steps: 9_000,
+			rejected: [0; 6],
+		};
 		let named: Vec<(String, u64)> = report_values(&window).unwrap().into_iter().collect();
-		let expected = [("diastolic", 79), ("heart_rate", 72), ("respiration", 15), ("spo2", 97), ("steps", MAX_STEPS), ("systolic", 121), ("temperature", 367)];
+		let expected = [
+			("diastolic", 79),
+			("heart_rate", 72),
+			("respiration", 15),
+			("spo2", 97),
+			("steps", MAX_STEPS),
+			("systolic", 121),
+			("temperature", 367),
+		];
 		assert_eq!(named, expected.map(|(name, value)| (name.to_string(), value)));
-		let lost = Window { values: [f64::NAN, 121.2, 78.5, 97.4, 14.6, 36.74], steps: 0, rejected: [1, 0, 0, 0, 0, 0] };
+		let lost = Window {
+			values: [f64::NAN, 121.2, 78.5, 97.4, 14.6, 36.74],
+			steps: 0,
+			rejected: [1, 0, 0, 0, 0, 0],
+		};
 		assert_eq!(report_values(&lost), None, "an unknown heart rate is not recorded as 0");
 	}
 
@@ -280,7 +367,9 @@ mod tests {
 		let summary = fhir::check_bundle(&body).unwrap();
 		assert_eq!(summary.entries, 6, "HR, SpO2, respiration, temperature, steps, BP panel");
 		let text = String::from_utf8(body).unwrap();
-		for code in ["8867-4", "59408-5", "9279-1", "8310-5", "55423-8", "85354-9", "8480-6", "8462-4"] {
+		for code in
+			["8867-4", "59408-5", "9279-1", "8310-5", "55423-8", "85354-9", "8480-6", "8462-4"]
+		{
 			assert!(text.contains(code), "LOINC {code}");
 		}
 		assert!(text.contains("2027-01-15T08:00:00Z"), "{text}");

@@ -22,7 +22,9 @@ pub enum Error {
 	#[error("feature {index} = {value} is outside ±{limit}; quantise with a smaller scale")]
 	FeatureOutOfRange { index: FeatureIndex, value: i64, limit: i64 },
 	/// A model weight is outside the supported range.
-	#[error("weight {index} = {value} is outside ±{limit}; quantise the model with a smaller scale")]
+	#[error(
+		"weight {index} = {value} is outside ±{limit}; quantise the model with a smaller scale"
+	)]
 	WeightOutOfRange { index: FeatureIndex, value: i64, limit: i64 },
 	/// The bias is outside the supported range.
 	#[error("bias {value} is outside ±{limit}; quantise the model with a smaller scale")]
@@ -67,7 +69,9 @@ pub enum Error {
 	#[error("parameter set {found} does not match the expected {expected}")]
 	WrongParameters { expected: u8, found: u8 },
 	/// An encoded record declares a feature count outside 1..=max.
-	#[error("an encoded record declares {count} features; parameter set {params} allows 1..={max}")]
+	#[error(
+		"an encoded record declares {count} features; parameter set {params} allows 1..={max}"
+	)]
 	EncodedFeatureCount { count: usize, max: FeatureCount, params: &'static str },
 
 	// --- Generic programs (see [`crate::program`]) ---

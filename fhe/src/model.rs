@@ -53,29 +53,52 @@ pub struct LinearModel {
 impl LinearModel {
 	/// Checks a template against the parameter set's bounds, so that every score it computes
 	/// on a valid record decrypts exactly.
-	pub fn new(params: &'static PersonalParameters, template: ModelTemplate) -> Result<Self, Error> {
+	pub fn new(
+		params: &'static PersonalParameters,
+		template: ModelTemplate,
+	) -> Result<Self, Error> {
 		let count = FeatureCount(template.weights.len());
 		if count.0 == 0 {
 			return Err(Error::NoFeatures);
 		}
 		if count > params.max_features {
-			return Err(Error::TooManyFeatures { given: count, max: params.max_features, params: params.name });
+			return Err(Error::TooManyFeatures {
+				given: count,
+				max: params.max_features,
+				params: params.name,
+			});
 		}
 		if template.features.len() != count.0 {
-			return Err(Error::FeatureCountMismatch { expected: count, given: FeatureCount(template.features.len()) });
+			return Err(Error::FeatureCountMismatch {
+				expected: count,
+				given: FeatureCount(template.features.len()),
+			});
 		}
-		if let Some((index, &value)) =
-			template.weights.iter().enumerate().find(|(_, w)| w.unsigned_abs() > params.max_abs_weight as u64)
+		if let Some((index, &value)) = template
+			.weights
+			.iter()
+			.enumerate()
+			.find(|(_, w)| w.unsigned_abs() > params.max_abs_weight as u64)
 		{
-			return Err(Error::WeightOutOfRange { index: FeatureIndex(index), value, limit: params.max_abs_weight });
+			return Err(Error::WeightOutOfRange {
+				index: FeatureIndex(index),
+				value,
+				limit: params.max_abs_weight,
+			});
 		}
 		if template.bias.unsigned_abs() > params.max_abs_bias as u64 {
 			return Err(Error::BiasOutOfRange { value: template.bias, limit: params.max_abs_bias });
 		}
-		if let Some((index, bad)) =
-			template.features.iter().enumerate().find(|(_, f)| !(f.scale.is_finite() && f.offset.is_finite()))
+		if let Some((index, bad)) = template
+			.features
+			.iter()
+			.enumerate()
+			.find(|(_, f)| !(f.scale.is_finite() && f.offset.is_finite()))
 		{
-			return Err(Error::NonFiniteEncoding { index: FeatureIndex(index), name: bad.name.clone() });
+			return Err(Error::NonFiniteEncoding {
+				index: FeatureIndex(index),
+				name: bad.name.clone(),
+			});
 		}
 		if !(template.score_unit.is_finite() && template.score_unit > 0.0) {
 			return Err(Error::InvalidScoreUnit { score_unit: template.score_unit });
@@ -104,7 +127,11 @@ impl LinearModel {
 			.enumerate()
 			.map(|(index, (&value, spec))| {
 				if !value.is_finite() {
-					return Err(Error::NonFiniteFeatureValue { index: FeatureIndex(index), name: spec.name.clone(), value });
+					return Err(Error::NonFiniteFeatureValue {
+						index: FeatureIndex(index),
+						name: spec.name.clone(),
+						value,
+					});
 				}
 				Ok(((value - spec.offset) * spec.scale).round().clamp(-limit, limit) as i64)
 			})
@@ -116,13 +143,17 @@ impl LinearModel {
 	pub fn score_plain(&self, features: &[i64]) -> Result<i64, Error> {
 		self.check_record_shape(FeatureCount(features.len()))?;
 		check_features(self.params, features)?;
-		Ok(features.iter().zip(&self.template.weights).map(|(x, w)| x * w).sum::<i64>() + self.template.bias)
+		Ok(features.iter().zip(&self.template.weights).map(|(x, w)| x * w).sum::<i64>()
+			+ self.template.bias)
 	}
 
 	/// Evaluates the model on an encrypted record; only the record's owner can decrypt the result.
 	pub fn evaluate(&self, record: &PersonalRecord) -> Result<EncryptedScore, Error> {
 		if record.params() != self.params {
-			return Err(Error::WrongParameters { expected: self.params.wire_id, found: record.params().wire_id });
+			return Err(Error::WrongParameters {
+				expected: self.params.wire_id,
+				found: record.params().wire_id,
+			});
 		}
 		self.check_record_shape(record.feature_count())?;
 		// Σ wᵢ·mᵢ is the constant coefficient of M(X)·W(X) with W = w₀ − Σᵢ₌₁ wᵢ·X^(N−i), because
@@ -136,14 +167,21 @@ impl LinearModel {
 		let mask = record_glwe.get_mask();
 		let mask = mask.as_polynomial_list();
 		let mask = mask.get(0);
-		let mut product =
-			GlweCiphertext::new(0u64, GlweSize(2), self.params.polynomial_size, CiphertextModulus::new_native());
+		let mut product = GlweCiphertext::new(
+			0u64,
+			GlweSize(2),
+			self.params.polynomial_size,
+			CiphertextModulus::new_native(),
+		);
 		{
 			let (mut out_mask, mut out_body) = product.get_mut_mask_and_body();
 			let out_mask = out_mask.as_mut();
 			for (i, &w) in self.template.weights.iter().enumerate() {
-				let (degree, coefficient) =
-					if i == 0 { (MonomialDegree(0), w as u64) } else { (MonomialDegree(n - i), (w as u64).wrapping_neg()) };
+				let (degree, coefficient) = if i == 0 {
+					(MonomialDegree(0), w as u64)
+				} else {
+					(MonomialDegree(n - i), (w as u64).wrapping_neg())
+				};
 				add_monomial_product(out_mask, mask.as_ref(), degree, coefficient);
 			}
 			out_body.as_mut()[0] = record
@@ -152,10 +190,16 @@ impl LinearModel {
 				.zip(&self.template.weights)
 				.fold(0u64, |acc, (b, &w)| acc.wrapping_add(b.wrapping_mul(w as u64)));
 		}
-		let mut score =
-			LweCiphertext::new(0u64, self.params.lwe_dimension().to_lwe_size(), CiphertextModulus::new_native());
+		let mut score = LweCiphertext::new(
+			0u64,
+			self.params.lwe_dimension().to_lwe_size(),
+			CiphertextModulus::new_native(),
+		);
 		extract_lwe_sample_from_glwe_ciphertext(&product, &mut score, MonomialDegree(0));
-		lwe_ciphertext_plaintext_add_assign(&mut score, Plaintext(encode(self.params, self.template.bias)));
+		lwe_ciphertext_plaintext_add_assign(
+			&mut score,
+			Plaintext(encode(self.params, self.template.bias)),
+		);
 		Ok(EncryptedScore { params: self.params, data: score.into_container() })
 	}
 
@@ -184,7 +228,12 @@ impl LinearModel {
 
 /// out += coefficient · X^degree · a in Z_{2⁶⁴}[X]/(X^N + 1) (negacyclic: wrapped terms flip sign).
 /// `degree` is typed so that it cannot be swapped with the (u64) coefficient.
-fn add_monomial_product(out: &mut [u64], a: &[u64], MonomialDegree(degree): MonomialDegree, coefficient: u64) {
+fn add_monomial_product(
+	out: &mut [u64],
+	a: &[u64],
+	MonomialDegree(degree): MonomialDegree,
+	coefficient: u64,
+) {
 	let n = a.len();
 	for (o, x) in out[degree..].iter_mut().zip(&a[..n - degree]) {
 		*o = o.wrapping_add(x.wrapping_mul(coefficient));
@@ -240,7 +289,11 @@ mod tests {
 			let mut monomial = Polynomial::new(0u64, PolynomialSize(n));
 			monomial.as_mut()[degree] = coefficient;
 			let mut expected = Polynomial::new(0u64, PolynomialSize(n));
-			polynomial_wrapping_mul(&mut expected, &Polynomial::from_container(a.clone()), &monomial);
+			polynomial_wrapping_mul(
+				&mut expected,
+				&Polynomial::from_container(a.clone()),
+				&monomial,
+			);
 			assert_eq!(ours, expected.into_container(), "degree {degree}");
 		}
 	}
@@ -251,7 +304,10 @@ mod tests {
 		let key = PersonalSecretKey::generate(&PERSONAL_V1);
 		let record = key.encrypt(&[100, -200, 300]).unwrap();
 		assert_eq!(model.evaluate(&record).unwrap(), model.evaluate(&record).unwrap());
-		assert_eq!(key.decrypt_score(&model.evaluate(&record).unwrap()).unwrap(), 300 + 1000 + 2100 + 11);
+		assert_eq!(
+			key.decrypt_score(&model.evaluate(&record).unwrap()).unwrap(),
+			300 + 1000 + 2100 + 11
+		);
 	}
 
 	#[test]
@@ -261,9 +317,16 @@ mod tests {
 			Err(Error::WeightOutOfRange { index: FeatureIndex(0), value: 1025, limit: 1024 })
 		);
 		assert_eq!(
-			LinearModel::new(&PERSONAL_V1, template(vec![1024; 32].into_iter().chain([1]).collect(), 0))
-				.unwrap_err(),
-			Error::TooManyFeatures { given: FeatureCount(33), max: FeatureCount(32), params: PERSONAL_V1.name }
+			LinearModel::new(
+				&PERSONAL_V1,
+				template(vec![1024; 32].into_iter().chain([1]).collect(), 0)
+			)
+			.unwrap_err(),
+			Error::TooManyFeatures {
+				given: FeatureCount(33),
+				max: FeatureCount(32),
+				params: PERSONAL_V1.name
+			}
 		);
 		assert_eq!(
 			LinearModel::new(&PERSONAL_V1, template(vec![1], 1 << 29)),
@@ -283,7 +346,10 @@ mod tests {
 		);
 		let mut negative_unit = template(vec![1], 0);
 		negative_unit.score_unit = -1.0;
-		assert_eq!(LinearModel::new(&PERSONAL_V1, negative_unit), Err(Error::InvalidScoreUnit { score_unit: -1.0 }));
+		assert_eq!(
+			LinearModel::new(&PERSONAL_V1, negative_unit),
+			Err(Error::InvalidScoreUnit { score_unit: -1.0 })
+		);
 		assert_eq!(LinearModel::new(&PERSONAL_V1, template(vec![], 0)), Err(Error::NoFeatures));
 	}
 
@@ -301,7 +367,8 @@ mod tests {
 	#[test]
 	fn encoding_applies_offset_and_scale_and_clamps() {
 		let mut t = template(vec![1, 1], 0);
-		t.features[0] = FeatureSpec { name: "age".into(), unit: "years".into(), offset: 50.0, scale: 10.0 };
+		t.features[0] =
+			FeatureSpec { name: "age".into(), unit: "years".into(), offset: 50.0, scale: 10.0 };
 		let model = LinearModel::new(&PERSONAL_V1, t).unwrap();
 		assert_eq!(model.encode(&[63.0, 1e9]).unwrap(), vec![130, 4096]);
 		assert!(matches!(

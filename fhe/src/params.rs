@@ -177,13 +177,18 @@ mod tests {
 		assert_eq!(p.max_weight_l1(), 1 << 15);
 		assert!(p.score_noise_bound(p.max_weight_l1()) < p.decryption_noise_limit());
 		// Largest message: every feature and weight at its limit.
-		let max_message = (p.max_weight_l1() as i128) * (p.max_abs_feature as i128) + p.max_abs_bias as i128;
+		let max_message =
+			(p.max_weight_l1() as i128) * (p.max_abs_feature as i128) + p.max_abs_bias as i128;
 		assert!(max_message < 1i128 << (64 - p.delta_log2 - 1));
 	}
 
 	#[test]
 	fn personal_v1_object_sizes() {
-		assert_eq!(PERSONAL_V1.record_len(FeatureCount(20)), 185, "a 20-feature record stays under 1 KB");
+		assert_eq!(
+			PERSONAL_V1.record_len(FeatureCount(20)),
+			185,
+			"a 20-feature record stays under 1 KB"
+		);
 		assert_eq!(MAX_RECORD_BYTES, 7 + 16 + 2 + 32 * 8);
 		assert_eq!(MAX_SCORE_BYTES, 7 + 2049 * 8);
 		assert_eq!(MAX_SECRET_KEY_BYTES, 7 + 2048 / 8);

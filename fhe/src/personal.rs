@@ -29,7 +29,9 @@ pub struct PersonalSecretKey {
 // Never print key material, not even in debug output.
 impl core::fmt::Debug for PersonalSecretKey {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		f.debug_struct("PersonalSecretKey").field("params", &self.params.name).finish_non_exhaustive()
+		f.debug_struct("PersonalSecretKey")
+			.field("params", &self.params.name)
+			.finish_non_exhaustive()
 	}
 }
 
@@ -55,7 +57,8 @@ impl PersonalSecretKey {
 	/// Generates a fresh key from the operating system's entropy (tfhe's seeder).
 	pub fn generate(params: &'static PersonalParameters) -> Self {
 		let mut seeder = new_seeder();
-		let mut secret_generator = SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
+		let mut secret_generator =
+			SecretRandomGenerator::<DefaultRandomGenerator>::new(seeder.seed());
 		let key = allocate_and_generate_new_binary_glwe_secret_key(
 			GlweDimension(1),
 			params.polynomial_size,
@@ -100,18 +103,29 @@ impl PersonalSecretKey {
 	/// model that passed [`crate::model::LinearModel::new`] on a record this key encrypted.
 	pub fn decrypt_score(&self, score: &EncryptedScore) -> Result<i64, Error> {
 		if score.params != self.params {
-			return Err(Error::WrongParameters { expected: self.params.wire_id, found: score.params.wire_id });
+			return Err(Error::WrongParameters {
+				expected: self.params.wire_id,
+				found: score.params.wire_id,
+			});
 		}
-		let ciphertext = LweCiphertext::from_container(score.data.as_slice(), CiphertextModulus::new_native());
-		Ok(decode(self.params, decrypt_lwe_ciphertext(&self.key.as_lwe_secret_key(), &ciphertext).0))
+		let ciphertext =
+			LweCiphertext::from_container(score.data.as_slice(), CiphertextModulus::new_native());
+		Ok(decode(
+			self.params,
+			decrypt_lwe_ciphertext(&self.key.as_lwe_secret_key(), &ciphertext).0,
+		))
 	}
 
 	/// Decrypts every feature of a record (the individual reading back their own data).
 	pub fn decrypt_record(&self, record: &PersonalRecord) -> Result<Vec<i64>, Error> {
-		let mut plaintexts = PlaintextList::new(0u64, PlaintextCount(self.params.polynomial_size.0));
+		let mut plaintexts =
+			PlaintextList::new(0u64, PlaintextCount(self.params.polynomial_size.0));
 		decrypt_glwe_ciphertext(&self.key, &record.expand(), &mut plaintexts);
 		// Only the coefficients that carry features are meaningful (the others' bodies were dropped).
-		Ok(plaintexts.as_ref()[..record.len()].iter().map(|&p| decode(self.params, p)).collect())
+		Ok(plaintexts.as_ref()[..record.len()]
+			.iter()
+			.map(|&p| decode(self.params, p))
+			.collect())
 	}
 }
 
@@ -169,10 +183,16 @@ pub(crate) fn check_features(params: &PersonalParameters, features: &[i64]) -> R
 			params: params.name,
 		});
 	}
-	if let Some((index, &value)) =
-		features.iter().enumerate().find(|(_, x)| x.unsigned_abs() > params.max_abs_feature as u64)
+	if let Some((index, &value)) = features
+		.iter()
+		.enumerate()
+		.find(|(_, x)| x.unsigned_abs() > params.max_abs_feature as u64)
 	{
-		return Err(Error::FeatureOutOfRange { index: FeatureIndex(index), value, limit: params.max_abs_feature });
+		return Err(Error::FeatureOutOfRange {
+			index: FeatureIndex(index),
+			value,
+			limit: params.max_abs_feature,
+		});
 	}
 	Ok(())
 }
@@ -232,12 +252,18 @@ mod tests {
 			Err(Error::FeatureOutOfRange { index: FeatureIndex(1), value: 4097, limit: 4096 })
 		);
 		assert_eq!(key.encrypt(&[]), Err(Error::NoFeatures));
-		assert!(matches!(key.encrypt(&[0; 33]), Err(Error::TooManyFeatures { given: FeatureCount(33), .. })));
+		assert!(matches!(
+			key.encrypt(&[0; 33]),
+			Err(Error::TooManyFeatures { given: FeatureCount(33), .. })
+		));
 	}
 
 	#[test]
 	fn debug_output_hides_the_secret() {
 		let key = PersonalSecretKey::generate(&PERSONAL_V1);
-		assert_eq!(format!("{key:?}"), "PersonalSecretKey { params: \"PERSONAL_V1_LWE2048_Q64_TUNIFORM17\", .. }");
+		assert_eq!(
+			format!("{key:?}"),
+			"PersonalSecretKey { params: \"PERSONAL_V1_LWE2048_Q64_TUNIFORM17\", .. }"
+		);
 	}
 }

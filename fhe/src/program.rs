@@ -47,16 +47,44 @@ impl ValueId {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-	Add { a: ValueId, b: ValueId },
-	Sub { a: ValueId, b: ValueId },
-	Mul { a: ValueId, b: ValueId },
-	AddScalar { a: ValueId, value: i16 },
-	MulScalar { a: ValueId, value: i16 },
-	Lt { a: ValueId, b: ValueId },
-	Gt { a: ValueId, b: ValueId },
-	Eq { a: ValueId, b: ValueId },
+	Add {
+		a: ValueId,
+		b: ValueId,
+	},
+	Sub {
+		a: ValueId,
+		b: ValueId,
+	},
+	Mul {
+		a: ValueId,
+		b: ValueId,
+	},
+	AddScalar {
+		a: ValueId,
+		value: i16,
+	},
+	MulScalar {
+		a: ValueId,
+		value: i16,
+	},
+	Lt {
+		a: ValueId,
+		b: ValueId,
+	},
+	Gt {
+		a: ValueId,
+		b: ValueId,
+	},
+	Eq {
+		a: ValueId,
+		b: ValueId,
+	},
 	/// `condition ? then : otherwise`; `condition` must be a comparison result.
-	Select { condition: ValueId, then: ValueId, otherwise: ValueId },
+	Select {
+		condition: ValueId,
+		then: ValueId,
+		otherwise: ValueId,
+	},
 }
 
 /// The type of a value in a program.
@@ -93,7 +121,10 @@ impl Program {
 		let mut types = vec![ValueType::Int; usize::from(self.inputs)];
 		for (op_index, op) in self.ops.iter().enumerate() {
 			let ty = |value: ValueId| {
-				types.get(value.index()).copied().ok_or(Error::UndefinedValue { op: op_index, value })
+				types
+					.get(value.index())
+					.copied()
+					.ok_or(Error::UndefinedValue { op: op_index, value })
 			};
 			let int = |value: ValueId| match ty(value)? {
 				ValueType::Int => Ok(()),
@@ -135,10 +166,17 @@ impl Program {
 	}
 
 	/// Evaluates the program on encrypted inputs with the individual's server key.
-	pub fn evaluate(&self, server_key: &ServerKey, inputs: &[FheInt16]) -> Result<Vec<Value>, Error> {
+	pub fn evaluate(
+		&self,
+		server_key: &ServerKey,
+		inputs: &[FheInt16],
+	) -> Result<Vec<Value>, Error> {
 		self.check()?;
 		if inputs.len() != usize::from(self.inputs) {
-			return Err(Error::InputCountMismatch { expected: self.inputs.into(), given: inputs.len() });
+			return Err(Error::InputCountMismatch {
+				expected: self.inputs.into(),
+				given: inputs.len(),
+			});
 		}
 		// tfhe's high-level API reads the server key from thread-local state.
 		tfhe::set_server_key(server_key.clone());
@@ -258,28 +296,48 @@ mod tests {
 
 	#[test]
 	fn ill_typed_programs_are_rejected_before_evaluation() {
-		let undefined = Program { inputs: 1, ops: vec![Op::Add { a: v(0), b: v(1) }], outputs: vec![v(1)] };
+		let undefined =
+			Program { inputs: 1, ops: vec![Op::Add { a: v(0), b: v(1) }], outputs: vec![v(1)] };
 		assert_eq!(undefined.check(), Err(Error::UndefinedValue { op: 0, value: v(1) }));
-		let select_on_int =
-			Program { inputs: 2, ops: vec![Op::Select { condition: v(0), then: v(0), otherwise: v(1) }], outputs: vec![v(2)] };
+		let select_on_int = Program {
+			inputs: 2,
+			ops: vec![Op::Select { condition: v(0), then: v(0), otherwise: v(1) }],
+			outputs: vec![v(2)],
+		};
 		assert_eq!(select_on_int.check(), Err(Error::NotAComparison { op: 0, value: v(0) }));
-		let add_bool =
-			Program { inputs: 2, ops: vec![Op::Lt { a: v(0), b: v(1) }, Op::Add { a: v(2), b: v(0) }], outputs: vec![v(3)] };
+		let add_bool = Program {
+			inputs: 2,
+			ops: vec![Op::Lt { a: v(0), b: v(1) }, Op::Add { a: v(2), b: v(0) }],
+			outputs: vec![v(3)],
+		};
 		assert_eq!(add_bool.check(), Err(Error::NotAnInteger { op: 1, value: v(2) }));
 		let no_output = Program { inputs: 1, ops: vec![], outputs: vec![] };
 		assert_eq!(no_output.check(), Err(Error::NoOutputs));
 		let bad_output = Program { inputs: 1, ops: vec![], outputs: vec![v(1)] };
 		assert_eq!(bad_output.check(), Err(Error::UndefinedOutput { output: v(1), values: 1 }));
 		let wide = Program { inputs: MAX_INPUTS as u16 + 1, ops: vec![], outputs: vec![v(0)] };
-		assert_eq!(wide.check(), Err(Error::TooManyInputs { given: MAX_INPUTS + 1, max: MAX_INPUTS }));
-		let long = Program { inputs: 1, ops: vec![Op::AddScalar { a: v(0), value: 1 }; MAX_OPS + 1], outputs: vec![v(0)] };
-		assert_eq!(long.check(), Err(Error::TooManyOperations { given: MAX_OPS + 1, max: MAX_OPS }));
+		assert_eq!(
+			wide.check(),
+			Err(Error::TooManyInputs { given: MAX_INPUTS + 1, max: MAX_INPUTS })
+		);
+		let long = Program {
+			inputs: 1,
+			ops: vec![Op::AddScalar { a: v(0), value: 1 }; MAX_OPS + 1],
+			outputs: vec![v(0)],
+		};
+		assert_eq!(
+			long.check(),
+			Err(Error::TooManyOperations { given: MAX_OPS + 1, max: MAX_OPS })
+		);
 		assert_eq!(sample().check().unwrap().len(), 7);
 	}
 
 	#[test]
 	fn malformed_value_bytes_are_errors() {
-		assert!(matches!(Value::int_from_bytes(b"not a ciphertext"), Err(Error::EncryptedValue(_))));
+		assert!(matches!(
+			Value::int_from_bytes(b"not a ciphertext"),
+			Err(Error::EncryptedValue(_))
+		));
 		assert!(matches!(Value::int_from_bytes(&[]), Err(Error::EncryptedValue(_))));
 	}
 }

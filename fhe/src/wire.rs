@@ -22,7 +22,8 @@
 
 use crate::{
 	params::{
-		FeatureCount, PersonalParameters, MAX_RECORD_BYTES, MAX_SCORE_BYTES, MAX_SECRET_KEY_BYTES, WIRE_HEADER_LEN,
+		FeatureCount, PersonalParameters, MAX_RECORD_BYTES, MAX_SCORE_BYTES, MAX_SECRET_KEY_BYTES,
+		WIRE_HEADER_LEN,
 	},
 	personal::{EncryptedScore, PersonalRecord, PersonalSecretKey},
 	Error,
@@ -91,7 +92,10 @@ impl<'a> Reader<'a> {
 
 	fn u64s(&mut self, count: usize) -> Result<Vec<u64>, Error> {
 		let bytes = self.take(count * 8)?;
-		Ok(bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("chunks of 8"))).collect())
+		Ok(bytes
+			.chunks_exact(8)
+			.map(|c| u64::from_le_bytes(c.try_into().expect("chunks of 8")))
+			.collect())
 	}
 
 	fn finish(self) -> Result<(), Error> {
@@ -127,13 +131,15 @@ fn open(bytes: &[u8], kind: Kind) -> Result<(&'static PersonalParameters, Reader
 	if found_kind != kind as u8 {
 		return Err(Error::WrongKind { expected: kind, found: found_kind });
 	}
-	let params = PersonalParameters::from_wire_id(params_id).ok_or(Error::UnknownParameters { found: params_id })?;
+	let params = PersonalParameters::from_wire_id(params_id)
+		.ok_or(Error::UnknownParameters { found: params_id })?;
 	Ok((params, reader))
 }
 
 /// Packs key bits (each 0 or 1) 8 per byte, least significant first.
 fn pack_bits(bits: &[u64]) -> impl Iterator<Item = u8> + '_ {
-	bits.chunks(8).map(|byte| byte.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)))
+	bits.chunks(8)
+		.map(|byte| byte.iter().enumerate().fold(0u8, |acc, (i, &b)| acc | ((b as u8) << i)))
 }
 
 /// The bits packed by [`pack_bits`].
@@ -147,7 +153,8 @@ impl PersonalSecretKey {
 	/// them under a passphrase); never log or upload them.
 	pub fn to_secret_bytes(&self) -> Vec<u8> {
 		let bits = self.key.as_ref();
-		let mut out = header(Kind::PersonalSecretKey, self.params.wire_id, self.params.secret_key_len());
+		let mut out =
+			header(Kind::PersonalSecretKey, self.params.wire_id, self.params.secret_key_len());
 		out.extend(pack_bits(bits));
 		out
 	}
@@ -157,8 +164,12 @@ impl PersonalSecretKey {
 		let (params, mut reader) = open(bytes, Kind::PersonalSecretKey)?;
 		let packed = reader.take(params.secret_key_len() - HEADER_LEN)?;
 		reader.finish()?;
-		let bits: Vec<u64> = unpack_bits(packed).take(params.polynomial_size.0).map(u64::from).collect();
-		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(bits, params.polynomial_size);
+		let bits: Vec<u64> =
+			unpack_bits(packed).take(params.polynomial_size.0).map(u64::from).collect();
+		let key = tfhe::core_crypto::entities::GlweSecretKey::from_container(
+			bits,
+			params.polynomial_size,
+		);
 		Ok(PersonalSecretKey { params, key })
 	}
 }
@@ -166,7 +177,11 @@ impl PersonalSecretKey {
 impl PersonalRecord {
 	/// The canonical bytes of this record.
 	pub fn to_bytes(&self) -> Vec<u8> {
-		let mut out = header(Kind::PersonalRecord, self.params.wire_id, self.params.record_len(FeatureCount(self.len())));
+		let mut out = header(
+			Kind::PersonalRecord,
+			self.params.wire_id,
+			self.params.record_len(FeatureCount(self.len())),
+		);
 		out.extend_from_slice(&self.seed.to_le_bytes());
 		out.extend_from_slice(&(self.bodies.len() as u16).to_le_bytes());
 		self.bodies.iter().for_each(|b| out.extend_from_slice(&b.to_le_bytes()));
@@ -179,7 +194,11 @@ impl PersonalRecord {
 		let seed = u128::from_le_bytes(reader.array()?);
 		let count = reader.u16()? as usize;
 		if count == 0 || count > params.max_features.0 {
-			return Err(Error::EncodedFeatureCount { count, max: params.max_features, params: params.name });
+			return Err(Error::EncodedFeatureCount {
+				count,
+				max: params.max_features,
+				params: params.name,
+			});
 		}
 		let bodies = reader.u64s(count)?;
 		reader.finish()?;
@@ -234,7 +253,14 @@ mod tests {
 	fn a_score_round_trips() {
 		let (key, record) = record();
 		let template = ModelTemplate {
-			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+			features: (0..20)
+				.map(|i| FeatureSpec {
+					name: format!("f{i}"),
+					unit: String::new(),
+					offset: 0.0,
+					scale: 1.0,
+				})
+				.collect(),
 			weights: vec![2; 20],
 			bias: 5,
 			score_unit: 1.0,
@@ -245,7 +271,10 @@ mod tests {
 		let score = model.evaluate(&record).unwrap();
 		let decoded = EncryptedScore::from_bytes(&score.to_bytes()).unwrap();
 		assert_eq!(decoded, score);
-		assert_eq!(key.decrypt_score(&decoded).unwrap(), 2 * (0..20).map(|i| i * 100 - 1000).sum::<i64>() + 5);
+		assert_eq!(
+			key.decrypt_score(&decoded).unwrap(),
+			2 * (0..20).map(|i| i * 100 - 1000).sum::<i64>() + 5
+		);
 	}
 
 	#[test]
@@ -255,16 +284,29 @@ mod tests {
 		let oversized = [bytes.as_slice(), &[0; MAX_RECORD_BYTES]].concat();
 		assert_eq!(
 			PersonalRecord::from_bytes(&oversized),
-			Err(Error::TooLarge { kind: Kind::PersonalRecord, len: oversized.len(), limit: MAX_RECORD_BYTES })
+			Err(Error::TooLarge {
+				kind: Kind::PersonalRecord,
+				len: oversized.len(),
+				limit: MAX_RECORD_BYTES
+			})
 		);
 		assert_eq!(PersonalRecord::from_bytes(b"nope"), Err(Error::BadMagic));
-		assert_eq!(PersonalRecord::from_bytes(b"CS"), Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 2 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(b"CS"),
+			Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 2 })
+		);
 		let mut v = bytes.clone();
 		v[4] = 9;
-		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::UnsupportedVersion { found: 9, supported: 1 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(&v),
+			Err(Error::UnsupportedVersion { found: 9, supported: 1 })
+		);
 		let mut v = bytes.clone();
 		v[5] = Kind::EncryptedScore as u8;
-		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::WrongKind { expected: Kind::PersonalRecord, found: 2 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(&v),
+			Err(Error::WrongKind { expected: Kind::PersonalRecord, found: 2 })
+		);
 		let mut v = bytes.clone();
 		v[6] = 77;
 		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::UnknownParameters { found: 77 }));
@@ -272,12 +314,22 @@ mod tests {
 		v[23] = 33; // count = 33 > 32
 		assert_eq!(
 			PersonalRecord::from_bytes(&v),
-			Err(Error::EncodedFeatureCount { count: 33, max: FeatureCount(32), params: PERSONAL_V1.name })
+			Err(Error::EncodedFeatureCount {
+				count: 33,
+				max: FeatureCount(32),
+				params: PERSONAL_V1.name
+			})
 		);
-		assert_eq!(PersonalRecord::from_bytes(&bytes[..bytes.len() - 3]), Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 3 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(&bytes[..bytes.len() - 3]),
+			Err(Error::Truncated { kind: Kind::PersonalRecord, needed: 3 })
+		);
 		let mut v = bytes.clone();
 		v.push(0);
-		assert_eq!(PersonalRecord::from_bytes(&v), Err(Error::TrailingBytes { kind: Kind::PersonalRecord, extra: 1 }));
+		assert_eq!(
+			PersonalRecord::from_bytes(&v),
+			Err(Error::TrailingBytes { kind: Kind::PersonalRecord, extra: 1 })
+		);
 		assert!(matches!(EncryptedScore::from_bytes(&bytes), Err(Error::WrongKind { .. })));
 	}
 
@@ -296,11 +348,20 @@ mod tests {
 	/// (The cargo-fuzz targets in `fhe/fuzz` explore further; this runs in every test run.)
 	#[test]
 	fn corrupted_encodings_decode_canonically_or_fail_with_a_typed_error() {
-		use tfhe::core_crypto::commons::math::random::{DefaultRandomGenerator, RandomGenerator, Seed, Uniform};
+		use tfhe::core_crypto::commons::math::random::{
+			DefaultRandomGenerator, RandomGenerator, Seed, Uniform,
+		};
 
 		let (secret, record) = record();
 		let template = ModelTemplate {
-			features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+			features: (0..20)
+				.map(|i| FeatureSpec {
+					name: format!("f{i}"),
+					unit: String::new(),
+					offset: 0.0,
+					scale: 1.0,
+				})
+				.collect(),
 			weights: vec![3; 20],
 			bias: -7,
 			score_unit: 1.0,
@@ -313,7 +374,9 @@ mod tests {
 		let decoders: [(&str, Decoder); 3] = [
 			("personal record", |b| PersonalRecord::from_bytes(b).map(|v| v.to_bytes())),
 			("encrypted score", |b| EncryptedScore::from_bytes(b).map(|v| v.to_bytes())),
-			("personal secret key", |b| PersonalSecretKey::from_secret_bytes(b).map(|v| v.to_secret_bytes())),
+			("personal secret key", |b| {
+				PersonalSecretKey::from_secret_bytes(b).map(|v| v.to_secret_bytes())
+			}),
 		];
 
 		let mut generator = RandomGenerator::<DefaultRandomGenerator>::new(Seed(2026));
@@ -357,13 +420,20 @@ mod tests {
 		for input in &inputs {
 			for (name, decode) in decoders {
 				if let Ok(encoded) = decode(input) {
-					assert_eq!(&encoded, input, "{name}: a decoded value must re-encode to its input");
+					assert_eq!(
+						&encoded, input,
+						"{name}: a decoded value must re-encode to its input"
+					);
 					decoded += 1;
 				}
 			}
 		}
 		// Some corruptions (e.g. of a ciphertext coefficient) are valid objects; most are not.
-		assert!(decoded > 0 && decoded < inputs.len(), "{decoded} of {} inputs decoded", inputs.len());
+		assert!(
+			decoded > 0 && decoded < inputs.len(),
+			"{decoded} of {} inputs decoded",
+			inputs.len()
+		);
 	}
 
 	#[test]
@@ -374,7 +444,13 @@ mod tests {
 		let restored = PersonalSecretKey::from_secret_bytes(&bytes).unwrap();
 		assert_eq!(restored.to_secret_bytes(), bytes);
 		assert_eq!(restored.decrypt_record(&record).unwrap(), key.decrypt_record(&record).unwrap());
-		assert!(matches!(PersonalSecretKey::from_secret_bytes(&bytes[..bytes.len() - 1]), Err(Error::Truncated { .. })));
-		assert!(matches!(PersonalSecretKey::from_secret_bytes(&record.to_bytes()), Err(Error::WrongKind { .. })));
+		assert!(matches!(
+			PersonalSecretKey::from_secret_bytes(&bytes[..bytes.len() - 1]),
+			Err(Error::Truncated { .. })
+		));
+		assert!(matches!(
+			PersonalSecretKey::from_secret_bytes(&record.to_bytes()),
+			Err(Error::WrongKind { .. })
+		));
 	}
 }

@@ -54,8 +54,14 @@ impl Kubo {
 	}
 
 	/// Runs `call` under `after`, its deadline.
-	async fn deadline<T>(call: &'static str, after: Duration, future: impl Future<Output = Result<T>>) -> Result<T> {
-		tokio::time::timeout(after, future).await.unwrap_or(Err(Error::Timeout { call, after }))
+	async fn deadline<T>(
+		call: &'static str,
+		after: Duration,
+		future: impl Future<Output = Result<T>>,
+	) -> Result<T> {
+		tokio::time::timeout(after, future)
+			.await
+			.unwrap_or(Err(Error::Timeout { call, after }))
 	}
 
 	/// POSTs `/api/v0/<call>?<query>` with `body`; the answer's body if the daemon succeeded,
@@ -81,14 +87,23 @@ impl Kubo {
 			},
 			None => hyper::Body::empty(),
 		};
-		let request = request.body(body).map_err(|e| Error::BadResponse { call, detail: e.to_string() })?;
-		let response = self.http.request(request).await.map_err(|e| Error::Unreachable { call, detail: e.to_string() })?;
+		let request = request
+			.body(body)
+			.map_err(|e| Error::BadResponse { call, detail: e.to_string() })?;
+		let response = self
+			.http
+			.request(request)
+			.await
+			.map_err(|e| Error::Unreachable { call, detail: e.to_string() })?;
 		let status = response.status();
 		if status.is_success() {
 			return Ok(response.into_body());
 		}
 		let mut answer = Vec::new();
-		let read = read_bounded(call, response.into_body(), SMALL_ANSWER, |chunk| answer.extend_from_slice(chunk)).await;
+		let read = read_bounded(call, response.into_body(), SMALL_ANSWER, |chunk| {
+			answer.extend_from_slice(chunk)
+		})
+		.await;
 		#[derive(serde::Deserialize)]
 		#[serde(rename_all = "PascalCase")]
 		struct ErrorAnswer {
@@ -102,22 +117,38 @@ impl Kubo {
 	}
 
 	/// [`Kubo::post`], then the whole answer if it is at most [`SMALL_ANSWER`] bytes.
-	async fn post_small(&self, call: &'static str, query: &[(&str, &str)], body: Option<(String, Vec<u8>)>) -> Result<Vec<u8>> {
+	async fn post_small(
+		&self,
+		call: &'static str,
+		query: &[(&str, &str)],
+		body: Option<(String, Vec<u8>)>,
+	) -> Result<Vec<u8>> {
 		let answer = self.post(call, query, body).await?;
 		let mut bytes = Vec::new();
 		read_bounded(call, answer, SMALL_ANSWER, |chunk| bytes.extend_from_slice(chunk))
 			.await?
-			.map_err(|_| Error::BadResponse { call, detail: format!("an answer longer than {SMALL_ANSWER} bytes") })?;
+			.map_err(|_| Error::BadResponse {
+				call,
+				detail: format!("an answer longer than {SMALL_ANSWER} bytes"),
+			})?;
 		Ok(bytes)
 	}
 
 	/// Streams the content of `cid` into `sink`, up to `limit` bytes: `Ok(Err(Over))` as soon
 	/// as more arrive.
-	async fn cat_into(&self, cid: &str, limit: u64, lookup: Duration, sink: impl FnMut(&[u8])) -> Result<()> {
+	async fn cat_into(
+		&self,
+		cid: &str,
+		limit: u64,
+		lookup: Duration,
+		sink: impl FnMut(&[u8]),
+	) -> Result<()> {
 		// `length` asks the daemon to stop after limit + 1 bytes; the read stops there anyway.
 		let length = limit.saturating_add(1).to_string();
 		let lookup = kubo_duration(lookup);
-		let answer = self.post("cat", &[("arg", cid), ("length", &length), ("timeout", &lookup)], None).await?;
+		let answer = self
+			.post("cat", &[("arg", cid), ("length", &length), ("timeout", &lookup)], None)
+			.await?;
 		read_bounded("cat", answer, limit, sink)
 			.await?
 			.map_err(|Over| Error::TooLarge { cid: cid.into(), limit })
@@ -128,7 +159,11 @@ impl Kubo {
 impl Ipfs for Kubo {
 	async fn version(&self) -> Result<String> {
 		Self::deadline("version", self.options.call_timeout, async {
-			self.via_crate.version().await.map(|v| v.version).map_err(|e| crate_error("version", e))
+			self.via_crate
+				.version()
+				.await
+				.map(|v| v.version)
+				.map_err(|e| crate_error("version", e))
 		})
 		.await
 	}
@@ -144,7 +179,8 @@ impl Ipfs for Kubo {
 			body.extend_from_slice(&data);
 			body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
 			let content_type = format!("multipart/form-data; boundary={boundary}");
-			let answer = self.post_small("add", &[("pin", "true")], Some((content_type, body))).await?;
+			let answer =
+				self.post_small("add", &[("pin", "true")], Some((content_type, body))).await?;
 			// Kubo sends `Size` as a string and js-ipfs as a number: only `Hash` is read.
 			#[derive(serde::Deserialize)]
 			#[serde(rename_all = "PascalCase")]
@@ -161,7 +197,8 @@ impl Ipfs for Kubo {
 	async fn cat(&self, cid: &str, limit: u64, lookup: Duration) -> Result<Vec<u8>> {
 		Self::deadline("cat", self.options.call_timeout, async {
 			let mut bytes = Vec::new();
-			self.cat_into(cid, limit, lookup, |chunk| bytes.extend_from_slice(chunk)).await?;
+			self.cat_into(cid, limit, lookup, |chunk| bytes.extend_from_slice(chunk))
+				.await?;
 			Ok(bytes)
 		})
 		.await
@@ -173,7 +210,13 @@ impl Ipfs for Kubo {
 			// limit. What was read is in the daemon's store, so the pin below fetches nothing.
 			self.cat_into(cid, max_size, lookup, |_| {}).await?;
 			let lookup = kubo_duration(lookup);
-			self.post_small("pin/add", &[("arg", cid), ("recursive", "true"), ("timeout", &lookup)], None).await.map(drop)
+			self.post_small(
+				"pin/add",
+				&[("arg", cid), ("recursive", "true"), ("timeout", &lookup)],
+				None,
+			)
+			.await
+			.map(drop)
 		})
 		.await
 	}
@@ -241,7 +284,9 @@ fn gc_line_error(line: &[u8]) -> Option<String> {
 	match serde_json::from_slice::<Line>(line) {
 		Ok(Line { error: Some(error) }) if !error.is_empty() => Some(error),
 		Ok(_) => None,
-		Err(e) => Some(format!("unreadable line in the answer ({e}): {}", String::from_utf8_lossy(line))),
+		Err(e) => {
+			Some(format!("unreadable line in the answer ({e}): {}", String::from_utf8_lossy(line)))
+		},
 	}
 }
 
@@ -332,7 +377,9 @@ fn percent_encode(value: &str) -> String {
 	value
 		.bytes()
 		.map(|b| match b {
-			b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+			b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+				(b as char).to_string()
+			},
 			_ => format!("%{b:02X}"),
 		})
 		.collect()

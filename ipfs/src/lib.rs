@@ -99,7 +99,10 @@ impl Error {
 	/// operator.
 	pub fn is_transient(&self) -> bool {
 		match self {
-			Error::Unreachable { .. } | Error::Timeout { .. } | Error::Daemon { .. } | Error::BadResponse { .. } => true,
+			Error::Unreachable { .. }
+			| Error::Timeout { .. }
+			| Error::Daemon { .. }
+			| Error::BadResponse { .. } => true,
 			Error::InvalidUrl { .. } | Error::TooLarge { .. } | Error::HashMismatch { .. } => false,
 		}
 	}
@@ -130,7 +133,13 @@ pub trait Ipfs: Send + Sync {
 
 	/// [`Ipfs::cat`], then [`Error::HashMismatch`] unless the bytes hash to `hash`
 	/// ([`content_hash`]).
-	async fn cat_checked(&self, cid: &str, limit: u64, lookup: Duration, hash: &[u8; 32]) -> Result<Vec<u8>> {
+	async fn cat_checked(
+		&self,
+		cid: &str,
+		limit: u64,
+		lookup: Duration,
+		hash: &[u8; 32],
+	) -> Result<Vec<u8>> {
 		let bytes = self.cat(cid, limit, lookup).await?;
 		if content_hash(&bytes) != *hash {
 			return Err(Error::HashMismatch { cid: cid.into() });

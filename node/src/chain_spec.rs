@@ -19,7 +19,12 @@ fn properties() -> sc_service::Properties {
 	properties
 }
 
-fn from_preset(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
+fn from_preset(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	let wasm = WASM_BINARY.ok_or_else(|| {
 		"The runtime's wasm blob is missing: build the node without SKIP_WASM_BUILD".to_string()
 	})?;
@@ -40,5 +45,10 @@ pub fn development() -> Result<ChainSpec, String> {
 
 /// `--chain local`: Alice, Bob, Charlie and Dave author and finalize.
 pub fn local_testnet() -> Result<ChainSpec, String> {
-	from_preset("Custodia Local Testnet", "custodia_local", ChainType::Local, LOCAL_TESTNET_RUNTIME_PRESET)
+	from_preset(
+		"Custodia Local Testnet",
+		"custodia_local",
+		ChainType::Local,
+		LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

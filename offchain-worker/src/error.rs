@@ -43,8 +43,12 @@ impl Error {
 	pub fn severity(&self) -> Severity {
 		match self {
 			Error::Ipfs(e) if e.is_transient() => Severity::RetryLater,
-			Error::Ipfs(custodia_ipfs::Error::HashMismatch { .. }) => Severity::FailJob(FailureReason::InputHashMismatch),
-			Error::Ipfs(custodia_ipfs::Error::TooLarge { .. }) => Severity::FailJob(FailureReason::MalformedInput),
+			Error::Ipfs(custodia_ipfs::Error::HashMismatch { .. }) => {
+				Severity::FailJob(FailureReason::InputHashMismatch)
+			},
+			Error::Ipfs(custodia_ipfs::Error::TooLarge { .. }) => {
+				Severity::FailJob(FailureReason::MalformedInput)
+			},
 			Error::Ipfs(_) => Severity::Fatal,
 			Error::RuntimeApi(_) | Error::Submit(_) => Severity::RetryLater,
 			Error::Job(reason) => Severity::FailJob(*reason),
@@ -64,18 +68,28 @@ mod tests {
 
 	#[test]
 	fn an_unreachable_daemon_or_a_busy_node_is_retried_never_reported() {
-		let down = custodia_ipfs::Error::Unreachable { call: "cat", detail: "connection refused".into() };
+		let down =
+			custodia_ipfs::Error::Unreachable { call: "cat", detail: "connection refused".into() };
 		assert_eq!(Error::Ipfs(down).severity(), Severity::RetryLater);
-		let slow = custodia_ipfs::Error::Timeout { call: "cat", after: std::time::Duration::from_secs(30) };
+		let slow = custodia_ipfs::Error::Timeout {
+			call: "cat",
+			after: std::time::Duration::from_secs(30),
+		};
 		assert_eq!(Error::Ipfs(slow).severity(), Severity::RetryLater);
 		assert_eq!(Error::RuntimeApi("state unavailable".into()).severity(), Severity::RetryLater);
-		assert_eq!(Error::Submit(SubmitError::Pool("full".into())).severity(), Severity::RetryLater);
+		assert_eq!(
+			Error::Submit(SubmitError::Pool("full".into())).severity(),
+			Severity::RetryLater
+		);
 	}
 
 	#[test]
 	fn content_that_is_not_what_was_registered_fails_the_job() {
 		let forged = custodia_ipfs::Error::HashMismatch { cid: "QmX".into() };
-		assert_eq!(Error::Ipfs(forged).severity(), Severity::FailJob(FailureReason::InputHashMismatch));
+		assert_eq!(
+			Error::Ipfs(forged).severity(),
+			Severity::FailJob(FailureReason::InputHashMismatch)
+		);
 		let huge = custodia_ipfs::Error::TooLarge { cid: "QmX".into(), limit: 10 };
 		assert_eq!(Error::Ipfs(huge).severity(), Severity::FailJob(FailureReason::MalformedInput));
 	}

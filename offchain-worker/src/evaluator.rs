@@ -26,7 +26,10 @@ use custodia_fhe::{
 };
 use custodia_ipfs::Ipfs;
 use custodia_primitives::{
-	fhe::{FailureReason, IpfsRef, JobId, JobKind, JobStatus, JobSummary, ModelSummary, Outcome, MICROS},
+	fhe::{
+		FailureReason, IpfsRef, JobId, JobKind, JobStatus, JobSummary, ModelSummary, Outcome,
+		MICROS,
+	},
 	runtime_api::FheApi,
 };
 use custodia_runtime::{opaque::Block, AccountId, BlockNumber, RuntimeCall};
@@ -86,10 +89,16 @@ pub fn engine_model(model: &ModelSummary<impl Sized, BlockNumber>) -> Option<Lin
 
 /// Computes one prediction: the encrypted score's CID and hash. `Err` sorts itself by
 /// [`Error::severity`]: the job's fault, a reason to retry, or a bug.
-pub async fn predict(ipfs: &dyn Ipfs, model: Option<LinearModel>, input: &IpfsRef<Vec<u8>>) -> Result<(String, H256), Error> {
+pub async fn predict(
+	ipfs: &dyn Ipfs,
+	model: Option<LinearModel>,
+	input: &IpfsRef<Vec<u8>>,
+) -> Result<(String, H256), Error> {
 	let model = model.ok_or(Error::Job(FailureReason::UnsupportedParameters))?;
 	let cid = String::from_utf8_lossy(&input.cid);
-	let bytes = ipfs.cat_checked(&cid, MAX_INPUT_BYTES as u64, INPUT_LOOKUP, input.hash.as_fixed_bytes()).await?;
+	let bytes = ipfs
+		.cat_checked(&cid, MAX_INPUT_BYTES as u64, INPUT_LOOKUP, input.hash.as_fixed_bytes())
+		.await?;
 	// FHE work runs on a blocking thread, off the async runtime's threads.
 	let scored = tokio::task::spawn_blocking(move || {
 		let record = PersonalRecord::from_bytes(&bytes).ok()?;
@@ -124,9 +133,15 @@ where
 	P: TransactionPool<Block = Block> + 'static,
 {
 	/// The extrinsic for one pending job, if there is one to submit now.
-	async fn work_on(&self, summary: &JobSummary<AccountId, BlockNumber>, at: H256) -> Result<Option<RuntimeCall>, Error> {
+	async fn work_on(
+		&self,
+		summary: &JobSummary<AccountId, BlockNumber>,
+		at: H256,
+	) -> Result<Option<RuntimeCall>, Error> {
 		let job = summary.id;
-		let (JobKind::Prediction { model, input }, JobStatus::Pending) = (&summary.job.kind, &summary.job.status) else {
+		let (JobKind::Prediction { model, input }, JobStatus::Pending) =
+			(&summary.job.kind, &summary.job.status)
+		else {
 			return Ok(None);
 		};
 		let api = self.shared.client.runtime_api();
@@ -164,7 +179,12 @@ where
 	}
 
 	async fn round(&mut self, at: H256, now: BlockNumber) {
-		let jobs = match self.shared.client.runtime_api().pending_jobs(at, self.shared.signer.account().clone()) {
+		let jobs = match self
+			.shared
+			.client
+			.runtime_api()
+			.pending_jobs(at, self.shared.signer.account().clone())
+		{
 			Ok(jobs) => jobs,
 			Err(e) => {
 				tracing::warn!(target: LOG_TARGET, role = "evaluator", block = now, "FheApi failed: {e}; retrying");
@@ -188,7 +208,11 @@ where
 					continue;
 				},
 			};
-			match self.shared.submit(call, "evaluator", format!("job {job} (finalized block {now})")).await {
+			match self
+				.shared
+				.submit(call, "evaluator", format!("job {job} (finalized block {now})"))
+				.await
+			{
 				Ok(()) => self.submitted.submitted(job, now),
 				Err(e) => self.shared.failed("evaluator", format_args!("job {job}"), &e),
 			}

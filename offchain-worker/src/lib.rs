@@ -54,11 +54,7 @@ use sp_blockchain::HeaderBackend;
 use sp_keystore::KeystorePtr;
 
 use crate::{
-	evaluator::EvaluatorRole,
-	metrics::Metrics,
-	role::Head,
-	shared::Shared,
-	signer::Signer,
+	evaluator::EvaluatorRole, metrics::Metrics, role::Head, shared::Shared, signer::Signer,
 	steward::StewardRole,
 };
 
@@ -192,21 +188,34 @@ pub enum SpawnError {
 /// Starts each enabled role on its own task of `spawner`. Fails if `--worker-dev-key` is given
 /// on a chain that is not a development or local one, if no worker key is in the keystore, or
 /// if a role's state cannot be opened.
-pub fn spawn<C, P>(options: WorkerOptions<C, P>, spawner: impl sp_core::traits::SpawnNamed) -> Result<(), SpawnError>
+pub fn spawn<C, P>(
+	options: WorkerOptions<C, P>,
+	spawner: impl sp_core::traits::SpawnNamed,
+) -> Result<(), SpawnError>
 where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ Send
+		+ Sync
+		+ 'static,
 	C::Api: WorkerRuntimeApi,
 	P: TransactionPool<Block = Block> + 'static,
 {
-	let WorkerOptions { params, development_chain, data_dir, client, pool, keystore, registry } = options;
+	let WorkerOptions { params, development_chain, data_dir, client, pool, keystore, registry } =
+		options;
 	if !params.enabled() {
 		return Ok(());
 	}
 	params.check_dev_key(development_chain)?;
 	if let Some(suri) = &params.worker_dev_key {
-		keystore.sr25519_generate_new(signer::KEY_TYPE, Some(suri)).map_err(|e| SpawnError::Keystore(e.to_string()))?;
+		keystore
+			.sr25519_generate_new(signer::KEY_TYPE, Some(suri))
+			.map_err(|e| SpawnError::Keystore(e.to_string()))?;
 	}
-	let signer = Arc::new(Signer::from_keystore(client.clone(), pool, keystore).ok_or(SpawnError::NoWorkerKey)?);
+	let signer = Arc::new(
+		Signer::from_keystore(client.clone(), pool, keystore).ok_or(SpawnError::NoWorkerKey)?,
+	);
 	let ipfs: Arc<dyn Ipfs> = Arc::new(Kubo::new(&params.ipfs_api, KuboOptions::default())?);
 	let metrics = registry.as_ref().map(Metrics::register).transpose()?;
 	tracing::info!(
@@ -225,18 +234,33 @@ where
 			AggregatorMetrics, AggregatorOptions, AggregatorRole,
 		};
 		let options = AggregatorOptions::new(data_dir.join("aggregator"), max_report_size());
-		let submitter = SignerSubmit::new(signer.clone(), metrics.as_ref().map(|m| m.extrinsics_submitted.clone()));
+		let submitter = SignerSubmit::new(
+			signer.clone(),
+			metrics.as_ref().map(|m| m.extrinsics_submitted.clone()),
+		);
 		let gauges = metrics.as_ref().map(|m| AggregatorMetrics {
 			batches_awaiting: m.aggregator_batches_awaiting.clone(),
 			jobs_awaiting: m.aggregator_jobs_awaiting.clone(),
 		});
-		let role = AggregatorRole::new(RuntimeChain::new(client.clone()), submitter, ipfs.clone(), signer.account().clone(), options, gauges)?;
+		let role = AggregatorRole::new(
+			RuntimeChain::new(client.clone()),
+			submitter,
+			ipfs.clone(),
+			signer.account().clone(),
+			options,
+			gauges,
+		)?;
 		let task = role::run(client.clone(), Head::Finalized, role, last_block.clone());
 		spawner.spawn("custodia-aggregator", Some("custodia"), Box::pin(task));
 	}
 	let shared = Arc::new(Shared { client: client.clone(), signer, metrics });
 	if params.steward {
-		let task = role::run(client.clone(), Head::Best, StewardRole::new(shared.clone(), ipfs.clone()), last_block.clone());
+		let task = role::run(
+			client.clone(),
+			Head::Best,
+			StewardRole::new(shared.clone(), ipfs.clone()),
+			last_block.clone(),
+		);
 		spawner.spawn("custodia-steward", Some("custodia"), Box::pin(task));
 	}
 	if params.evaluator {
@@ -264,7 +288,10 @@ mod tests {
 		assert!(matches!(cli.worker.check_dev_key(false), Err(SpawnError::DevKeyOnLiveChain)));
 		assert!(cli.worker.check_dev_key(true).is_ok());
 		let message = cli.worker.check_dev_key(false).unwrap_err().to_string();
-		assert!(message.contains("--worker-dev-key") && message.contains("key insert"), "{message}");
+		assert!(
+			message.contains("--worker-dev-key") && message.contains("key insert"),
+			"{message}"
+		);
 		// Without the flag, any chain.
 		let cli = Cli::parse_from(["node", "--steward"]);
 		assert!(cli.worker.check_dev_key(false).is_ok());

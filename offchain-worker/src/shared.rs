@@ -32,9 +32,12 @@ impl<C, P> Shared<C, P> {
 			m.ipfs_failures.inc();
 		}
 		match error.severity() {
-			Severity::Fatal => tracing::error!(target: LOG_TARGET, role, "{work}: {error} (needs the operator)"),
-			Severity::RetryLater | Severity::FailJob(_) =>
-				tracing::warn!(target: LOG_TARGET, role, "{work}: {error}; retrying at a later round"),
+			Severity::Fatal => {
+				tracing::error!(target: LOG_TARGET, role, "{work}: {error} (needs the operator)")
+			},
+			Severity::RetryLater | Severity::FailJob(_) => {
+				tracing::warn!(target: LOG_TARGET, role, "{work}: {error}; retrying at a later round")
+			},
 		}
 	}
 }
@@ -46,7 +49,12 @@ where
 	P: TransactionPool<Block = Block> + 'static,
 {
 	/// Signs and submits `call` for `role`, logging the outcome as `what`.
-	pub async fn submit(&self, call: RuntimeCall, role: &'static str, what: impl Display) -> Result<(), Error> {
+	pub async fn submit(
+		&self,
+		call: RuntimeCall,
+		role: &'static str,
+		what: impl Display,
+	) -> Result<(), Error> {
 		self.signer.submit(call).await?;
 		if let Some(m) = &self.metrics {
 			m.extrinsics_submitted.inc();

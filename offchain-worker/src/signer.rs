@@ -8,7 +8,10 @@
 use std::sync::Arc;
 
 use codec::Encode;
-use custodia_runtime::{opaque::Block, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
+use custodia_runtime::{
+	opaque::Block, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall, Signature, SignedPayload,
+	TxExtension, UncheckedExtrinsic,
+};
 use frame_system_rpc_runtime_api::AccountNonceApi;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_api::{Core, ProvideRuntimeApi};
@@ -65,7 +68,14 @@ where
 	pub fn from_keystore(client: Arc<C>, pool: Arc<P>, keystore: KeystorePtr) -> Option<Self> {
 		let public = *keystore.sr25519_public_keys(KEY_TYPE).first()?;
 		let account = AccountId::from(public);
-		Some(Self { client, pool, keystore, public, account, next_nonce: tokio::sync::Mutex::new(None) })
+		Some(Self {
+			client,
+			pool,
+			keystore,
+			public,
+			account,
+			next_nonce: tokio::sync::Mutex::new(None),
+		})
 	}
 
 	/// The account the worker acts as.
@@ -106,7 +116,11 @@ where
 		best: <Block as BlockT>::Hash,
 		best_number: BlockNumber,
 	) -> Result<UncheckedExtrinsic, SubmitError> {
-		let version = self.client.runtime_api().version(best).map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
+		let version = self
+			.client
+			.runtime_api()
+			.version(best)
+			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
 		let genesis = self.client.info().genesis_hash;
 		let (era, birth) = mortal_era(best_number);
 		// `CheckEra` signs the hash of the era's birth block, not of the best block.
@@ -114,7 +128,9 @@ where
 			.client
 			.hash(birth)
 			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?
-			.ok_or_else(|| SubmitError::RuntimeApi(format!("no hash for block {birth}, the era's birth")))?;
+			.ok_or_else(|| {
+				SubmitError::RuntimeApi(format!("no hash for block {birth}, the era's birth"))
+			})?;
 		let extension: TxExtension = (
 			frame_system::CheckNonZeroSender::<Runtime>::new(),
 			frame_system::CheckSpecVersion::<Runtime>::new(),
@@ -128,13 +144,29 @@ where
 			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 			frame_system::WeightReclaim::<Runtime>::new(),
 		);
-		let implicit = ((), version.spec_version, version.transaction_version, genesis, birth_hash, (), (), (), None, ());
+		let implicit = (
+			(),
+			version.spec_version,
+			version.transaction_version,
+			genesis,
+			birth_hash,
+			(),
+			(),
+			(),
+			None,
+			(),
+		);
 		let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 		let signature = payload
 			.using_encoded(|message| self.keystore.sr25519_sign(KEY_TYPE, &self.public, message))
 			.map_err(|e| SubmitError::Signing(e.to_string()))?
 			.ok_or_else(|| SubmitError::Signing("the key is no longer in the keystore".into()))?;
-		Ok(UncheckedExtrinsic::new_signed(call, self.account.clone().into(), Signature::Sr25519(signature), extension))
+		Ok(UncheckedExtrinsic::new_signed(
+			call,
+			self.account.clone().into(),
+			Signature::Sr25519(signature),
+			extension,
+		))
 	}
 }
 

@@ -22,13 +22,13 @@ use std::{
 };
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use custodia_ipfs::{Error as IpfsError, Ipfs};
 use custodia_primitives::{
 	runtime_api::VaultsApi,
 	vaults::{PinItem, PinTarget},
 };
 use custodia_runtime::{opaque::Block, BlockNumber, RuntimeCall};
+use futures::StreamExt;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -132,7 +132,10 @@ impl Backoff {
 
 	/// `cid` failed at block `now`: wait twice as long as last time before the next try.
 	pub fn failed(&mut self, cid: &str, now: BlockNumber) {
-		let failing = self.failing.entry(cid.to_string()).or_insert(Failing { failures: 0, next_try: now });
+		let failing = self
+			.failing
+			.entry(cid.to_string())
+			.or_insert(Failing { failures: 0, next_try: now });
 		failing.failures = failing.failures.saturating_add(1);
 		let wait = 1u32.checked_shl(failing.failures - 1).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
 		failing.next_try = now.saturating_add(wait);
@@ -242,7 +245,9 @@ impl Steward {
 		for item in must_unpin.iter().filter(|item| plan.confirm.contains(&item.target)) {
 			let cid = cid_of(item);
 			// Confirmed if unpinned now, or kept for another target; not while failing or pinning.
-			let kept = !failed.contains(&cid) && self.backoff.due(&cid, now) && !self.pinning.contains(&cid);
+			let kept = !failed.contains(&cid)
+				&& self.backoff.due(&cid, now)
+				&& !self.pinning.contains(&cid);
 			if unpinned.contains(&cid) || kept {
 				self.confirming.insert(item.target, now);
 				report.to_confirm.push(item.target);
@@ -314,7 +319,11 @@ impl Steward {
 		self.backoff.len()
 	}
 
-	fn forget_what_the_chain_no_longer_names(&mut self, must_pin: &[PinItem], must_unpin: &[PinItem]) {
+	fn forget_what_the_chain_no_longer_names(
+		&mut self,
+		must_pin: &[PinItem],
+		must_unpin: &[PinItem],
+	) {
 		// Confirmations the chain has accepted left `must_unpin`.
 		let ended: BTreeSet<PinTarget> = must_unpin.iter().map(|i| i.target).collect();
 		self.confirming.retain(|target, _| ended.contains(target));
@@ -382,7 +391,12 @@ impl<C, P> StewardRole<C, P> {
 			Err(e) => {
 				// A bug, never an IPFS problem: try the same pins again after a backoff.
 				tracing::error!(target: LOG_TARGET, role = "steward", block = now, "the pin task failed: {e}");
-				let failed = || Err(IpfsError::BadResponse { call: "pin/add", detail: "the pin task failed".into() });
+				let failed = || {
+					Err(IpfsError::BadResponse {
+						call: "pin/add",
+						detail: "the pin task failed".into(),
+					})
+				};
 				cids.into_iter().map(|cid| (cid, failed())).collect()
 			},
 		};
@@ -441,7 +455,9 @@ where
 		self.collect_pins(now).await;
 		let api = self.shared.client.runtime_api();
 		let me = self.shared.signer.account().clone();
-		let lists = api.must_pin(at, me.clone()).and_then(|pin| api.must_unpin(at, me).map(|unpin| (pin, unpin)));
+		let lists = api
+			.must_pin(at, me.clone())
+			.and_then(|pin| api.must_unpin(at, me).map(|unpin| (pin, unpin)));
 		let (must_pin, must_unpin) = match lists {
 			Ok(lists) => lists,
 			Err(e) => {
@@ -457,10 +473,15 @@ where
 			Ok(report) => {
 				self.log(&report, now);
 				for target in report.to_confirm {
-					let call = RuntimeCall::Vaults(pallet_vaults::Call::confirm_unpinned { target });
+					let call =
+						RuntimeCall::Vaults(pallet_vaults::Call::confirm_unpinned { target });
 					let what = format!("unpin confirmation of {target:?} (block {now})");
 					if let Err(e) = self.shared.submit(call, "steward", what).await {
-						self.shared.failed("steward", format_args!("unpin confirmation of {target:?}"), &e);
+						self.shared.failed(
+							"steward",
+							format_args!("unpin confirmation of {target:?}"),
+							&e,
+						);
 						self.steward.confirmation_failed(&target);
 					}
 				}
@@ -506,7 +527,10 @@ mod tests {
 		async fn pin_add(&self, cid: &str, _: u64, _: Duration) -> Result<(), IpfsError> {
 			self.call(format!("pin {cid}"));
 			if cid == POISON {
-				return Err(IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() });
+				return Err(IpfsError::Daemon {
+					call: "cat",
+					message: "context deadline exceeded".into(),
+				});
 			}
 			self.pinned.lock().unwrap().insert(cid.into());
 			Ok(())
@@ -531,10 +555,20 @@ mod tests {
 	#[tokio::test]
 	async fn a_poisoned_cid_fails_alone_and_the_rest_of_the_round_goes_on() {
 		let ipfs = PoisonedIpfs::default();
-		ipfs.pinned.lock().unwrap().extend(["QmEnded1".to_string(), "QmEnded2".to_string()]);
-		let must_pin = [item(PinTarget::Record(1), POISON), item(PinTarget::Record(2), "QmGood1"), item(PinTarget::Vault(3), "QmGood2")];
-		let must_unpin =
-			[item(PinTarget::Vault(4), "QmEnded1"), item(PinTarget::Record(5), POISON), item(PinTarget::Vault(6), "QmEnded2")];
+		ipfs.pinned
+			.lock()
+			.unwrap()
+			.extend(["QmEnded1".to_string(), "QmEnded2".to_string()]);
+		let must_pin = [
+			item(PinTarget::Record(1), POISON),
+			item(PinTarget::Record(2), "QmGood1"),
+			item(PinTarget::Vault(3), "QmGood2"),
+		];
+		let must_unpin = [
+			item(PinTarget::Vault(4), "QmEnded1"),
+			item(PinTarget::Record(5), POISON),
+			item(PinTarget::Vault(6), "QmEnded2"),
+		];
 		let mut steward = Steward::default();
 
 		let unpins = steward.unpin_ended(&ipfs, &must_pin, &must_unpin, 10).await.unwrap();
@@ -542,15 +576,31 @@ mod tests {
 		// target is confirmed like any other kept CID; both ended vaults are unpinned, collected
 		// and confirmed in this round.
 		assert_eq!(unpins.unpinned, ["QmEnded1", "QmEnded2"]);
-		assert_eq!(unpins.to_confirm, [PinTarget::Vault(4), PinTarget::Record(5), PinTarget::Vault(6)]);
+		assert_eq!(
+			unpins.to_confirm,
+			[PinTarget::Vault(4), PinTarget::Record(5), PinTarget::Vault(6)]
+		);
 		let pins = steward.pin_required(&ipfs, &must_pin, 10).await.unwrap();
 		assert_eq!(pins.pinned, ["QmGood1", "QmGood2"]);
 		assert_eq!(pins.failed.len(), 1);
 		assert_eq!(pins.failed[0].0, POISON);
-		assert_eq!(*ipfs.pinned.lock().unwrap(), HashSet::from(["QmGood1".to_string(), "QmGood2".to_string()]));
+		assert_eq!(
+			*ipfs.pinned.lock().unwrap(),
+			HashSet::from(["QmGood1".to_string(), "QmGood2".to_string()])
+		);
 		// Unpins and their garbage collection come before any pin.
 		let calls = ipfs.calls.lock().unwrap().clone();
-		assert_eq!(calls, ["unpin QmEnded1", "unpin QmEnded2", "gc", "pin Qm0Poison", "pin QmGood1", "pin QmGood2"]);
+		assert_eq!(
+			calls,
+			[
+				"unpin QmEnded1",
+				"unpin QmEnded2",
+				"gc",
+				"pin Qm0Poison",
+				"pin QmGood1",
+				"pin QmGood2"
+			]
+		);
 	}
 
 	#[tokio::test]
@@ -595,15 +645,16 @@ mod tests {
 		assert!(backoff.due("QmX", 0) && backoff.is_empty());
 	}
 
-
 	fn item(target: PinTarget, cid: &str) -> PinItem {
 		PinItem { target, cid: cid.as_bytes().to_vec(), size: None }
 	}
 
 	#[test]
 	fn a_pin_is_limited_to_the_size_the_chain_declared() {
-		let record = |id, cid: &str, size| PinItem { size: Some(size), ..item(PinTarget::Record(id), cid) };
-		let must_pin = [record(1, "QmA", 1_024), record(2, "QmA", 4_096), item(PinTarget::Vault(3), "QmB")];
+		let record =
+			|id, cid: &str, size| PinItem { size: Some(size), ..item(PinTarget::Record(id), cid) };
+		let must_pin =
+			[record(1, "QmA", 1_024), record(2, "QmA", 4_096), item(PinTarget::Vault(3), "QmB")];
 		// Two records naming one CID: the smaller declaration wins.
 		assert_eq!(pin_limit(&must_pin, "QmA"), 1_024);
 		// A vault's copy has no size on chain: the steward's own cap.
@@ -629,7 +680,10 @@ mod tests {
 	fn unpins_and_confirms_what_ended() {
 		let pinned = HashSet::from(["QmV".to_string()]);
 		let plan = plan(&[], &[item(PinTarget::Vault(7), "QmV")], &pinned, &BTreeMap::new(), 10);
-		assert_eq!(plan, Plan { pin: vec![], unpin: vec!["QmV".into()], confirm: vec![PinTarget::Vault(7)] });
+		assert_eq!(
+			plan,
+			Plan { pin: vec![], unpin: vec!["QmV".into()], confirm: vec![PinTarget::Vault(7)] }
+		);
 	}
 
 	#[test]

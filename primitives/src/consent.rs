@@ -4,9 +4,9 @@
 //! Codes and records of consent: purposes, data categories, periods, requests and
 //! grants. docs/consent.md maps every code to FHIR R4 and LOINC.
 
+use crate::consortium::X25519PublicKey;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use crate::consortium::X25519PublicKey;
 use scale_info::TypeInfo;
 
 /// Identifies a consent request. Assigned in sequence, never reused.

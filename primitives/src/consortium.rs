@@ -39,4 +39,3 @@ pub enum MemberKind {
 	#[codec(index = 2)]
 	Evaluator,
 }
-

@@ -277,6 +277,10 @@ pub struct JobSummary<AccountId, BlockNumber> {
 	/// Its id.
 	pub id: JobId,
 	/// The job.
-	pub job:
-		Job<AccountId, BlockNumber, Vec<u8>, Vec<Submission<AccountId, BlockNumber, Outcome<Vec<u8>>>>>,
+	pub job: Job<
+		AccountId,
+		BlockNumber,
+		Vec<u8>,
+		Vec<Submission<AccountId, BlockNumber, Outcome<Vec<u8>>>>,
+	>,
 }

@@ -13,8 +13,8 @@ use crate::{
 	fhe::{EvaluationKey, JobId, JobSummary, ModelId, ModelSummary},
 	statistics::{
 		AggregatorEpoch, AggregatorEpochId, AggregatorSlot, BatchSummary, CohortReport,
-		EpsilonMillis, PrivacyParameters, PublishedStatistic, ReportId, ReportInfo, SchemaField,
-		SchemaId, SchemaInfo, StatisticJob, StatisticJobId, NoiseSegment,
+		EpsilonMillis, NoiseSegment, PrivacyParameters, PublishedStatistic, ReportId, ReportInfo,
+		SchemaField, SchemaId, SchemaInfo, StatisticJob, StatisticJobId,
 	},
 	vaults::{PinItem, VaultId},
 };

@@ -201,7 +201,16 @@ pub enum StatisticKind<Fields> {
 
 /// Where an aggregator epoch stands.
 #[derive(
-	Copy, Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Copy,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum EpochStatus {
 	/// Waiting for every aggregator's HPKE key.
@@ -252,7 +261,16 @@ pub struct AggregatorEpoch<BlockNumber, Slots> {
 /// Why a report is not counted. Codes 1–9 are `custodia_statistics::Rejection::code`; the
 /// others are reasons only the worker or the chain can see.
 #[derive(
-	Copy, Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Copy,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum RejectionReason {
 	/// The report bytes are not a well-formed report.
@@ -322,7 +340,16 @@ pub struct ReportInfo<AccountId, BlockNumber, Cid> {
 
 /// Where a report's verification stands.
 #[derive(
-	Copy, Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Copy,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum ReportStatus<BlockNumber> {
 	/// Its batch is being verified.
@@ -346,7 +373,16 @@ pub enum ReportStatus<BlockNumber> {
 
 /// One report an aggregator finds invalid in a batch (by its index in the batch).
 #[derive(
-	Copy, Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Copy,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct BatchRejection {
 	/// The report's index in the batch.
@@ -375,7 +411,16 @@ pub struct VerificationBatch<BlockNumber, Reports, Flags> {
 /// The noise one segment of a published statistic carries: each aggregator adds discrete
 /// Laplace noise of scale `sensitivity / ε_segment` to these values.
 #[derive(
-	Copy, Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Copy,
+	Clone,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct NoiseSegment {
 	/// How many of the statistic's values (in order) this segment covers.

@@ -3,9 +3,9 @@
 
 //! Records, shared data vaults and pin targets.
 
+use crate::consent::GrantId;
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use crate::consent::GrantId;
 use scale_info::TypeInfo;
 use sp_core::H256;
 

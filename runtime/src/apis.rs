@@ -18,16 +18,15 @@ use sp_version::RuntimeVersion;
 
 use custodia_primitives::{
 	consent::{DataCategory, GrantSummary, PurposeOfUse, RequestSummary},
-	fhe,
 	consortium::{MemberKind, X25519PublicKey},
-	runtime_api, statistics,
+	fhe, runtime_api, statistics,
 	vaults::{PinItem, VaultId},
 };
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Consent, Consortium, Executive, Fhe, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Statistics, System,
-	TransactionPayment, Vaults, VERSION,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Statistics,
+	System, TransactionPayment, Vaults, VERSION,
 };
 
 impl_runtime_apis! {

@@ -17,10 +17,10 @@ use sp_runtime::{traits::One, Perbill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Council, Hash, Nonce,
-	PalletInfo, Runtime, Timestamp, Vaults, DAYS, HOURS, MINUTES,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Consent, Consortium, Council, Hash,
+	Nonce, PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason,
+	RuntimeOrigin, RuntimeTask, System, Timestamp, Vaults, DAYS, EXISTENTIAL_DEPOSIT, HOURS,
+	MINUTES, SLOT_DURATION, VERSION,
 };
 
 /// Share of a block available to normal (non-operational) extrinsics.
@@ -274,7 +274,9 @@ parameter_types! {
 pub struct VaultRecords;
 
 impl pallet_statistics::RecordLookup<AccountId> for VaultRecords {
-	fn record(id: custodia_primitives::vaults::RecordId) -> Option<pallet_statistics::RecordFacts<AccountId>> {
+	fn record(
+		id: custodia_primitives::vaults::RecordId,
+	) -> Option<pallet_statistics::RecordFacts<AccountId>> {
 		pallet_vaults::Records::<Runtime>::get(id).map(|r| pallet_statistics::RecordFacts {
 			owner: r.owner,
 			categories: r.categories.into_inner(),
@@ -283,7 +285,10 @@ impl pallet_statistics::RecordLookup<AccountId> for VaultRecords {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn benchmark_record(owner: &AccountId, category: custodia_primitives::consent::DataCategory) -> custodia_primitives::vaults::RecordId {
+	fn benchmark_record(
+		owner: &AccountId,
+		category: custodia_primitives::consent::DataCategory,
+	) -> custodia_primitives::vaults::RecordId {
 		pallet_vaults::Pallet::<Runtime>::benchmark_record(owner, category)
 	}
 }
@@ -335,7 +340,8 @@ impl pallet_session::Config for Runtime {
 	type ShouldEndSession = Sessions;
 	type NextSessionRotation = Sessions;
 	type SessionManager = crate::Validators;
-	type SessionHandler = <crate::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type SessionHandler =
+		<crate::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
 	type Keys = crate::SessionKeys;
 	// No slashing or offence reports on a consortium chain: misbehaviour is handled by
 	// governance removing the validator.

@@ -16,11 +16,11 @@
 //! real health data.
 
 use crate::{
-	AccountId, BalancesConfig, ConsortiumConfig, FheConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, ValidatorsConfig, UNIT,
+	AccountId, BalancesConfig, ConsortiumConfig, FheConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, ValidatorsConfig, UNIT,
 };
-use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 use alloc::{vec, vec::Vec};
+use custodia_primitives::consortium::{MemberKind, X25519PublicKey};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -69,7 +69,13 @@ fn founding_member(
 ) -> (AccountId, Vec<MemberKind>, Vec<u8>, X25519PublicKey, Option<Vec<u8>>) {
 	let name = alloc::format!("{validator:?} (validator)").into_bytes();
 	let kinds = vec![MemberKind::DataSteward, MemberKind::Evaluator];
-	(validator.to_account_id(), kinds, name, validator.public().0, Some(b"/ip4/127.0.0.1/tcp/4001".to_vec()))
+	(
+		validator.to_account_id(),
+		kinds,
+		name,
+		validator.public().0,
+		Some(b"/ip4/127.0.0.1/tcp/4001".to_vec()),
+	)
 }
 
 fn genesis(
@@ -79,7 +85,8 @@ fn genesis(
 	founding_members: Vec<Sr25519Keyring>,
 	result_quorum: Option<u32>,
 ) -> Value {
-	let validators: Vec<AccountId> = authorities.iter().map(|(account, _, _)| account.clone()).collect();
+	let validators: Vec<AccountId> =
+		authorities.iter().map(|(account, _, _)| account.clone()).collect();
 	let session_keys: Vec<(AccountId, AccountId, SessionKeys)> = authorities
 		.into_iter()
 		.map(|(account, aura, grandpa)| (account.clone(), account, SessionKeys { aura, grandpa }))

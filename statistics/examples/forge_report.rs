@@ -29,7 +29,8 @@ use custodia_statistics::{
 	testing::out_of_range_report,
 };
 
-const USAGE: &str = "usage: forge_report (out-of-range|rebind) --genesis HEX --epoch N --owner HEX --record N \
+const USAGE: &str =
+	"usage: forge_report (out-of-range|rebind) --genesis HEX --epoch N --owner HEX --record N \
 	--category VARIANT --field NAME:UNIT:MAX[:B1,…]… --out FILE \
 	[out-of-range: --key HEX… --values V1,V2,… --field-index I --claim V] [rebind: --report FILE]";
 
@@ -40,7 +41,10 @@ impl Args {
 	fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
 		let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
 		while let Some(name) = args.next() {
-			let name = name.strip_prefix("--").ok_or_else(|| format!("`{name}`: expected --NAME VALUE"))?.to_string();
+			let name = name
+				.strip_prefix("--")
+				.ok_or_else(|| format!("`{name}`: expected --NAME VALUE"))?
+				.to_string();
 			let value = args.next().ok_or_else(|| format!("--{name} needs a value"))?;
 			map.entry(name).or_default().push(value);
 		}
@@ -94,12 +98,19 @@ fn schema(args: &Args) -> Result<Schema, String> {
 				[name, unit, max, buckets] => (*name, *unit, *max, Some(*buckets)),
 				_ => return Err(format!("--field {spec}: expected NAME:UNIT:MAX[:B1,B2,…]")),
 			};
-			let number = |s: &str| s.parse::<u64>().map_err(|_| format!("--field {spec}: `{s}` is not a whole number"));
-			let buckets = buckets.map(|b| b.split(',').map(number).collect::<Result<Vec<_>, _>>()).transpose()?;
+			let number = |s: &str| {
+				s.parse::<u64>()
+					.map_err(|_| format!("--field {spec}: `{s}` is not a whole number"))
+			};
+			let buckets = buckets
+				.map(|b| b.split(',').map(number).collect::<Result<Vec<_>, _>>())
+				.transpose()?;
 			Ok((name.as_bytes().to_vec(), unit.as_bytes().to_vec(), number(max)?, buckets))
 		})
 		.collect::<Result<Vec<_>, String>>()?;
-	let parts = fields.iter().map(|(name, unit, max, buckets)| (name.as_slice(), unit.as_slice(), *max, buckets.as_deref()));
+	let parts = fields.iter().map(|(name, unit, max, buckets)| {
+		(name.as_slice(), unit.as_slice(), *max, buckets.as_deref())
+	});
 	Schema::from_parts(args.one("category")?, parts).map_err(|e| e.to_string())
 }
 
@@ -116,15 +127,26 @@ fn binding(args: &Args, schema: &Schema) -> Result<Binding, String> {
 fn out_of_range(args: &Args) -> Result<Report, String> {
 	let schema = schema(args)?;
 	let binding = binding(args, &schema)?;
-	let keys = args.all("key").iter().map(|k| hex_bytes::<32>("--key", k)).collect::<Result<Vec<_>, _>>()?;
+	let keys = args
+		.all("key")
+		.iter()
+		.map(|k| hex_bytes::<32>("--key", k))
+		.collect::<Result<Vec<_>, _>>()?;
 	let layout = schema.layout(keys.len()).map_err(|e| e.to_string())?;
 	let values = args
 		.one("values")?
 		.split(',')
 		.map(|v| v.parse::<u64>().map_err(|_| format!("--values: `{v}` is not a whole number")))
 		.collect::<Result<Vec<_>, _>>()?;
-	out_of_range_report(&layout, &binding, &keys, &values, args.number("field-index")?, args.number("claim")?)
-		.map_err(|e| e.to_string())
+	out_of_range_report(
+		&layout,
+		&binding,
+		&keys,
+		&values,
+		args.number("field-index")?,
+		args.number("claim")?,
+	)
+	.map_err(|e| e.to_string())
 }
 
 fn rebind(args: &Args) -> Result<Report, String> {

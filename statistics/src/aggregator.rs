@@ -111,7 +111,11 @@ impl Aggregator {
 
 	/// Opens my input share of `report` under `binding` (rebuilt from the chain) and starts the
 	/// verification of every part.
-	pub fn verify_init(&self, binding: &Binding, report: &Report) -> Result<(Pending, VerifierShares), Rejection> {
+	pub fn verify_init(
+		&self,
+		binding: &Binding,
+		report: &Report,
+	) -> Result<(Pending, VerifierShares), Rejection> {
 		let layout = &self.layout;
 		if binding.genesis != self.genesis
 			|| binding.epoch != self.epoch
@@ -120,20 +124,25 @@ impl Aggregator {
 		{
 			return Err(Rejection::WrongContext);
 		}
-		if report.sealed.len() != layout.aggregators || report.public_shares.len() != layout.parts.len() {
+		if report.sealed.len() != layout.aggregators
+			|| report.public_shares.len() != layout.parts.len()
+		{
 			return Err(Rejection::WrongLength);
 		}
 		if report_id(binding, &report.salt) != report.id {
 			return Err(Rejection::ReportIdMismatch);
 		}
 		let aad = binding.aad(&report.id, self.index, layout.aggregators);
-		let plaintext = envelope::open(&self.keys, INPUT_SHARE_INFO, &aad, &report.sealed[self.index])
-			.ok_or(Rejection::ShareDoesNotOpen)?;
+		let plaintext =
+			envelope::open(&self.keys, INPUT_SHARE_INFO, &aad, &report.sealed[self.index])
+				.ok_or(Rejection::ShareDoesNotOpen)?;
 		let mut r = Reader::new("input shares", &plaintext);
 		let mut states = Vec::with_capacity(layout.parts.len());
 		let mut shares = Vec::with_capacity(layout.parts.len());
 		for (i, part) in layout.parts.iter().enumerate() {
-			let input = r.bytes32("input share", crate::report::MAX_SHARE_BYTES).map_err(|_| Rejection::MalformedShare)?;
+			let input = r
+				.bytes32("input share", crate::report::MAX_SHARE_BYTES)
+				.map_err(|_| Rejection::MalformedShare)?;
 			let (state, share) = vdaf::verify_init(
 				part,
 				&self.verify_key,
@@ -153,19 +162,27 @@ impl Aggregator {
 
 	/// Finishes the verification of a report with every aggregator's verifier shares (any
 	/// order, exactly one per aggregator): my output share, or why the report is invalid.
-	pub fn finish(&self, pending: Pending, all: &[VerifierShares]) -> Result<OutputShare, Rejection> {
+	pub fn finish(
+		&self,
+		pending: Pending,
+		all: &[VerifierShares],
+	) -> Result<OutputShare, Rejection> {
 		let n = self.layout.aggregators;
 		let parts = self.layout.parts.len();
 		let mut ordered: Vec<Option<&VerifierShares>> = vec![None; n];
 		for v in all {
-			let slot = ordered.get_mut(v.aggregator as usize).ok_or(Rejection::MalformedVerifierShare)?;
+			let slot = ordered
+				.get_mut(v.aggregator as usize)
+				.ok_or(Rejection::MalformedVerifierShare)?;
 			if slot.is_some() || v.report_id != pending.report_id || v.shares.len() != parts {
 				return Err(Rejection::MalformedVerifierShare);
 			}
 			*slot = Some(v);
 		}
-		let ordered: Vec<&VerifierShares> =
-			ordered.into_iter().collect::<Option<_>>().ok_or(Rejection::MalformedVerifierShare)?;
+		let ordered: Vec<&VerifierShares> = ordered
+			.into_iter()
+			.collect::<Option<_>>()
+			.ok_or(Rejection::MalformedVerifierShare)?;
 		let mut values = Vec::with_capacity(self.layout.output_len);
 		for (i, (part, state)) in self.layout.parts.iter().zip(pending.states).enumerate() {
 			let shares: Vec<&[u8]> = ordered.iter().map(|v| v.shares[i].as_slice()).collect();
@@ -194,7 +211,8 @@ impl VerifierShares {
 
 	/// Decodes verifier shares (their contents are checked by [`Aggregator::finish`]).
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-		let limit = wire::HEADER_LEN + 18 + crate::report::MAX_PARTS * (4 + MAX_VERIFIER_SHARE_BYTES);
+		let limit =
+			wire::HEADER_LEN + 18 + crate::report::MAX_PARTS * (4 + MAX_VERIFIER_SHARE_BYTES);
 		let mut r = wire::open(bytes, limit, Kind::VerifierShares)?;
 		let report_id = r.array()?;
 		let aggregator = r.u8()?;
@@ -263,7 +281,10 @@ impl VerifierBatch {
 	/// have no or too many parts.
 	pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
 		if self.entries.len() > MAX_BATCH_REPORTS {
-			return Err(Error::Invalid { what: "verifier batch", detail: format!("{} reports", self.entries.len()) });
+			return Err(Error::Invalid {
+				what: "verifier batch",
+				detail: format!("{} reports", self.entries.len()),
+			});
 		}
 		let mut out = Vec::new();
 		wire::header(&mut out, Kind::VerifierBatch);
@@ -276,11 +297,17 @@ impl VerifierBatch {
 					if v.aggregator != self.aggregator {
 						return Err(Error::Invalid {
 							what: "verifier batch",
-							detail: format!("shares of aggregator {} in the batch of {}", v.aggregator, self.aggregator),
+							detail: format!(
+								"shares of aggregator {} in the batch of {}",
+								v.aggregator, self.aggregator
+							),
 						});
 					}
 					if v.shares.is_empty() || v.shares.len() > crate::report::MAX_PARTS {
-						return Err(Error::Invalid { what: "part count", detail: v.shares.len().to_string() });
+						return Err(Error::Invalid {
+							what: "part count",
+							detail: v.shares.len().to_string(),
+						});
 					}
 					out.push(0);
 					out.push(v.shares.len() as u8);
@@ -293,7 +320,11 @@ impl VerifierBatch {
 			}
 		}
 		if out.len() > MAX_VERIFIER_BATCH_BYTES {
-			return Err(Error::TooLarge { kind: Kind::VerifierBatch.name(), len: out.len(), limit: MAX_VERIFIER_BATCH_BYTES });
+			return Err(Error::TooLarge {
+				kind: Kind::VerifierBatch.name(),
+				len: out.len(),
+				limit: MAX_VERIFIER_BATCH_BYTES,
+			});
 		}
 		Ok(out)
 	}
@@ -305,7 +336,10 @@ impl VerifierBatch {
 		let aggregator = r.u8()?;
 		let n = r.u32()? as usize;
 		if n > MAX_BATCH_REPORTS || n.saturating_mul(MIN_ENTRY_BYTES) > bytes.len() {
-			return Err(Error::Invalid { what: "verifier batch", detail: format!("{n} reports in {} bytes", bytes.len()) });
+			return Err(Error::Invalid {
+				what: "verifier batch",
+				detail: format!("{n} reports in {} bytes", bytes.len()),
+			});
 		}
 		let mut entries = Vec::with_capacity(n);
 		for _ in 0..n {
@@ -314,16 +348,24 @@ impl VerifierBatch {
 				0 => {
 					let parts = r.u8()? as usize;
 					if parts == 0 || parts > crate::report::MAX_PARTS {
-						return Err(Error::Invalid { what: "part count", detail: parts.to_string() });
+						return Err(Error::Invalid {
+							what: "part count",
+							detail: parts.to_string(),
+						});
 					}
 					let shares = (0..parts)
-						.map(|_| r.bytes32("verifier share", MAX_VERIFIER_SHARE_BYTES).map(<[u8]>::to_vec))
+						.map(|_| {
+							r.bytes32("verifier share", MAX_VERIFIER_SHARE_BYTES)
+								.map(<[u8]>::to_vec)
+						})
 						.collect::<Result<_, _>>()?;
 					BatchEntry::Shares(VerifierShares { report_id, aggregator, shares })
 				},
 				code => {
-					let reason = Rejection::from_code(code)
-						.ok_or_else(|| Error::Invalid { what: "rejection code", detail: code.to_string() })?;
+					let reason = Rejection::from_code(code).ok_or_else(|| Error::Invalid {
+						what: "rejection code",
+						detail: code.to_string(),
+					})?;
 					BatchEntry::Rejected { report_id, reason }
 				},
 			};
@@ -335,14 +377,25 @@ impl VerifierBatch {
 
 	/// Decodes the batch aggregator `aggregator` published for the reports `reports` (in batch
 	/// order): it must name that aggregator and have one entry per report, for that report.
-	pub fn decode_for(bytes: &[u8], aggregator: usize, reports: &[ReportId]) -> Result<Self, Error> {
+	pub fn decode_for(
+		bytes: &[u8],
+		aggregator: usize,
+		reports: &[ReportId],
+	) -> Result<Self, Error> {
 		let batch = Self::from_bytes(bytes)?;
 		let invalid = |detail: String| Err(Error::Invalid { what: "verifier batch", detail });
 		if batch.aggregator as usize != aggregator {
-			return invalid(format!("published by aggregator {aggregator} but names aggregator {}", batch.aggregator));
+			return invalid(format!(
+				"published by aggregator {aggregator} but names aggregator {}",
+				batch.aggregator
+			));
 		}
 		if batch.entries.len() != reports.len() {
-			return invalid(format!("{} entries for {} reports", batch.entries.len(), reports.len()));
+			return invalid(format!(
+				"{} entries for {} reports",
+				batch.entries.len(),
+				reports.len()
+			));
 		}
 		if let Some(k) = batch.entries.iter().zip(reports).position(|(e, id)| e.report_id() != id) {
 			return invalid(format!("entry {k} is for another report"));
@@ -357,7 +410,10 @@ impl VerifierBatch {
 	/// every aggregator's verifier shares go to [`Aggregator::finish`]. Every aggregator
 	/// applies this same rule to the same published bytes, so all reach the same verdict
 	/// before `finish`.
-	pub fn verdict(batches: &[Option<VerifierBatch>], k: usize) -> Result<Vec<VerifierShares>, Rejection> {
+	pub fn verdict(
+		batches: &[Option<VerifierBatch>],
+		k: usize,
+	) -> Result<Vec<VerifierShares>, Rejection> {
 		let mut all = Vec::with_capacity(batches.len());
 		for batch in batches {
 			match batch.as_ref().and_then(|b| b.entries.get(k)) {

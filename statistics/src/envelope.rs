@@ -8,7 +8,8 @@
 
 use crate::Error;
 use hpke::{
-	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR, OpModeS, Serializable,
+	aead::ChaCha20Poly1305, kdf::HkdfSha256, kem::X25519HkdfSha256, Deserializable, Kem, OpModeR,
+	OpModeS, Serializable,
 };
 use rand_core_09::{OsRng, TryRngCore};
 
@@ -68,7 +69,8 @@ impl KeyPair {
 	/// The key pair of a secret key from [`KeyPair::secret_bytes`].
 	pub fn from_secret_bytes(secret: &[u8; 32]) -> Self {
 		// Any 32 bytes are an X25519 secret (hpke clamps them), so this cannot fail.
-		let secret = PrivateKeyOf::from_bytes(secret).expect("32 bytes are an X25519 secret key; qed");
+		let secret =
+			PrivateKeyOf::from_bytes(secret).expect("32 bytes are an X25519 secret key; qed");
 		let mut public = [0u8; 32];
 		public.copy_from_slice(&X25519HkdfSha256::sk_to_pk(&secret).to_bytes());
 		KeyPair { secret, public }
@@ -81,17 +83,24 @@ pub fn random(buf: &mut [u8]) -> Result<(), Error> {
 }
 
 /// Seals `plaintext` to `recipient` (its index `who` names it in errors).
-pub fn seal(recipient: &[u8; 32], who: usize, info: &[u8], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+pub fn seal(
+	recipient: &[u8; 32],
+	who: usize,
+	info: &[u8],
+	aad: &[u8],
+	plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
 	let recipient = PublicKeyOf::from_bytes(recipient).map_err(|_| Error::BadKey(who))?;
-	let (encapped, ciphertext) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
-		&OpModeS::Base,
-		&recipient,
-		info,
-		plaintext,
-		aad,
-		&mut OsRng.unwrap_err(),
-	)
-	.map_err(|e| Error::Seal(e.to_string()))?;
+	let (encapped, ciphertext) =
+		hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
+			&OpModeS::Base,
+			&recipient,
+			info,
+			plaintext,
+			aad,
+			&mut OsRng.unwrap_err(),
+		)
+		.map_err(|e| Error::Seal(e.to_string()))?;
 	let mut out = Vec::with_capacity(ENCAPPED_KEY_LEN + ciphertext.len());
 	out.extend_from_slice(&encapped.to_bytes());
 	out.extend_from_slice(&ciphertext);

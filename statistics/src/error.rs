@@ -22,7 +22,9 @@ pub enum Error {
 	#[error("not a Custodia statistics object (bad magic bytes)")]
 	BadMagic,
 	/// The format version is not one this build reads.
-	#[error("format version {0} is not supported (this build reads version {1}); upgrade custodia")]
+	#[error(
+		"format version {0} is not supported (this build reads version {1}); upgrade custodia"
+	)]
 	UnsupportedVersion(u8, u8),
 	/// The object is of another kind than the caller expected.
 	#[error("expected a {expected}, found object kind {found}")]

@@ -28,7 +28,9 @@ use crate::{
 	Error,
 };
 use prio::{
-	dp::{distributions::PureDpDiscreteLaplace, DifferentialPrivacyStrategy, PureDpBudget, Rational},
+	dp::{
+		distributions::PureDpDiscreteLaplace, DifferentialPrivacyStrategy, PureDpBudget, Rational,
+	},
 	field::Field128,
 	vdaf::{
 		prio3::{Prio3Histogram, Prio3SumVec},
@@ -120,7 +122,11 @@ pub fn plan(layout: &Layout, statistic: &Statistic) -> Result<Vec<Segment>, Erro
 			split,
 		}
 	};
-	let count = |split| Segment { outputs: vec![layout.offsets[0]], view: View::Histogram { len: 1 }, split };
+	let count = |split| Segment {
+		outputs: vec![layout.offsets[0]],
+		view: View::Histogram { len: 1 },
+		split,
+	};
 	Ok(match statistic {
 		Statistic::Count => vec![count(1)],
 		Statistic::Sum { fields } => vec![sums(fields, 1)],
@@ -129,14 +135,22 @@ pub fn plan(layout: &Layout, statistic: &Statistic) -> Result<Vec<Segment>, Erro
 			.iter()
 			.map(|&f| {
 				let range = layout.histogram_range[f as usize].clone().unwrap_or(0..0);
-				Segment { view: View::Histogram { len: range.len() }, outputs: range.collect(), split: fields.len() as u32 }
+				Segment {
+					view: View::Histogram { len: range.len() },
+					outputs: range.collect(),
+					split: fields.len() as u32,
+				}
 			})
 			.collect(),
 	})
 }
 
 /// The noise of each segment of `statistic` with `aggregators` aggregators at `epsilon`.
-pub fn noise_scales(layout: &Layout, statistic: &Statistic, epsilon: Epsilon) -> Result<Vec<NoiseScale>, Error> {
+pub fn noise_scales(
+	layout: &Layout,
+	statistic: &Statistic,
+	epsilon: Epsilon,
+) -> Result<Vec<NoiseScale>, Error> {
 	let mut at = 0;
 	plan(layout, statistic)?
 		.into_iter()
@@ -179,7 +193,8 @@ pub struct AggregateShare {
 }
 
 /// Most values of one statistic.
-pub const MAX_STATISTIC_VALUES: usize = crate::schema::MAX_FIELDS * (crate::schema::MAX_BOUNDARIES + 1) + 1;
+pub const MAX_STATISTIC_VALUES: usize =
+	crate::schema::MAX_FIELDS * (crate::schema::MAX_BOUNDARIES + 1) + 1;
 
 impl AggregateShare {
 	/// Aggregator `aggregator`'s noisy share of `statistic` over a summed cohort.
@@ -195,10 +210,14 @@ impl AggregateShare {
 		let vdaf = |e: prio::vdaf::VdafError| Error::Privacy(e.to_string());
 		let mut at = 0;
 		for seg in plan(layout, statistic)? {
-			let den = (epsilon.den as u128).checked_mul(seg.split as u128).ok_or(Error::Privacy("ε overflow".into()))?;
-			let eps = Rational::from_unsigned(epsilon.num as u128, den).map_err(|e| Error::Privacy(e.to_string()))?;
-			let strategy =
-				PureDpDiscreteLaplace::from_budget(PureDpBudget::new(eps).map_err(|e| Error::Privacy(e.to_string()))?);
+			let den = (epsilon.den as u128)
+				.checked_mul(seg.split as u128)
+				.ok_or(Error::Privacy("ε overflow".into()))?;
+			let eps = Rational::from_unsigned(epsilon.num as u128, den)
+				.map_err(|e| Error::Privacy(e.to_string()))?;
+			let strategy = PureDpDiscreteLaplace::from_budget(
+				PureDpBudget::new(eps).map_err(|e| Error::Privacy(e.to_string()))?,
+			);
 			let range = at..at + seg.outputs.len();
 			at = range.end;
 			let mut agg = PrioAggregateShare::from(share.values[range.clone()].to_vec());
@@ -230,10 +249,16 @@ impl AggregateShare {
 			return Err(Error::AggregatorIndex { index: aggregator, count: layout.aggregators });
 		}
 		if cohort.values.len() != layout.output_len {
-			return Err(Error::Invalid { what: "cohort aggregate", detail: "wrong length for this layout".into() });
+			return Err(Error::Invalid {
+				what: "cohort aggregate",
+				detail: "wrong length for this layout".into(),
+			});
 		}
 		let epsilon = Epsilon::new(epsilon.num, epsilon.den)?;
-		let values = plan(layout, statistic)?.iter().flat_map(|s| s.outputs.iter().map(|&i| cohort.values[i])).collect();
+		let values = plan(layout, statistic)?
+			.iter()
+			.flat_map(|s| s.outputs.iter().map(|&i| cohort.values[i]))
+			.collect();
 		Ok(AggregateShare {
 			schema: layout.schema_id,
 			statistic: statistic.clone(),
@@ -265,7 +290,9 @@ impl AggregateShare {
 
 	/// Decodes an aggregate share (checked against the schema by [`crate::unshard`]).
 	pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-		let limit = wire::HEADER_LEN + 32 + 3 + 2 * crate::schema::MAX_FIELDS + 20 + 16 * MAX_STATISTIC_VALUES;
+		let limit = wire::HEADER_LEN
+			+ 32 + 3 + 2 * crate::schema::MAX_FIELDS
+			+ 20 + 16 * MAX_STATISTIC_VALUES;
 		let mut r = wire::open(bytes, limit, Kind::AggregateShare)?;
 		let schema = r.array()?;
 		let statistic = Statistic::read(&mut r)?;
@@ -277,7 +304,10 @@ impl AggregateShare {
 		let values = r.fields(n)?;
 		r.finish()?;
 		if aggregator >= aggregators {
-			return Err(Error::Invalid { what: "aggregator index", detail: format!("{aggregator} of {aggregators}") });
+			return Err(Error::Invalid {
+				what: "aggregator index",
+				detail: format!("{aggregator} of {aggregators}"),
+			});
 		}
 		Ok(AggregateShare { schema, statistic, aggregator, aggregators, reports, epsilon, values })
 	}

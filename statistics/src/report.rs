@@ -51,10 +51,17 @@ pub struct Report {
 impl Report {
 	/// Makes the report of `values` (one per schema field) bound to `binding`, sealed to the
 	/// epoch's aggregators' HPKE public keys in aggregator order.
-	pub fn generate(layout: &Layout, values: &[u64], binding: &Binding, keys: &[[u8; 32]]) -> Result<Self, Error> {
+	pub fn generate(
+		layout: &Layout,
+		values: &[u64],
+		binding: &Binding,
+		keys: &[[u8; 32]],
+	) -> Result<Self, Error> {
 		check_values(layout, values)?;
 		if binding.schema != layout.schema_id {
-			return Err(Error::InvalidStatistic("the binding names another schema than the layout".into()));
+			return Err(Error::InvalidStatistic(
+				"the binding names another schema than the layout".into(),
+			));
 		}
 		let mut salt = [0u8; 16];
 		envelope::random(&mut salt)?;
@@ -62,7 +69,8 @@ impl Report {
 		let mut public_shares = Vec::with_capacity(layout.parts.len());
 		let mut plaintexts = vec![Vec::new(); layout.aggregators];
 		for (i, part) in layout.parts.iter().enumerate() {
-			let (public, inputs) = vdaf::shard(part, &layout.schema, &binding.vdaf_ctx(i), values, &id)?;
+			let (public, inputs) =
+				vdaf::shard(part, &layout.schema, &binding.vdaf_ctx(i), values, &id)?;
 			public_shares.push(public);
 			for (j, input) in inputs.iter().enumerate() {
 				wire::put_bytes32(&mut plaintexts[j], input);
@@ -88,7 +96,9 @@ impl Report {
 		let sealed = plaintexts
 			.iter()
 			.enumerate()
-			.map(|(j, p)| envelope::seal(&keys[j], j, INPUT_SHARE_INFO, &binding.aad(&id, j, keys.len()), p))
+			.map(|(j, p)| {
+				envelope::seal(&keys[j], j, INPUT_SHARE_INFO, &binding.aad(&id, j, keys.len()), p)
+			})
 			.collect::<Result<Vec<_>, _>>()?;
 		Ok(Report { schema: layout.schema_id, id, salt, public_shares, sealed })
 	}
@@ -96,7 +106,12 @@ impl Report {
 	/// The deterministic encoding (wire kind 2).
 	pub fn to_bytes(&self) -> Vec<u8> {
 		let len = wire::HEADER_LEN
-			+ 66 + self.public_shares.iter().chain(&self.sealed).map(|s| 4 + s.len()).sum::<usize>();
+			+ 66 + self
+			.public_shares
+			.iter()
+			.chain(&self.sealed)
+			.map(|s| 4 + s.len())
+			.sum::<usize>();
 		let mut out = Vec::with_capacity(len);
 		wire::header(&mut out, Kind::Report);
 		out.extend_from_slice(&self.schema);
@@ -118,7 +133,10 @@ impl Report {
 		let aggregators = r.u8()? as usize;
 		let parts = r.u8()? as usize;
 		if !(2..=crate::MAX_AGGREGATORS).contains(&aggregators) {
-			return Err(Error::Invalid { what: "aggregator count", detail: aggregators.to_string() });
+			return Err(Error::Invalid {
+				what: "aggregator count",
+				detail: aggregators.to_string(),
+			});
 		}
 		if parts == 0 || parts > MAX_PARTS {
 			return Err(Error::Invalid { what: "part count", detail: parts.to_string() });
@@ -142,7 +160,12 @@ pub fn check_values(layout: &Layout, values: &[u64]) -> Result<(), Error> {
 	}
 	for (i, (f, &v)) in fields.iter().zip(values).enumerate() {
 		if v > f.max {
-			return Err(Error::ValueOutOfRange { field: i, name: f.name.clone(), value: v, max: f.max });
+			return Err(Error::ValueOutOfRange {
+				field: i,
+				name: f.name.clone(),
+				value: v,
+				max: f.max,
+			});
 		}
 	}
 	Ok(())

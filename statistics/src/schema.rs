@@ -168,7 +168,9 @@ impl Schema {
 		}
 		for (i, f) in self.fields.iter().enumerate() {
 			if f.name.is_empty() || f.name.len() > MAX_NAME_LEN || f.unit.len() > MAX_NAME_LEN {
-				return bad(format!("field {i}: name must be 1..={MAX_NAME_LEN} bytes, unit ≤ {MAX_NAME_LEN}"));
+				return bad(format!(
+					"field {i}: name must be 1..={MAX_NAME_LEN} bytes, unit ≤ {MAX_NAME_LEN}"
+				));
 			}
 			if self.fields[..i].iter().any(|g| g.name == f.name) {
 				return bad(format!("field {i}: name `{}` appears twice", f.name));
@@ -178,7 +180,10 @@ impl Schema {
 			}
 			if let Some(b) = &f.buckets {
 				if b.is_empty() || b.len() > MAX_BOUNDARIES {
-					return bad(format!("field {i} (`{}`): 1..={MAX_BOUNDARIES} bucket boundaries", f.name));
+					return bad(format!(
+						"field {i} (`{}`): 1..={MAX_BOUNDARIES} bucket boundaries",
+						f.name
+					));
 				}
 				if b.windows(2).any(|w| w[0] >= w[1]) || b[0] == 0 || b[b.len() - 1] > f.max {
 					return bad(format!(
@@ -216,9 +221,13 @@ impl Schema {
 	/// runtime metadata spells it. It is hashed into [`Schema::id`], which every report is bound
 	/// to, so the worker and every client must build the schema with this function and the same
 	/// name, or no report verifies.
-	pub fn from_parts<'a>(category: &str, fields: impl IntoIterator<Item = FieldParts<'a>>) -> Result<Self, Error> {
+	pub fn from_parts<'a>(
+		category: &str,
+		fields: impl IntoIterator<Item = FieldParts<'a>>,
+	) -> Result<Self, Error> {
 		let text = |i: usize, what: &str, bytes: &[u8]| {
-			String::from_utf8(bytes.to_vec()).map_err(|_| Error::InvalidSchema(format!("field {i}: its {what} is not UTF-8")))
+			String::from_utf8(bytes.to_vec())
+				.map_err(|_| Error::InvalidSchema(format!("field {i}: its {what} is not UTF-8")))
 		};
 		let fields = fields
 			.into_iter()
@@ -226,7 +235,12 @@ impl Schema {
 			.take(MAX_FIELDS + 1)
 			.enumerate()
 			.map(|(i, (name, unit, max, buckets))| {
-				Ok(FieldSpec { name: text(i, "name", name)?, unit: text(i, "unit", unit)?, max, buckets: buckets.map(<[u64]>::to_vec) })
+				Ok(FieldSpec {
+					name: text(i, "name", name)?,
+					unit: text(i, "unit", unit)?,
+					max,
+					buckets: buckets.map(<[u64]>::to_vec),
+				})
 			})
 			.collect::<Result<Vec<_>, Error>>()?;
 		let schema = Schema { category: category.into(), fields };
@@ -268,7 +282,8 @@ impl Schema {
 		}
 		let n = aggregators as u8;
 		let vdaf_err = |e: prio::vdaf::VdafError| Error::Vdaf(e.to_string());
-		let mut parts = vec![Part::Presence(Prio3Histogram::new_histogram(n, 1, 1).map_err(vdaf_err)?)];
+		let mut parts =
+			vec![Part::Presence(Prio3Histogram::new_histogram(n, 1, 1).map_err(vdaf_err)?)];
 		// Sum groups: one per distinct max, in order of first appearance.
 		let mut maxes: Vec<u64> = Vec::new();
 		for f in &self.fields {
@@ -277,16 +292,19 @@ impl Schema {
 			}
 		}
 		for max in maxes {
-			let fields: Vec<usize> = (0..self.fields.len()).filter(|&i| self.fields[i].max == max).collect();
+			let fields: Vec<usize> =
+				(0..self.fields.len()).filter(|&i| self.fields[i].max == max).collect();
 			let bits = 64 - max.leading_zeros() as usize;
 			let chunk = optimal_chunk_length(bits * fields.len());
-			let vdaf = Prio3SumVec::new_sum_vec(n, max as u128, fields.len(), chunk).map_err(vdaf_err)?;
+			let vdaf =
+				Prio3SumVec::new_sum_vec(n, max as u128, fields.len(), chunk).map_err(vdaf_err)?;
 			parts.push(Part::Sums { vdaf, fields, max });
 		}
 		for (i, f) in self.fields.iter().enumerate() {
 			if let Some(b) = &f.buckets {
 				let len = b.len() + 1;
-				let vdaf = Prio3Histogram::new_histogram(n, len, optimal_chunk_length(len)).map_err(vdaf_err)?;
+				let vdaf = Prio3Histogram::new_histogram(n, len, optimal_chunk_length(len))
+					.map_err(vdaf_err)?;
 				parts.push(Part::Histogram { vdaf, field: i });
 			}
 		}
@@ -297,8 +315,12 @@ impl Schema {
 		for p in &parts {
 			offsets.push(at);
 			match p {
-				Part::Sums { fields, .. } => fields.iter().enumerate().for_each(|(k, &f)| sum_index[f] = at + k),
-				Part::Histogram { field, .. } => histogram_range[*field] = Some(at..at + p.output_len()),
+				Part::Sums { fields, .. } => {
+					fields.iter().enumerate().for_each(|(k, &f)| sum_index[f] = at + k)
+				},
+				Part::Histogram { field, .. } => {
+					histogram_range[*field] = Some(at..at + p.output_len())
+				},
 				Part::Presence(_) => {},
 			}
 			at += p.output_len();
@@ -322,7 +344,9 @@ impl Statistic {
 	pub fn validate(&self, schema: &Schema) -> Result<(), Error> {
 		let fields = match self {
 			Statistic::Count => return Ok(()),
-			Statistic::Sum { fields } | Statistic::Mean { fields } | Statistic::Histogram { fields } => fields,
+			Statistic::Sum { fields }
+			| Statistic::Mean { fields }
+			| Statistic::Histogram { fields } => fields,
 		};
 		if fields.is_empty() || fields.len() > schema.fields.len() {
 			return Err(Error::InvalidStatistic(format!("{} fields listed", fields.len())));
@@ -336,7 +360,10 @@ impl Statistic {
 				return Err(Error::InvalidStatistic(format!("field {f} listed twice")));
 			}
 			if matches!(self, Statistic::Histogram { .. }) && spec.buckets.is_none() {
-				return Err(Error::InvalidStatistic(format!("field {f} (`{}`) has no buckets", spec.name)));
+				return Err(Error::InvalidStatistic(format!(
+					"field {f} (`{}`) has no buckets",
+					spec.name
+				)));
 			}
 		}
 		Ok(())
@@ -380,7 +407,12 @@ impl Statistic {
 			(1, _) => Statistic::Sum { fields },
 			(2, _) => Statistic::Mean { fields },
 			(3, _) => Statistic::Histogram { fields },
-			_ => return Err(Error::Invalid { what: "statistic", detail: format!("tag {tag} with {n} fields") }),
+			_ => {
+				return Err(Error::Invalid {
+					what: "statistic",
+					detail: format!("tag {tag} with {n} fields"),
+				})
+			},
 		})
 	}
 }
@@ -392,11 +424,17 @@ mod tests {
 	#[test]
 	fn a_schema_from_chain_parts_is_the_schema_and_id_built_by_hand() {
 		let buckets = [18u64, 65];
-		let parts: Vec<FieldParts<'_>> = vec![(&b"age"[..], &b"a"[..], 120, Some(&buckets[..])), (&b"heart-rate"[..], &b"/min"[..], 250, None)];
+		let parts: Vec<FieldParts<'_>> = vec![
+			(&b"age"[..], &b"a"[..], 120, Some(&buckets[..])),
+			(&b"heart-rate"[..], &b"/min"[..], 250, None),
+		];
 		let schema = Schema::from_parts("VitalSigns", parts.clone()).unwrap();
 		let by_hand = Schema {
 			category: "VitalSigns".into(),
-			fields: vec![FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]), FieldSpec::new("heart-rate", "/min", 250)],
+			fields: vec![
+				FieldSpec::new("age", "a", 120).with_buckets(vec![18, 65]),
+				FieldSpec::new("heart-rate", "/min", 250),
+			],
 		};
 		assert_eq!(schema, by_hand);
 		assert_eq!(schema.id(), by_hand.id());
@@ -407,9 +445,14 @@ mod tests {
 	#[test]
 	fn chain_parts_that_are_not_a_valid_schema_are_refused() {
 		let not_utf8: Vec<FieldParts<'_>> = vec![(&b"\xff"[..], &b"a"[..], 10, None)];
-		assert!(matches!(Schema::from_parts("VitalSigns", not_utf8), Err(Error::InvalidSchema(m)) if m.contains("name is not UTF-8")));
+		assert!(
+			matches!(Schema::from_parts("VitalSigns", not_utf8), Err(Error::InvalidSchema(m)) if m.contains("name is not UTF-8"))
+		);
 		let no_buckets: Vec<FieldParts<'_>> = vec![(&b"age"[..], &b"a"[..], 10, Some(&[][..]))];
-		assert!(Schema::from_parts("VitalSigns", no_buckets).is_err(), "Some(empty) boundaries are refused, not read as None");
+		assert!(
+			Schema::from_parts("VitalSigns", no_buckets).is_err(),
+			"Some(empty) boundaries are refused, not read as None"
+		);
 		assert!(Schema::from_parts("VitalSigns", Vec::<FieldParts<'_>>::new()).is_err());
 		let too_many = vec![(&b"f"[..], &b""[..], 1u64, None); MAX_FIELDS + 5];
 		assert!(Schema::from_parts("VitalSigns", too_many).is_err());

@@ -54,7 +54,10 @@ impl Wide {
 		le.copy_from_slice(bytes);
 		let v = u128::from_le_bytes(le);
 		if v >= Field128::modulus() {
-			return Err(Error::Invalid { what: "field element", detail: "not below the field modulus".into() });
+			return Err(Error::Invalid {
+				what: "field element",
+				detail: "not below the field modulus".into(),
+			});
 		}
 		let (low, wrapped) = self.low.overflowing_add(v);
 		self.low = low;
@@ -129,7 +132,8 @@ impl OutputShareStore {
 	/// An existing file must carry the same header; a partial last record is cut off.
 	pub fn open(path: &Path, layout: &Layout, aggregator: usize) -> Result<Self, Error> {
 		let expected = header(layout, aggregator);
-		let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
+		let mut file =
+			OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
 		let len = file.metadata().map_err(io)?.len();
 		if len == 0 {
 			file.write_all(&expected).map_err(io)?;
@@ -149,7 +153,8 @@ impl OutputShareStore {
 		let body = file.metadata().map_err(io)?.len() - STORE_HEADER_LEN as u64;
 		let records = body / record_len as u64;
 		if body % record_len as u64 != 0 {
-			file.set_len(STORE_HEADER_LEN as u64 + records * record_len as u64).map_err(io)?;
+			file.set_len(STORE_HEADER_LEN as u64 + records * record_len as u64)
+				.map_err(io)?;
 			file.seek(SeekFrom::End(0)).map_err(io)?;
 		}
 		Ok(OutputShareStore { file, output_len: layout.output_len, record_len, records })
@@ -177,7 +182,11 @@ impl OutputShareStore {
 			if s.values.len() != self.output_len {
 				return Err(Error::Invalid {
 					what: "output share",
-					detail: format!("{} values, the store holds {}", s.values.len(), self.output_len),
+					detail: format!(
+						"{} values, the store holds {}",
+						s.values.len(),
+						self.output_len
+					),
 				});
 			}
 			buf.extend_from_slice(&s.report_id);
@@ -202,7 +211,11 @@ impl OutputShareStore {
 	}
 
 	/// Calls `f` on each record of `range`, reading 4 MiB at a time.
-	fn scan(&self, range: std::ops::Range<u64>, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+	fn scan(
+		&self,
+		range: std::ops::Range<u64>,
+		f: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+	) -> Result<(), Error> {
 		let per_chunk = (READ_CHUNK / self.record_len).max(1) as u64;
 		let mut buf = vec![0u8; per_chunk as usize * self.record_len];
 		let mut k = range.start;
@@ -223,7 +236,8 @@ impl OutputShareStore {
 	/// Sums the stored output shares of the reports in `cohort` (the ids the chain says count),
 	/// using `threads` threads (at least 1).
 	pub fn aggregate(&self, cohort: &[ReportId], threads: usize) -> Result<CohortAggregate, Error> {
-		let wanted: HashMap<ReportId, usize> = cohort.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+		let wanted: HashMap<ReportId, usize> =
+			cohort.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 		let taken: Vec<AtomicBool> = (0..cohort.len()).map(|_| AtomicBool::new(false)).collect();
 		let threads = threads.max(1) as u64;
 		let per = self.records.div_ceil(threads);
@@ -240,7 +254,9 @@ impl OutputShareStore {
 							if taken[i].swap(true, Ordering::Relaxed) {
 								return Ok(());
 							}
-							for (acc, bytes) in sum.iter_mut().zip(rec[16..].chunks_exact(FIELD_LEN)) {
+							for (acc, bytes) in
+								sum.iter_mut().zip(rec[16..].chunks_exact(FIELD_LEN))
+							{
 								acc.add(bytes)?;
 							}
 							count += 1;
@@ -250,7 +266,12 @@ impl OutputShareStore {
 					})
 				})
 				.collect();
-			handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Io("a reader thread panicked".into())))).collect()
+			handles
+				.into_iter()
+				.map(|h| {
+					h.join().unwrap_or_else(|_| Err(Error::Io("a reader thread panicked".into())))
+				})
+				.collect()
 		});
 		let mut values = vec![Field128::zero(); self.output_len];
 		let mut reports = 0;
@@ -259,8 +280,11 @@ impl OutputShareStore {
 			values.iter_mut().zip(sum).for_each(|(a, b)| *a += b.reduce());
 			reports += count;
 		}
-		let mut missing: Vec<ReportId> =
-			wanted.iter().filter(|(_, &i)| !taken[i].load(Ordering::Relaxed)).map(|(id, _)| *id).collect();
+		let mut missing: Vec<ReportId> = wanted
+			.iter()
+			.filter(|(_, &i)| !taken[i].load(Ordering::Relaxed))
+			.map(|(id, _)| *id)
+			.collect();
 		missing.sort_unstable();
 		Ok(CohortAggregate { values, reports, missing })
 	}
@@ -273,7 +297,8 @@ mod tests {
 	#[test]
 	fn wide_sums_equal_field_sums_and_refuse_non_canonical_elements() {
 		let p = Field128::modulus();
-		let mut elements: Vec<Field128> = [p - 1, p - 2, 0, 1, p / 2, u128::MAX >> 1].map(Field128::from).to_vec();
+		let mut elements: Vec<Field128> =
+			[p - 1, p - 2, 0, 1, p / 2, u128::MAX >> 1].map(Field128::from).to_vec();
 		elements.extend(Field128::random_vector(10_000));
 		let mut wide = Wide::default();
 		let mut field = Field128::zero();

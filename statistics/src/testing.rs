@@ -105,7 +105,9 @@ pub fn forged_report<T: Type<Field = Field128>>(
 	input: Vec<Field128>,
 ) -> Result<Report, Error> {
 	let vdaf_error = |e: prio::vdaf::VdafError| Error::Vdaf(e.to_string());
-	let encode = |e: &dyn Fn() -> Result<Vec<u8>, prio::codec::CodecError>| e().map_err(|e| Error::Vdaf(e.to_string()));
+	let encode = |e: &dyn Fn() -> Result<Vec<u8>, prio::codec::CodecError>| {
+		e().map_err(|e| Error::Vdaf(e.to_string()))
+	};
 	let mut salt = [0u8; 16];
 	envelope::random(&mut salt)?;
 	let id = report_id(binding, &salt);
@@ -114,13 +116,17 @@ pub fn forged_report<T: Type<Field = Field128>>(
 	for (i, part) in layout.parts.iter().enumerate() {
 		let (public, inputs) = if i == forged {
 			let (p, s) = forge.shard(&binding.vdaf_ctx(i), &input, &id).map_err(vdaf_error)?;
-			let inputs = s.iter().map(|s| encode(&|| s.get_encoded())).collect::<Result<Vec<_>, _>>()?;
+			let inputs =
+				s.iter().map(|s| encode(&|| s.get_encoded())).collect::<Result<Vec<_>, _>>()?;
 			(encode(&|| p.get_encoded())?, inputs)
 		} else {
 			vdaf::shard(part, &layout.schema, &binding.vdaf_ctx(i), values, &id)?
 		};
 		public_shares.push(public);
-		inputs.iter().enumerate().for_each(|(j, s)| wire::put_bytes32(&mut plaintexts[j], s));
+		inputs
+			.iter()
+			.enumerate()
+			.for_each(|(j, s)| wire::put_bytes32(&mut plaintexts[j], s));
 	}
 	Report::seal(layout, binding, id, salt, public_shares, plaintexts, keys)
 }
@@ -156,8 +162,10 @@ pub fn out_of_range_report(
 	)
 	.map_err(flp_error)?;
 	let position = fields.iter().position(|&f| f == field).expect("found above; qed");
-	let measurement: Vec<u128> =
-		fields.iter().map(|&f| if f == field { 0 } else { u128::from(values[f]) }).collect();
+	let measurement: Vec<u128> = fields
+		.iter()
+		.map(|&f| if f == field { 0 } else { u128::from(values[f]) })
+		.collect();
 	let mut input = honest.encode_measurement(&measurement).map_err(flp_error)?;
 	input[position * bits] = Field128::from(u128::from(value));
 	let forge = Prio3::new(layout.aggregators as u8, 1, PRIO3_SUM_VEC_ID, Forge(honest))

@@ -55,13 +55,17 @@ pub(crate) fn epoch(schema: &Schema, n: usize) -> Epoch {
 	let layout = schema.layout(n).unwrap();
 	let keys: Vec<KeyPair> = (0..n).map(|_| KeyPair::generate().unwrap()).collect();
 	let publics: Vec<[u8; 32]> = keys.iter().map(KeyPair::public).collect();
-	let contributions: Vec<Contribution> =
-		(0..n).map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap()).collect();
-	let vks: Vec<[u8; 32]> =
-		(0..n).map(|i| derive_verify_key(&GENESIS, EPOCH, i, n, &keys[i], &contributions).unwrap()).collect();
+	let contributions: Vec<Contribution> = (0..n)
+		.map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap())
+		.collect();
+	let vks: Vec<[u8; 32]> = (0..n)
+		.map(|i| derive_verify_key(&GENESIS, EPOCH, i, n, &keys[i], &contributions).unwrap())
+		.collect();
 	assert!(vks.iter().all(|k| k == &vks[0]), "every aggregator derives the same key");
 	let aggregators = (0..n)
-		.map(|i| Aggregator::new(layout.clone(), i, keys[i].clone(), vks[i], GENESIS, EPOCH).unwrap())
+		.map(|i| {
+			Aggregator::new(layout.clone(), i, keys[i].clone(), vks[i], GENESIS, EPOCH).unwrap()
+		})
 		.collect();
 	Epoch { layout, keys, publics, aggregators }
 }
@@ -80,7 +84,11 @@ fn verify(e: &Epoch, binding: &Binding, report: &Report) -> Result<Vec<OutputSha
 		published.push(VerifierShares::from_bytes(&v.to_bytes()).unwrap());
 		pendings.push(p);
 	}
-	e.aggregators.iter().zip(pendings).map(|(a, p)| a.finish(p, &published)).collect()
+	e.aggregators
+		.iter()
+		.zip(pendings)
+		.map(|(a, p)| a.finish(p, &published))
+		.collect()
 }
 
 fn records() -> Vec<Vec<u64>> {
@@ -99,8 +107,9 @@ fn records() -> Vec<Vec<u64>> {
 fn cohort(e: &Epoch, records: &[Vec<u64>]) -> Vec<crate::store::CohortAggregate> {
 	let n = e.aggregators.len();
 	let paths: Vec<PathBuf> = (0..n).map(|i| temp_path(&format!("agg{i}"))).collect();
-	let mut stores: Vec<OutputShareStore> =
-		(0..n).map(|i| OutputShareStore::open(&paths[i], &e.layout, i).unwrap()).collect();
+	let mut stores: Vec<OutputShareStore> = (0..n)
+		.map(|i| OutputShareStore::open(&paths[i], &e.layout, i).unwrap())
+		.collect();
 	let mut ids = Vec::new();
 	for (k, values) in records.iter().enumerate() {
 		let b = binding(&e.layout, k as u8, k as u64 + 100);
@@ -139,7 +148,9 @@ fn expected(schema: &Schema, records: &[Vec<u64>], s: &Statistic) -> Vec<i128> {
 	match s {
 		Statistic::Count => vec![records.len() as i128],
 		Statistic::Sum { fields } => fields.iter().map(|&f| sum(f)).collect(),
-		Statistic::Mean { fields } => fields.iter().map(|&f| sum(f)).chain([records.len() as i128]).collect(),
+		Statistic::Mean { fields } => {
+			fields.iter().map(|&f| sum(f)).chain([records.len() as i128]).collect()
+		},
 		Statistic::Histogram { fields } => fields
 			.iter()
 			.flat_map(|&f| {
@@ -171,8 +182,9 @@ fn round_trip(n: usize) {
 	for st in statistics() {
 		let want = expected(&schema, &recs, &st);
 		// Exact, before noise.
-		let shares: Vec<AggregateShare> =
-			(0..n).map(|i| AggregateShare::without_noise(&e.layout, i, &st, &sums[i], eps).unwrap()).collect();
+		let shares: Vec<AggregateShare> = (0..n)
+			.map(|i| AggregateShare::without_noise(&e.layout, i, &st, &sums[i], eps).unwrap())
+			.collect();
 		let published = unshard(&schema, &shares).unwrap();
 		assert_eq!(flat(&published.value), want, "{st:?} with {n} aggregators, no noise");
 		assert_eq!(published.reports, recs.len() as u64);
@@ -192,7 +204,12 @@ fn round_trip(n: usize) {
 			let t = seg.scale * (2.0 * got.len() as f64 * n as f64 / 1e-9).ln();
 			let bound = (n as f64 * t).ceil() as i128;
 			for i in seg.values.clone() {
-				assert!((got[i] - want[i]).abs() <= bound, "{st:?}: {} vs {} (bound {bound})", got[i], want[i]);
+				assert!(
+					(got[i] - want[i]).abs() <= bound,
+					"{st:?}: {} vs {} (bound {bound})",
+					got[i],
+					want[i]
+				);
 			}
 		}
 		if let Value::Mean { means, sums, count } = &published.value {
@@ -221,10 +238,12 @@ fn noise_is_actually_added() {
 	let sums = cohort(&e, &records());
 	let st = Statistic::Sum { fields: vec![0, 1, 2, 3, 4] };
 	let eps = Epsilon::new(1, 10).unwrap();
-	let exact: Vec<AggregateShare> =
-		(0..2).map(|i| AggregateShare::without_noise(&e.layout, i, &st, &sums[i], eps).unwrap()).collect();
-	let noisy: Vec<AggregateShare> =
-		(0..2).map(|i| AggregateShare::new(&e.layout, i, &st, &sums[i], eps).unwrap()).collect();
+	let exact: Vec<AggregateShare> = (0..2)
+		.map(|i| AggregateShare::without_noise(&e.layout, i, &st, &sums[i], eps).unwrap())
+		.collect();
+	let noisy: Vec<AggregateShare> = (0..2)
+		.map(|i| AggregateShare::new(&e.layout, i, &st, &sums[i], eps).unwrap())
+		.collect();
 	// Scale 10·5·511 per value: all five values unchanged has negligible probability.
 	assert_ne!(unshard(&schema, &exact).unwrap().value, unshard(&schema, &noisy).unwrap().value);
 }
@@ -244,7 +263,13 @@ fn a_copy_registered_by_another_owner_does_not_open() {
 	for thief in [
 		binding(&e.layout, 9, 100),
 		binding(&e.layout, 1, 900),
-		Binding { genesis: GENESIS, epoch: EPOCH, schema: e.layout.schema_id, owner: [9; 32], record: 900 },
+		Binding {
+			genesis: GENESIS,
+			epoch: EPOCH,
+			schema: e.layout.schema_id,
+			owner: [9; 32],
+			record: 900,
+		},
 	] {
 		let mut copy = report.clone();
 		copy.id = report_id(&thief, &copy.salt);
@@ -261,7 +286,10 @@ fn a_copy_under_another_epoch_or_chain_does_not_open() {
 	// The same aggregators (same keys) serving another epoch, and another chain.
 	for (genesis, epoch) in [(GENESIS, EPOCH + 1), ([8; 32], EPOCH)] {
 		let aggs: Vec<Aggregator> = (0..2)
-			.map(|i| Aggregator::new(e.layout.clone(), i, e.keys[i].clone(), [0; 32], genesis, epoch).unwrap())
+			.map(|i| {
+				Aggregator::new(e.layout.clone(), i, e.keys[i].clone(), [0; 32], genesis, epoch)
+					.unwrap()
+			})
 			.collect();
 		let b = Binding { genesis, epoch, ..original };
 		let mut copy = report.clone();
@@ -302,7 +330,10 @@ fn an_out_of_range_value_is_refused_at_generation() {
 	let e = epoch(&schema(), 2);
 	let b = binding(&e.layout, 1, 100);
 	let err = Report::generate(&e.layout, &[121, 0, 0, 0, 0], &b, &e.publics).unwrap_err();
-	assert!(matches!(err, Error::ValueOutOfRange { field: 0, value: 121, max: 120, .. }), "{err:?}");
+	assert!(
+		matches!(err, Error::ValueOutOfRange { field: 0, value: 121, max: 120, .. }),
+		"{err:?}"
+	);
 	let err = Report::generate(&e.layout, &[0, 0, 0, 2, 0], &b, &e.publics).unwrap_err();
 	assert!(matches!(err, Error::ValueOutOfRange { field: 3, .. }));
 	let err = Report::generate(&e.layout, &[0, 0, 0, 0], &b, &e.publics).unwrap_err();
@@ -323,7 +354,10 @@ fn altered_shares_fail_the_proof() {
 	let (p, _) = e.aggregators[0].verify_init(&b, &report).unwrap();
 	let (_, v0) = e.aggregators[0].verify_init(&b, &other).unwrap();
 	let (_, v1) = e.aggregators[1].verify_init(&b, &other).unwrap();
-	assert_eq!(e.aggregators[0].finish(p.clone(), &[v0.clone(), v1.clone()]).unwrap_err(), Rejection::MalformedVerifierShare);
+	assert_eq!(
+		e.aggregators[0].finish(p.clone(), &[v0.clone(), v1.clone()]).unwrap_err(),
+		Rejection::MalformedVerifierShare
+	);
 	// A missing verifier share is refused.
 	let (_, mine) = e.aggregators[0].verify_init(&b, &report).unwrap();
 	assert_eq!(e.aggregators[0].finish(p, &[mine]).unwrap_err(), Rejection::MalformedVerifierShare);
@@ -335,9 +369,18 @@ fn garbage_sealed_correctly_is_a_malformed_share() {
 	let b = binding(&e.layout, 1, 100);
 	let mut report = Report::generate(&e.layout, &records()[0], &b, &e.publics).unwrap();
 	for plaintext in [vec![], vec![1, 2, 3], vec![0xff; 64], vec![0; 4 * 20]] {
-		report.sealed[0] =
-			envelope::seal(&e.publics[0], 0, INPUT_SHARE_INFO, &b.aad(&report.id, 0, 2), &plaintext).unwrap();
-		assert_eq!(e.aggregators[0].verify_init(&b, &report).unwrap_err(), Rejection::MalformedShare);
+		report.sealed[0] = envelope::seal(
+			&e.publics[0],
+			0,
+			INPUT_SHARE_INFO,
+			&b.aad(&report.id, 0, 2),
+			&plaintext,
+		)
+		.unwrap();
+		assert_eq!(
+			e.aggregators[0].verify_init(&b, &report).unwrap_err(),
+			Rejection::MalformedShare
+		);
 	}
 	let mut short = report.clone();
 	short.sealed.pop();
@@ -349,8 +392,11 @@ fn verify_key_agreement_needs_every_contribution() {
 	let n = 3;
 	let keys: Vec<KeyPair> = (0..n).map(|_| KeyPair::generate().unwrap()).collect();
 	let publics: Vec<[u8; 32]> = keys.iter().map(KeyPair::public).collect();
-	let cs: Vec<Contribution> = (0..n).map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap()).collect();
-	let cs: Vec<Contribution> = cs.iter().map(|c| Contribution::from_bytes(&c.to_bytes()).unwrap()).collect();
+	let cs: Vec<Contribution> = (0..n)
+		.map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap())
+		.collect();
+	let cs: Vec<Contribution> =
+		cs.iter().map(|c| Contribution::from_bytes(&c.to_bytes()).unwrap()).collect();
 	let k0 = derive_verify_key(&GENESIS, EPOCH, 0, n, &keys[0], &cs).unwrap();
 	assert_eq!(k0, derive_verify_key(&GENESIS, EPOCH, 2, n, &keys[2], &cs).unwrap());
 	// Order of publication does not matter.
@@ -362,8 +408,9 @@ fn verify_key_agreement_needs_every_contribution() {
 		Error::MissingContribution { from: 2 }
 	);
 	// Contributions of another epoch are not this epoch's.
-	let other: Vec<Contribution> =
-		(0..n).map(|i| Contribution::generate(GENESIS, EPOCH + 1, i, &publics).unwrap()).collect();
+	let other: Vec<Contribution> = (0..n)
+		.map(|i| Contribution::generate(GENESIS, EPOCH + 1, i, &publics).unwrap())
+		.collect();
 	assert_eq!(
 		derive_verify_key(&GENESIS, EPOCH, 0, n, &keys[0], &other).unwrap_err(),
 		Error::MissingContribution { from: 0 }
@@ -398,8 +445,9 @@ fn unshard_publishes_nothing_partial() {
 	let sums = cohort(&e, &records()[..3]);
 	let eps = Epsilon::new(1, 2).unwrap();
 	let st = Statistic::Count;
-	let shares: Vec<AggregateShare> =
-		(0..3).map(|i| AggregateShare::new(&e.layout, i, &st, &sums[i], eps).unwrap()).collect();
+	let shares: Vec<AggregateShare> = (0..3)
+		.map(|i| AggregateShare::new(&e.layout, i, &st, &sums[i], eps).unwrap())
+		.collect();
 	assert_eq!(unshard(&schema, &shares[..2]).unwrap_err(), Error::MissingAggregateShare(2));
 	assert_eq!(unshard(&schema, &[]).unwrap_err(), Error::MissingAggregateShare(0));
 	let mut dup = shares.clone();
@@ -460,7 +508,11 @@ fn the_store_counts_only_listed_ids_once_and_names_the_missing() {
 fn schemas_and_statistics_are_checked() {
 	let mut s = schema();
 	assert_eq!(Schema::from_bytes(&s.to_bytes()).unwrap(), s);
-	assert_ne!(s.id(), { let mut t = s.clone(); t.fields[0].max = 119; t.id() });
+	assert_ne!(s.id(), {
+		let mut t = s.clone();
+		t.fields[0].max = 119;
+		t.id()
+	});
 	s.fields[0].buckets = Some(vec![40, 18]);
 	assert!(matches!(s.validate(), Err(Error::InvalidSchema(_))));
 	s.fields[0].buckets = Some(vec![18, 121]);
@@ -496,7 +548,10 @@ type BatchOutcome = (Vec<Vec<OutputShare>>, Vec<Vec<(usize, Rejection)>>);
 /// are what the chain says each report is bound to. Each aggregator's output shares and the
 /// rejections, by batch index.
 fn verify_batch(e: &Epoch, reports: &[(Binding, Result<Report, Rejection>)]) -> BatchOutcome {
-	let ids: Vec<[u8; 16]> = reports.iter().map(|(b, r)| r.as_ref().map_or(report_id(b, &[0; 16]), |r| r.id)).collect();
+	let ids: Vec<[u8; 16]> = reports
+		.iter()
+		.map(|(b, r)| r.as_ref().map_or(report_id(b, &[0; 16]), |r| r.id))
+		.collect();
 	let published: Vec<Vec<u8>> = e
 		.aggregators
 		.iter()
@@ -504,9 +559,11 @@ fn verify_batch(e: &Epoch, reports: &[(Binding, Result<Report, Rejection>)]) -> 
 			let entries = reports
 				.iter()
 				.zip(&ids)
-				.map(|((b, r), id)| match r.as_ref().map_err(|r| *r).and_then(|r| a.verify_init(b, r)) {
-					Ok((_, shares)) => BatchEntry::Shares(shares),
-					Err(reason) => BatchEntry::Rejected { report_id: *id, reason },
+				.map(|((b, r), id)| {
+					match r.as_ref().map_err(|r| *r).and_then(|r| a.verify_init(b, r)) {
+						Ok((_, shares)) => BatchEntry::Shares(shares),
+						Err(reason) => BatchEntry::Rejected { report_id: *id, reason },
+					}
 				})
 				.collect();
 			VerifierBatch { aggregator: a.index() as u8, entries }.to_bytes().unwrap()
@@ -515,8 +572,11 @@ fn verify_batch(e: &Epoch, reports: &[(Binding, Result<Report, Rejection>)]) -> 
 	let mut outputs = Vec::new();
 	let mut rejections = Vec::new();
 	for a in &e.aggregators {
-		let batches: Vec<Option<VerifierBatch>> =
-			published.iter().enumerate().map(|(j, bytes)| Some(VerifierBatch::decode_for(bytes, j, &ids).unwrap())).collect();
+		let batches: Vec<Option<VerifierBatch>> = published
+			.iter()
+			.enumerate()
+			.map(|(j, bytes)| Some(VerifierBatch::decode_for(bytes, j, &ids).unwrap()))
+			.collect();
 		let (mut outs, mut rejected) = (Vec::new(), Vec::new());
 		for (k, (b, r)) in reports.iter().enumerate() {
 			let verdict = VerifierBatch::verdict(&batches, k).and_then(|all| {
@@ -554,12 +614,18 @@ fn a_batch_verifies_through_verifier_batches_and_every_aggregator_rejects_the_sa
 		batch.push((binding(&e.layout, 9, 900), Ok(copy)));
 		// Age 500 (max 120), proven below the API.
 		let b = binding(&e.layout, 10, 1000);
-		let forged = crate::testing::out_of_range_report(&e.layout, &b, &e.publics, &recs[4], 0, 500).unwrap();
+		let forged =
+			crate::testing::out_of_range_report(&e.layout, &b, &e.publics, &recs[4], 0, 500)
+				.unwrap();
 		batch.push((b, Ok(forged)));
 		// A report nobody could fetch.
 		batch.push((binding(&e.layout, 11, 1100), Err(Rejection::Unreachable)));
 		let (outputs, rejections) = verify_batch(&e, &batch);
-		let expected = vec![(3, Rejection::ReportIdMismatch), (4, Rejection::InvalidProof), (5, Rejection::Unreachable)];
+		let expected = vec![
+			(3, Rejection::ReportIdMismatch),
+			(4, Rejection::InvalidProof),
+			(5, Rejection::Unreachable),
+		];
 		for (outs, rejected) in outputs.iter().zip(&rejections) {
 			assert_eq!(rejected, &expected, "{n} aggregators");
 			assert_eq!(outs.len(), 3);
@@ -567,7 +633,12 @@ fn a_batch_verifies_through_verifier_batches_and_every_aggregator_rejects_the_sa
 		// The valid reports' output shares add up to their plaintext sums.
 		use prio::field::{Field128, FieldElement};
 		let total: Vec<Field128> = (0..e.layout.output_len)
-			.map(|i| outputs.iter().flat_map(|outs| outs.iter().map(move |o| o.values[i])).fold(Field128::zero(), |a, b| a + b))
+			.map(|i| {
+				outputs
+					.iter()
+					.flat_map(|outs| outs.iter().map(move |o| o.values[i]))
+					.fold(Field128::zero(), |a, b| a + b)
+			})
 			.collect();
 		assert_eq!(u128::from(total[e.layout.offsets[0]]), 3, "presence counts the valid reports");
 		let age: u64 = recs[..3].iter().map(|r| r[0]).sum();
@@ -583,7 +654,10 @@ fn a_verifier_batch_is_checked_against_its_publisher_and_the_chain_s_report_list
 	let (_, shares) = e.aggregators[1].verify_init(&b, &report).unwrap();
 	let batch = VerifierBatch {
 		aggregator: 1,
-		entries: vec![BatchEntry::Shares(shares.clone()), BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::TooLarge }],
+		entries: vec![
+			BatchEntry::Shares(shares.clone()),
+			BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::TooLarge },
+		],
 	};
 	let bytes = batch.to_bytes().unwrap();
 	let ids = [report.id, [2; 16]];
@@ -591,35 +665,75 @@ fn a_verifier_batch_is_checked_against_its_publisher_and_the_chain_s_report_list
 	// Published by aggregator 0's account, or for another batch of reports.
 	assert!(matches!(VerifierBatch::decode_for(&bytes, 0, &ids), Err(Error::Invalid { .. })));
 	assert!(matches!(VerifierBatch::decode_for(&bytes, 1, &ids[..1]), Err(Error::Invalid { .. })));
-	assert!(matches!(VerifierBatch::decode_for(&bytes, 1, &[[2; 16], report.id]), Err(Error::Invalid { .. })));
+	assert!(matches!(
+		VerifierBatch::decode_for(&bytes, 1, &[[2; 16], report.id]),
+		Err(Error::Invalid { .. })
+	));
 	// Shares of another aggregator inside a batch cannot be encoded.
 	let (_, other) = e.aggregators[0].verify_init(&b, &report).unwrap();
 	let mixed = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Shares(other)] };
 	assert!(matches!(mixed.to_bytes(), Err(Error::Invalid { .. })));
 	// An unknown rejection code does not decode.
-	let mut unknown = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::Replayed }] }
-		.to_bytes()
-		.unwrap();
+	let mut unknown = VerifierBatch {
+		aggregator: 1,
+		entries: vec![BatchEntry::Rejected { report_id: [2; 16], reason: Rejection::Replayed }],
+	}
+	.to_bytes()
+	.unwrap();
 	let last = unknown.len() - 1;
 	for code in [10, 19, 23, 255] {
 		unknown[last] = code;
-		assert!(matches!(VerifierBatch::from_bytes(&unknown), Err(Error::Invalid { what: "rejection code", .. })));
+		assert!(matches!(
+			VerifierBatch::from_bytes(&unknown),
+			Err(Error::Invalid { what: "rejection code", .. })
+		));
 	}
 	// A batch beyond the size limit is refused when encoding, not published.
-	let big = VerifierShares { report_id: [1; 16], aggregator: 0, shares: vec![vec![0; 16 * 1024]; 8] };
+	let big =
+		VerifierShares { report_id: [1; 16], aggregator: 0, shares: vec![vec![0; 16 * 1024]; 8] };
 	let huge = VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Shares(big); 9] };
 	assert!(matches!(huge.to_bytes(), Err(Error::TooLarge { .. })));
 	// The verdict rule: the lowest-indexed aggregator's rejection, else everyone's shares.
-	let b0 = VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Rejected { report_id: report.id, reason: Rejection::Unreachable }] };
-	let b1 = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Rejected { report_id: report.id, reason: Rejection::InvalidProof }] };
-	assert_eq!(VerifierBatch::verdict(&[Some(b0.clone()), Some(b1.clone())], 0), Err(Rejection::Unreachable));
-	assert_eq!(VerifierBatch::verdict(&[Some(b1.clone()), Some(b0)], 0), Err(Rejection::InvalidProof));
+	let b0 = VerifierBatch {
+		aggregator: 0,
+		entries: vec![BatchEntry::Rejected {
+			report_id: report.id,
+			reason: Rejection::Unreachable,
+		}],
+	};
+	let b1 = VerifierBatch {
+		aggregator: 1,
+		entries: vec![BatchEntry::Rejected {
+			report_id: report.id,
+			reason: Rejection::InvalidProof,
+		}],
+	};
+	assert_eq!(
+		VerifierBatch::verdict(&[Some(b0.clone()), Some(b1.clone())], 0),
+		Err(Rejection::Unreachable)
+	);
+	assert_eq!(
+		VerifierBatch::verdict(&[Some(b1.clone()), Some(b0)], 0),
+		Err(Rejection::InvalidProof)
+	);
 	let ok = VerifierBatch { aggregator: 1, entries: vec![BatchEntry::Shares(shares.clone())] };
-	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone()), Some(ok.clone())], 0), Ok(vec![shares.clone(), shares]));
-	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone())], 1), Err(Rejection::MalformedVerifierShare));
+	assert_eq!(
+		VerifierBatch::verdict(&[Some(ok.clone()), Some(ok.clone())], 0),
+		Ok(vec![shares.clone(), shares])
+	);
+	assert_eq!(
+		VerifierBatch::verdict(&[Some(ok.clone())], 1),
+		Err(Rejection::MalformedVerifierShare)
+	);
 	// A batch that did not decode counts at its place in the order.
-	assert_eq!(VerifierBatch::verdict(&[Some(ok.clone()), None], 0), Err(Rejection::MalformedVerifierShare));
-	assert_eq!(VerifierBatch::verdict(&[None, Some(b1)], 0), Err(Rejection::MalformedVerifierShare));
+	assert_eq!(
+		VerifierBatch::verdict(&[Some(ok.clone()), None], 0),
+		Err(Rejection::MalformedVerifierShare)
+	);
+	assert_eq!(
+		VerifierBatch::verdict(&[None, Some(b1)], 0),
+		Err(Rejection::MalformedVerifierShare)
+	);
 }
 
 /// What a batch of verifier shares weighs: a chain must store one per aggregator per batch.
@@ -632,8 +746,14 @@ fn a_full_batch_of_typical_reports_fits_the_verifier_batch_limit() {
 		let values: Vec<u64> = schema.fields.iter().map(|f| f.max / 2).collect();
 		let report = Report::generate(&e.layout, &values, &b, &e.publics).unwrap();
 		let (_, shares) = e.aggregators[0].verify_init(&b, &report).unwrap();
-		let batch = |k: usize| VerifierBatch { aggregator: 0, entries: vec![BatchEntry::Shares(shares.clone()); k] };
-		(batch(2).to_bytes().unwrap().len() - batch(1).to_bytes().unwrap().len(), report.to_bytes().len())
+		let batch = |k: usize| VerifierBatch {
+			aggregator: 0,
+			entries: vec![BatchEntry::Shares(shares.clone()); k],
+		};
+		(
+			batch(2).to_bytes().unwrap().len() - batch(1).to_bytes().unwrap().len(),
+			report.to_bytes().len(),
+		)
 	};
 	// 20 fields of 16 bits, 4 of them with 10 buckets.
 	let typical = Schema {
@@ -641,7 +761,11 @@ fn a_full_batch_of_typical_reports_fits_the_verifier_batch_limit() {
 		fields: (0..20)
 			.map(|i| {
 				let f = FieldSpec::new(&format!("f{i}"), "", 65_535);
-				if i < 4 { f.with_buckets((1..10).map(|b| b * 6_000).collect()) } else { f }
+				if i < 4 {
+					f.with_buckets((1..10).map(|b| b * 6_000).collect())
+				} else {
+					f
+				}
 			})
 			.collect(),
 	};
@@ -649,7 +773,10 @@ fn a_full_batch_of_typical_reports_fits_the_verifier_batch_limit() {
 	let largest = Schema {
 		category: "VitalSigns".into(),
 		fields: (0..crate::schema::MAX_FIELDS)
-			.map(|i| FieldSpec::new(&format!("f{i}"), "", 1 << 40).with_buckets((1..=63).map(|b| b << 30).collect()))
+			.map(|i| {
+				FieldSpec::new(&format!("f{i}"), "", 1 << 40)
+					.with_buckets((1..=63).map(|b| b << 30).collect())
+			})
 			.collect(),
 	};
 	for n in [2, 4] {
@@ -661,7 +788,10 @@ fn a_full_batch_of_typical_reports_fits_the_verifier_batch_limit() {
 			MAX_VERIFIER_BATCH_BYTES / typical_bytes,
 			MAX_VERIFIER_BATCH_BYTES / largest_bytes,
 		);
-		assert!(256 * typical_bytes < MAX_VERIFIER_BATCH_BYTES, "256 typical reports fit one batch");
+		assert!(
+			256 * typical_bytes < MAX_VERIFIER_BATCH_BYTES,
+			"256 typical reports fit one batch"
+		);
 	}
 }
 
@@ -695,7 +825,10 @@ fn the_cohort_hash_ignores_order_and_repeats_and_is_pinned() {
 	assert_eq!(h, expected);
 	let hex = |b: [u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
 	// Pinned, so that another implementation (a chain, a client) can test against them.
-	assert_eq!(hex(cohort_hash(&[])), "73b1c4eff50a9261dafbba7088cb571d3a8e39929bb2e87f018309002692cf5a");
+	assert_eq!(
+		hex(cohort_hash(&[])),
+		"73b1c4eff50a9261dafbba7088cb571d3a8e39929bb2e87f018309002692cf5a"
+	);
 	assert_eq!(hex(h), "545b730d1c1a0ff045a1bf51967bf943d99578ddd3f436a7dd2524d47fe65159");
 }
 
@@ -726,7 +859,14 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 	let report = Report::generate(&e.layout, &records()[0], &b, &e.publics).unwrap();
 	let (_, vs) = e.aggregators[0].verify_init(&b, &report).unwrap();
 	let sums = cohort(&e, &records()[..2]);
-	let share = AggregateShare::new(&e.layout, 0, &Statistic::Histogram { fields: vec![0, 2] }, &sums[0], Epsilon::new(1, 1).unwrap()).unwrap();
+	let share = AggregateShare::new(
+		&e.layout,
+		0,
+		&Statistic::Histogram { fields: vec![0, 2] },
+		&sums[0],
+		Epsilon::new(1, 1).unwrap(),
+	)
+	.unwrap();
 	let contribution = Contribution::generate(GENESIS, EPOCH, 0, &e.publics).unwrap();
 	let batch = VerifierBatch {
 		aggregator: 0,
@@ -741,9 +881,17 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 	type Decoder = Box<dyn Fn(&[u8]) -> bool>;
 	let decoders: Vec<(&str, Vec<u8>, Decoder)> = vec![
 		("schema", schema().to_bytes(), Box::new(|x| Schema::from_bytes(x).is_ok())),
-		("statistic", Statistic::Mean { fields: vec![1, 4] }.to_bytes(), Box::new(|x| Statistic::from_bytes(x).is_ok())),
+		(
+			"statistic",
+			Statistic::Mean { fields: vec![1, 4] }.to_bytes(),
+			Box::new(|x| Statistic::from_bytes(x).is_ok()),
+		),
 		("report", report.to_bytes(), Box::new(|x| Report::from_bytes(x).is_ok())),
-		("contribution", contribution.to_bytes(), Box::new(|x| Contribution::from_bytes(x).is_ok())),
+		(
+			"contribution",
+			contribution.to_bytes(),
+			Box::new(|x| Contribution::from_bytes(x).is_ok()),
+		),
 		("verifier shares", vs.to_bytes(), Box::new(|x| VerifierShares::from_bytes(x).is_ok())),
 		("aggregate share", share.to_bytes(), Box::new(|x| AggregateShare::from_bytes(x).is_ok())),
 		("verifier batch", batch, Box::new(|x| VerifierBatch::from_bytes(x).is_ok())),
@@ -754,7 +902,10 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 			assert!(!decode(&good[..cut]), "{name} truncated to {cut} bytes decodes");
 		}
 		for extra in [&[0u8][..], &[1, 2, 3], &vec![0; 1000]] {
-			assert!(!decode(&[good.as_slice(), extra].concat()), "{name} with trailing bytes decodes");
+			assert!(
+				!decode(&[good.as_slice(), extra].concat()),
+				"{name} with trailing bytes decodes"
+			);
 		}
 		for i in 0..good.len().min(200) {
 			let mut bad = good.clone();
@@ -775,9 +926,18 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 	// Typed errors, by cause.
 	let bytes = report.to_bytes();
 	assert!(matches!(Report::from_bytes(&bytes[..3]), Err(Error::Truncated { .. })));
-	assert!(matches!(Report::from_bytes(&[bytes.as_slice(), &[0]].concat()), Err(Error::TrailingBytes { .. })));
-	assert!(matches!(Report::from_bytes(&vec![0; crate::report::MAX_REPORT_BYTES + 1]), Err(Error::TooLarge { .. })));
-	assert_eq!(Report::from_bytes(&[b"XXXX".as_slice(), &bytes[4..]].concat()), Err(Error::BadMagic));
+	assert!(matches!(
+		Report::from_bytes(&[bytes.as_slice(), &[0]].concat()),
+		Err(Error::TrailingBytes { .. })
+	));
+	assert!(matches!(
+		Report::from_bytes(&vec![0; crate::report::MAX_REPORT_BYTES + 1]),
+		Err(Error::TooLarge { .. })
+	));
+	assert_eq!(
+		Report::from_bytes(&[b"XXXX".as_slice(), &bytes[4..]].concat()),
+		Err(Error::BadMagic)
+	);
 	let mut v = bytes.clone();
 	v[4] = 9;
 	assert_eq!(Report::from_bytes(&v), Err(Error::UnsupportedVersion(9, 1)));
@@ -786,7 +946,10 @@ fn malformed_bytes_of_every_decoder_are_typed_errors() {
 	let mut s = share.to_bytes();
 	let n = s.len();
 	s[n - 16..].copy_from_slice(&[0xff; 16]);
-	assert!(matches!(AggregateShare::from_bytes(&s), Err(Error::Invalid { what: "field element", .. })));
+	assert!(matches!(
+		AggregateShare::from_bytes(&s),
+		Err(Error::Invalid { what: "field element", .. })
+	));
 }
 
 /// A client that lies below the API: it proves a measurement the honest encoder refuses, with
@@ -797,8 +960,15 @@ mod forgery {
 	use crate::{schema::Part, testing::Forge};
 	use prio::{
 		field::Field128,
-		flp::{gadgets::{Mul, ParallelSum}, types::{Histogram, SumVec}, Type},
-		vdaf::{prio3::{optimal_chunk_length, Prio3}, xof::XofTurboShake128},
+		flp::{
+			gadgets::{Mul, ParallelSum},
+			types::{Histogram, SumVec},
+			Type,
+		},
+		vdaf::{
+			prio3::{optimal_chunk_length, Prio3},
+			xof::XofTurboShake128,
+		},
 	};
 
 	/// [`crate::testing::forged_report`] for an epoch of these tests.
@@ -810,7 +980,8 @@ mod forgery {
 		forge: Prio3<Forge<T>, XofTurboShake128, 32>,
 		input: Vec<Field128>,
 	) -> Report {
-		crate::testing::forged_report(&e.layout, b, &e.publics, values, forged, &forge, input).unwrap()
+		crate::testing::forged_report(&e.layout, b, &e.publics, values, forged, &forge, input)
+			.unwrap()
 	}
 
 	fn f(v: u128) -> Field128 {
@@ -823,9 +994,16 @@ mod forgery {
 			let e = epoch(&schema(), n);
 			let b = binding(&e.layout, 1, 100);
 			// Part 1 sums `age` (max 120: 7 bits, the last weighing 57).
-			assert!(matches!(&e.layout.parts[1], Part::Sums { fields, max: 120, .. } if fields == &vec![0]));
+			assert!(
+				matches!(&e.layout.parts[1], Part::Sums { fields, max: 120, .. } if fields == &vec![0])
+			);
 			let sumvec = |inner| Prio3::new(n as u8, 1, 0x00000003, Forge(inner)).unwrap();
-			let honest = SumVec::<Field128, ParallelSum<Field128, Mul>>::new(120, 1, optimal_chunk_length(7)).unwrap();
+			let honest = SumVec::<Field128, ParallelSum<Field128, Mul>>::new(
+				120,
+				1,
+				optimal_chunk_length(7),
+			)
+			.unwrap();
 			// Control: the forger's machinery with an honest encoding of 100 verifies.
 			let ok = honest.encode_measurement(&vec![100u128]).unwrap();
 			let report = forged_report(&e, &b, &records()[0], 1, sumvec(honest.clone()), ok);
@@ -834,7 +1012,11 @@ mod forgery {
 			// "Bits" of 9 in the last place: 9·57 = 513 > 120.
 			let bad = vec![f(0), f(0), f(0), f(0), f(0), f(0), f(9)];
 			let report = forged_report(&e, &b, &records()[0], 1, sumvec(honest.clone()), bad);
-			assert_eq!(verify(&e, &b, &report).unwrap_err(), Rejection::InvalidProof, "{n} aggregators");
+			assert_eq!(
+				verify(&e, &b, &report).unwrap_err(),
+				Rejection::InvalidProof,
+				"{n} aggregators"
+			);
 			// A negative value: p − 1 in the first place.
 			let bad = vec![-f(1), f(0), f(0), f(0), f(0), f(0), f(0)];
 			let report = forged_report(&e, &b, &records()[0], 1, sumvec(honest), bad);
@@ -843,18 +1025,33 @@ mod forgery {
 			// Part 5 is the histogram of `age` (4 buckets): two-hot, and none-hot.
 			assert!(matches!(&e.layout.parts[5], Part::Histogram { field: 0, .. }));
 			let hist = || {
-				let inner = Histogram::<Field128, ParallelSum<Field128, Mul>>::new(4, optimal_chunk_length(4)).unwrap();
+				let inner = Histogram::<Field128, ParallelSum<Field128, Mul>>::new(
+					4,
+					optimal_chunk_length(4),
+				)
+				.unwrap();
 				Prio3::new(n as u8, 1, 0x00000004, Forge(inner)).unwrap()
 			};
-			for bad in [vec![f(1), f(1), f(0), f(0)], vec![f(0); 4], vec![f(2), f(0), f(0), -f(1)]] {
+			for bad in [vec![f(1), f(1), f(0), f(0)], vec![f(0); 4], vec![f(2), f(0), f(0), -f(1)]]
+			{
 				let report = forged_report(&e, &b, &records()[0], 5, hist(), bad.clone());
-				assert_eq!(verify(&e, &b, &report).unwrap_err(), Rejection::InvalidProof, "{bad:?}");
+				assert_eq!(
+					verify(&e, &b, &report).unwrap_err(),
+					Rejection::InvalidProof,
+					"{bad:?}"
+				);
 			}
 			// Presence (part 0) of 2 or 0.
 			for bad in [vec![f(2)], vec![f(0)]] {
 				let inner = Histogram::<Field128, ParallelSum<Field128, Mul>>::new(1, 1).unwrap();
-				let report =
-					forged_report(&e, &b, &records()[0], 0, Prio3::new(n as u8, 1, 0x00000004, Forge(inner)).unwrap(), bad);
+				let report = forged_report(
+					&e,
+					&b,
+					&records()[0],
+					0,
+					Prio3::new(n as u8, 1, 0x00000004, Forge(inner)).unwrap(),
+					bad,
+				);
 				assert_eq!(verify(&e, &b, &report).unwrap_err(), Rejection::InvalidProof);
 			}
 		}

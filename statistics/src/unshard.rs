@@ -66,7 +66,10 @@ pub fn unshard(schema: &Schema, shares: &[AggregateShare]) -> Result<Published, 
 		if s.schema != layout.schema_id {
 			return disagree("a share is for another schema");
 		}
-		if s.statistic != first.statistic || s.reports != first.reports || s.epsilon != first.epsilon {
+		if s.statistic != first.statistic
+			|| s.reports != first.reports
+			|| s.epsilon != first.epsilon
+		{
 			return disagree("statistic, number of reports or ε differ");
 		}
 		if s.aggregators as usize != n || s.values.len() != first.values.len() {
@@ -96,10 +99,13 @@ pub fn unshard(schema: &Schema, shares: &[AggregateShare]) -> Result<Published, 
 		Statistic::Mean { fields } => {
 			let count = totals[fields.len()];
 			let sums = totals[..fields.len()].to_vec();
-			let means = sums.iter().map(|&s| (count > 0).then(|| s as f64 / count as f64)).collect();
+			let means =
+				sums.iter().map(|&s| (count > 0).then(|| s as f64 / count as f64)).collect();
 			Value::Mean { sums, count, means }
 		},
-		Statistic::Histogram { .. } => Value::Histogram(noise.iter().map(|seg| totals[seg.values.clone()].to_vec()).collect()),
+		Statistic::Histogram { .. } => {
+			Value::Histogram(noise.iter().map(|seg| totals[seg.values.clone()].to_vec()).collect())
+		},
 	};
 	Ok(Published {
 		statistic: first.statistic.clone(),

@@ -83,17 +83,15 @@ fn init_with<V>(
 	input: &[u8],
 ) -> Result<(VerifyState, Vec<u8>), Rejection>
 where
-	V: Aggregator<
-		VERIFY_KEY_LEN,
-		NONCE_LEN,
-		AggregationParam = (),
-		VerifyState = VerifyState,
-	>,
+	V: Aggregator<VERIFY_KEY_LEN, NONCE_LEN, AggregationParam = (), VerifyState = VerifyState>,
 {
-	let public = V::PublicShare::get_decoded_with_param(v, public).map_err(|_| Rejection::MalformedShare)?;
-	let input = V::InputShare::get_decoded_with_param(&(v, agg), input).map_err(|_| Rejection::MalformedShare)?;
-	let (state, share) =
-		v.verify_init(key, ctx, agg, &(), nonce, &public, &input).map_err(|_| Rejection::MalformedShare)?;
+	let public =
+		V::PublicShare::get_decoded_with_param(v, public).map_err(|_| Rejection::MalformedShare)?;
+	let input = V::InputShare::get_decoded_with_param(&(v, agg), input)
+		.map_err(|_| Rejection::MalformedShare)?;
+	let (state, share) = v
+		.verify_init(key, ctx, agg, &(), nonce, &public, &input)
+		.map_err(|_| Rejection::MalformedShare)?;
 	let share = share.get_encoded().map_err(|_| Rejection::MalformedShare)?;
 	Ok((state, share))
 }
@@ -111,7 +109,12 @@ pub fn verify_init(
 	on_vdaf!(part, v => init_with(v, key, ctx, agg, nonce, public, input))
 }
 
-fn finish_with<V>(v: &V, ctx: &[u8], state: VerifyState, shares: &[&[u8]]) -> Result<Vec<Field128>, Rejection>
+fn finish_with<V>(
+	v: &V,
+	ctx: &[u8],
+	state: VerifyState,
+	shares: &[&[u8]],
+) -> Result<Vec<Field128>, Rejection>
 where
 	V: Aggregator<
 		VERIFY_KEY_LEN,
@@ -127,7 +130,9 @@ where
 		.map(|b| V::VerifierShare::get_decoded_with_param(&state, b))
 		.collect::<Result<Vec<_>, _>>()
 		.map_err(|_| Rejection::MalformedVerifierShare)?;
-	let message = v.verifier_shares_to_message(ctx, &(), decoded).map_err(|_| Rejection::InvalidProof)?;
+	let message = v
+		.verifier_shares_to_message(ctx, &(), decoded)
+		.map_err(|_| Rejection::InvalidProof)?;
 	match v.verify_next(ctx, state, message).map_err(|_| Rejection::InvalidProof)? {
 		VerifyTransition::Finish(out) => Ok(out.as_ref().to_vec()),
 		VerifyTransition::Continue(..) => Err(Rejection::InvalidProof),
@@ -136,6 +141,11 @@ where
 
 /// Combines every aggregator's verifier share (in aggregator order) and finishes one part:
 /// this aggregator's output share, or why the part is invalid.
-pub fn finish(part: &Part, ctx: &[u8], state: VerifyState, shares: &[&[u8]]) -> Result<Vec<Field128>, Rejection> {
+pub fn finish(
+	part: &Part,
+	ctx: &[u8],
+	state: VerifyState,
+	shares: &[&[u8]],
+) -> Result<Vec<Field128>, Rejection> {
 	on_vdaf!(part, v => finish_with(v, ctx, state, shares))
 }

@@ -49,7 +49,12 @@ fn aad(genesis: &[u8; 32], epoch: u32, from: usize, to: usize, n: usize) -> Vec<
 
 impl Contribution {
 	/// Aggregator `from`'s contribution: fresh random bytes sealed to every key of the epoch.
-	pub fn generate(genesis: [u8; 32], epoch: u32, from: usize, keys: &[[u8; 32]]) -> Result<Self, Error> {
+	pub fn generate(
+		genesis: [u8; 32],
+		epoch: u32,
+		from: usize,
+		keys: &[[u8; 32]],
+	) -> Result<Self, Error> {
 		let n = keys.len();
 		if !(2..=crate::MAX_AGGREGATORS).contains(&n) {
 			return Err(Error::AggregatorCount(n));
@@ -62,7 +67,9 @@ impl Contribution {
 		let sealed = keys
 			.iter()
 			.enumerate()
-			.map(|(to, k)| envelope::seal(k, to, CONTRIBUTION_INFO, &aad(&genesis, epoch, from, to, n), &r))
+			.map(|(to, k)| {
+				envelope::seal(k, to, CONTRIBUTION_INFO, &aad(&genesis, epoch, from, to, n), &r)
+			})
 			.collect::<Result<Vec<_>, _>>()?;
 		Ok(Contribution { genesis, epoch, from: from as u8, sealed })
 	}
@@ -70,7 +77,9 @@ impl Contribution {
 	/// The deterministic encoding (wire kind 3): genesis | epoch (u32) | from (u8) |
 	/// aggregators (u8) | aggregators × envelope of [`CONTRIBUTION_ENVELOPE_LEN`] bytes.
 	pub fn to_bytes(&self) -> Vec<u8> {
-		let mut out = Vec::with_capacity(wire::HEADER_LEN + 38 + self.sealed.len() * CONTRIBUTION_ENVELOPE_LEN);
+		let mut out = Vec::with_capacity(
+			wire::HEADER_LEN + 38 + self.sealed.len() * CONTRIBUTION_ENVELOPE_LEN,
+		);
 		wire::header(&mut out, Kind::Contribution);
 		out.extend_from_slice(&self.genesis);
 		wire::put_u32(&mut out, self.epoch);
@@ -89,9 +98,14 @@ impl Contribution {
 		let from = r.u8()?;
 		let n = r.u8()? as usize;
 		if !(2..=crate::MAX_AGGREGATORS).contains(&n) || from as usize >= n {
-			return Err(Error::Invalid { what: "contribution", detail: format!("from {from} of {n} aggregators") });
+			return Err(Error::Invalid {
+				what: "contribution",
+				detail: format!("from {from} of {n} aggregators"),
+			});
 		}
-		let sealed = (0..n).map(|_| r.take(CONTRIBUTION_ENVELOPE_LEN).map(<[u8]>::to_vec)).collect::<Result<_, _>>()?;
+		let sealed = (0..n)
+			.map(|_| r.take(CONTRIBUTION_ENVELOPE_LEN).map(<[u8]>::to_vec))
+			.collect::<Result<_, _>>()?;
 		r.finish()?;
 		Ok(Contribution { genesis, epoch, from, sealed })
 	}
@@ -123,10 +137,15 @@ pub fn derive_verify_key(
 		if randoms[from].is_some() {
 			return Err(Error::DuplicateContribution { from });
 		}
-		let envelope = c.sealed.get(me).filter(|_| c.sealed.len() == n).ok_or(Error::ContributionDoesNotOpen { from })?;
-		let r = envelope::open(keys, CONTRIBUTION_INFO, &aad(genesis, epoch, from, me, n), envelope)
-			.filter(|r| r.len() == 32)
+		let envelope = c
+			.sealed
+			.get(me)
+			.filter(|_| c.sealed.len() == n)
 			.ok_or(Error::ContributionDoesNotOpen { from })?;
+		let r =
+			envelope::open(keys, CONTRIBUTION_INFO, &aad(genesis, epoch, from, me, n), envelope)
+				.filter(|r| r.len() == 32)
+				.ok_or(Error::ContributionDoesNotOpen { from })?;
 		randoms[from] = Some(r);
 	}
 	let epoch_bytes = epoch.to_le_bytes();

@@ -121,7 +121,10 @@ impl<'a> Reader<'a> {
 	pub(crate) fn bytes32(&mut self, what: &'static str, max: usize) -> Result<&'a [u8], Error> {
 		let n = self.u32()? as usize;
 		if n > max {
-			return Err(Error::Invalid { what, detail: format!("{n} bytes exceed the limit of {max}") });
+			return Err(Error::Invalid {
+				what,
+				detail: format!("{n} bytes exceed the limit of {max}"),
+			});
 		}
 		self.take(n)
 	}
@@ -130,11 +133,14 @@ impl<'a> Reader<'a> {
 	pub(crate) fn string(&mut self, what: &'static str, max: usize) -> Result<String, Error> {
 		let n = self.count16(what, max)?;
 		let raw = self.take(n)?;
-		String::from_utf8(raw.to_vec()).map_err(|_| Error::Invalid { what, detail: "not UTF-8".into() })
+		String::from_utf8(raw.to_vec())
+			.map_err(|_| Error::Invalid { what, detail: "not UTF-8".into() })
 	}
 
 	pub(crate) fn fields(&mut self, count: usize) -> Result<Vec<Field128>, Error> {
-		let needed = count.checked_mul(FIELD_LEN).ok_or(Error::Truncated { kind: self.kind, needed: usize::MAX })?;
+		let needed = count
+			.checked_mul(FIELD_LEN)
+			.ok_or(Error::Truncated { kind: self.kind, needed: usize::MAX })?;
 		self.take(needed)?.chunks_exact(FIELD_LEN).map(decode_field).collect()
 	}
 
@@ -148,8 +154,10 @@ impl<'a> Reader<'a> {
 
 /// One canonical field element from exactly [`FIELD_LEN`] bytes.
 pub(crate) fn decode_field(bytes: &[u8]) -> Result<Field128, Error> {
-	Field128::try_from(bytes)
-		.map_err(|_| Error::Invalid { what: "field element", detail: "not below the field modulus".into() })
+	Field128::try_from(bytes).map_err(|_| Error::Invalid {
+		what: "field element",
+		detail: "not below the field modulus".into(),
+	})
 }
 
 /// Appends the header of an object of `kind`.

@@ -98,11 +98,13 @@ fn client(command: Command) -> ExitCode {
 		Command::PersonalEncrypt { key, features, out } => {
 			let key = read_key(&key)?;
 			let record = key.encrypt(&features).map_err(|e| e.to_string())?;
-			std::fs::write(&out, record.to_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))
+			std::fs::write(&out, record.to_bytes())
+				.map_err(|e| format!("cannot write {}: {e}", out.display()))
 		},
 		Command::PersonalDecrypt { key, score } => {
 			let key = read_key(&key)?;
-			let bytes = std::fs::read(&score).map_err(|e| format!("cannot read {}: {e}", score.display()))?;
+			let bytes = std::fs::read(&score)
+				.map_err(|e| format!("cannot read {}: {e}", score.display()))?;
 			let score = EncryptedScore::from_bytes(&bytes).map_err(|e| e.to_string())?;
 			println!("{}", key.decrypt_score(&score).map_err(|e| e.to_string())?);
 			Ok(())
@@ -119,8 +121,10 @@ fn client(command: Command) -> ExitCode {
 }
 
 fn read_key(path: &PathBuf) -> Result<PersonalSecretKey, String> {
-	let bytes = std::fs::read(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
-	PersonalSecretKey::from_secret_bytes(&bytes).map_err(|e| format!("{} is not a personal key: {e}", path.display()))
+	let bytes =
+		std::fs::read(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+	PersonalSecretKey::from_secret_bytes(&bytes)
+		.map_err(|e| format!("{} is not a personal key: {e}", path.display()))
 }
 
 /// Writes a secret readable by its owner only.
@@ -132,14 +136,15 @@ fn write_private(path: &PathBuf, bytes: &[u8]) -> Result<(), String> {
 		.mode(0o600)
 		.open(path)
 		.map_err(|e| format!("cannot create {} (it must not exist yet): {e}", path.display()))?;
-	file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+	file.write_all(bytes)
+		.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn main() -> ExitCode {
 	match Cli::parse().command {
-		command @ (Command::PersonalKeygen { .. } |
-		Command::PersonalEncrypt { .. } |
-		Command::PersonalDecrypt { .. }) => client(command),
+		command @ (Command::PersonalKeygen { .. }
+		| Command::PersonalEncrypt { .. }
+		| Command::PersonalDecrypt { .. }) => client(command),
 		Command::Accuracy { csv, no_header, names, outcome, positive, drop, print_model } => {
 			let text = match std::fs::read_to_string(&csv) {
 				Ok(text) => text,
@@ -148,28 +153,56 @@ fn main() -> ExitCode {
 					return ExitCode::from(2);
 				},
 			};
-			let spec = CsvSpec { no_header, names, outcome: outcome.clone(), positive: positive.clone(), drop };
+			let spec = CsvSpec {
+				no_header,
+				names,
+				outcome: outcome.clone(),
+				positive: positive.clone(),
+				drop,
+			};
 			let result = Dataset::from_csv(&text, &spec).and_then(|data| {
-				let provenance = format!("{}; logistic regression, 75/25 split (row % 4 == 3 is test)", csv.display());
-				run(&data, &PERSONAL_V1, &format!("{outcome} {positive}"), &provenance).map(|r| (data, r))
+				let provenance = format!(
+					"{}; logistic regression, 75/25 split (row % 4 == 3 is test)",
+					csv.display()
+				);
+				run(&data, &PERSONAL_V1, &format!("{outcome} {positive}"), &provenance)
+					.map(|r| (data, r))
 			});
 			match result {
 				Ok((data, (model, report))) => {
 					println!("data set        {}", csv.display());
-					println!("rows            {} train, {} test ({} skipped: missing values)", report.train_rows, report.test_rows, data.skipped_rows);
-					println!("features        {} ({})", report.features, data.feature_names.join(", "));
+					println!(
+						"rows            {} train, {} test ({} skipped: missing values)",
+						report.train_rows, report.test_rows, data.skipped_rows
+					);
+					println!(
+						"features        {} ({})",
+						report.features,
+						data.feature_names.join(", ")
+					);
 					if !data.skipped_columns.is_empty() {
 						println!("skipped columns {}", data.skipped_columns.join(", "));
 					}
 					println!("float accuracy     {:6.2} %", report.float_accuracy);
 					println!("fixed-point        {:6.2} %", report.fixed_accuracy);
 					println!("encrypted          {:6.2} %", report.encrypted_accuracy);
-					println!("class agreement    {}/{} (encrypted = fixed-point)", report.class_agreement, report.test_rows);
+					println!(
+						"class agreement    {}/{} (encrypted = fixed-point)",
+						report.class_agreement, report.test_rows
+					);
 					println!("exact scores       {}/{}", report.exact_scores, report.test_rows);
 					if print_model {
-						println!("{}", serde_json::to_string_pretty(model.template()).expect("a template serializes"));
+						println!(
+							"{}",
+							serde_json::to_string_pretty(model.template())
+								.expect("a template serializes")
+						);
 					}
-					if report.class_agreement == report.test_rows { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+					if report.class_agreement == report.test_rows {
+						ExitCode::SUCCESS
+					} else {
+						ExitCode::FAILURE
+					}
 				},
 				Err(e) => {
 					eprintln!("error: {e}");
@@ -201,7 +234,14 @@ fn bench(iterations: usize) {
 	let key = PersonalSecretKey::generate(&PERSONAL_V1);
 	let features: Vec<i64> = (0..20).map(|i| i * 150 - 1500).collect();
 	let template = ModelTemplate {
-		features: (0..20).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+		features: (0..20)
+			.map(|i| FeatureSpec {
+				name: format!("f{i}"),
+				unit: String::new(),
+				offset: 0.0,
+				scale: 1.0,
+			})
+			.collect(),
 		weights: (0..20).map(|i| (i * 97 % 2048) - 1024).collect(),
 		bias: 12345,
 		score_unit: 1.0,

@@ -85,14 +85,19 @@ fn column_index(names: &[String], wanted: &str) -> Result<usize, PipelineError> 
 	}
 	match wanted.parse::<usize>() {
 		Ok(n) if (1..=names.len()).contains(&n) => Ok(n - 1),
-		_ => Err(PipelineError::UnknownColumn { wanted: wanted.to_string(), available: names.join(", ") }),
+		_ => Err(PipelineError::UnknownColumn {
+			wanted: wanted.to_string(),
+			available: names.join(", "),
+		}),
 	}
 }
 
 fn is_positive(rule: &str, value: &str) -> Result<bool, PipelineError> {
 	if let Some(threshold) = rule.strip_prefix('>') {
-		let threshold: f64 =
-			threshold.trim().parse().map_err(|_| PipelineError::BadPositiveRule { rule: rule.to_string() })?;
+		let threshold: f64 = threshold
+			.trim()
+			.parse()
+			.map_err(|_| PipelineError::BadPositiveRule { rule: rule.to_string() })?;
 		let v: f64 = value.trim().parse().map_err(|_| PipelineError::NonNumericOutcome {
 			value: value.to_string(),
 			rule: rule.to_string(),
@@ -112,13 +117,19 @@ impl Dataset {
 			.from_reader(text.as_bytes());
 		let mut records: Vec<Vec<String>> = Vec::new();
 		for (line, record) in reader.records().enumerate() {
-			let record = record.map_err(|source| PipelineError::Csv { record: line + 1, source })?;
+			let record =
+				record.map_err(|source| PipelineError::Csv { record: line + 1, source })?;
 			if record.iter().any(|cell| !cell.is_empty()) {
 				records.push(record.iter().map(String::from).collect());
 			}
 		}
-		let header = if spec.no_header || records.is_empty() { None } else { Some(records.remove(0)) };
-		let width = header.as_ref().map(Vec::len).or_else(|| records.first().map(Vec::len)).unwrap_or(0);
+		let header =
+			if spec.no_header || records.is_empty() { None } else { Some(records.remove(0)) };
+		let width = header
+			.as_ref()
+			.map(Vec::len)
+			.or_else(|| records.first().map(Vec::len))
+			.unwrap_or(0);
 		let names: Vec<String> = match (&spec.names, header) {
 			(Some(names), _) => names.clone(),
 			(None, Some(header)) => header,
@@ -128,7 +139,8 @@ impl Dataset {
 			return Err(PipelineError::NameCountMismatch { names: names.len(), columns: width });
 		}
 		let outcome = column_index(&names, &spec.outcome)?;
-		let dropped: Vec<usize> = spec.drop.iter().map(|d| column_index(&names, d)).collect::<Result<_, _>>()?;
+		let dropped: Vec<usize> =
+			spec.drop.iter().map(|d| column_index(&names, d)).collect::<Result<_, _>>()?;
 
 		// A feature column holds only numbers (or missing markers).
 		let mut skipped_columns = Vec::new();
@@ -138,7 +150,9 @@ impl Dataset {
 				continue;
 			}
 			let numeric = records.iter().all(|r| {
-				r.get(i).is_some_and(|cell| MISSING.contains(&cell.as_str()) || cell.parse::<f64>().is_ok())
+				r.get(i).is_some_and(|cell| {
+					MISSING.contains(&cell.as_str()) || cell.parse::<f64>().is_ok()
+				})
 			});
 			if dropped.contains(&i) || !numeric {
 				skipped_columns.push(name.clone());
@@ -152,10 +166,15 @@ impl Dataset {
 		let mut skipped_rows = 0;
 		for (row, record) in records.iter().enumerate() {
 			if record.len() != width {
-				return Err(PipelineError::RaggedRow { row: row + 1, cells: record.len(), columns: width });
+				return Err(PipelineError::RaggedRow {
+					row: row + 1,
+					cells: record.len(),
+					columns: width,
+				});
 			}
 			let label_cell = &record[outcome];
-			let values: Option<Vec<f64>> = features.iter().map(|&i| record[i].parse::<f64>().ok()).collect();
+			let values: Option<Vec<f64>> =
+				features.iter().map(|&i| record[i].parse::<f64>().ok()).collect();
 			match values {
 				Some(values) if !MISSING.contains(&label_cell.as_str()) => {
 					labels.push(is_positive(&spec.positive, label_cell)?);
@@ -167,7 +186,13 @@ impl Dataset {
 		if rows.is_empty() {
 			return Err(PipelineError::NoCompleteRows);
 		}
-		Ok(Dataset { feature_names: features.iter().map(|&i| names[i].clone()).collect(), rows, labels, skipped_rows, skipped_columns })
+		Ok(Dataset {
+			feature_names: features.iter().map(|&i| names[i].clone()).collect(),
+			rows,
+			labels,
+			skipped_rows,
+			skipped_columns,
+		})
 	}
 
 	/// Splits into (training, test) rows: row `i` is a test row when `i % 4 == 3`.
@@ -194,12 +219,19 @@ impl FloatModel {
 		let means: Vec<f64> = (0..d).map(mean).collect();
 		let stds: Vec<f64> = (0..d)
 			.map(|j| {
-				let var = rows.iter().map(|&r| (data.rows[r][j] - means[j]).powi(2)).sum::<f64>() / n;
-				if var > 0.0 { var.sqrt() } else { 1.0 }
+				let var =
+					rows.iter().map(|&r| (data.rows[r][j] - means[j]).powi(2)).sum::<f64>() / n;
+				if var > 0.0 {
+					var.sqrt()
+				} else {
+					1.0
+				}
 			})
 			.collect();
-		let x: Vec<Vec<f64>> =
-			rows.iter().map(|&r| (0..d).map(|j| (data.rows[r][j] - means[j]) / stds[j]).collect()).collect();
+		let x: Vec<Vec<f64>> = rows
+			.iter()
+			.map(|&r| (0..d).map(|j| (data.rows[r][j] - means[j]) / stds[j]).collect())
+			.collect();
 		let y: Vec<f64> = rows.iter().map(|&r| if data.labels[r] { 1.0 } else { 0.0 }).collect();
 
 		let (lambda, step) = (0.01, 0.5);
@@ -228,7 +260,8 @@ impl FloatModel {
 			.zip(self.means.iter().zip(&self.stds))
 			.zip(&self.weights)
 			.map(|((x, (m, s)), w)| (x - m) / s * w)
-			.sum::<f64>() + self.bias
+			.sum::<f64>()
+			+ self.bias
 	}
 
 	/// Quantises into a fixed-point [`LinearModel`] for the given parameter set.
@@ -245,7 +278,12 @@ impl FloatModel {
 			features: names
 				.iter()
 				.zip(self.means.iter().zip(&self.stds))
-				.map(|(name, (m, s))| FeatureSpec { name: name.clone(), unit: String::new(), offset: *m, scale: FEATURE_SCALE / s })
+				.map(|(name, (m, s))| FeatureSpec {
+					name: name.clone(),
+					unit: String::new(),
+					offset: *m,
+					scale: FEATURE_SCALE / s,
+				})
 				.collect(),
 			weights: self.weights.iter().map(|w| (w * weight_scale).round() as i64).collect(),
 			bias: (self.bias * FEATURE_SCALE * weight_scale).round() as i64,
@@ -316,7 +354,8 @@ mod tests {
 	#[test]
 	fn csv_with_header_missing_values_and_text_columns() {
 		let text = "id,age,sex,outcome\na1,50,1,yes\na2,?,0,no\na3,61,0,no\n";
-		let spec = CsvSpec { outcome: "outcome".into(), positive: "yes".into(), ..Default::default() };
+		let spec =
+			CsvSpec { outcome: "outcome".into(), positive: "yes".into(), ..Default::default() };
 		let data = Dataset::from_csv(text, &spec).unwrap();
 		assert_eq!(data.feature_names, vec!["age", "sex"]);
 		assert_eq!(data.rows, vec![vec![50.0, 1.0], vec![61.0, 0.0]]);
@@ -328,7 +367,13 @@ mod tests {
 	#[test]
 	fn csv_without_header_by_column_number_and_threshold() {
 		let text = "7,1.5,0\r\n8,2.5,3\r\n";
-		let spec = CsvSpec { no_header: true, outcome: "3".into(), positive: ">0".into(), drop: vec!["1".into()], ..Default::default() };
+		let spec = CsvSpec {
+			no_header: true,
+			outcome: "3".into(),
+			positive: ">0".into(),
+			drop: vec!["1".into()],
+			..Default::default()
+		};
 		let data = Dataset::from_csv(text, &spec).unwrap();
 		assert_eq!(data.feature_names, vec!["2"]);
 		assert_eq!(data.labels, vec![false, true]);
@@ -336,7 +381,8 @@ mod tests {
 
 	#[test]
 	fn unknown_outcome_column_is_an_error() {
-		let spec = CsvSpec { outcome: "missing".into(), positive: "1".into(), ..Default::default() };
+		let spec =
+			CsvSpec { outcome: "missing".into(), positive: "1".into(), ..Default::default() };
 		assert!(matches!(
 			Dataset::from_csv("a,b\n1,2\n", &spec),
 			Err(PipelineError::UnknownColumn { wanted, available }) if wanted == "missing" && available == "a, b"
@@ -345,7 +391,13 @@ mod tests {
 
 	#[test]
 	fn split_is_75_25_by_row_index() {
-		let data = Dataset { feature_names: vec![], rows: vec![vec![]; 8], labels: vec![false; 8], skipped_rows: 0, skipped_columns: vec![] };
+		let data = Dataset {
+			feature_names: vec![],
+			rows: vec![vec![]; 8],
+			labels: vec![false; 8],
+			skipped_rows: 0,
+			skipped_columns: vec![],
+		};
 		assert_eq!(data.split(), (vec![0, 1, 2, 4, 5, 6], vec![3, 7]));
 	}
 
@@ -353,10 +405,19 @@ mod tests {
 	fn training_separates_a_separable_set() {
 		let rows: Vec<Vec<f64>> = (0..40).map(|i| vec![i as f64, (i % 3) as f64]).collect();
 		let labels: Vec<bool> = (0..40).map(|i| i >= 20).collect();
-		let data = Dataset { feature_names: vec!["x".into(), "noise".into()], rows, labels, skipped_rows: 0, skipped_columns: vec![] };
+		let data = Dataset {
+			feature_names: vec!["x".into(), "noise".into()],
+			rows,
+			labels,
+			skipped_rows: 0,
+			skipped_columns: vec![],
+		};
 		let all: Vec<usize> = (0..40).collect();
 		let model = FloatModel::train(&data, &all);
-		let correct = all.iter().filter(|&&r| (model.logit(&data.rows[r]) >= 0.0) == data.labels[r]).count();
+		let correct = all
+			.iter()
+			.filter(|&&r| (model.logit(&data.rows[r]) >= 0.0) == data.labels[r])
+			.count();
 		assert!(correct >= 38, "{correct}/40");
 		assert!(model.weights[0] > 0.0);
 	}

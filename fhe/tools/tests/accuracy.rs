@@ -10,15 +10,18 @@ use custodia_fhe::params::PERSONAL_V1;
 use custodia_fhe_tools::pipeline::{run, CsvSpec, Dataset};
 
 fn data_dir() -> PathBuf {
-	std::env::var_os("CUSTODIA_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-	})
+	std::env::var_os("CUSTODIA_DATA_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
 }
 
 fn load(file: &str, spec: CsvSpec) -> Dataset {
 	let path = data_dir().join(file);
 	let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-		panic!("data set {} is absent ({e}); set CUSTODIA_DATA_DIR to the folder holding it", path.display())
+		panic!(
+			"data set {} is absent ({e}); set CUSTODIA_DATA_DIR to the folder holding it",
+			path.display()
+		)
 	});
 	Dataset::from_csv(&text, &spec).expect("data set parses")
 }
@@ -26,7 +29,10 @@ fn load(file: &str, spec: CsvSpec) -> Dataset {
 fn check(name: &str, data: Dataset) {
 	let (_, report) = run(&data, &PERSONAL_V1, name, "test").unwrap();
 	println!("{name}: {report:?}");
-	assert_eq!(report.class_agreement, report.test_rows, "{name}: encrypted class = plaintext class on every row");
+	assert_eq!(
+		report.class_agreement, report.test_rows,
+		"{name}: encrypted class = plaintext class on every row"
+	);
 	assert_eq!(report.exact_scores, report.test_rows, "{name}: decrypted scores are exact");
 	assert!(
 		(report.encrypted_accuracy - report.float_accuracy).abs() <= 0.5,
@@ -59,7 +65,13 @@ fn cleveland_heart_disease() {
 fn wisconsin_breast_cancer() {
 	let data = load(
 		"wdbc.data",
-		CsvSpec { no_header: true, outcome: "2".into(), positive: "M".into(), drop: vec!["1".into()], ..Default::default() },
+		CsvSpec {
+			no_header: true,
+			outcome: "2".into(),
+			positive: "M".into(),
+			drop: vec!["1".into()],
+			..Default::default()
+		},
 	);
 	assert_eq!((data.rows.len(), data.feature_names.len()), (569, 30));
 	check("wdbc", data);
@@ -67,7 +79,10 @@ fn wisconsin_breast_cancer() {
 
 #[test]
 fn low_birth_weight() {
-	let data = load("lbw_idash2017.txt", CsvSpec { outcome: "y".into(), positive: "1".into(), ..Default::default() });
+	let data = load(
+		"lbw_idash2017.txt",
+		CsvSpec { outcome: "y".into(), positive: "1".into(), ..Default::default() },
+	);
 	assert_eq!((data.rows.len(), data.feature_names.len()), (189, 9));
 	check("lbw", data);
 }

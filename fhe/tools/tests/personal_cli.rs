@@ -10,7 +10,10 @@ use custodia_fhe::{
 };
 
 fn tool(args: &[&str]) -> std::process::Output {
-	Command::new(env!("CARGO_BIN_EXE_custodia-fhe")).args(args).output().expect("the tool runs")
+	Command::new(env!("CARGO_BIN_EXE_custodia-fhe"))
+		.args(args)
+		.output()
+		.expect("the tool runs")
 }
 
 fn path(dir: &Path, name: &str) -> String {
@@ -21,21 +24,35 @@ fn path(dir: &Path, name: &str) -> String {
 fn keygen_encrypt_evaluate_decrypt_round_trip() {
 	let dir = std::env::temp_dir().join(format!("custodia-fhe-cli-{}", std::process::id()));
 	std::fs::create_dir_all(&dir).unwrap();
-	let (key, record, score) = (path(&dir, "me.key"), path(&dir, "record.bin"), path(&dir, "score.bin"));
+	let (key, record, score) =
+		(path(&dir, "me.key"), path(&dir, "record.bin"), path(&dir, "score.bin"));
 	let _ = std::fs::remove_file(&key);
 
 	assert!(tool(&["personal-keygen", "--out", &key]).status.success());
 	use std::os::unix::fs::PermissionsExt;
-	assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+	assert_eq!(
+		std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+		0o600,
+		"the key is private"
+	);
 	let again = tool(&["personal-keygen", "--out", &key]);
 	assert_eq!(again.status.code(), Some(2), "an existing key is never overwritten");
 
 	let features = [12i64, -40, 7];
-	assert!(tool(&["personal-encrypt", "--key", &key, "--features", "12,-40,7", "--out", &record]).status.success());
+	assert!(tool(&["personal-encrypt", "--key", &key, "--features", "12,-40,7", "--out", &record])
+		.status
+		.success());
 
 	// The evaluator's side, as the worker does it.
 	let template = ModelTemplate {
-		features: (0..3).map(|i| FeatureSpec { name: format!("f{i}"), unit: String::new(), offset: 0.0, scale: 1.0 }).collect(),
+		features: (0..3)
+			.map(|i| FeatureSpec {
+				name: format!("f{i}"),
+				unit: String::new(),
+				offset: 0.0,
+				scale: 1.0,
+			})
+			.collect(),
 		weights: vec![5, -2, 100],
 		bias: 33,
 		score_unit: 1.0,

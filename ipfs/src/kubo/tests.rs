@@ -53,7 +53,10 @@ impl FakeKubo {
 	}
 
 	fn client(&self) -> Kubo {
-		let options = KuboOptions { call_timeout: Duration::from_secs(5), gc_timeout: Duration::from_secs(5) };
+		let options = KuboOptions {
+			call_timeout: Duration::from_secs(5),
+			gc_timeout: Duration::from_secs(5),
+		};
 		Kubo::new(&self.url, options).unwrap()
 	}
 
@@ -92,7 +95,8 @@ fn serve(stream: TcpStream, answer: &dyn Fn(&Request) -> Answer, seen: &Mutex<Ve
 		match answer(&request) {
 			Answer::Whole(status, body) => {
 				let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
-				if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body)).is_err() {
+				if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body)).is_err()
+				{
 					return;
 				}
 			},
@@ -122,7 +126,10 @@ fn json(body: &str) -> Answer {
 }
 
 fn daemon_error(message: &str) -> Answer {
-	Answer::Whole("500 Internal Server Error", format!(r#"{{"Message":"{message}","Code":0,"Type":"error"}}"#).into_bytes())
+	Answer::Whole(
+		"500 Internal Server Error",
+		format!(r#"{{"Message":"{message}","Code":0,"Type":"error"}}"#).into_bytes(),
+	)
 }
 
 const LOOKUP: Duration = Duration::from_millis(1500);
@@ -131,7 +138,10 @@ const LOOKUP: Duration = Duration::from_millis(1500);
 async fn a_bounded_cat_asks_for_at_most_the_limit_and_returns_what_fits() {
 	let kubo = FakeKubo::start(|_| Answer::Whole("200 OK", b"0123456789".to_vec()));
 	assert_eq!(kubo.client().cat("QmX", 10, LOOKUP).await.unwrap(), b"0123456789");
-	assert_eq!(kubo.request_lines(), ["POST /api/v0/cat?arg=QmX&length=11&timeout=1500ms HTTP/1.1"]);
+	assert_eq!(
+		kubo.request_lines(),
+		["POST /api/v0/cat?arg=QmX&length=11&timeout=1500ms HTTP/1.1"]
+	);
 }
 
 #[tokio::test]
@@ -140,7 +150,10 @@ async fn an_endless_stream_is_cut_at_the_limit_not_at_the_deadline() {
 	let kubo = FakeKubo::start(|_| Answer::Endless(4096));
 	let started = Instant::now();
 	let refused = kubo.client().cat("QmBig", 100_000, LOOKUP).await;
-	assert!(matches!(&refused, Err(Error::TooLarge { cid, limit: 100_000 }) if cid == "QmBig"), "{refused:?}");
+	assert!(
+		matches!(&refused, Err(Error::TooLarge { cid, limit: 100_000 }) if cid == "QmBig"),
+		"{refused:?}"
+	);
 	// Stopped by the limit, well before the 5 s deadline.
 	assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
@@ -166,12 +179,22 @@ async fn an_object_above_the_declared_size_is_never_pinned() {
 	});
 	let refused = kubo.client().pin_add("QmBig", 1024, LOOKUP).await;
 	assert!(matches!(refused, Err(Error::TooLarge { limit: 1024, .. })), "{refused:?}");
-	assert!(kubo.request_lines().iter().all(|line| !line.contains("pin/add")), "{:?}", kubo.request_lines());
+	assert!(
+		kubo.request_lines().iter().all(|line| !line.contains("pin/add")),
+		"{:?}",
+		kubo.request_lines()
+	);
 
 	// Within the size: read, then pinned.
 	kubo.client().pin_add("QmBig", 2048, LOOKUP).await.unwrap();
 	let lines = kubo.request_lines();
-	assert!(lines.last().unwrap().starts_with("POST /api/v0/pin/add?arg=QmBig&recursive=true&timeout=1500ms "), "{lines:?}");
+	assert!(
+		lines
+			.last()
+			.unwrap()
+			.starts_with("POST /api/v0/pin/add?arg=QmBig&recursive=true&timeout=1500ms "),
+		"{lines:?}"
+	);
 }
 
 #[tokio::test]
@@ -188,7 +211,10 @@ async fn content_nobody_serves_is_the_daemons_refusal() {
 #[tokio::test]
 async fn a_silent_daemon_is_a_timeout() {
 	let kubo = FakeKubo::start(|_| Answer::Silence);
-	let options = KuboOptions { call_timeout: Duration::from_millis(300), gc_timeout: Duration::from_millis(300) };
+	let options = KuboOptions {
+		call_timeout: Duration::from_millis(300),
+		gc_timeout: Duration::from_millis(300),
+	};
 	let client = Kubo::new(&kubo.url, options).unwrap();
 	let started = Instant::now();
 	let cat = client.cat("QmX", 10, LOOKUP).await;
@@ -218,7 +244,8 @@ async fn a_garbage_collection_with_an_error_in_its_stream_fails() {
 	assert_eq!(kubo.request_lines(), ["POST /api/v0/repo/gc?stream-errors=true HTTP/1.1"]);
 
 	// The status was 200 and blocks were removed, but one could not be.
-	let failed = "{\"Key\":{\"/\":\"QmA\"}}\n{\"Error\":\"could not remove QmB: permission denied\"}\n";
+	let failed =
+		"{\"Key\":{\"/\":\"QmA\"}}\n{\"Error\":\"could not remove QmB: permission denied\"}\n";
 	let kubo = FakeKubo::start(move |_| json(failed));
 	let gc = kubo.client().gc().await;
 	assert!(
@@ -248,7 +275,15 @@ async fn add_sends_a_random_boundary_absent_from_the_content() {
 	let requests = kubo.requests.lock().unwrap().clone();
 	let boundaries: Vec<String> = requests
 		.iter()
-		.map(|r| r.content_type.as_deref().unwrap().split_once("boundary=").unwrap().1.to_string())
+		.map(|r| {
+			r.content_type
+				.as_deref()
+				.unwrap()
+				.split_once("boundary=")
+				.unwrap()
+				.1
+				.to_string()
+		})
 		.collect();
 	assert_ne!(boundaries[0], boundaries[1]);
 	for (request, boundary) in requests.iter().zip(&boundaries) {

@@ -20,7 +20,9 @@ use std::{
 	time::Duration,
 };
 
-use custodia_primitives::statistics::{AggregatorEpochId, BatchRejection, ReportToVerify, SchemaId};
+use custodia_primitives::statistics::{
+	AggregatorEpochId, BatchRejection, ReportToVerify, SchemaId,
+};
 use custodia_runtime::AccountId;
 use custodia_statistics::{
 	aggregator::{Aggregator, BatchEntry, OutputShare, VerifierBatch},
@@ -59,12 +61,25 @@ pub struct EpochContext {
 impl EpochContext {
 	/// This node as the aggregator of `layout` in the epoch.
 	pub fn aggregator(&self, layout: Layout) -> Result<Aggregator, Error> {
-		Ok(Aggregator::new(layout, self.index, self.keys.clone(), self.verify_key, self.genesis, self.epoch)?)
+		Ok(Aggregator::new(
+			layout,
+			self.index,
+			self.keys.clone(),
+			self.verify_key,
+			self.genesis,
+			self.epoch,
+		)?)
 	}
 
 	/// What the chain says `report` is bound to, with the schema's engine id.
 	pub fn binding(&self, schema: [u8; 32], report: &ReportToVerify<AccountId>) -> Binding {
-		Binding { genesis: self.genesis, epoch: self.epoch, schema, owner: report.owner.clone().into(), record: report.record }
+		Binding {
+			genesis: self.genesis,
+			epoch: self.epoch,
+			schema,
+			owner: report.owner.clone().into(),
+			record: report.record,
+		}
 	}
 }
 
@@ -90,13 +105,19 @@ pub struct FetchOptions {
 
 /// Fetches one report object: its bytes, `Err(Rejected)` when the object is unreachable, too
 /// large or not what was registered, any other error when the daemon itself failed.
-async fn fetch_one(ipfs: &dyn Ipfs, report: &ReportToVerify<AccountId>, options: &FetchOptions) -> Result<Vec<u8>, Error> {
+async fn fetch_one(
+	ipfs: &dyn Ipfs,
+	report: &ReportToVerify<AccountId>,
+	options: &FetchOptions,
+) -> Result<Vec<u8>, Error> {
 	let limit = options.max_bytes.min(MAX_REPORT_BYTES);
 	if report.size as usize > limit {
 		return Err(Error::Rejected(Rejection::TooLarge));
 	}
 	// A CID that is not text cannot be fetched from anywhere.
-	let Ok(cid) = std::str::from_utf8(&report.object.cid) else { return Err(Error::Rejected(Rejection::Unreachable)) };
+	let Ok(cid) = std::str::from_utf8(&report.object.cid) else {
+		return Err(Error::Rejected(Rejection::Unreachable));
+	};
 	// The daemon gives up after `lookup`; the extra time covers a slow transfer.
 	let call = ipfs.cat(cid, report.size.into(), options.lookup);
 	let bytes = match tokio::time::timeout(options.lookup * 2, call).await {
@@ -141,10 +162,16 @@ pub async fn fetch_reports(
 			.boxed()
 		})
 		.collect();
-	let fetched: Vec<Option<Result<Vec<u8>, Error>>> =
-		futures::stream::iter(fetches).buffered(options.concurrency.max(1)).collect().await;
+	let fetched: Vec<Option<Result<Vec<u8>, Error>>> = futures::stream::iter(fetches)
+		.buffered(options.concurrency.max(1))
+		.collect()
+		.await;
 	let tried = fetched.iter().flatten().count();
-	let unreachable = fetched.iter().flatten().filter(|f| matches!(f, Err(Error::Rejected(Rejection::Unreachable)))).count();
+	let unreachable = fetched
+		.iter()
+		.flatten()
+		.filter(|f| matches!(f, Err(Error::Rejected(Rejection::Unreachable))))
+		.count();
 	if tried > 1 && unreachable == tried {
 		// Every object unreachable: more likely the daemon died meanwhile.
 		ipfs.version().await?;
@@ -189,17 +216,19 @@ pub fn verify(
 ) -> Result<VerifierBatch, Error> {
 	let mut entries = Vec::with_capacity(reports.len());
 	for (k, chain) in reports.iter().enumerate() {
-		let verdict = open_report(context, schemas, chain, fetched.get(k).and_then(Option::as_ref)).and_then(
-			|(report, binding, aggregator)| {
+		let verdict = open_report(context, schemas, chain, fetched.get(k).and_then(Option::as_ref))
+			.and_then(|(report, binding, aggregator)| {
 				// A poisoned lock still holds the ids stored before the panic.
-				let shares = schemas[&chain.schema].shares.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+				let shares = schemas[&chain.schema]
+					.shares
+					.lock()
+					.unwrap_or_else(|poisoned| poisoned.into_inner());
 				if shares.stored.contains(&report.id) {
 					return Err(Rejection::Replayed);
 				}
 				drop(shares);
 				aggregator.verify_init(&binding, &report).map(|(_, shares)| shares)
-			},
-		);
+			});
 		entries.push(match verdict {
 			Ok(shares) => BatchEntry::Shares(shares),
 			Err(reason) => BatchEntry::Rejected { report_id: chain.id, reason },
@@ -210,7 +239,10 @@ pub fn verify(
 
 /// Decodes every aggregator's published batch against the chain's report list; `None` for a
 /// batch that is missing or does not decode (its reports are rejected by the verdict rule).
-pub fn decode_batches(published: &[Option<Vec<u8>>], reports: &[ReportToVerify<AccountId>]) -> Vec<Option<VerifierBatch>> {
+pub fn decode_batches(
+	published: &[Option<Vec<u8>>],
+	reports: &[ReportToVerify<AccountId>],
+) -> Vec<Option<VerifierBatch>> {
 	let ids: Vec<ReportId> = reports.iter().map(|r| r.id).collect();
 	published
 		.iter()
@@ -250,12 +282,17 @@ pub fn finish(
 		});
 		match verdict {
 			Ok(output) => outputs.entry(chain.schema).or_default().push(output),
-			Err(reason) => outcome.rejected.push(BatchRejection { index: k as u32, reason: chain_reason(reason) }),
+			Err(reason) => outcome
+				.rejected
+				.push(BatchRejection { index: k as u32, reason: chain_reason(reason) }),
 		}
 	}
 	for (schema, shares) in outputs {
 		outcome.valid += shares.len();
-		let mut store = schemas[&schema].shares.lock().map_err(|_| Error::Task("an output-share store lock is poisoned".into()))?;
+		let mut store = schemas[&schema]
+			.shares
+			.lock()
+			.map_err(|_| Error::Task("an output-share store lock is poisoned".into()))?;
 		outcome.appended += store.append_new(shares)?;
 	}
 	Ok(outcome)

@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use custodia_primitives::{
 	runtime_api::StatisticsApi,
 	statistics::{
-		AggregateShareSubmission, AggregatorEpoch, AggregatorEpochId, AggregatorSlot, BatchRejection,
-		BatchSummary, CohortReport, HpkePublicKey, NoiseSegment, RejectionReason, SchemaField, SchemaId,
-		SchemaInfo, StatisticJob, StatisticJobId,
+		AggregateShareSubmission, AggregatorEpoch, AggregatorEpochId, AggregatorSlot,
+		BatchRejection, BatchSummary, CohortReport, HpkePublicKey, NoiseSegment, RejectionReason,
+		SchemaField, SchemaId, SchemaInfo, StatisticJob, StatisticJobId,
 	},
 };
 use custodia_runtime::{opaque::Block, AccountId, BlockNumber, RuntimeCall};
@@ -52,9 +52,17 @@ pub trait ChainView: Send + Sync {
 	/// The batches waiting for `aggregator`'s verifier shares or confirmation, oldest first.
 	fn batches_awaiting(&self, at: H256, aggregator: &AccountId) -> Result<Vec<Batch>, Error>;
 	/// The statistic jobs waiting for `aggregator`'s aggregate share, oldest first.
-	fn statistic_jobs_awaiting(&self, at: H256, aggregator: &AccountId) -> Result<Vec<(StatisticJobId, Job)>, Error>;
+	fn statistic_jobs_awaiting(
+		&self,
+		at: H256,
+		aggregator: &AccountId,
+	) -> Result<Vec<(StatisticJobId, Job)>, Error>;
 	/// The cohort of `job` in the state of the (finalized) block `requested_at`, sorted by id.
-	fn statistic_cohort(&self, job: StatisticJobId, requested_at: BlockNumber) -> Result<Vec<CohortReport<AccountId>>, Error>;
+	fn statistic_cohort(
+		&self,
+		job: StatisticJobId,
+		requested_at: BlockNumber,
+	) -> Result<Vec<CohortReport<AccountId>>, Error>;
 }
 
 /// One extrinsic of the aggregator, before it is fitted to the pallet's bounds.
@@ -102,10 +110,14 @@ impl Submission {
 	pub fn what(&self) -> String {
 		match self {
 			Submission::AggregatorKey { epoch, .. } => format!("aggregator key of epoch {epoch}"),
-			Submission::Contribution { epoch, .. } => format!("verify-key contribution to epoch {epoch}"),
+			Submission::Contribution { epoch, .. } => {
+				format!("verify-key contribution to epoch {epoch}")
+			},
 			Submission::VerifierShares { batch, .. } => format!("verifier shares of batch {batch}"),
 			Submission::ConfirmBatch { batch, .. } => format!("confirmation of batch {batch}"),
-			Submission::AggregateShare { job, .. } => format!("aggregate share of statistic job {job}"),
+			Submission::AggregateShare { job, .. } => {
+				format!("aggregate share of statistic job {job}")
+			},
 		}
 	}
 }
@@ -143,7 +155,9 @@ pub fn runtime_call(submission: Submission) -> Result<RuntimeCall, Error> {
 		Submission::AggregatorKey { epoch, key } => Call::submit_aggregator_key { epoch, key },
 		Submission::Contribution { epoch, contribution } => Call::submit_verify_key_contribution {
 			epoch,
-			contribution: contribution.try_into().map_err(|_| Error::ChainBound("a verify-key contribution"))?,
+			contribution: contribution
+				.try_into()
+				.map_err(|_| Error::ChainBound("a verify-key contribution"))?,
 		},
 		Submission::VerifierShares { batch, shares } => Call::submit_verifier_shares {
 			batch,
@@ -158,8 +172,14 @@ pub fn runtime_call(submission: Submission) -> Result<RuntimeCall, Error> {
 			share: AggregateShareSubmission {
 				reports: share.reports,
 				cohort_hash: share.cohort_hash,
-				values: share.values.try_into().map_err(|_| Error::ChainBound("an aggregate share's values"))?,
-				noise: share.noise.try_into().map_err(|_| Error::ChainBound("an aggregate share's noise segments"))?,
+				values: share
+					.values
+					.try_into()
+					.map_err(|_| Error::ChainBound("an aggregate share's values"))?,
+				noise: share
+					.noise
+					.try_into()
+					.map_err(|_| Error::ChainBound("an aggregate share's noise segments"))?,
 			},
 		},
 	};
@@ -169,7 +189,8 @@ pub fn runtime_call(submission: Submission) -> Result<RuntimeCall, Error> {
 /// The largest report object the runtime accepts (`pallet_statistics::Config::MaxReportSize`).
 pub fn max_report_size() -> usize {
 	use sp_core::Get;
-	<<custodia_runtime::Runtime as pallet_statistics::Config>::MaxReportSize as Get<u32>>::get() as usize
+	<<custodia_runtime::Runtime as pallet_statistics::Config>::MaxReportSize as Get<u32>>::get()
+		as usize
 }
 
 /// The node's client as a [`ChainView`].
@@ -217,18 +238,32 @@ where
 		self.client.runtime_api().batches_awaiting(at, aggregator.clone()).map_err(api)
 	}
 
-	fn statistic_jobs_awaiting(&self, at: H256, aggregator: &AccountId) -> Result<Vec<(StatisticJobId, Job)>, Error> {
-		self.client.runtime_api().statistic_jobs_awaiting(at, aggregator.clone()).map_err(api)
+	fn statistic_jobs_awaiting(
+		&self,
+		at: H256,
+		aggregator: &AccountId,
+	) -> Result<Vec<(StatisticJobId, Job)>, Error> {
+		self.client
+			.runtime_api()
+			.statistic_jobs_awaiting(at, aggregator.clone())
+			.map_err(api)
 	}
 
-	fn statistic_cohort(&self, job: StatisticJobId, requested_at: BlockNumber) -> Result<Vec<CohortReport<AccountId>>, Error> {
+	fn statistic_cohort(
+		&self,
+		job: StatisticJobId,
+		requested_at: BlockNumber,
+	) -> Result<Vec<CohortReport<AccountId>>, Error> {
 		let unavailable = |detail: String| Error::StateUnavailable { block: requested_at, detail };
 		let hash = self
 			.client
 			.hash(requested_at)
 			.map_err(|e| unavailable(e.to_string()))?
 			.ok_or_else(|| unavailable("no such block".into()))?;
-		self.client.runtime_api().statistic_cohort(hash, job).map_err(|e| unavailable(e.to_string()))
+		self.client
+			.runtime_api()
+			.statistic_cohort(hash, job)
+			.map_err(|e| unavailable(e.to_string()))
 	}
 }
 
@@ -276,12 +311,20 @@ mod tests {
 
 	#[test]
 	fn every_submission_becomes_a_statistics_call_within_the_pallet_s_bounds() {
-		let share = ShareSubmission { reports: 3, cohort_hash: H256::repeat_byte(1), values: vec![1, 2], noise: vec![] };
+		let share = ShareSubmission {
+			reports: 3,
+			cohort_hash: H256::repeat_byte(1),
+			values: vec![1, 2],
+			noise: vec![],
+		};
 		for submission in [
 			Submission::AggregatorKey { epoch: 1, key: [2; 32] },
 			Submission::Contribution { epoch: 1, contribution: vec![0; 200] },
 			Submission::VerifierShares { batch: 9, shares: vec![0; 1 << 20] },
-			Submission::ConfirmBatch { batch: 9, rejected: vec![BatchRejection { index: 0, reason: RejectionReason::InvalidProof }] },
+			Submission::ConfirmBatch {
+				batch: 9,
+				rejected: vec![BatchRejection { index: 0, reason: RejectionReason::InvalidProof }],
+			},
 			Submission::AggregateShare { job: 4, share },
 		] {
 			assert!(matches!(runtime_call(submission), Ok(RuntimeCall::Statistics(_))));

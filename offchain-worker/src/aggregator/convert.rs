@@ -7,7 +7,9 @@
 
 use custodia_primitives::{
 	consent::DataCategory,
-	statistics::{EpsilonMillis, NoiseSegment, ReportId, SchemaField, StatisticKind, StatisticSchema},
+	statistics::{
+		EpsilonMillis, NoiseSegment, ReportId, SchemaField, StatisticKind, StatisticSchema,
+	},
 };
 use custodia_statistics::{
 	noise::{noise_scales, plan, AggregateShare, Epsilon},
@@ -25,10 +27,15 @@ pub fn category_name(category: DataCategory) -> String {
 }
 
 /// The engine's schema of a chain schema.
-pub fn engine_schema(schema: &StatisticSchema<Vec<SchemaField<Vec<u8>, Vec<u64>>>>) -> Result<Schema, custodia_statistics::Error> {
+pub fn engine_schema(
+	schema: &StatisticSchema<Vec<SchemaField<Vec<u8>, Vec<u64>>>>,
+) -> Result<Schema, custodia_statistics::Error> {
 	Schema::from_parts(
 		&category_name(schema.category),
-		schema.fields.iter().map(|f| (&f.name[..], &f.unit[..], f.max, f.buckets.as_deref())),
+		schema
+			.fields
+			.iter()
+			.map(|f| (&f.name[..], &f.unit[..], f.max, f.buckets.as_deref())),
 	)
 }
 
@@ -70,7 +77,8 @@ pub fn chain_share(
 				return Err(Error::ChainBound("a noise segment's ε (below a thousandth)"));
 			}
 			Ok(NoiseSegment {
-				values: u16::try_from(scale.values.len()).map_err(|_| Error::ChainBound("a noise segment's value count"))?,
+				values: u16::try_from(scale.values.len())
+					.map_err(|_| Error::ChainBound("a noise segment's value count"))?,
 				sensitivity: scale.sensitivity,
 				epsilon: EpsilonMillis(epsilon),
 				// Saturating: an f64 beyond u64 becomes u64::MAX.
@@ -79,7 +87,8 @@ pub fn chain_share(
 		})
 		.collect::<Result<Vec<_>, _>>()?;
 	Ok(ShareSubmission {
-		reports: u32::try_from(share.reports).map_err(|_| Error::ChainBound("the number of reports"))?,
+		reports: u32::try_from(share.reports)
+			.map_err(|_| Error::ChainBound("the number of reports"))?,
 		cohort_hash: H256(cohort_hash(cohort)),
 		values: share.values.iter().map(|v| u128::from(*v)).collect(),
 		noise,
@@ -92,7 +101,12 @@ pub(crate) mod tests {
 	use custodia_primitives::statistics::{field_add, field_to_signed, FIELD128_MODULUS};
 	use custodia_statistics::prio::field::{Field128, FieldElement, FieldElementWithInteger};
 
-	fn field(name: &[u8], unit: &[u8], max: u64, buckets: Option<Vec<u64>>) -> SchemaField<Vec<u8>, Vec<u64>> {
+	fn field(
+		name: &[u8],
+		unit: &[u8],
+		max: u64,
+		buckets: Option<Vec<u64>>,
+	) -> SchemaField<Vec<u8>, Vec<u64>> {
 		SchemaField { name: name.to_vec(), unit: unit.to_vec(), max, buckets }
 	}
 
@@ -116,14 +130,19 @@ pub(crate) mod tests {
 	#[test]
 	fn the_chain_s_field_arithmetic_agrees_with_prio_on_edge_cases() {
 		let p = FIELD128_MODULUS;
-		let edges = [0, 1, 2, p / 2 - 1, p / 2, p / 2 + 1, p - 2, p - 1, 1 << 64, (1 << 127) - 1, 1 << 127];
+		let edges =
+			[0, 1, 2, p / 2 - 1, p / 2, p / 2 + 1, p - 2, p - 1, 1 << 64, (1 << 127) - 1, 1 << 127];
 		for &a in &edges {
 			for &b in &edges {
 				let prio = u128::from(Field128::from(a) + Field128::from(b));
 				assert_eq!(field_add(a, b), prio, "{a} + {b}");
 			}
 			// The engine reads totals as signed the same way.
-			assert_eq!(field_to_signed(a), custodia_statistics::unshard::to_signed(Field128::from(a)), "{a}");
+			assert_eq!(
+				field_to_signed(a),
+				custodia_statistics::unshard::to_signed(Field128::from(a)),
+				"{a}"
+			);
 		}
 		assert_eq!(field_to_signed(p - 1), -1);
 		assert_eq!(field_to_signed(p / 2), (p / 2) as i128);
@@ -158,9 +177,18 @@ pub(crate) mod tests {
 	#[test]
 	fn every_statistic_kind_maps_to_the_engine_s() {
 		assert_eq!(engine_statistic(&StatisticKind::Count), Statistic::Count);
-		assert_eq!(engine_statistic(&StatisticKind::Sum(vec![1, 0])), Statistic::Sum { fields: vec![1, 0] });
-		assert_eq!(engine_statistic(&StatisticKind::Mean(vec![1])), Statistic::Mean { fields: vec![1] });
-		assert_eq!(engine_statistic(&StatisticKind::Histogram(vec![0, 2])), Statistic::Histogram { fields: vec![0, 2] });
+		assert_eq!(
+			engine_statistic(&StatisticKind::Sum(vec![1, 0])),
+			Statistic::Sum { fields: vec![1, 0] }
+		);
+		assert_eq!(
+			engine_statistic(&StatisticKind::Mean(vec![1])),
+			Statistic::Mean { fields: vec![1] }
+		);
+		assert_eq!(
+			engine_statistic(&StatisticKind::Histogram(vec![0, 2])),
+			Statistic::Histogram { fields: vec![0, 2] }
+		);
 	}
 
 	#[test]
@@ -168,33 +196,61 @@ pub(crate) mod tests {
 		use custodia_statistics::store::CohortAggregate;
 		let layout = engine_schema(&chain_schema()).unwrap().layout(2).unwrap();
 		let cohort = [[2u8; 16], [1; 16]];
-		let summed = CohortAggregate { values: vec![Field128::from(5u128); layout.output_len], reports: 2, missing: vec![] };
+		let summed = CohortAggregate {
+			values: vec![Field128::from(5u128); layout.output_len],
+			reports: 2,
+			missing: vec![],
+		};
 		for (kind, millis, segments) in [
 			(Statistic::Count, 1000, vec![(1, 1000)]),
 			(Statistic::Mean { fields: vec![1, 0] }, 999, vec![(2, 499), (1, 499)]),
 			(Statistic::Histogram { fields: vec![0, 2] }, 1001, vec![(4, 500), (2, 500)]),
 		] {
-			let share = AggregateShare::new(&layout, 1, &kind, &summed, epsilon(EpsilonMillis(millis)).unwrap()).unwrap();
-			let chain = chain_share(&layout, &kind, EpsilonMillis(millis), &cohort, &share).unwrap();
+			let share = AggregateShare::new(
+				&layout,
+				1,
+				&kind,
+				&summed,
+				epsilon(EpsilonMillis(millis)).unwrap(),
+			)
+			.unwrap();
+			let chain =
+				chain_share(&layout, &kind, EpsilonMillis(millis), &cohort, &share).unwrap();
 			assert_eq!(chain.reports, 2);
 			assert_eq!(chain.cohort_hash, H256(cohort_hash(&[[1; 16], [2; 16]])));
-			assert_eq!(chain.values, share.values.iter().map(|v| u128::from(*v)).collect::<Vec<_>>());
+			assert_eq!(
+				chain.values,
+				share.values.iter().map(|v| u128::from(*v)).collect::<Vec<_>>()
+			);
 			assert!(chain.values.iter().all(|v| *v < FIELD128_MODULUS));
-			let got: Vec<(u16, u32)> = chain.noise.iter().map(|s| (s.values, s.epsilon.0)).collect();
+			let got: Vec<(u16, u32)> =
+				chain.noise.iter().map(|s| (s.values, s.epsilon.0)).collect();
 			assert_eq!(got, segments.iter().map(|&(v, e)| (v, e)).collect::<Vec<_>>(), "{kind:?}");
 			// What the pallet checks: the segments cover the values and spend at most ε.
-			assert_eq!(chain.noise.iter().map(|s| s.values as usize).sum::<usize>(), chain.values.len());
+			assert_eq!(
+				chain.noise.iter().map(|s| s.values as usize).sum::<usize>(),
+				chain.values.len()
+			);
 			assert!(chain.noise.iter().map(|s| s.epsilon.0).sum::<u32>() <= millis);
-			let scales = noise_scales(&layout, &kind, epsilon(EpsilonMillis(millis)).unwrap()).unwrap();
+			let scales =
+				noise_scales(&layout, &kind, epsilon(EpsilonMillis(millis)).unwrap()).unwrap();
 			for (segment, scale) in chain.noise.iter().zip(&scales) {
 				assert_eq!(segment.sensitivity, scale.sensitivity);
-				assert_eq!(segment.total_std_dev_millis, (scale.total_std_dev * 1000.0).round() as u64);
+				assert_eq!(
+					segment.total_std_dev_millis,
+					(scale.total_std_dev * 1000.0).round() as u64
+				);
 			}
 		}
 		// ε too small to split among three histograms in thousandths.
 		let kind = Statistic::Histogram { fields: vec![0, 2] };
-		let share = AggregateShare::new(&layout, 0, &kind, &summed, epsilon(EpsilonMillis(1)).unwrap()).unwrap();
-		assert!(matches!(chain_share(&layout, &kind, EpsilonMillis(1), &cohort, &share), Err(Error::ChainBound(_))));
+		let share =
+			AggregateShare::new(&layout, 0, &kind, &summed, epsilon(EpsilonMillis(1)).unwrap())
+				.unwrap();
+		assert!(matches!(
+			chain_share(&layout, &kind, EpsilonMillis(1), &cohort, &share),
+			Err(Error::ChainBound(_))
+		));
 		assert!(epsilon(EpsilonMillis(0)).is_err());
 	}
 }

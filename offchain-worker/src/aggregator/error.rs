@@ -96,14 +96,14 @@ impl Error {
 		match self {
 			Error::Ipfs(_) | Error::RuntimeApi(_) | Error::Submit(_) => Severity::RetryLater,
 			Error::Rejected(reason) => Severity::Reject(*reason),
-			Error::StateUnavailable { .. } |
-			Error::Epoch { .. } |
-			Error::Schema { .. } |
-			Error::Engine(_) |
-			Error::State(_) |
-			Error::MissingOutputShares { .. } |
-			Error::ChainBound(_) |
-			Error::Task(_) => Severity::Fatal,
+			Error::StateUnavailable { .. }
+			| Error::Epoch { .. }
+			| Error::Schema { .. }
+			| Error::Engine(_)
+			| Error::State(_)
+			| Error::MissingOutputShares { .. }
+			| Error::ChainBound(_)
+			| Error::Task(_) => Severity::Fatal,
 		}
 	}
 }
@@ -115,8 +115,15 @@ mod tests {
 	#[test]
 	fn a_panicked_task_is_fatal_and_an_unreachable_daemon_is_retried() {
 		assert_eq!(Error::Task("panicked".into()).severity(), Severity::Fatal);
-		assert_eq!(Error::Ipfs(IpfsError::Unreachable { call: "cat", detail: "refused".into() }).severity(), Severity::RetryLater);
-		assert_eq!(Error::Rejected(Rejection::HashMismatch).severity(), Severity::Reject(Rejection::HashMismatch));
+		assert_eq!(
+			Error::Ipfs(IpfsError::Unreachable { call: "cat", detail: "refused".into() })
+				.severity(),
+			Severity::RetryLater
+		);
+		assert_eq!(
+			Error::Rejected(Rejection::HashMismatch).severity(),
+			Severity::Reject(Rejection::HashMismatch)
+		);
 		let missing = Error::MissingOutputShares { job: 1, missing: 2, cohort: 10 };
 		assert_eq!(missing.severity(), Severity::Fatal);
 	}

@@ -51,7 +51,10 @@ use std::{
 };
 
 use async_trait::async_trait;
-use custodia_primitives::statistics::{AggregatorEpochId, EpochStatus, ReportId, SchemaId, StatisticJobId};
+use custodia_ipfs::Ipfs;
+use custodia_primitives::statistics::{
+	AggregatorEpochId, EpochStatus, ReportId, SchemaId, StatisticJobId,
+};
 use custodia_runtime::{AccountId, BlockNumber};
 use custodia_statistics::{
 	aggregator::{BatchEntry, VerifierBatch},
@@ -59,21 +62,16 @@ use custodia_statistics::{
 	schema::Layout,
 	verify_key::{derive_verify_key, Contribution},
 };
-use custodia_ipfs::Ipfs;
 use sp_core::H256;
 use substrate_prometheus_endpoint::{Gauge, U64};
 
 pub use self::error::{Error, Severity};
 use self::{
-	batch::{EpochContext, Fetched, FetchOptions, SchemaContext},
+	batch::{EpochContext, FetchOptions, Fetched, SchemaContext},
 	chain::{Batch, ChainView, Epoch, Job, Submission, Submit},
 	state::StateDir,
 };
-use crate::{
-	recent::RecentSubmissions,
-	role::Role,
-	LOG_TARGET,
-};
+use crate::{recent::RecentSubmissions, role::Role, LOG_TARGET};
 
 /// How the aggregator works.
 #[derive(Clone, Debug)]
@@ -152,7 +150,9 @@ pub struct AggregatorRole<Ch, S> {
 }
 
 /// Runs `work` on tokio's blocking pool. A panic there is a bug, reported as [`Error::Task`].
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+async fn blocking<T: Send + 'static>(
+	work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
 	tokio::task::spawn_blocking(work).await.map_err(|e| Error::Task(e.to_string()))
 }
 
@@ -238,7 +238,11 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				self.memory.confirmations.retain(&waiting);
 				for batch in batches {
 					if let Err(error) = self.batch(at, now, &batch).await {
-						self.failed(&format!("batch {} (epoch {})", batch.batch, batch.epoch), now, &error);
+						self.failed(
+							&format!("batch {} (epoch {})", batch.batch, batch.epoch),
+							now,
+							&error,
+						);
 						if error.severity() == Severity::Fatal {
 							// Not again for a while (either step).
 							self.memory.verifier_shares.submitted(batch.batch, now);
@@ -283,7 +287,9 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	async fn epoch_setup(&mut self, at: H256, now: BlockNumber) -> Result<(), Error> {
 		let pending = self.chain.pending_epoch(at)?;
 		self.memory.keys.retain(&pending.iter().map(|(id, _)| *id).collect::<Vec<_>>());
-		self.memory.contributions.retain(&pending.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+		self.memory
+			.contributions
+			.retain(&pending.iter().map(|(id, _)| *id).collect::<Vec<_>>());
 		if let Some((id, epoch)) = pending {
 			if let Some(index) = my_index(&epoch, &self.me) {
 				self.set_up_epoch(id, &epoch, index, now).await?;
@@ -298,7 +304,13 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	}
 
 	/// This node's key, then its contribution, for the epoch being set up.
-	async fn set_up_epoch(&mut self, id: AggregatorEpochId, epoch: &Epoch, index: usize, now: BlockNumber) -> Result<(), Error> {
+	async fn set_up_epoch(
+		&mut self,
+		id: AggregatorEpochId,
+		epoch: &Epoch,
+		index: usize,
+		now: BlockNumber,
+	) -> Result<(), Error> {
 		let slot = &epoch.aggregators[index];
 		let keys = match epoch.status {
 			EpochStatus::CollectingKeys => self.state.ensure_epoch_key(id)?,
@@ -331,15 +343,16 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				return Ok(());
 			},
 		}
-		if epoch.status == EpochStatus::CollectingContributions &&
-			slot.contribution.is_none() &&
-			self.memory.contributions.due(&id, now)
+		if epoch.status == EpochStatus::CollectingContributions
+			&& slot.contribution.is_none()
+			&& self.memory.contributions.due(&id, now)
 		{
 			let all: Option<Vec<[u8; 32]>> = epoch.aggregators.iter().map(|s| s.key).collect();
 			let Some(all) = all else { return Ok(()) };
 			// A new draw each time: only the contribution that lands counts, and the verify key
 			// is derived from what is on chain.
-			let contribution = Contribution::generate(self.chain.genesis(), id, index, &all)?.to_bytes();
+			let contribution =
+				Contribution::generate(self.chain.genesis(), id, index, &all)?.to_bytes();
 			self.submit(Submission::Contribution { epoch: id, contribution }, now).await?;
 			self.memory.contributions.submitted(id, now);
 		}
@@ -347,13 +360,21 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	}
 
 	/// This node in epoch `id`, with the epoch's verification key (derived once, then cached).
-	fn epoch_context(&mut self, at: H256, id: AggregatorEpochId) -> Result<Arc<EpochContext>, Error> {
+	fn epoch_context(
+		&mut self,
+		at: H256,
+		id: AggregatorEpochId,
+	) -> Result<Arc<EpochContext>, Error> {
 		if let Some(context) = self.memory.epochs.get(&id) {
 			return Ok(context.clone());
 		}
 		let refuse = |detail: String| Error::Epoch { epoch: id, detail };
-		let epoch = self.chain.aggregator_epoch(at, id)?.ok_or_else(|| refuse("not on chain".into()))?;
-		let index = my_index(&epoch, &self.me).ok_or_else(|| refuse("it does not name this node's account".into()))?;
+		let epoch = self
+			.chain
+			.aggregator_epoch(at, id)?
+			.ok_or_else(|| refuse("not on chain".into()))?;
+		let index = my_index(&epoch, &self.me)
+			.ok_or_else(|| refuse("it does not name this node's account".into()))?;
 		let keys = self.state.epoch_key(id)?.ok_or_else(|| {
 			refuse(format!(
 				"this node's key is not in {}: restore the folder from its backup; without it this node can neither verify \
@@ -362,22 +383,30 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 			))
 		})?;
 		if epoch.aggregators[index].key != Some(keys.public()) {
-			return Err(refuse(format!("the key on chain is not the one in {}", self.state.path().display())));
+			return Err(refuse(format!(
+				"the key on chain is not the one in {}",
+				self.state.path().display()
+			)));
 		}
 		let contributions = epoch
 			.aggregators
 			.iter()
 			.enumerate()
 			.map(|(from, slot)| {
-				let bytes = slot.contribution.as_ref().ok_or_else(|| refuse(format!("aggregator {from} has no contribution yet")))?;
-				Contribution::from_bytes(bytes).map_err(|e| refuse(format!("the contribution of aggregator {from}: {e}")))
+				let bytes = slot
+					.contribution
+					.as_ref()
+					.ok_or_else(|| refuse(format!("aggregator {from} has no contribution yet")))?;
+				Contribution::from_bytes(bytes)
+					.map_err(|e| refuse(format!("the contribution of aggregator {from}: {e}")))
 			})
 			.collect::<Result<Vec<_>, _>>()?;
 		let genesis = self.chain.genesis();
 		let aggregators = epoch.aggregators.len();
 		let verify_key = derive_verify_key(&genesis, id, index, aggregators, &keys, &contributions)
 			.map_err(|e| refuse(format!("no verification key: {e}")))?;
-		let context = Arc::new(EpochContext { epoch: id, index, aggregators, genesis, keys, verify_key });
+		let context =
+			Arc::new(EpochContext { epoch: id, index, aggregators, genesis, keys, verify_key });
 		tracing::info!(
 			target: LOG_TARGET,
 			role = "aggregator",
@@ -408,7 +437,12 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	}
 
 	/// This node as the aggregator of `schema` in `context`'s epoch, with its store.
-	async fn schema_context(&mut self, at: H256, context: &EpochContext, schema: SchemaId) -> Result<SchemaContext, Error> {
+	async fn schema_context(
+		&mut self,
+		at: H256,
+		context: &EpochContext,
+		schema: SchemaId,
+	) -> Result<SchemaContext, Error> {
 		let key = (context.epoch, schema);
 		if let Some(found) = self.memory.schemas.get(&key) {
 			return Ok(found.clone());
@@ -432,7 +466,8 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 		let mut schemas = BTreeMap::new();
 		for report in &batch.reports {
 			if !schemas.contains_key(&report.schema) {
-				schemas.insert(report.schema, self.schema_context(at, context, report.schema).await?);
+				schemas
+					.insert(report.schema, self.schema_context(at, context, report.schema).await?);
 			}
 		}
 		Ok(schemas)
@@ -442,8 +477,13 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	async fn batch(&mut self, at: H256, now: BlockNumber, batch: &Batch) -> Result<(), Error> {
 		let context = self.epoch_context(at, batch.epoch)?;
 		let me = context.index;
-		let (Some(posted), Some(confirmed)) = (batch.verifier_shares.get(me), batch.confirmed.get(me)) else {
-			return Err(Error::Epoch { epoch: batch.epoch, detail: format!("batch {} has no slot {me}", batch.batch) });
+		let (Some(posted), Some(confirmed)) =
+			(batch.verifier_shares.get(me), batch.confirmed.get(me))
+		else {
+			return Err(Error::Epoch {
+				epoch: batch.epoch,
+				detail: format!("batch {} has no slot {me}", batch.batch),
+			});
 		};
 		if posted.is_none() {
 			if !self.memory.verifier_shares.due(&batch.batch, now) {
@@ -454,14 +494,22 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				Some(fetched) => fetched.clone(),
 				None => {
 					let options = self.fetch_options();
-					let fetched = Arc::new(batch::fetch_reports(&*self.ipfs, &batch.reports, |_| true, &options).await?);
+					let fetched = Arc::new(
+						batch::fetch_reports(&*self.ipfs, &batch.reports, |_| true, &options)
+							.await?,
+					);
 					self.memory.fetched.insert(batch.batch, fetched.clone());
 					fetched
 				},
 			};
 			let reports = batch.reports.clone();
-			let verified = blocking(move || batch::verify(&context, &schemas, &reports, &fetched)).await??;
-			let rejected = verified.entries.iter().filter(|e| matches!(e, BatchEntry::Rejected { .. })).count();
+			let verified =
+				blocking(move || batch::verify(&context, &schemas, &reports, &fetched)).await??;
+			let rejected = verified
+				.entries
+				.iter()
+				.filter(|e| matches!(e, BatchEntry::Rejected { .. }))
+				.count();
 			let shares = verified.to_bytes()?;
 			tracing::info!(
 				target: LOG_TARGET,
@@ -473,7 +521,8 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				bytes = shares.len(),
 				"batch verified (first step)"
 			);
-			self.submit(Submission::VerifierShares { batch: batch.batch, shares }, now).await?;
+			self.submit(Submission::VerifierShares { batch: batch.batch, shares }, now)
+				.await?;
 			self.memory.verifier_shares.submitted(batch.batch, now);
 			Ok(())
 		} else if !confirmed && batch.verifier_shares.iter().all(Option::is_some) {
@@ -487,11 +536,21 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				// After a restart: fetch again only the reports every aggregator verified.
 				None => {
 					let wanted = |k: usize| VerifierBatch::verdict(&batches, k).is_ok();
-					Arc::new(batch::fetch_reports(&*self.ipfs, &batch.reports, wanted, &self.fetch_options()).await?)
+					Arc::new(
+						batch::fetch_reports(
+							&*self.ipfs,
+							&batch.reports,
+							wanted,
+							&self.fetch_options(),
+						)
+						.await?,
+					)
 				},
 			};
 			let reports = batch.reports.clone();
-			let finished = blocking(move || batch::finish(&context, &schemas, &reports, &fetched, &batches)).await??;
+			let finished =
+				blocking(move || batch::finish(&context, &schemas, &reports, &fetched, &batches))
+					.await??;
 			tracing::info!(
 				target: LOG_TARGET,
 				role = "aggregator",
@@ -502,7 +561,11 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 				rejected = finished.rejected.len(),
 				"batch finished (second step)"
 			);
-			self.submit(Submission::ConfirmBatch { batch: batch.batch, rejected: finished.rejected }, now).await?;
+			self.submit(
+				Submission::ConfirmBatch { batch: batch.batch, rejected: finished.rejected },
+				now,
+			)
+			.await?;
 			self.memory.confirmations.submitted(batch.batch, now);
 			Ok(())
 		} else {
@@ -511,27 +574,53 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	}
 
 	/// This node's aggregate share of job `id`: the stored one, or a new one (stored first).
-	async fn job(&mut self, at: H256, now: BlockNumber, id: StatisticJobId, job: &Job) -> Result<(), Error> {
+	async fn job(
+		&mut self,
+		at: H256,
+		now: BlockNumber,
+		id: StatisticJobId,
+		job: &Job,
+	) -> Result<(), Error> {
 		let share = match self.state.job_share(id)? {
 			Some(share) => share,
 			None => {
 				let context = self.epoch_context(at, job.epoch)?;
 				let schema = self.schema_context(at, &context, job.schema).await?;
 				let layout = self.layout(at, job.schema, context.aggregators)?;
-				let cohort: Vec<ReportId> =
-					self.chain.statistic_cohort(id, job.requested_at)?.into_iter().map(|c| c.report).collect();
-				let (statistic, epsilon, threads, index) =
-					(convert::engine_statistic(&job.kind), job.epsilon, self.options.aggregate_threads, context.index);
+				let cohort: Vec<ReportId> = self
+					.chain
+					.statistic_cohort(id, job.requested_at)?
+					.into_iter()
+					.map(|c| c.report)
+					.collect();
+				let (statistic, epsilon, threads, index) = (
+					convert::engine_statistic(&job.kind),
+					job.epsilon,
+					self.options.aggregate_threads,
+					context.index,
+				);
 				let members = cohort.len();
 				let share = blocking(move || {
 					let summed = {
-						let shares = schema.shares.lock().map_err(|_| Error::Task("an output-share store lock is poisoned".into()))?;
+						let shares = schema.shares.lock().map_err(|_| {
+							Error::Task("an output-share store lock is poisoned".into())
+						})?;
 						shares.store.aggregate(&cohort, threads)?
 					};
 					if !summed.missing.is_empty() {
-						return Err(Error::MissingOutputShares { job: id, missing: summed.missing.len(), cohort: cohort.len() });
+						return Err(Error::MissingOutputShares {
+							job: id,
+							missing: summed.missing.len(),
+							cohort: cohort.len(),
+						});
 					}
-					let share = AggregateShare::new(&layout, index, &statistic, &summed, convert::epsilon(epsilon)?)?;
+					let share = AggregateShare::new(
+						&layout,
+						index,
+						&statistic,
+						&summed,
+						convert::epsilon(epsilon)?,
+					)?;
 					convert::chain_share(&layout, &statistic, epsilon, &cohort, &share)
 				})
 				.await??;

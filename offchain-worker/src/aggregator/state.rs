@@ -51,8 +51,10 @@ pub struct EpochShares {
 
 impl EpochShares {
 	fn open(path: PathBuf, layout: &Layout, index: usize) -> Result<Self, Error> {
-		let store = OutputShareStore::open(&path, layout, index).map_err(|e| state("open", &path, e))?;
-		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(|e| state("protect", &path, e))?;
+		let store =
+			OutputShareStore::open(&path, layout, index).map_err(|e| state("open", &path, e))?;
+		std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+			.map_err(|e| state("protect", &path, e))?;
 		let stored = store.report_ids().map_err(|e| state("read", &path, e))?.into_iter().collect();
 		Ok(EpochShares { store, stored, path, layout: layout.clone(), index })
 	}
@@ -60,8 +62,10 @@ impl EpochShares {
 	/// Appends the output shares whose report is not stored yet, in one write; how many.
 	pub fn append_new(&mut self, shares: Vec<OutputShare>) -> Result<usize, Error> {
 		let mut ids = std::collections::HashSet::new();
-		let new: Vec<OutputShare> =
-			shares.into_iter().filter(|s| !self.stored.contains(&s.report_id) && ids.insert(s.report_id)).collect();
+		let new: Vec<OutputShare> = shares
+			.into_iter()
+			.filter(|s| !self.stored.contains(&s.report_id) && ids.insert(s.report_id))
+			.collect();
 		if let Err(e) = self.store.append(&new) {
 			// Part of the write may be on disk: reopen, which cuts a torn record and reads back
 			// the ids that made it, so the rest is appended (once) next time.
@@ -114,8 +118,9 @@ impl StateDir {
 		let path = self.key_path(epoch);
 		match std::fs::read(&path) {
 			Ok(bytes) => {
-				let secret: [u8; 32] =
-					bytes.try_into().map_err(|b: Vec<u8>| state("read", &path, format!("{} bytes, not a 32-byte key", b.len())))?;
+				let secret: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+					state("read", &path, format!("{} bytes, not a 32-byte key", b.len()))
+				})?;
 				Ok(Some(KeyPair::from_secret_bytes(&secret)))
 			},
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -151,14 +156,20 @@ impl StateDir {
 	pub fn job_share(&self, job: StatisticJobId) -> Result<Option<ShareSubmission>, Error> {
 		let path = self.job_path(job);
 		match std::fs::read(&path) {
-			Ok(bytes) => ShareSubmission::decode(&mut &bytes[..]).map(Some).map_err(|e| state("decode", &path, e)),
+			Ok(bytes) => ShareSubmission::decode(&mut &bytes[..])
+				.map(Some)
+				.map_err(|e| state("decode", &path, e)),
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
 			Err(e) => Err(state("read", &path, e)),
 		}
 	}
 
 	/// Keeps `share` as this node's share of `job`.
-	pub fn save_job_share(&self, job: StatisticJobId, share: &ShareSubmission) -> Result<(), Error> {
+	pub fn save_job_share(
+		&self,
+		job: StatisticJobId,
+		share: &ShareSubmission,
+	) -> Result<(), Error> {
 		write_atomically(&self.job_path(job), &share.encode())
 	}
 
@@ -167,11 +178,15 @@ impl StateDir {
 		let entries = std::fs::read_dir(&self.dir).map_err(|e| state("list", &self.dir, e))?;
 		for entry in entries.flatten() {
 			let name = entry.file_name();
-			let Some(job) = name.to_str().and_then(|n| n.strip_prefix("job-")?.strip_suffix(".share")?.parse().ok()) else {
+			let Some(job) = name
+				.to_str()
+				.and_then(|n| n.strip_prefix("job-")?.strip_suffix(".share")?.parse().ok())
+			else {
 				continue;
 			};
 			if !awaiting.contains(&job) {
-				std::fs::remove_file(entry.path()).map_err(|e| state("remove", &entry.path(), e))?;
+				std::fs::remove_file(entry.path())
+					.map_err(|e| state("remove", &entry.path(), e))?;
 			}
 		}
 		Ok(())
@@ -206,7 +221,8 @@ mod tests {
 	use sp_core::H256;
 
 	pub(crate) fn temp_dir(name: &str) -> PathBuf {
-		let dir = std::env::temp_dir().join(format!("custodia-aggregator-{name}-{}", std::process::id()));
+		let dir =
+			std::env::temp_dir().join(format!("custodia-aggregator-{name}-{}", std::process::id()));
 		let _ = std::fs::remove_dir_all(&dir);
 		dir
 	}
@@ -245,7 +261,12 @@ mod tests {
 	fn a_job_share_is_kept_until_the_job_no_longer_waits() {
 		let dir = temp_dir("jobs");
 		let state = StateDir::open(&dir).unwrap();
-		let share = ShareSubmission { reports: 12, cohort_hash: H256::repeat_byte(7), values: vec![1, u128::MAX], noise: vec![] };
+		let share = ShareSubmission {
+			reports: 12,
+			cohort_hash: H256::repeat_byte(7),
+			values: vec![1, u128::MAX],
+			noise: vec![],
+		};
 		state.save_job_share(5, &share).unwrap();
 		state.save_job_share(6, &share).unwrap();
 		assert_eq!(StateDir::open(&dir).unwrap().job_share(5).unwrap(), Some(share.clone()));
@@ -260,12 +281,18 @@ mod tests {
 	fn stored_output_shares_are_appended_once_even_after_a_restart() {
 		let dir = temp_dir("shares");
 		let state = StateDir::open(&dir).unwrap();
-		let layout = Schema { category: "VitalSigns".into(), fields: vec![FieldSpec::new("pulse", "/min", 250)] }
-			.layout(2)
-			.unwrap();
+		let layout = Schema {
+			category: "VitalSigns".into(),
+			fields: vec![FieldSpec::new("pulse", "/min", 250)],
+		}
+		.layout(2)
+		.unwrap();
 		let share = |id: u8| OutputShare {
 			report_id: [id; 16],
-			values: vec![custodia_statistics::prio::field::Field128::from(u128::from(id)); layout.output_len],
+			values: vec![
+				custodia_statistics::prio::field::Field128::from(u128::from(id));
+				layout.output_len
+			],
 		};
 		let mut shares = state.open_shares(1, 2, &layout, 0).unwrap();
 		assert_eq!(shares.append_new(vec![share(1), share(2)]).unwrap(), 2);

@@ -15,9 +15,9 @@ use custodia_primitives::{
 	consent::{DataCategory, PurposeOfUse},
 	fhe::IpfsRef,
 	statistics::{
-		field_add, field_to_signed, AggregatorEpoch, AggregatorSlot, BatchRejection, BatchSummary, CohortReport,
-		EpochStatus, EpsilonMillis, RejectionReason, ReportToVerify, SchemaInfo, StatisticJob, StatisticKind,
-		StatisticStatus, FIELD128_MODULUS,
+		field_add, field_to_signed, AggregatorEpoch, AggregatorSlot, BatchRejection, BatchSummary,
+		CohortReport, EpochStatus, EpsilonMillis, RejectionReason, ReportToVerify, SchemaInfo,
+		StatisticJob, StatisticKind, StatisticStatus, FIELD128_MODULUS,
 	},
 };
 use custodia_statistics::{
@@ -33,10 +33,7 @@ use super::{
 	chain::{Batch, ChainSchema, ChainView, Epoch, Job, ShareSubmission, Submission, Submit},
 	convert, AggregatorOptions, AggregatorRole, Error,
 };
-use crate::{
-	evaluator::content_hash,
-	recent::RESUBMIT_AFTER,
-};
+use crate::{evaluator::content_hash, recent::RESUBMIT_AFTER};
 use custodia_runtime::{AccountId, BlockNumber};
 
 const GENESIS: [u8; 32] = [42; 32];
@@ -67,12 +64,19 @@ struct MockChain(Arc<Mutex<MockState>>);
 impl MockChain {
 	fn new(accounts: &[AccountId]) -> Self {
 		let epoch = AggregatorEpoch {
-			aggregators: accounts.iter().map(|a| AggregatorSlot { account: a.clone(), key: None, contribution: None }).collect(),
+			aggregators: accounts
+				.iter()
+				.map(|a| AggregatorSlot { account: a.clone(), key: None, contribution: None })
+				.collect(),
 			status: EpochStatus::CollectingKeys,
 			started_at: 1,
 			activated_at: None,
 		};
-		let schema = SchemaInfo { schema: convert::tests::chain_schema(), registered_at: 1, superseded: false };
+		let schema = SchemaInfo {
+			schema: convert::tests::chain_schema(),
+			registered_at: 1,
+			superseded: false,
+		};
 		MockChain(Arc::new(Mutex::new(MockState {
 			epoch,
 			schema,
@@ -102,8 +106,11 @@ impl ChainView for MockChain {
 
 	fn pending_epoch(&self, _: H256) -> Result<Option<(u32, Epoch)>, Error> {
 		Ok(self.with(|s| {
-			matches!(s.epoch.status, EpochStatus::CollectingKeys | EpochStatus::CollectingContributions)
-				.then(|| (EPOCH, s.epoch.clone()))
+			matches!(
+				s.epoch.status,
+				EpochStatus::CollectingKeys | EpochStatus::CollectingContributions
+			)
+			.then(|| (EPOCH, s.epoch.clone()))
 		}))
 	}
 
@@ -133,12 +140,26 @@ impl ChainView for MockChain {
 		}))
 	}
 
-	fn statistic_jobs_awaiting(&self, _: H256, aggregator: &AccountId) -> Result<Vec<(u64, Job)>, Error> {
+	fn statistic_jobs_awaiting(
+		&self,
+		_: H256,
+		aggregator: &AccountId,
+	) -> Result<Vec<(u64, Job)>, Error> {
 		let Some(me) = self.index(aggregator) else { return Ok(vec![]) };
-		Ok(self.with(|s| s.jobs.iter().filter(|(id, _)| !s.shares.contains_key(&(*id, me))).cloned().collect()))
+		Ok(self.with(|s| {
+			s.jobs
+				.iter()
+				.filter(|(id, _)| !s.shares.contains_key(&(*id, me)))
+				.cloned()
+				.collect()
+		}))
 	}
 
-	fn statistic_cohort(&self, job: u64, _: BlockNumber) -> Result<Vec<CohortReport<AccountId>>, Error> {
+	fn statistic_cohort(
+		&self,
+		job: u64,
+		_: BlockNumber,
+	) -> Result<Vec<CohortReport<AccountId>>, Error> {
 		Ok(self.with(|s| s.cohorts.get(&job).cloned().unwrap_or_default()))
 	}
 }
@@ -164,7 +185,10 @@ impl Submit for MockSubmit {
 				Submission::AggregatorKey { epoch, key } => {
 					assert_eq!(epoch, EPOCH);
 					assert_eq!(s.epoch.status, EpochStatus::CollectingKeys);
-					assert!(s.epoch.aggregators[me].key.replace(key).is_none(), "a key is posted once");
+					assert!(
+						s.epoch.aggregators[me].key.replace(key).is_none(),
+						"a key is posted once"
+					);
 					if s.epoch.aggregators.iter().all(|a| a.key.is_some()) {
 						s.epoch.status = EpochStatus::CollectingContributions;
 					}
@@ -179,11 +203,16 @@ impl Submit for MockSubmit {
 					}
 				},
 				Submission::VerifierShares { batch, shares } => {
-					let b = s.batches.iter_mut().find(|b| b.batch == batch).expect("a batch in flight");
-					assert!(b.verifier_shares[me].replace(shares).is_none(), "shares are posted once");
+					let b =
+						s.batches.iter_mut().find(|b| b.batch == batch).expect("a batch in flight");
+					assert!(
+						b.verifier_shares[me].replace(shares).is_none(),
+						"shares are posted once"
+					);
 				},
 				Submission::ConfirmBatch { batch, rejected } => {
-					let b = s.batches.iter_mut().find(|b| b.batch == batch).expect("a batch in flight");
+					let b =
+						s.batches.iter_mut().find(|b| b.batch == batch).expect("a batch in flight");
 					assert!(b.verifier_shares.iter().all(Option::is_some));
 					b.confirmed[me] = true;
 					s.confirmations.insert((batch, me), rejected);
@@ -191,7 +220,10 @@ impl Submit for MockSubmit {
 				Submission::AggregateShare { job, share } => {
 					let (_, j) = s.jobs.iter().find(|(id, _)| *id == job).expect("a job");
 					// What the pallet checks.
-					assert_eq!(share.noise.iter().map(|n| n.values as usize).sum::<usize>(), share.values.len());
+					assert_eq!(
+						share.noise.iter().map(|n| n.values as usize).sum::<usize>(),
+						share.values.len()
+					);
 					assert!(share.noise.iter().map(|n| n.epsilon.0).sum::<u32>() <= j.epsilon.0);
 					assert!(share.values.iter().all(|v| *v < FIELD128_MODULUS));
 					assert!(s.shares.insert((job, me), share).is_none());
@@ -217,7 +249,10 @@ impl MockIpfs {
 
 	fn check(&self) -> Result<(), IpfsError> {
 		if self.down.load(std::sync::atomic::Ordering::Relaxed) {
-			return Err(IpfsError::Unreachable { call: "cat", detail: "connection refused".into() });
+			return Err(IpfsError::Unreachable {
+				call: "cat",
+				detail: "connection refused".into(),
+			});
 		}
 		Ok(())
 	}
@@ -233,13 +268,16 @@ impl Ipfs for MockIpfs {
 	}
 	async fn cat(&self, cid: &str, limit: u64, _: Duration) -> Result<Vec<u8>, IpfsError> {
 		self.check()?;
-		let bytes = self
-			.objects
-			.lock()
-			.unwrap()
-			.get(cid)
-			.cloned()
-			.ok_or_else(|| IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() })?;
+		let bytes =
+			self.objects
+				.lock()
+				.unwrap()
+				.get(cid)
+				.cloned()
+				.ok_or_else(|| IpfsError::Daemon {
+					call: "cat",
+					message: "context deadline exceeded".into(),
+				})?;
 		if bytes.len() as u64 > limit {
 			return Err(IpfsError::TooLarge { cid: cid.into(), limit });
 		}
@@ -265,18 +303,32 @@ fn unused(call: &'static str) -> IpfsError {
 }
 
 fn state_dir(name: &str, i: usize) -> PathBuf {
-	let dir = std::env::temp_dir().join(format!("custodia-aggregator-it-{name}-{i}-{}", std::process::id()));
+	let dir = std::env::temp_dir()
+		.join(format!("custodia-aggregator-it-{name}-{i}-{}", std::process::id()));
 	let _ = std::fs::remove_dir_all(&dir);
 	dir
 }
 
-fn role(chain: &MockChain, ipfs: &Arc<MockIpfs>, accounts: &[AccountId], dir: &PathBuf, i: usize) -> AggregatorRole<MockChain, MockSubmit> {
+fn role(
+	chain: &MockChain,
+	ipfs: &Arc<MockIpfs>,
+	accounts: &[AccountId],
+	dir: &PathBuf,
+	i: usize,
+) -> AggregatorRole<MockChain, MockSubmit> {
 	let mut options = AggregatorOptions::new(dir.clone(), 64 * 1024);
 	options.fetch_lookup = Duration::from_millis(200);
 	options.aggregate_threads = 2;
 	let ipfs: Arc<dyn Ipfs> = ipfs.clone();
-	AggregatorRole::new(chain.clone(), MockSubmit { chain: chain.clone(), index: i }, ipfs, accounts[i].clone(), options, None)
-		.unwrap()
+	AggregatorRole::new(
+		chain.clone(),
+		MockSubmit { chain: chain.clone(), index: i },
+		ipfs,
+		accounts[i].clone(),
+		options,
+		None,
+	)
+	.unwrap()
 }
 
 async fn round_all(roles: &mut [AggregatorRole<MockChain, MockSubmit>], now: BlockNumber) {
@@ -318,7 +370,10 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	let chain = MockChain::new(&accounts);
 	let ipfs = Arc::new(MockIpfs::default());
 	let dirs = [state_dir("flow", 0), state_dir("flow", 1)];
-	let mut roles = vec![role(&chain, &ipfs, &accounts, &dirs[0], 0), role(&chain, &ipfs, &accounts, &dirs[1], 1)];
+	let mut roles = vec![
+		role(&chain, &ipfs, &accounts, &dirs[0], 0),
+		role(&chain, &ipfs, &accounts, &dirs[1], 1),
+	];
 
 	// 1. The epoch: keys, then contributions, then the verification key.
 	round_all(&mut roles, 1).await;
@@ -326,7 +381,8 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	round_all(&mut roles, 2).await;
 	assert_eq!(chain.with(|s| s.epoch.status), EpochStatus::Active);
 	round_all(&mut roles, 3).await;
-	let keys: Vec<[u8; 32]> = chain.with(|s| s.epoch.aggregators.iter().map(|a| a.key.unwrap()).collect());
+	let keys: Vec<[u8; 32]> =
+		chain.with(|s| s.epoch.aggregators.iter().map(|a| a.key.unwrap()).collect());
 	// A restarted node finds its key on disk, the one on chain.
 	for (i, dir) in dirs.iter().enumerate() {
 		let stored = super::state::StateDir::open(dir).unwrap().epoch_key(EPOCH).unwrap().unwrap();
@@ -334,14 +390,19 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	}
 
 	// 2. People's reports, as their clients make them, and what attackers make.
-	let layout = convert::engine_schema(&convert::tests::chain_schema()).unwrap().layout(2).unwrap();
-	let people: Vec<Vec<u64>> = vec![vec![34, 120, 0], vec![71, 145, 1], vec![17, 110, 0], vec![65, 128, 1]];
+	let layout = convert::engine_schema(&convert::tests::chain_schema())
+		.unwrap()
+		.layout(2)
+		.unwrap();
+	let people: Vec<Vec<u64>> =
+		vec![vec![34, 120, 0], vec![71, 145, 1], vec![17, 110, 0], vec![65, 128, 1]];
 	let mut batch: Vec<Registered> = people
 		.iter()
 		.enumerate()
 		.map(|(k, values)| {
 			let (owner, record) = (10 + k as u8, 100 + k as u64);
-			let report = Report::generate(&layout, values, &binding(&layout, owner, record), &keys).unwrap();
+			let report =
+				Report::generate(&layout, values, &binding(&layout, owner, record), &keys).unwrap();
 			register(&ipfs, &format!("QmPerson{k}"), &report, owner, record)
 		})
 		.collect();
@@ -356,10 +417,13 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	batch.push(register(&ipfs, "QmRelabelled", &relabelled, 21, 210));
 	// (6) Age 500 (max 120), proven below the API.
 	let b = binding(&layout, 22, 220);
-	let forged = custodia_statistics::testing::out_of_range_report(&layout, &b, &keys, &people[0], 0, 500).unwrap();
+	let forged =
+		custodia_statistics::testing::out_of_range_report(&layout, &b, &keys, &people[0], 0, 500)
+			.unwrap();
 	batch.push(register(&ipfs, "QmForged", &forged, 22, 220));
 	// (7) An object nobody serves.
-	let unserved = Report::generate(&layout, &people[0], &binding(&layout, 23, 230), &keys).unwrap();
+	let unserved =
+		Report::generate(&layout, &people[0], &binding(&layout, 23, 230), &keys).unwrap();
 	let mut missing = register(&ipfs, "QmNobody", &unserved, 23, 230);
 	ipfs.objects.lock().unwrap().remove("QmNobody");
 	missing.chain.object.cid = b"QmNobody".to_vec();
@@ -397,10 +461,19 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	assert!(chain.with(|s| s.batches[0].verifier_shares.iter().all(Option::is_some)));
 	round_all(&mut roles, BATCH + 2).await;
 	for i in 0..2 {
-		assert_eq!(chain.with(|s| s.confirmations[&(BATCH, i)].clone()), expected, "aggregator {i}");
+		assert_eq!(
+			chain.with(|s| s.confirmations[&(BATCH, i)].clone()),
+			expected,
+			"aggregator {i}"
+		);
 	}
 	let stored = |i: usize| {
-		super::state::StateDir::open(&dirs[i]).unwrap().open_shares(EPOCH, SCHEMA, &layout, i).unwrap().store.len()
+		super::state::StateDir::open(&dirs[i])
+			.unwrap()
+			.open_shares(EPOCH, SCHEMA, &layout, i)
+			.unwrap()
+			.store
+			.len()
 	};
 	assert_eq!((stored(0), stored(1)), (4, 4));
 
@@ -417,8 +490,10 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 
 	// 4. Statistics over the four valid reports.
 	let valid: Vec<[u8; 16]> = batch[..4].iter().map(|r| r.chain.id).collect();
-	let mut cohort: Vec<CohortReport<AccountId>> =
-		batch[..4].iter().map(|r| CohortReport { subject: r.chain.owner.clone(), report: r.chain.id }).collect();
+	let mut cohort: Vec<CohortReport<AccountId>> = batch[..4]
+		.iter()
+		.map(|r| CohortReport { subject: r.chain.owner.clone(), report: r.chain.id })
+		.collect();
 	cohort.sort_by_key(|c| c.report);
 	let job = |kind, millis| StatisticJob {
 		requester: account(99),
@@ -449,7 +524,11 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	round_all(&mut roles, BATCH + 4).await;
 	let first_try = chain.with(|s| {
 		s.dropped.clear();
-		s.log.iter().rev().find(|(i, sub)| *i == 1 && matches!(sub, Submission::AggregateShare { .. })).cloned()
+		s.log
+			.iter()
+			.rev()
+			.find(|(i, sub)| *i == 1 && matches!(sub, Submission::AggregateShare { .. }))
+			.cloned()
 	});
 	assert!(first_try.is_some());
 	// Not again before RESUBMIT_AFTER blocks; then the same share (the same noise), from disk.
@@ -457,15 +536,30 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	assert!(!chain.with(|s| s.shares.contains_key(&(1, 1))));
 	roles[1] = role(&chain, &ipfs, &accounts, &dirs[1], 1);
 	round_all(&mut roles, BATCH + 5 + RESUBMIT_AFTER).await;
-	let shares: Vec<ShareSubmission> = chain.with(|s| (0..2).map(|i| s.shares[&(1, i)].clone()).collect());
-	assert_eq!(Some((1, Submission::AggregateShare { job: 1, share: shares[1].clone() })), first_try);
-	assert!(chain.with(|s| !s.shares.contains_key(&(2, 0)) && !s.shares.contains_key(&(2, 1))), "no partial sum");
+	let shares: Vec<ShareSubmission> =
+		chain.with(|s| (0..2).map(|i| s.shares[&(1, i)].clone()).collect());
+	assert_eq!(
+		Some((1, Submission::AggregateShare { job: 1, share: shares[1].clone() })),
+		first_try
+	);
+	assert!(
+		chain.with(|s| !s.shares.contains_key(&(2, 0)) && !s.shares.contains_key(&(2, 1))),
+		"no partial sum"
+	);
 
 	// The shares agree on everything but their values, and add up to the plaintext.
 	assert_eq!(shares[0].reports, 4);
 	assert_eq!(shares[0].cohort_hash, H256(cohort_hash(&valid)));
-	assert_eq!((shares[0].reports, shares[0].cohort_hash, &shares[0].noise), (shares[1].reports, shares[1].cohort_hash, &shares[1].noise));
-	let totals: Vec<i128> = shares[0].values.iter().zip(&shares[1].values).map(|(a, b)| field_to_signed(field_add(*a, *b))).collect();
+	assert_eq!(
+		(shares[0].reports, shares[0].cohort_hash, &shares[0].noise),
+		(shares[1].reports, shares[1].cohort_hash, &shares[1].noise)
+	);
+	let totals: Vec<i128> = shares[0]
+		.values
+		.iter()
+		.zip(&shares[1].values)
+		.map(|(a, b)| field_to_signed(field_add(*a, *b)))
+		.collect();
 	let plaintext = [
 		people.iter().map(|p| p[1] as i128).sum::<i128>(),
 		people.iter().map(|p| p[0] as i128).sum::<i128>(),
@@ -477,7 +571,12 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 		// Each aggregator's draw exceeds s·ln(2·values·n/δ) with probability below δ/(values·n).
 		let bound = (2.0 * scale.scale * (2.0 * 3.0 * 2.0 / 1e-9f64).ln()).ceil() as i128;
 		for v in scale.values {
-			assert!((totals[v] - plaintext[v]).abs() <= bound, "value {v}: {} vs {} (bound {bound})", totals[v], plaintext[v]);
+			assert!(
+				(totals[v] - plaintext[v]).abs() <= bound,
+				"value {v}: {} vs {} (bound {bound})",
+				totals[v],
+				plaintext[v]
+			);
 		}
 	}
 	for dir in &dirs {
@@ -491,13 +590,21 @@ async fn a_daemon_that_is_down_delays_a_batch_and_never_rejects_it() {
 	let chain = MockChain::new(&accounts);
 	let ipfs = Arc::new(MockIpfs::default());
 	let dirs = [state_dir("down", 0), state_dir("down", 1)];
-	let mut roles = vec![role(&chain, &ipfs, &accounts, &dirs[0], 0), role(&chain, &ipfs, &accounts, &dirs[1], 1)];
+	let mut roles = vec![
+		role(&chain, &ipfs, &accounts, &dirs[0], 0),
+		role(&chain, &ipfs, &accounts, &dirs[1], 1),
+	];
 	for now in 1..=3 {
 		round_all(&mut roles, now).await;
 	}
-	let keys: Vec<[u8; 32]> = chain.with(|s| s.epoch.aggregators.iter().map(|a| a.key.unwrap()).collect());
-	let layout = convert::engine_schema(&convert::tests::chain_schema()).unwrap().layout(2).unwrap();
-	let report = Report::generate(&layout, &[30, 120, 0], &binding(&layout, 10, 100), &keys).unwrap();
+	let keys: Vec<[u8; 32]> =
+		chain.with(|s| s.epoch.aggregators.iter().map(|a| a.key.unwrap()).collect());
+	let layout = convert::engine_schema(&convert::tests::chain_schema())
+		.unwrap()
+		.layout(2)
+		.unwrap();
+	let report =
+		Report::generate(&layout, &[30, 120, 0], &binding(&layout, 10, 100), &keys).unwrap();
 	let registered = register(&ipfs, "QmOne", &report, 10, 100);
 	chain.with(|s| {
 		s.batches.push(BatchSummary {
@@ -511,7 +618,10 @@ async fn a_daemon_that_is_down_delays_a_batch_and_never_rejects_it() {
 	});
 	ipfs.down.store(true, std::sync::atomic::Ordering::Relaxed);
 	round_all(&mut roles, BATCH + 1).await;
-	assert!(chain.with(|s| s.batches[0].verifier_shares.iter().all(Option::is_none)), "nothing posted while IPFS is down");
+	assert!(
+		chain.with(|s| s.batches[0].verifier_shares.iter().all(Option::is_none)),
+		"nothing posted while IPFS is down"
+	);
 	ipfs.down.store(false, std::sync::atomic::Ordering::Relaxed);
 	round_all(&mut roles, BATCH + 2).await;
 	round_all(&mut roles, BATCH + 3).await;
@@ -529,7 +639,10 @@ async fn a_node_without_its_epoch_key_never_posts_a_new_one_for_the_same_slot() 
 	let chain = MockChain::new(&accounts);
 	let ipfs = Arc::new(MockIpfs::default());
 	let dirs = [state_dir("lost", 0), state_dir("lost", 1)];
-	let mut roles = vec![role(&chain, &ipfs, &accounts, &dirs[0], 0), role(&chain, &ipfs, &accounts, &dirs[1], 1)];
+	let mut roles = vec![
+		role(&chain, &ipfs, &accounts, &dirs[0], 0),
+		role(&chain, &ipfs, &accounts, &dirs[1], 1),
+	];
 	round_all(&mut roles, 1).await;
 	assert_eq!(chain.with(|s| s.epoch.status), EpochStatus::CollectingContributions);
 	// Node 0 loses its state folder.
@@ -537,9 +650,18 @@ async fn a_node_without_its_epoch_key_never_posts_a_new_one_for_the_same_slot() 
 	roles[0] = role(&chain, &ipfs, &accounts, &dirs[0], 0);
 	round_all(&mut roles, 2).await;
 	chain.with(|s| {
-		assert!(s.epoch.aggregators[0].contribution.is_none(), "no contribution without the key on chain");
+		assert!(
+			s.epoch.aggregators[0].contribution.is_none(),
+			"no contribution without the key on chain"
+		);
 		assert!(s.epoch.aggregators[1].contribution.is_some());
-		assert_eq!(s.log.iter().filter(|(i, sub)| *i == 0 && matches!(sub, Submission::AggregatorKey { .. })).count(), 1);
+		assert_eq!(
+			s.log
+				.iter()
+				.filter(|(i, sub)| *i == 0 && matches!(sub, Submission::AggregatorKey { .. }))
+				.count(),
+			1
+		);
 	});
 	for dir in &dirs {
 		let _ = std::fs::remove_dir_all(dir);

@@ -118,7 +118,8 @@ pub type PeriodOf<T> = Period<BlockNumberFor<T>>;
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A request's storage deposit as stored.
-pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+pub type DepositOf<T> =
+	custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -832,7 +833,7 @@ impl<T: Config> Pallet<T> {
 			Grantee::Institution(institution) => {
 				RevokedBefore::<T>::get(institution).map_or(true, |before| id >= before)
 					&& T::Consortium::is_active_member(institution, MemberKind::Institution)
-			}
+			},
 			Grantee::AnyMember => true,
 		}
 	}
@@ -983,7 +984,7 @@ impl<T: Config> Pallet<T> {
 				let scope = Self::normalize_scope(scope)?;
 				ensure!(scope.iter().all(|c| req.scope.contains(c)), Error::<T>::ScopeNotRequested);
 				scope
-			}
+			},
 			None => req.scope.clone(),
 		};
 		let period = match period {
@@ -991,7 +992,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(period.start < period.end, Error::<T>::InvalidPeriod);
 				ensure!(period.within(&req.period), Error::<T>::PeriodNotRequested);
 				period
-			}
+			},
 			None => req.period,
 		};
 		let now = Self::now();
@@ -1123,12 +1124,12 @@ impl<T: Config> Pallet<T> {
 						}
 					});
 				}
-			}
+			},
 			Grantee::AnyMember => {
 				if CohortGrants::<T>::get(grant.purpose, &grant.subject) == Some(id) {
 					CohortGrants::<T>::remove(grant.purpose, &grant.subject);
 				}
-			}
+			},
 		}
 		grant.status = GrantStatus::Revoked { at: now, reason: reason.clone() };
 		let (subject, grantee) = (grant.subject.clone(), grant.grantee.clone());

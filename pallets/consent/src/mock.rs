@@ -190,7 +190,13 @@ impl ExtBuilder {
 					None,
 				),
 				(LAB, vec![MemberKind::Institution], b"Research Lab".to_vec(), [2; 32], None),
-				(BROKE_CLINIC, vec![MemberKind::Institution], b"Broke Clinic".to_vec(), [5; 32], None),
+				(
+					BROKE_CLINIC,
+					vec![MemberKind::Institution],
+					b"Broke Clinic".to_vec(),
+					[5; 32],
+					None,
+				),
 				(
 					STEWARD,
 					vec![MemberKind::DataSteward],

@@ -10,7 +10,6 @@ use frame_support::weights::Weight;
 
 pub use custodia_primitives::consent::*;
 
-
 /// How other pallets (vaults, FHE jobs) check consent.
 ///
 /// Implemented by [`crate::Pallet`]; set it as an associated type of a dependent pallet's

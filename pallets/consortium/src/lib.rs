@@ -681,7 +681,9 @@ impl<T: Config> ConsortiumInterface<T::AccountId> for Pallet<T> {
 		let name: BoundedVec<u8, T::MaxNameLen> =
 			alloc::vec![b'b'; T::MaxNameLen::get() as usize].try_into().unwrap_or_default();
 		let address: BoundedVec<u8, T::MaxAddressLen> =
-			alloc::vec![b'a'; T::MaxAddressLen::get() as usize].try_into().unwrap_or_default();
+			alloc::vec![b'a'; T::MaxAddressLen::get() as usize]
+				.try_into()
+				.unwrap_or_default();
 		Self::insert_member(who.clone(), kinds, name, [7u8; 32], Some(address));
 	}
 

@@ -112,12 +112,7 @@ fn fill_open_jobs<T: Config>(model: ModelId, room: u32) -> Result<(), BenchmarkE
 	for i in room..T::MaxPendingJobs::get() {
 		let requester: T::AccountId = account("requester", i, 0);
 		fund::<T>(&requester);
-		Fhe::<T>::do_request_prediction(
-			requester,
-			model,
-			longest_cid::<T>(i),
-			H256::zero(),
-		)?;
+		Fhe::<T>::do_request_prediction(requester, model, longest_cid::<T>(i), H256::zero())?;
 	}
 	Ok(())
 }
@@ -208,10 +203,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), job, outcome);
 
-		assert!(matches!(
-			Jobs::<T>::get(job).map(|j| j.status),
-			Some(JobStatus::Final { .. })
-		));
+		assert!(matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Final { .. })));
 		Ok(())
 	}
 
@@ -225,12 +217,7 @@ mod benchmarks {
 		for i in 0..jobs {
 			let requester: T::AccountId = account("requester", i, 0);
 			fund::<T>(&requester);
-			Fhe::<T>::do_request_prediction(
-				requester,
-				model,
-				longest_cid::<T>(i),
-				H256::zero(),
-			)?;
+			Fhe::<T>::do_request_prediction(requester, model, longest_cid::<T>(i), H256::zero())?;
 		}
 		let deadline = block::<T>(1).saturating_add(T::JobTimeout::get());
 		TimeoutCursor::<T>::put(deadline);

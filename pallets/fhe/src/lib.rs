@@ -107,7 +107,8 @@ pub type CidOf<T> = BoundedVec<u8, <T as Config>::MaxCidLen>;
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A storage deposit as stored.
-pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+pub type DepositOf<T> =
+	custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 /// A model or feature name.
 pub type NameOf<T> = BoundedVec<u8, <T as Config>::MaxNameLen>;
 /// A free text: a unit, an output meaning, a provenance.
@@ -302,8 +303,7 @@ pub mod pallet {
 	///
 	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
 	#[pallet::storage]
-	pub type JobDeposits<T: Config> =
-		StorageMap<_, Twox64Concat, JobId, DepositOf<T>, OptionQuery>;
+	pub type JobDeposits<T: Config> = StorageMap<_, Twox64Concat, JobId, DepositOf<T>, OptionQuery>;
 
 	/// The open (pending) jobs, oldest first.
 	#[pallet::storage]
@@ -724,8 +724,12 @@ impl<T: Config> Pallet<T> {
 
 		let id = NextModelId::<T>::get();
 		let name = template.name.clone();
-		let model =
-			Model { template, registrant: who.clone(), registered_at: Self::now(), retired_at: None };
+		let model = Model {
+			template,
+			registrant: who.clone(),
+			registered_at: Self::now(),
+			retired_at: None,
+		};
 		let deposit = Self::deposit_for(T::ModelDepositBase::get(), model.encoded_size());
 		// The last check: nothing is written when it fails.
 		Self::hold_deposit(&who, deposit, HoldReason::ModelDeposit)?;
@@ -801,7 +805,11 @@ impl<T: Config> Pallet<T> {
 		base.saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
 	}
 
-	fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>, reason: HoldReason) -> DispatchResult {
+	fn hold_deposit(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		reason: HoldReason,
+	) -> DispatchResult {
 		T::Currency::hold(&reason.into(), who, amount)
 			.map_err(|_| Error::<T>::InsufficientDeposit.into())
 	}
@@ -907,11 +915,11 @@ impl<T: Config> Pallet<T> {
 					result_cid,
 					result_hash,
 				});
-			}
+			},
 			Outcome::Failure { reason } => {
 				Self::close_job(id, job, JobStatus::Failed { reason, at: now }, true);
 				Self::deposit_event(Event::JobFailed { job: id, reason });
-			}
+			},
 		}
 	}
 
@@ -1027,7 +1035,7 @@ impl<T: Config> Pallet<T> {
 		match o {
 			Outcome::Success { result_cid, result_hash } => {
 				Outcome::Success { result_cid: result_cid.into_inner(), result_hash }
-			}
+			},
 			Outcome::Failure { reason } => Outcome::Failure { reason },
 		}
 	}
@@ -1038,7 +1046,7 @@ impl<T: Config> Pallet<T> {
 			JobStatus::Pending => JobStatus::Pending,
 			JobStatus::Final { result, at } => {
 				JobStatus::Final { result: Self::plain_ref(result), at }
-			}
+			},
 			JobStatus::Failed { reason, at } => JobStatus::Failed { reason, at },
 			JobStatus::TimedOut { at } => JobStatus::TimedOut { at },
 		};

@@ -141,8 +141,8 @@ pub fn template() -> ModelTemplateOf<Test> {
 			feature(b"age", b"a", 54_400_000, 113_000_000),
 			feature(b"cholesterol", b"mg/dL", 246_700_000, 19_800_000),
 		]
-			.try_into()
-			.unwrap(),
+		.try_into()
+		.unwrap(),
 		weights: vec![52, -13].try_into().unwrap(),
 		bias: -4_200,
 		score_divisor: 1_048_576,
@@ -201,14 +201,17 @@ impl ExtBuilder {
 			consortium_key: Some([42; 32]),
 		};
 		if self.founding_evaluators {
-			consortium.members.extend(EVALUATORS.map(|e| member(e, MemberKind::Evaluator, b"Validator")));
+			consortium
+				.members
+				.extend(EVALUATORS.map(|e| member(e, MemberKind::Evaluator, b"Validator")));
 		}
-		consortium
+		consortium.assimilate_storage(&mut storage).unwrap();
+		pallet_fhe::GenesisConfig::<Test> {
+			result_quorum: self.genesis_result_quorum,
+			..Default::default()
+		}
 		.assimilate_storage(&mut storage)
 		.unwrap();
-		pallet_fhe::GenesisConfig::<Test> { result_quorum: self.genesis_result_quorum, ..Default::default() }
-			.assimilate_storage(&mut storage)
-			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		let founding_evaluators = self.founding_evaluators;
 		ext.execute_with(|| {

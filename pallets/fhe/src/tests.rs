@@ -8,7 +8,7 @@ use crate::{
 	JobId, JobKind, JobStatus, Jobs, ModelId, Models, Outcome, PendingJobs, TimeoutCursor,
 	TimeoutQueue,
 };
-use crate::{HoldReason, JobDeposits, ModelDeposits, JobOf};
+use crate::{HoldReason, JobDeposits, JobOf, ModelDeposits};
 use codec::{Encode, MaxEncodedLen};
 use frame_support::{
 	assert_noop, assert_ok,
@@ -416,10 +416,20 @@ fn one_account_may_not_hold_more_than_its_share_of_open_jobs() {
 			Error::<Test>::TooManyOpenJobs
 		);
 		// Someone else is not affected.
-		assert_ok!(Fhe::request_prediction(RuntimeOrigin::signed(MALLORY), model, cid(b"in"), hash(1)));
+		assert_ok!(Fhe::request_prediction(
+			RuntimeOrigin::signed(MALLORY),
+			model,
+			cid(b"in"),
+			hash(1)
+		));
 		// A finished job frees its place.
 		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), first, success(b"out")));
-		assert_ok!(Fhe::request_prediction(RuntimeOrigin::signed(ALICE), model, cid(b"in"), hash(1)));
+		assert_ok!(Fhe::request_prediction(
+			RuntimeOrigin::signed(ALICE),
+			model,
+			cid(b"in"),
+			hash(1)
+		));
 	});
 }
 
@@ -429,11 +439,7 @@ fn one_account_may_not_hold_more_than_its_share_of_open_jobs() {
 fn submit_result_with_quorum_one_makes_a_prediction_ready() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = request_prediction(register_model());
-		assert_ok!(Fhe::submit_result(
-			RuntimeOrigin::signed(EVAL_A),
-			job,
-			success(b"bafy-score")
-		));
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-score")));
 		assert_eq!(
 			status(job),
 			JobStatus::Final { result: IpfsRef { cid: cid(b"bafy-score"), hash: hash(9) }, at: 1 }
@@ -443,11 +449,7 @@ fn submit_result_with_quorum_one_makes_a_prediction_ready() {
 		let evs = events();
 		assert_eq!(
 			evs[evs.len() - 2],
-			Event::ResultSubmitted {
-				job,
-				evaluator: EVAL_A,
-				outcome: success(b"bafy-score")
-			}
+			Event::ResultSubmitted { job, evaluator: EVAL_A, outcome: success(b"bafy-score") }
 		);
 		System::assert_last_event(
 			Event::PredictionReady {
@@ -466,18 +468,10 @@ fn submit_result_with_quorum_two_waits_for_a_second_identical_outcome() {
 	ExtBuilder::default().build_and_execute(|| {
 		ResultQuorum::set(2);
 		let job = request_prediction(register_model());
-		assert_ok!(Fhe::submit_result(
-			RuntimeOrigin::signed(EVAL_A),
-			job,
-			success(b"bafy-score")
-		));
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-score")));
 		assert_eq!(status(job), JobStatus::Pending);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().submissions.len(), 1);
-		assert_ok!(Fhe::submit_result(
-			RuntimeOrigin::signed(EVAL_B),
-			job,
-			success(b"bafy-score")
-		));
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_B), job, success(b"bafy-score")));
 		assert!(matches!(status(job), JobStatus::Final { .. }));
 		assert_eq!(count_events(|e| matches!(e, Event::PredictionReady { .. })), 1);
 		assert_eq!(count_events(|e| matches!(e, Event::ResultsDisagree { .. })), 0);
@@ -789,7 +783,8 @@ fn job_deposit() -> u64 {
 fn register_model_holds_a_deposit_until_the_model_is_retired() {
 	ExtBuilder::default().build_and_execute(|| {
 		let model = register_model();
-		let expected = MODEL_DEPOSIT_BASE + Models::<Test>::get(model).unwrap().encoded_size() as u64;
+		let expected =
+			MODEL_DEPOSIT_BASE + Models::<Test>::get(model).unwrap().encoded_size() as u64;
 		assert_eq!(held(HoldReason::ModelDeposit, HOSPITAL), expected);
 		assert_eq!(Balances::balance(&HOSPITAL), ENDOWMENT - expected);
 		assert_eq!(ModelDeposits::<Test>::get(model).unwrap().amount, expected);

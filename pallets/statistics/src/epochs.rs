@@ -111,7 +111,9 @@ impl<T: Config> Pallet<T> {
 	) -> Result<AggregatorEpochId, DispatchError> {
 		Self::check_aggregator_list(&aggregators)?;
 		ensure!(
-			aggregators.iter().all(|a| T::Consortium::is_active_member(a, MemberKind::Evaluator)),
+			aggregators
+				.iter()
+				.all(|a| T::Consortium::is_active_member(a, MemberKind::Evaluator)),
 			Error::<T>::NotActiveEvaluator
 		);
 		let (epoch, cancelled) = Self::open_epoch(aggregators.clone());

@@ -77,15 +77,15 @@ impl<T: Config> Pallet<T> {
 			match e.status {
 				EpochStatus::CollectingKeys => {
 					ensure!(!keys && !any_contribution, "collecting keys with all keys in");
-				}
+				},
 				EpochStatus::CollectingContributions => {
 					ensure!(keys && !contributions, "collecting contributions out of step");
-				}
+				},
 				EpochStatus::Active | EpochStatus::Retired => {
 					ensure!(keys && contributions, "active epoch with a key or share missing");
 					ensure!(e.activated_at.is_some(), "activated epoch without its block");
-				}
-				EpochStatus::Cancelled => {}
+				},
+				EpochStatus::Cancelled => {},
 			}
 		}
 		if let Some(id) = active {

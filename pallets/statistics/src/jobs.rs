@@ -16,7 +16,7 @@ impl<T: Config> Pallet<T> {
 			StatisticKind::Count => 0,
 			StatisticKind::Sum(f) | StatisticKind::Mean(f) | StatisticKind::Histogram(f) => {
 				f.len() as u32
-			}
+			},
 		}
 	}
 
@@ -32,7 +32,7 @@ impl<T: Config> Pallet<T> {
 			StatisticKind::Count => return Some(1),
 			StatisticKind::Sum(f) | StatisticKind::Mean(f) | StatisticKind::Histogram(f) => {
 				f.as_ref()
-			}
+			},
 		};
 		if named.is_empty() || named.iter().any(|i| *i as usize >= fields.len()) {
 			return None;
@@ -54,7 +54,7 @@ impl<T: Config> Pallet<T> {
 					total = total.saturating_add(buckets.len() as u32 + 1);
 				}
 				total
-			}
+			},
 		};
 		(count <= T::MaxStatisticValues::get()).then_some(count)
 	}

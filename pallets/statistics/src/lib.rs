@@ -1305,7 +1305,10 @@ impl<T: Config> Pallet<T> {
 
 	/// The position of `who` among the aggregators of `epoch`.
 	fn aggregator_index(epoch: AggregatorEpochId, who: &T::AccountId) -> Option<usize> {
-		AggregatorEpochs::<T>::get(epoch)?.aggregators.iter().position(|s| &s.account == who)
+		AggregatorEpochs::<T>::get(epoch)?
+			.aggregators
+			.iter()
+			.position(|s| &s.account == who)
 	}
 
 	/// The number of aggregators of `epoch` (0 for an unknown epoch).

@@ -32,7 +32,7 @@ impl<T: Config> Pallet<T> {
 			Some(batch) => {
 				ensure!(batch.epoch == epoch, Error::<T>::EpochChangedInBlock);
 				batch
-			}
+			},
 			None => {
 				let flags = || {
 					BoundedVec::truncate_from(alloc::vec![
@@ -47,7 +47,7 @@ impl<T: Config> Pallet<T> {
 					confirmed: flags(),
 					deadline: now.saturating_add(T::VerificationTimeout::get()),
 				}
-			}
+			},
 		};
 		batch.reports.try_push(report).map_err(|_| Error::<T>::BatchFull)?;
 		let mut mine = ReportsOf::<T>::get(&who);
@@ -166,11 +166,11 @@ impl<T: Config> Pallet<T> {
 					info.status = ReportStatus::Rejected { reason, at: now };
 					rejected.saturating_inc();
 					Self::deposit_event(Event::ReportRejected { report: *report, reason });
-				}
+				},
 				None => {
 					info.status = ReportStatus::Verified { at: now };
 					verified.saturating_inc();
-				}
+				},
 			}
 			Reports::<T>::insert(report, info);
 		}

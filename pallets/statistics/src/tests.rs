@@ -178,27 +178,29 @@ fn one_field(
 
 #[test]
 fn genesis_registers_schemas_sets_privacy_and_starts_epoch_zero_collecting_keys() {
-	ExtBuilder::default().with_genesis_aggregators(&[EVAL_A, EVAL_B]).build_and_execute(|| {
-		assert_eq!(SchemaOfCategory::<Test>::get(DataCategory::VitalSigns), Some(VITALS));
-		let schema = Statistics::schema(VITALS).unwrap();
-		assert_eq!(schema.schema.fields.len(), 3);
-		assert_eq!(schema.schema.fields[0].buckets, Some(vec![120, 140, 160]));
-		assert!(!schema.superseded);
-		assert_eq!(Statistics::privacy_parameters(), Some(default_privacy()));
-		assert_eq!(PendingEpoch::<Test>::get(), Some(0));
-		assert_eq!(ActiveEpoch::<Test>::get(), None);
-		let (id, epoch) = Statistics::pending_epoch().unwrap();
-		assert_eq!(id, 0);
-		assert_eq!(epoch.status, EpochStatus::CollectingKeys);
-		assert_eq!(
-			epoch.aggregators.iter().map(|s| s.account).collect::<Vec<_>>(),
-			vec![EVAL_A, EVAL_B]
-		);
-		// The genesis epoch completes like any other.
-		post_keys(0, &[EVAL_A, EVAL_B]);
-		post_contributions(0, &[EVAL_A, EVAL_B]);
-		assert_eq!(Statistics::active_epoch().unwrap().0, 0);
-	});
+	ExtBuilder::default()
+		.with_genesis_aggregators(&[EVAL_A, EVAL_B])
+		.build_and_execute(|| {
+			assert_eq!(SchemaOfCategory::<Test>::get(DataCategory::VitalSigns), Some(VITALS));
+			let schema = Statistics::schema(VITALS).unwrap();
+			assert_eq!(schema.schema.fields.len(), 3);
+			assert_eq!(schema.schema.fields[0].buckets, Some(vec![120, 140, 160]));
+			assert!(!schema.superseded);
+			assert_eq!(Statistics::privacy_parameters(), Some(default_privacy()));
+			assert_eq!(PendingEpoch::<Test>::get(), Some(0));
+			assert_eq!(ActiveEpoch::<Test>::get(), None);
+			let (id, epoch) = Statistics::pending_epoch().unwrap();
+			assert_eq!(id, 0);
+			assert_eq!(epoch.status, EpochStatus::CollectingKeys);
+			assert_eq!(
+				epoch.aggregators.iter().map(|s| s.account).collect::<Vec<_>>(),
+				vec![EVAL_A, EVAL_B]
+			);
+			// The genesis epoch completes like any other.
+			post_keys(0, &[EVAL_A, EVAL_B]);
+			post_contributions(0, &[EVAL_A, EVAL_B]);
+			assert_eq!(Statistics::active_epoch().unwrap().0, 0);
+		});
 }
 
 #[test]

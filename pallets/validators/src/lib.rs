@@ -71,7 +71,8 @@ pub trait Eligibility<AccountId> {
 }
 
 /// The validators governance chose, in the order they were added.
-pub type ValidatorsOf<T> = BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxValidators>;
+pub type ValidatorsOf<T> =
+	BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxValidators>;
 
 /// The pallet: its configuration, storage, calls, events and errors.
 #[frame_support::pallet]
@@ -149,7 +150,9 @@ pub mod pallet {
 			let mut validators = ValidatorsOf::<T>::default();
 			for who in &self.validators {
 				assert!(!validators.contains(who), "duplicate genesis validator");
-				validators.try_push(who.clone()).expect("more genesis validators than MaxValidators");
+				validators
+					.try_push(who.clone())
+					.expect("more genesis validators than MaxValidators");
 			}
 			// Genesis validators need not be members: the development chain has no members.
 			PlannedSet::<T>::put(&validators);

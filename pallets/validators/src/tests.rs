@@ -20,7 +20,10 @@ fn root() -> RuntimeOrigin {
 fn genesis_validators_start_the_first_sessions() {
 	build_and_execute(|| {
 		assert_eq!(validators(), vec![ALICE, BOB]);
-		assert_eq!(<Validators as SessionManager<u64>>::new_session_genesis(0), Some(vec![ALICE, BOB]));
+		assert_eq!(
+			<Validators as SessionManager<u64>>::new_session_genesis(0),
+			Some(vec![ALICE, BOB])
+		);
 		// Nothing changed since genesis: the session pallet keeps its set.
 		assert_eq!(<Validators as SessionManager<u64>>::new_session(2), None);
 	})
@@ -33,7 +36,10 @@ fn an_added_validator_is_planned_for_the_next_session() {
 		System::assert_last_event(Event::ValidatorAdded { who: CHARLIE }.into());
 		assert_eq!(validators(), vec![ALICE, BOB, CHARLIE]);
 
-		assert_eq!(<Validators as SessionManager<u64>>::new_session(2), Some(vec![ALICE, BOB, CHARLIE]));
+		assert_eq!(
+			<Validators as SessionManager<u64>>::new_session(2),
+			Some(vec![ALICE, BOB, CHARLIE])
+		);
 		System::assert_last_event(
 			Event::NewSetPlanned { session: 2, validators: vec![ALICE, BOB, CHARLIE] }.into(),
 		);
@@ -46,7 +52,10 @@ fn an_added_validator_is_planned_for_the_next_session() {
 fn a_removed_validator_is_left_out_of_the_next_session() {
 	build_and_execute(|| {
 		assert_ok!(Validators::add_validator(root(), CHARLIE));
-		assert_eq!(<Validators as SessionManager<u64>>::new_session(2), Some(vec![ALICE, BOB, CHARLIE]));
+		assert_eq!(
+			<Validators as SessionManager<u64>>::new_session(2),
+			Some(vec![ALICE, BOB, CHARLIE])
+		);
 		assert_ok!(Validators::remove_validator(root(), ALICE));
 		System::assert_last_event(Event::ValidatorRemoved { who: ALICE }.into());
 		assert_eq!(<Validators as SessionManager<u64>>::new_session(3), Some(vec![BOB, CHARLIE]));
@@ -57,7 +66,10 @@ fn a_removed_validator_is_left_out_of_the_next_session() {
 fn a_suspended_member_stops_validating_without_a_governance_call() {
 	build_and_execute(|| {
 		assert_ok!(Validators::add_validator(root(), CHARLIE));
-		assert_eq!(<Validators as SessionManager<u64>>::new_session(2), Some(vec![ALICE, BOB, CHARLIE]));
+		assert_eq!(
+			<Validators as SessionManager<u64>>::new_session(2),
+			Some(vec![ALICE, BOB, CHARLIE])
+		);
 		suspend(BOB);
 		assert_eq!(<Validators as SessionManager<u64>>::new_session(3), Some(vec![ALICE, CHARLIE]));
 		assert_eq!(PlannedSet::<Test>::get().into_inner(), vec![ALICE, CHARLIE]);
@@ -73,7 +85,10 @@ fn a_validator_without_session_keys_is_planned_once_it_registers_them() {
 		assert_ok!(Validators::add_validator(root(), CHARLIE));
 		assert_eq!(<Validators as SessionManager<u64>>::new_session(2), None);
 		set_keys(CHARLIE);
-		assert_eq!(<Validators as SessionManager<u64>>::new_session(3), Some(vec![ALICE, BOB, CHARLIE]));
+		assert_eq!(
+			<Validators as SessionManager<u64>>::new_session(3),
+			Some(vec![ALICE, BOB, CHARLIE])
+		);
 		// A validator that purges its keys is left out.
 		purge_keys(ALICE);
 		assert_eq!(<Validators as SessionManager<u64>>::new_session(4), Some(vec![BOB, CHARLIE]));
@@ -146,7 +161,10 @@ fn remove_validator_keeps_min_validators() {
 fn dispatch_as_root_runs_the_call_as_root() {
 	build_and_execute(|| {
 		let call = Box::new(RuntimeCall::Validators(crate::Call::add_validator { who: CHARLIE }));
-		assert_ok!(Validators::dispatch_as_root(RuntimeOrigin::signed(COUNCIL_SUPERMAJORITY), call));
+		assert_ok!(Validators::dispatch_as_root(
+			RuntimeOrigin::signed(COUNCIL_SUPERMAJORITY),
+			call
+		));
 		System::assert_last_event(Event::DispatchedAsRoot { result: Ok(()) }.into());
 		assert_eq!(validators(), vec![ALICE, BOB, CHARLIE]);
 	})
@@ -156,7 +174,10 @@ fn dispatch_as_root_runs_the_call_as_root() {
 fn dispatch_as_root_reports_the_calls_failure() {
 	build_and_execute(|| {
 		let call = Box::new(RuntimeCall::Validators(crate::Call::add_validator { who: OUTSIDER }));
-		assert_ok!(Validators::dispatch_as_root(RuntimeOrigin::signed(COUNCIL_SUPERMAJORITY), call));
+		assert_ok!(Validators::dispatch_as_root(
+			RuntimeOrigin::signed(COUNCIL_SUPERMAJORITY),
+			call
+		));
 		System::assert_last_event(
 			Event::DispatchedAsRoot { result: Err(Error::<Test>::NotEligible.into()) }.into(),
 		);

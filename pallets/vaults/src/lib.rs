@@ -123,7 +123,8 @@ pub type VaultOf<T> = Vault<<T as frame_system::Config>::AccountId, BlockNumberF
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 /// A record's storage deposit as stored.
-pub type DepositOf<T> = custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+pub type DepositOf<T> =
+	custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -589,16 +590,8 @@ pub mod pallet {
 			steward: T::AccountId,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_register_record(
-				who,
-				owner,
-				cid,
-				content_hash,
-				size,
-				categories,
-				steward,
-			)
-			.map(|_| ())
+			Self::do_register_record(who, owner, cid, content_hash, size, categories, steward)
+				.map(|_| ())
 		}
 
 		/// Open a shared data vault: share one record with a grant's institution until a block.
@@ -709,7 +702,7 @@ pub mod pallet {
 					};
 					vault.unpinned = Some(Unpinned { by: who.clone(), at: now });
 					Vaults::<T>::insert(id, vault);
-				}
+				},
 				PinTarget::Record(id) => {
 					let mut record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
 					ensure!(record.steward == who, Error::<T>::NotAssignedSteward);
@@ -718,7 +711,7 @@ pub mod pallet {
 
 					record.unpinned_at = Some(now);
 					Records::<T>::insert(id, record);
-				}
+				},
 			}
 			Unpins::<T>::remove(&who, target);
 			Self::deposit_event(Event::UnpinConfirmed { target, steward: who });
@@ -1168,11 +1161,11 @@ impl<T: Config> Pallet<T> {
 		match state {
 			VaultState::Expired { .. } => {
 				Self::deposit_event(Event::VaultExpired { vault: id, grant: vault.grant })
-			}
+			},
 			VaultState::Closed { reason, .. } => {
 				Self::deposit_event(Event::VaultClosed { vault: id, grant: vault.grant, reason })
-			}
-			VaultState::Open => {}
+			},
+			VaultState::Open => {},
 		}
 		vault
 	}
@@ -1229,9 +1222,11 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let mut items: Vec<PinItem> = Pins::<T>::iter_key_prefix(steward)
 			.filter_map(|target| match target {
-				PinTarget::Record(id) => {
-					Records::<T>::get(id).map(|r| PinItem { target, size: Some(r.size), cid: r.cid.into_inner() })
-				}
+				PinTarget::Record(id) => Records::<T>::get(id).map(|r| PinItem {
+					target,
+					size: Some(r.size),
+					cid: r.cid.into_inner(),
+				}),
 				PinTarget::Vault(id) => Vaults::<T>::get(id)
 					.filter(|v| Self::vault_open_at(v, now))
 					.map(|v| PinItem { target, cid: v.cid.into_inner(), size: None }),
@@ -1248,12 +1243,16 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let ended_in_storage =
 			Unpins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
-				PinTarget::Record(id) => {
-					Records::<T>::get(id).map(|r| PinItem { target, size: Some(r.size), cid: r.cid.into_inner() })
-				}
-				PinTarget::Vault(id) => {
-					Vaults::<T>::get(id).map(|v| PinItem { target, cid: v.cid.into_inner(), size: None })
-				}
+				PinTarget::Record(id) => Records::<T>::get(id).map(|r| PinItem {
+					target,
+					size: Some(r.size),
+					cid: r.cid.into_inner(),
+				}),
+				PinTarget::Vault(id) => Vaults::<T>::get(id).map(|v| PinItem {
+					target,
+					cid: v.cid.into_inner(),
+					size: None,
+				}),
 			});
 		let ended_now = Pins::<T>::iter_key_prefix(steward).filter_map(|target| match target {
 			PinTarget::Vault(id) => Vaults::<T>::get(id)
@@ -1362,7 +1361,8 @@ impl<T: Config> Pallet<T> {
 	pub fn benchmark_record(owner: &T::AccountId, category: DataCategory) -> RecordId {
 		let id = NextRecordId::<T>::get();
 		NextRecordId::<T>::put(id.saturating_add(1));
-		let cid: CidOf<T> = BoundedVec::truncate_from(alloc::vec![b'b'; T::MaxCidLen::get() as usize]);
+		let cid: CidOf<T> =
+			BoundedVec::truncate_from(alloc::vec![b'b'; T::MaxCidLen::get() as usize]);
 		Records::<T>::insert(
 			id,
 			Record {

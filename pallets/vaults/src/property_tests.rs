@@ -13,8 +13,8 @@
 //! 5. the steward queries agree with storage, and each pallet's `try_state` invariants hold.
 
 use crate::{
-	mock::*, ExpiryCursor, NextRecordId, NextVaultId, PendingRecords, PinTarget, Records, VaultState,
-	Vaults as VaultStore,
+	mock::*, ExpiryCursor, NextRecordId, NextVaultId, PendingRecords, PinTarget, Records,
+	VaultState, Vaults as VaultStore,
 };
 use frame_support::assert_ok;
 use pallet_consent::{
@@ -69,7 +69,7 @@ fn attempt(call: impl FnOnce() -> DispatchResult) -> bool {
 				"failed call {e:?} changed storage"
 			);
 			false
-		}
+		},
 	}
 }
 
@@ -94,7 +94,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				)
 			});
 			format!("request {institution} -> {subject} [{start}, {end})")
-		}
+		},
 		3..=5 => {
 			let n = NextRequestId::<Test>::get();
 			if n == 0 {
@@ -120,7 +120,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			});
 			attempt(|| Consent::grant(RuntimeOrigin::signed(signer), id, scope, period));
 			format!("grant request {id} by {signer}")
-		}
+		},
 		6 => {
 			let n = NextRequestId::<Test>::get();
 			if n == 0 {
@@ -130,7 +130,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let signer = signer_for(rng, Requests::<Test>::get(id).unwrap().subject);
 			attempt(|| Consent::deny(RuntimeOrigin::signed(signer), id));
 			format!("deny request {id} by {signer}")
-		}
+		},
 		7 => {
 			let n = NextGrantId::<Test>::get();
 			if n == 0 || rng.gen_bool(0.5) {
@@ -140,7 +140,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let signer = signer_for(rng, Grants::<Test>::get(id).unwrap().subject);
 			attempt(|| Consent::revoke(RuntimeOrigin::signed(signer), id));
 			format!("revoke grant {id} by {signer}")
-		}
+		},
 		8 => {
 			let subject = pick(rng, &SUBJECTS);
 			let start = now + rng.gen_range(0..3);
@@ -155,7 +155,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				)
 			});
 			format!("consortium-wide grant by {subject}")
-		}
+		},
 		9 => {
 			if rng.gen_bool(0.7) {
 				return "no suspension this time".into();
@@ -164,13 +164,13 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				if rng.gen_bool(0.8) { pick(rng, &INSTITUTIONS) } else { pick(rng, &STEWARDS) };
 			attempt(|| Consortium::suspend_member(RuntimeOrigin::root(), who));
 			format!("suspend {who}")
-		}
+		},
 		10 => {
 			let who =
 				if rng.gen_bool(0.8) { pick(rng, &INSTITUTIONS) } else { pick(rng, &STEWARDS) };
 			attempt(|| Consortium::reinstate_member(RuntimeOrigin::root(), who));
 			format!("reinstate {who}")
-		}
+		},
 		11 | 12 => {
 			let owner = pick(rng, &SUBJECTS);
 			let signer = if rng.gen_bool(0.8) { owner } else { pick(rng, &INSTITUTIONS) };
@@ -202,7 +202,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				}
 			}
 			format!("register record of {owner} by {signer}")
-		}
+		},
 		13..=15 => {
 			let (grants, records) = (NextGrantId::<Test>::get(), NextRecordId::<Test>::get());
 			if grants == 0 || records == 0 {
@@ -223,8 +223,11 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 						&& record.categories.iter().all(|c| info.scope.contains(c))
 				})
 				.collect();
-			let live: Vec<(u64, u64)> =
-				matching.iter().copied().filter(|(g, _)| Consent::is_grant_live(*g, now)).collect();
+			let live: Vec<(u64, u64)> = matching
+				.iter()
+				.copied()
+				.filter(|(g, _)| Consent::is_grant_live(*g, now))
+				.collect();
 			let (grant, record) = match rng.gen_range(0..10) {
 				0..=6 if !live.is_empty() => pick(rng, &live),
 				0..=8 if !matching.is_empty() => pick(rng, &matching),
@@ -257,7 +260,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				"vault opened under grant {grant} that is not live or whose grantee is suspended"
 			);
 			format!("open vault: grant {grant}, record {record}, until {expires_at}, by {signer}")
-		}
+		},
 		16 => {
 			let n = NextVaultId::<Test>::get();
 			if n == 0 {
@@ -268,7 +271,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let signer = if rng.gen_bool(0.5) { v.grantee } else { signer_for(rng, v.subject) };
 			attempt(|| Vaults::close_vault(RuntimeOrigin::signed(signer), id));
 			format!("close vault {id} by {signer}")
-		}
+		},
 		17 => {
 			let n = NextRecordId::<Test>::get();
 			if n == 0 || rng.gen_bool(0.6) {
@@ -286,7 +289,7 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 					.map_err(|e| e.error)
 			});
 			format!("retire record {id} by {signer}")
-		}
+		},
 		18 => {
 			let (vaults, records) = (NextVaultId::<Test>::get(), NextRecordId::<Test>::get());
 			let target = if vaults > 0 && rng.gen_bool(0.7) {
@@ -299,8 +302,9 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 			let steward = if rng.gen_bool(0.8) {
 				match target {
 					PinTarget::Vault(id) => VaultStore::<Test>::get(id).unwrap().steward,
-					PinTarget::Record(id) => Records::<Test>::get(id)
-						.map_or_else(|| pick(rng, &STEWARDS), |r| r.steward),
+					PinTarget::Record(id) => {
+						Records::<Test>::get(id).map_or_else(|| pick(rng, &STEWARDS), |r| r.steward)
+					},
 				}
 			} else {
 				pick(rng, &STEWARDS)
@@ -315,12 +319,12 @@ fn step(rng: &mut StdRng, fresh: &mut u32) -> String {
 				});
 			}
 			format!("confirm unpin {target:?} by {steward}, attest a removal")
-		}
+		},
 		_ => {
 			let to = now + rng.gen_range(1..5);
 			run_to_block(to);
 			format!("run to block {to}")
-		}
+		},
 	}
 }
 

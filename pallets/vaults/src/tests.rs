@@ -85,7 +85,11 @@ fn register_record_by_its_owner_pins_it() {
 		assert_eq!(RecordsOf::<Test>::get(ALICE).into_inner(), vec![0]);
 		assert_eq!(
 			Vaults::must_pin(&STEWARD),
-			vec![PinItem { target: PinTarget::Record(0), cid: b"bafy-alice".to_vec(), size: Some(2_048) }]
+			vec![PinItem {
+				target: PinTarget::Record(0),
+				cid: b"bafy-alice".to_vec(),
+				size: Some(2_048)
+			}]
 		);
 		System::assert_last_event(
 			Event::RecordRegistered {
@@ -1444,7 +1448,7 @@ fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
 				}) => *request == 0,
 				RuntimeEvent::Consent(pallet_consent::Event::ConsentGranted { grant, .. }) => {
 					*grant == 0
-				}
+				},
 				RuntimeEvent::Vaults(
 					Event::VaultOpened { vault, .. }
 					| Event::VaultExpired { vault, .. }
@@ -1453,7 +1457,7 @@ fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
 				) => *vault == 0,
 				RuntimeEvent::Vaults(Event::UnpinConfirmed { target, .. }) => {
 					*target == PinTarget::Vault(0)
-				}
+				},
 				_ => false,
 			})
 			.collect();

@@ -44,7 +44,8 @@ pub(super) fn council_motion(
 	let length = call.encoded_size() as u32;
 	let weight = call.get_dispatch_info().call_weight;
 	let hash = <Runtime as frame_system::Config>::Hashing::hash_of(&call);
-	let index = pallet_collective::ProposalCount::<Runtime, crate::configs::CouncilCollective>::get();
+	let index =
+		pallet_collective::ProposalCount::<Runtime, crate::configs::CouncilCollective>::get();
 	assert_ok!(Council::propose(
 		RuntimeOrigin::signed(account(proposer)),
 		threshold,
@@ -54,7 +55,13 @@ pub(super) fn council_motion(
 	for voter in ayes {
 		assert_ok!(Council::vote(RuntimeOrigin::signed(account(*voter)), hash, index, true));
 	}
-	assert_ok!(Council::close(RuntimeOrigin::signed(account(proposer)), hash, index, weight, length));
+	assert_ok!(Council::close(
+		RuntimeOrigin::signed(account(proposer)),
+		hash,
+		index,
+		weight,
+		length
+	));
 	hash
 }
 
@@ -62,7 +69,9 @@ pub(super) fn executed(hash: H256) -> Option<Result<(), DispatchError>> {
 	System::events().into_iter().find_map(|record| match record.event {
 		RuntimeEvent::Council(pallet_collective::Event::Executed { proposal_hash, result })
 			if proposal_hash == hash =>
-			Some(result),
+		{
+			Some(result)
+		},
 		_ => None,
 	})
 }
@@ -71,8 +80,12 @@ pub(super) fn executed(hash: H256) -> Option<Result<(), DispatchError>> {
 fn local_testnet_has_no_sudo_and_its_validators_are_the_council_and_its_stewards() {
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None);
-		let validators = sorted(vec![account(Alice), account(Bob), account(Charlie), account(Dave)]);
-		assert_eq!(pallet_collective::Members::<Runtime, crate::configs::CouncilCollective>::get(), validators);
+		let validators =
+			sorted(vec![account(Alice), account(Bob), account(Charlie), account(Dave)]);
+		assert_eq!(
+			pallet_collective::Members::<Runtime, crate::configs::CouncilCollective>::get(),
+			validators
+		);
 		assert_eq!(sorted(Consortium::active_members_of_kind(MemberKind::Evaluator)), validators);
 		// Each validator's node also pins records (the story on the local net relies on it).
 		assert_eq!(sorted(Consortium::active_members_of_kind(MemberKind::DataSteward)), validators);
@@ -110,7 +123,10 @@ fn on_the_local_testnet_no_single_account_governs() {
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		assert_noop!(
-			crate::Sudo::sudo(RuntimeOrigin::signed(account(Alice)), Box::new(admit_institution(Eve))),
+			crate::Sudo::sudo(
+				RuntimeOrigin::signed(account(Alice)),
+				Box::new(admit_institution(Eve))
+			),
 			pallet_sudo::Error::<Runtime>::RequireSudo
 		);
 		assert_noop!(

@@ -4,9 +4,7 @@ mod governance;
 mod validators;
 
 use crate::{
-	genesis_config_presets::{
-		get_preset, preset_names, DEV_VALIDATOR, LOCAL_TESTNET_VALIDATORS,
-	},
+	genesis_config_presets::{get_preset, preset_names, DEV_VALIDATOR, LOCAL_TESTNET_VALIDATORS},
 	Aura, Balances, BuildStorage, Grandpa, Runtime, RuntimeGenesisConfig,
 };
 use serde_json::Value;
@@ -18,10 +16,11 @@ use sp_keyring::Sr25519Keyring;
 /// Applies a preset's JSON patch to the default genesis config, as the chain-spec builder does.
 fn merge(base: &mut Value, patch: Value) {
 	match (base, patch) {
-		(Value::Object(base), Value::Object(patch)) =>
+		(Value::Object(base), Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -49,7 +48,10 @@ fn expected_grandpa(
 #[test]
 fn development_preset_has_alice_as_sole_authority_and_sudo() {
 	genesis_state(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected_aura(&[DEV_VALIDATOR]));
+		assert_eq!(
+			pallet_aura::Authorities::<Runtime>::get().into_inner(),
+			expected_aura(&[DEV_VALIDATOR])
+		);
 		assert_eq!(Grandpa::grandpa_authorities(), expected_grandpa(&[DEV_VALIDATOR]));
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		assert!(Balances::free_balance(Sr25519Keyring::Bob.to_account_id()) > 0);
@@ -72,7 +74,10 @@ fn development_accounts_are_endowed_in_both_presets() {
 	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
 		genesis_state(preset).execute_with(|| {
 			for who in [Sr25519Keyring::Alice, Sr25519Keyring::Ferdie, Sr25519Keyring::DaveStash] {
-				assert!(Balances::free_balance(who.to_account_id()) >= crate::UNIT, "{preset}: {who:?}");
+				assert!(
+					Balances::free_balance(who.to_account_id()) >= crate::UNIT,
+					"{preset}: {who:?}"
+				);
 			}
 		});
 	}
@@ -87,7 +92,10 @@ fn preset_names_lists_exactly_the_two_presets() {
 			name.to_string()
 		})
 		.collect();
-	assert_eq!(names, vec![DEV_RUNTIME_PRESET.to_string(), LOCAL_TESTNET_RUNTIME_PRESET.to_string()]);
+	assert_eq!(
+		names,
+		vec![DEV_RUNTIME_PRESET.to_string(), LOCAL_TESTNET_RUNTIME_PRESET.to_string()]
+	);
 }
 
 #[test]

@@ -73,7 +73,11 @@ fn a_validator_the_council_removes_stops_being_an_authority_two_sessions_later()
 		assert_eq!(executed(motion), Some(Ok(())));
 
 		next_session();
-		assert_eq!(aura_authorities(), aura_of(&[Alice, Bob, Charlie, Dave]), "queued, not yet active");
+		assert_eq!(
+			aura_authorities(),
+			aura_of(&[Alice, Bob, Charlie, Dave]),
+			"queued, not yet active"
+		);
 		next_session();
 		assert_eq!(aura_authorities(), aura_of(&[Alice, Bob, Charlie]));
 		assert_eq!(
@@ -87,7 +91,9 @@ fn a_validator_the_council_removes_stops_being_an_authority_two_sessions_later()
 fn a_suspended_member_stops_validating_without_a_motion_on_validators() {
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
-		let suspend = RuntimeCall::Consortium(pallet_consortium::Call::suspend_member { who: account(Charlie) });
+		let suspend = RuntimeCall::Consortium(pallet_consortium::Call::suspend_member {
+			who: account(Charlie),
+		});
 		assert_eq!(executed(council_motion(Alice, 3, suspend, &[Alice, Bob, Dave])), Some(Ok(())));
 
 		next_session();
@@ -107,7 +113,10 @@ fn only_an_active_member_can_be_added_and_a_majority_adds_one() {
 			executed(refused),
 			Some(Err(pallet_validators::Error::<Runtime>::NotEligible.into()))
 		);
-		assert_eq!(executed(council_motion(Alice, 3, admit_institution(Eve), &[Alice, Bob, Charlie])), Some(Ok(())));
+		assert_eq!(
+			executed(council_motion(Alice, 3, admit_institution(Eve), &[Alice, Bob, Charlie])),
+			Some(Ok(()))
+		);
 		// `executed` finds a motion by its call's hash: forget the refused one.
 		System::reset_events();
 		let added = council_motion(Alice, 3, add_validator(Eve), &[Alice, Bob, Charlie]);
@@ -144,9 +153,13 @@ fn two_thirds_of_the_council_authorize_a_runtime_upgrade_and_a_bare_majority_can
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		// A fifth member: three ayes of five are a majority but not two thirds.
-		assert_eq!(executed(council_motion(Alice, 3, admit_institution(Eve), &[Alice, Bob, Charlie])), Some(Ok(())));
+		assert_eq!(
+			executed(council_motion(Alice, 3, admit_institution(Eve), &[Alice, Bob, Charlie])),
+			Some(Ok(()))
+		);
 		let code_hash = H256::repeat_byte(7);
-		let authorize = || as_root(RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash }));
+		let authorize =
+			|| as_root(RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash }));
 
 		let majority = council_motion(Alice, 3, authorize(), &[Alice, Bob, Charlie]);
 		assert_eq!(executed(majority), Some(Err(DispatchError::BadOrigin)));

@@ -78,7 +78,9 @@ fn epoch(schema: &Schema, n: usize) -> Epoch {
 	let layout = schema.layout(n).unwrap();
 	let keys: Vec<KeyPair> = (0..n).map(|_| KeyPair::generate().unwrap()).collect();
 	let publics: Vec<[u8; 32]> = keys.iter().map(KeyPair::public).collect();
-	let cs: Vec<Contribution> = (0..n).map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap()).collect();
+	let cs: Vec<Contribution> = (0..n)
+		.map(|i| Contribution::generate(GENESIS, EPOCH, i, &publics).unwrap())
+		.collect();
 	let aggregators = (0..n)
 		.map(|i| {
 			let vk = derive_verify_key(&GENESIS, EPOCH, i, n, &keys[i], &cs).unwrap();
@@ -97,7 +99,9 @@ fn binding(layout: &Layout, k: u64) -> Binding {
 /// A record's values, deterministic in `k` (not random: the benchmark needs no randomness of
 /// its own, and the totals are checked).
 fn values(k: u64) -> Vec<u64> {
-	(0..20).map(|i| (k.wrapping_mul(2_654_435_761).wrapping_add(i * 977)) % 65_536).collect()
+	(0..20)
+		.map(|i| (k.wrapping_mul(2_654_435_761).wrapping_add(i * 977)) % 65_536)
+		.collect()
 }
 
 fn vm_hwm_kib() -> u64 {
@@ -115,7 +119,9 @@ fn parallel<T: Send>(count: u64, threads: usize, f: impl Fn(u64) -> T + Sync) ->
 		let hs: Vec<_> = (0..threads as u64)
 			.map(|t| {
 				let f = &f;
-				s.spawn(move || ((t * per).min(count)..((t + 1) * per).min(count)).map(f).collect::<Vec<_>>())
+				s.spawn(move || {
+					((t * per).min(count)..((t + 1) * per).min(count)).map(f).collect::<Vec<_>>()
+				})
 			})
 			.collect();
 		hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
@@ -128,14 +134,17 @@ fn main() {
 	println!("|---|---|");
 
 	// 1. Client: report generation, 1 thread.
-	for (histograms, label) in [(false, "20 × 16-bit fields"), (true, "20 × 16-bit fields + 2 histograms of 8 buckets")] {
+	for (histograms, label) in
+		[(false, "20 × 16-bit fields"), (true, "20 × 16-bit fields + 2 histograms of 8 buckets")]
+	{
 		for n in [2, 4] {
 			let e = epoch(&schema(histograms), n);
 			let count = 1_000u64;
 			let start = Instant::now();
 			let mut bytes = 0;
 			for k in 0..count {
-				let r = Report::generate(&e.layout, &values(k), &binding(&e.layout, k), &e.publics).unwrap();
+				let r = Report::generate(&e.layout, &values(k), &binding(&e.layout, k), &e.publics)
+					.unwrap();
 				bytes = r.to_bytes().len();
 			}
 			let ms = start.elapsed().as_secs_f64() * 1e3 / count as f64;
@@ -152,13 +161,20 @@ fn main() {
 		(b, Report::generate(&e.layout, &values(k), &b, &e.publics).unwrap())
 	});
 	// The other aggregator's verifier shares, as it would publish them (not timed).
-	let theirs: Vec<VerifierShares> =
-		parallel(pool_size, o.threads, |k| e.aggregators[1].verify_init(&pool[k as usize].0, &pool[k as usize].1).unwrap().1);
+	let theirs: Vec<VerifierShares> = parallel(pool_size, o.threads, |k| {
+		e.aggregators[1]
+			.verify_init(&pool[k as usize].0, &pool[k as usize].1)
+			.unwrap()
+			.1
+	});
 	let start = Instant::now();
 	let mine: Vec<OutputShare> = parallel(pool_size, o.threads, |k| {
 		let (b, r) = &pool[k as usize];
 		let (pending, my_shares) = e.aggregators[0].verify_init(b, r).unwrap();
-		let all = [VerifierShares::from_bytes(&my_shares.to_bytes()).unwrap(), theirs[k as usize].clone()];
+		let all = [
+			VerifierShares::from_bytes(&my_shares.to_bytes()).unwrap(),
+			theirs[k as usize].clone(),
+		];
 		e.aggregators[0].finish(pending, &all).unwrap()
 	});
 	let secs = start.elapsed().as_secs_f64();
@@ -171,7 +187,9 @@ fn main() {
 	let one: Vec<OutputShare> = parallel(500, 1, |k| {
 		let (b, r) = &pool[k as usize];
 		let (pending, my_shares) = e.aggregators[0].verify_init(b, r).unwrap();
-		e.aggregators[0].finish(pending, &[my_shares, theirs[k as usize].clone()]).unwrap()
+		e.aggregators[0]
+			.finish(pending, &[my_shares, theirs[k as usize].clone()])
+			.unwrap()
 	});
 	println!(
 		"| verification per aggregator, 1 thread | {:.3} ms per report |",
@@ -179,7 +197,10 @@ fn main() {
 	);
 	// Aggregator 1's output shares too, to check the totals.
 	let ours: Vec<VerifierShares> = parallel(pool_size, o.threads, |k| {
-		e.aggregators[0].verify_init(&pool[k as usize].0, &pool[k as usize].1).unwrap().1
+		e.aggregators[0]
+			.verify_init(&pool[k as usize].0, &pool[k as usize].1)
+			.unwrap()
+			.1
 	});
 	let mine1: Vec<OutputShare> = parallel(pool_size, o.threads, |k| {
 		let (b, r) = &pool[k as usize];
@@ -191,7 +212,12 @@ fn main() {
 
 	// 3. Cohort aggregation from the on-disk store.
 	let mut ids = Vec::with_capacity(o.reports as usize);
-	let paths: Vec<_> = (0..2).map(|i| o.dir.join(format!("custodia-statistics-bench-{}-{i}.store", std::process::id()))).collect();
+	let paths: Vec<_> = (0..2)
+		.map(|i| {
+			o.dir
+				.join(format!("custodia-statistics-bench-{}-{i}.store", std::process::id()))
+		})
+		.collect();
 	let start = Instant::now();
 	for (i, path) in paths.iter().enumerate() {
 		let _ = std::fs::remove_file(path);
@@ -204,7 +230,10 @@ fn main() {
 			if i == 0 {
 				ids.push(id);
 			}
-			batch.push(OutputShare { report_id: id, values: outputs[i][(k % pool_size) as usize].values.clone() });
+			batch.push(OutputShare {
+				report_id: id,
+				values: outputs[i][(k % pool_size) as usize].values.clone(),
+			});
 			if batch.len() == 10_000 {
 				store.append(&batch).unwrap();
 				batch.clear();
@@ -233,16 +262,23 @@ fn main() {
 		hwm as f64 / 1024.0,
 		hwm_before as f64 / 1024.0
 	);
-	let agg1 = OutputShareStore::open(&paths[1], &e.layout, 1).unwrap().aggregate(&ids, o.threads).unwrap();
+	let agg1 = OutputShareStore::open(&paths[1], &e.layout, 1)
+		.unwrap()
+		.aggregate(&ids, o.threads)
+		.unwrap();
 	paths.iter().for_each(|p| std::fs::remove_file(p).unwrap());
 
 	// Check: the unsharded totals equal the plaintext totals of the cycled pool.
 	assert_eq!(agg0.reports, o.reports);
 	assert!(agg0.missing.is_empty());
-	let totals: Vec<i128> = agg0.values.iter().zip(&agg1.values).map(|(a, b)| to_signed(*a + *b)).collect();
+	let totals: Vec<i128> =
+		agg0.values.iter().zip(&agg1.values).map(|(a, b)| to_signed(*a + *b)).collect();
 	let mut want = vec![0i128; 20];
 	for k in 0..o.reports {
-		values(k % pool_size).iter().zip(want.iter_mut()).for_each(|(v, w)| *w += *v as i128);
+		values(k % pool_size)
+			.iter()
+			.zip(want.iter_mut())
+			.for_each(|(v, w)| *w += *v as i128);
 	}
 	assert_eq!(totals[0], o.reports as i128, "presence total is the count");
 	assert_eq!(&totals[1..], &want[..], "sums equal the plaintext");
