@@ -15,14 +15,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { connect, heads, NODE_BIN, panicsIn, rpc, run, waitFor } from './lib/node.mjs';
+import { connect, heads, panicsIn, rpc, waitFor } from './lib/node.mjs';
+import { peerIdsOf, Validator } from './lib/net.mjs';
 import { describeError, submit } from './lib/tx.mjs';
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
@@ -31,61 +31,7 @@ const P2P_BASE = 39333;
 const RPC_BASE = 39944;
 const PROM_BASE = 39615;
 const dir = mkdtempSync(join(tmpdir(), 'custodia-validators-'));
-const nodeKey = (i) => (i + 1).toString(16).padStart(64, '0');
 const capital = (name) => name[0].toUpperCase() + name.slice(1);
-
-/** A node of the net: the founders run with their development keys; Eve with an empty keystore. */
-class Node {
-  constructor(name, bootnodes) {
-    this.name = name;
-    this.i = NAMES.indexOf(name);
-    this.rpcPort = RPC_BASE + this.i;
-    this.dir = join(dir, name);
-    this.logPath = join(this.dir, 'node.log');
-    this.bootnodes = bootnodes;
-    this.child = null;
-  }
-
-  get running() {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start() {
-    mkdirSync(this.dir, { recursive: true });
-    const log = createWriteStream(this.logPath, { flags: 'a' });
-    const identity = FOUNDERS.includes(this.name) ? [`--${this.name}`] : [];
-    this.child = spawn(NODE_BIN, [
-      '--chain', 'local', ...identity, '--validator',
-      '--base-path', this.dir,
-      '--node-key', nodeKey(this.i),
-      '--listen-addr', `/ip4/127.0.0.1/tcp/${P2P_BASE + this.i}`,
-      '--bootnodes', ...this.bootnodes,
-      '--rpc-port', String(this.rpcPort),
-      '--prometheus-port', String(PROM_BASE + this.i),
-      '--no-mdns',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout.pipe(log);
-    this.child.stderr.pipe(log);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    await waitFor(`${this.name} to answer JSON-RPC`, async () => {
-      if (!this.running) throw new Error(`${this.name} exited; log: ${this.logPath}`);
-      return (await rpc(this.rpcPort, 'system_health')) !== undefined;
-    }, 120_000);
-  }
-
-  async stop() {
-    if (!this.running) return this.exited ?? { code: 0, signal: null };
-    this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    const result = await this.exited;
-    clearTimeout(timer);
-    return result;
-  }
-
-  log() {
-    return readFileSync(this.logPath, 'utf8');
-  }
-}
 
 describe('validator set by governance', () => {
   const keyring = new Keyring({ type: 'sr25519' });
@@ -132,12 +78,14 @@ describe('validator set by governance', () => {
   }
 
   before(async () => {
-    const peerIds = [];
-    for (const [i] of NAMES.entries()) {
-      peerIds.push((await run('bash', ['-c', `printf %s ${nodeKey(i)} | "${NODE_BIN}" key inspect-node-key`])).stdout.trim());
-    }
+    const peerIds = await peerIdsOf(FOUNDERS.length);
     for (const [i, name] of NAMES.entries()) {
-      nodes[name] = new Node(name, FOUNDERS.flatMap((_, j) => (j === i ? [] : [`/ip4/127.0.0.1/tcp/${P2P_BASE + j}/p2p/${peerIds[j]}`])));
+      // The founders run with their development keys; Eve's node starts with an empty keystore.
+      nodes[name] = new Validator({
+        name, i, dir: join(dir, name), p2pBase: P2P_BASE, rpcPort: RPC_BASE + i, prometheusPort: PROM_BASE + i,
+        bootnodes: FOUNDERS.flatMap((_, j) => (j === i ? [] : [`/ip4/127.0.0.1/tcp/${P2P_BASE + j}/p2p/${peerIds[j]}`])),
+        identity: FOUNDERS.includes(name) ? [`--${name}`] : [],
+      });
     }
     await Promise.all(FOUNDERS.map((name) => nodes[name].start()));
     api = await connect(`ws://127.0.0.1:${nodes.alice.rpcPort}`);

@@ -16,7 +16,7 @@ export const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 export const devUri = (name) => `//${name[0].toUpperCase()}${name.slice(1)}`;
 
 /** Validator `i`'s public libp2p key (as local-net.sh derives it): i + 1 in 32 bytes of hex. */
-const nodeKey = (i) => (i + 1).toString(16).padStart(64, '0');
+export const nodeKey = (i) => (i + 1).toString(16).padStart(64, '0');
 
 /**
  * A local net in `dir` on ports `p2pBase + i`, `rpcBase + i`, `promBase + i`. `workerArgs(name)`
@@ -24,10 +24,7 @@ const nodeKey = (i) => (i + 1).toString(16).padStart(64, '0');
  * validator's development account.
  */
 export async function localNet({ dir, p2pBase, rpcBase, promBase, workerArgs = () => [] }) {
-  const peerIds = [];
-  for (const [i] of VALIDATORS.entries()) {
-    peerIds.push((await run('bash', ['-c', `printf %s ${nodeKey(i)} | "${NODE_BIN}" key inspect-node-key`])).stdout.trim());
-  }
+  const peerIds = await peerIdsOf(VALIDATORS.length);
   const validators = Object.fromEntries(VALIDATORS.map((name, i) => [name, new Validator({
     name, i, dir: join(dir, name), p2pBase, rpcPort: rpcBase + i, prometheusPort: promBase + i,
     bootnodes: VALIDATORS.flatMap((_, j) => (j === i ? [] : [`/ip4/127.0.0.1/tcp/${p2pBase + j}/p2p/${peerIds[j]}`])),
@@ -44,9 +41,23 @@ export async function localNet({ dir, p2pBase, rpcBase, promBase, workerArgs = (
   };
 }
 
-class Validator {
-  constructor({ name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs }) {
-    Object.assign(this, { name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs });
+/** The libp2p peer ids of the first `n` node keys ([`nodeKey`]). */
+export async function peerIdsOf(n) {
+  const ids = [];
+  for (let i = 0; i < n; i++) {
+    ids.push((await run('bash', ['-c', `printf %s ${nodeKey(i)} | "${NODE_BIN}" key inspect-node-key`])).stdout.trim());
+  }
+  return ids;
+}
+
+/**
+ * One validator node of a local net. `identity` is the flag that puts its development keys in
+ * its keystore (`--alice` by default); `[]` starts it with an empty keystore, as a new member's
+ * node joins (it makes its session keys itself).
+ */
+export class Validator {
+  constructor({ name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs = [], identity = [`--${name}`] }) {
+    Object.assign(this, { name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs, identity });
     this.logPath = join(dir, 'node.log');
     this.child = null;
     this.url = `ws://127.0.0.1:${rpcPort}`;
@@ -61,7 +72,7 @@ class Validator {
     mkdirSync(this.dir, { recursive: true });
     const log = createWriteStream(this.logPath, { flags: 'a' });
     this.child = spawn(NODE_BIN, [
-      '--chain', 'local', `--${this.name}`, '--validator',
+      '--chain', 'local', ...this.identity, '--validator',
       '--base-path', this.dir,
       '--node-key', nodeKey(this.i),
       '--listen-addr', `/ip4/127.0.0.1/tcp/${this.p2pBase + this.i}`,
