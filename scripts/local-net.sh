@@ -34,7 +34,9 @@ index_of() {
 }
 
 # Fixed, public node keys (test net only) give every validator a known peer id, so each can
-# name all the others as boot nodes and a restarted validator finds the net again.
+# name all the others as boot nodes and a restarted validator finds the net again. The local
+# genesis names exactly these peer ids as its well-known nodes (pallet-node-authorization):
+# a node with any other key is refused by every validator.
 node_key() { printf '%064x' "$(($1 + 1))"; }
 peer_id() {
 	local cache="$NET_DIR/peer-id-$1"

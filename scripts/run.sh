@@ -19,6 +19,8 @@
 #   CUSTODIA_UI_PORT          the consent app's port (default 8080)
 #   CUSTODIA_STATE_DIR        logs, the story's key files and the IPFS repository (default
 #                             .local-net/story in the checkout; emptied at start)
+#   CUSTODIA_STORY_LOG        the story's step log, one JSON object per step (default
+#                             $CUSTODIA_STATE_DIR/story.jsonl; README.md, "The story's step log")
 #   CUSTODIA_PEOPLE, CUSTODIA_DATA_DIR: see scripts/story.sh
 set -euo pipefail
 shopt -s inherit_errexit
@@ -30,7 +32,7 @@ for arg in "$@"; do
 		--net) net=1 ;;
 		--once) once=1 ;;
 		--no-story) story="" ;;
-		-h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		-h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 		*) die "unknown option '$arg' (see --help)" ;;
 	esac
 done
@@ -127,6 +129,7 @@ cat <<INFO
     Prometheus metrics:            http://127.0.0.1:$prometheus_port/metrics
     IPFS RPC API:                  $ipfs_api
     Node log:                      $node_log
+    The story's step log:          ${CUSTODIA_STORY_LOG:-$state/story.jsonl}
     The story's identities:        CUSTODIA_KEYS_DIR=$state/keys CUSTODIA_PASSPHRASE="custodia demo passphrase"
                                    e.g. $CARGO_TARGET_DIR/debug/custodia status
   Press Ctrl-C to stop.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Custodia needs on a fresh Debian machine: apt packages (protoc, clang,
-# curl, chromium), the Rust wasm targets and rust-src, and the npm packages of the test suite
+# curl, jq, chromium), the Rust wasm targets and rust-src, and the npm packages of the test suite
 # and the web app.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
@@ -14,8 +14,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # must never download a browser of their own).
 # systemd: its systemd-analyze checks the Debian package's unit (no systemd needs to run);
 # binutils: objcopy strips the packaged binaries; adduser: the package's postinst.
-# The test command lints scripts/ with shellcheck.
-apt_packages=(protobuf-compiler clang curl python3 git chromium systemd binutils adduser shellcheck)
+# The test command lints scripts/ with shellcheck. jq: scripts/story.sh reads the client's JSON
+# and writes its step log with it.
+apt_packages=(protobuf-compiler clang curl python3 git chromium systemd binutils adduser shellcheck jq)
 # A machine may carry its own Node.js outside apt (>= 18 has the test runner); use it then.
 command -v node >/dev/null && command -v npm >/dev/null || apt_packages+=(nodejs npm)
 missing=()

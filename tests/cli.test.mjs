@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -25,6 +25,7 @@ import { connect, startDevNode, stopAndCheck, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { submit } from './lib/tx.mjs';
 import { BIAS, FEATURES, plaintextScore, quantise, SCORE_DIVISOR, WEIGHTS } from './lib/heart-model.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const UNIT = 10n ** 12n;
 const CLI = join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target'), 'debug/custodia');
@@ -35,7 +36,7 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
   let ipfs;
   let node;
   let api;
-  const keysDir = join(mkdtempSync(join(tmpdir(), 'custodia-cli-')), 'keys');
+  const keysDir = join(scratchDir('custodia-cli-'), 'keys');
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const alice = keyring.addFromUri('//Alice');
   const evaluator = keyring.addFromUri('//Dave');
@@ -199,6 +200,10 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
     assert.equal(notSteward.code, 1, notSteward.stderr);
     assert.match(notSteward.stderr, /Vaults\.NotActiveSteward/);
     assert.deepEqual(await ipfs.pins(), pinned, 'the object of a refused record is unpinned');
+    // custodia-ipfs's typed errors become exit codes: a daemon nobody runs is 3, like the node.
+    const noIpfs = await cli(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', '--ipfs-api', 'http://127.0.0.1:1']);
+    assert.equal(noIpfs.code, 3, noIpfs.stderr);
+    assert.match(noIpfs.stderr, /IPFS daemon unreachable during `add`/);
     assert.deepEqual(await cliJson(['record', 'list', '--as', 'me']), [], 'a refused record leaves nothing on chain');
 
     const added = await cliJson(['record', 'add', '--as', 'me', '--fhir', bundleFile, '--category', 'vital-signs', ...ipfsArgs]);
@@ -276,7 +281,7 @@ describe('custodia CLI (dev node + evaluator + IPFS)', () => {
 });
 
 describe('custodia keys: identities shared with polkadot.js and the consent app (no node)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-identities-'));
+  const dir = scratchDir('custodia-identities-');
   const keysDir = join(dir, 'keys');
   const EXPORT_PASSWORD = 'export pass 🔑';
   const passwordFile = join(dir, 'password');

@@ -1,10 +1,10 @@
 // The README's main job on a dev chain, then its consent app and statistics portal in a real
 // browser. `scripts/run.sh` (without --once) starts a real IPFS daemon, a dev node whose worker
 // is steward, evaluator and aggregator, and Bob's node (the second aggregator), tells the whole
-// story with the `custodia` client (every step checked by scripts/story.sh; this test checks each
-// was told, in order, with its block), serves the app and prints its URL beside the Apps link,
-// and keeps running. Then, in Debian's chromium driven by playwright-core, the story's person
-// uses the app while the story's institution uses the client:
+// story with the `custodia` client (every step checked by scripts/story.sh; this test reads its
+// JSON step log: every step ok, in order, at its block, with its facts as numbers), serves the app
+// and prints its URL beside the Apps link, and keeps running. Then, in Debian's chromium driven by
+// playwright-core, the story's person uses the app while the story's institution uses the client:
 // - the story's published statistics (pallet Statistics: a mean and a histogram of heart rate,
 //   Prio3 with differential privacy) are on the portal with ε, the noise, the cohort size, the
 //   aggregators, a bar chart and tables (no login; values are noisy, so none is asserted);
@@ -26,14 +26,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, panicsIn, REPO_ROOT, waitFor } from './lib/node.mjs';
 import { submit } from './lib/tx.mjs';
-import { checkToldSteps, plain, runEnvironment, storySteps } from './lib/story.mjs';
+import { scratchDir } from './lib/scratch.mjs';
+import { checkStory, plain, readStepLog, runEnvironment, storyFailure } from './lib/story.mjs';
 import { accessibilityViolations, injectExtension, launchBrowser, screenshot, VIEWPORTS } from './lib/browser.mjs';
 
 const CLI = join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target'), 'debug/custodia');
@@ -43,8 +43,8 @@ const EXPORT_PASSWORD = 'a password only this test knows';
 const CHAIN_TIMEOUT = 90_000;
 
 describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consent app and portal in chromium`, () => {
-  const state = mkdtempSync(join(tmpdir(), 'custodia-app-'));
-  const { ports, env } = runEnvironment({ state, people: PEOPLE });
+  const state = scratchDir('custodia-app-');
+  const { ports, env, log } = runEnvironment({ state, people: PEOPLE });
   const appUrl = `http://127.0.0.1:${ports.ui}`;
   const wsUrl = `ws://127.0.0.1:${ports.rpc}`;
   let job;
@@ -123,7 +123,10 @@ describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consen
     const served = waitFor('scripts/run.sh to tell the story and print the consent app\'s URL',
       () => plain(output).includes('Press Ctrl-C to stop.') || job.exitCode !== null, 35 * 60_000, 1000);
     await served;
-    if (job.exitCode !== null) throw new Error(`run.sh exited ${job.exitCode} before serving the app:\n${plain(output).slice(-6000)}`);
+    if (job.exitCode !== null) {
+      const failure = storyFailure(readStepLog(log)) ?? 'no step failed';
+      throw new Error(`run.sh exited ${job.exitCode} before serving the app (${failure}):\n${plain(output).slice(-6000)}`);
+    }
     api = await connect(wsUrl);
     for (const identity of await cliJson(['keys', 'list'])) accounts[identity.name] = identity.account;
     sudo = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
@@ -145,9 +148,10 @@ describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consen
     assert.deepEqual(panicsIn(readFileSync(join(state, 'dev-node.log'), 'utf8')), [], 'no panic in the node log');
   });
 
-  test('run.sh told every step of the story, then printed the consent app and portal URLs beside the Apps link', () => {
-    checkToldSteps(output, storySteps(PEOPLE));
+  test('run.sh told every step of the story (its step log), then printed the consent app and portal URLs beside the Apps link', () => {
+    checkStory(readStepLog(log), { people: PEOPLE, net: false });
     const text = plain(output);
+    assert.ok(text.includes(`The story's step log (JSON Lines, one object per step): ${log}\n`), 'run.sh prints where the step log is');
     assert.match(text, new RegExp(`Consent app: +${appUrl}/\\n`));
     assert.match(text, new RegExp(`Statistics portal: +${appUrl}/portal.html\\n`));
     assert.match(text, /polkadot\.js Apps: +https:\/\/polkadot\.js\.org\/apps\//);
@@ -172,6 +176,8 @@ describe(`the main job on a dev chain (${PEOPLE}-person cohort), then its consen
     const mean = stats.find((s) => s.kind === 'Mean');
     const histogram = stats.find((s) => s.kind === 'Histogram');
     assert.ok(mean && histogram, `the story published a mean and a histogram: ${JSON.stringify(stats.map((s) => s.kind))}`);
+    const logged = Object.fromEntries(readStepLog(log).map((e) => [e.step, e.facts]));
+    assert.deepEqual([mean.id, histogram.id], [logged['mean-published'].job, logged['histogram-published'].job], 'the statistics the story logged');
     const fieldName = (f) => f.name.toUtf8().replace(/_/g, ' ');
     assert.match(fieldName(mean.fields[0]), /heart|pulse/i, 'the mean is of heart rate');
     assert.match(fieldName(histogram.fields[0]), /heart|pulse/i, 'the histogram is of heart rate');

@@ -13,7 +13,9 @@
 //    arrive; once it is back every pin and unpin is done and every unpin confirmed.
 // 3. A poisoned record (a CID nobody serves) and an oversized object (2 MiB, declared as 1 KiB)
 //    assigned to Charlie: Charlie's other vaults still expire, are unpinned, garbage-collected
-//    and confirmed within 2 blocks of their expiry;
+//    and confirmed within 2 blocks of their expiry; Charlie reports each record unfetchable on
+//    chain (`vaults.RecordUnfetchable`, Unreachable and TooLarge) once it has failed for the
+//    threshold the council set (`vaults.setUnfetchableAfter`), within a few blocks of it;
 // 4. meanwhile a prediction and a cohort statistic still complete;
 // 5. the oversized object is not pinned.
 // No node panics. Each test checks the state the one before left (Dave's record, the poisoned
@@ -23,7 +25,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -33,6 +35,7 @@ import { startIpfs } from './lib/ipfs.mjs';
 import { devUri, localNet, VALIDATORS } from './lib/net.mjs';
 import { describeError, eventOf, submit, submitAll } from './lib/tx.mjs';
 import { plaintextScore, quantise, registerHeartModel } from './lib/heart-model.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target');
 const CLI = join(TARGET, 'debug/custodia');
@@ -45,6 +48,11 @@ const REMARKS_PER_ACCOUNT = 40; // 50 × 40 = 2,000 extrinsics
 const KILL_AFTER = 500; // Dave is killed once this many extrinsics of the burst were accepted
 const IPFS_DOWN_BLOCKS = 20;
 const UNPIN_WITHIN = 2; // blocks after a vault's expiry block
+// The council's threshold for reporting a record unfetchable (the runtime's default is an hour),
+// and the blocks a report may take beyond it: the first pin attempt ends after the daemon's
+// 20 s lookup, and the report waits for the next round.
+const UNFETCHABLE_AFTER = 10;
+const REPORT_WITHIN = 12;
 const COHORT = 10; // = k (MinCohortSize): the smallest cohort a statistic is published over
 const FEATURES = { age: 63, resting_bp: 145, cholesterol: 233 };
 
@@ -55,7 +63,7 @@ const uriOf = (name) => `//Custodia//faults-test//${name}`;
 const identity = (name) => ({ name, pair: keyring.addFromUri(uriOf(name)) });
 
 describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned and oversized objects)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-faults-'));
+  const dir = scratchDir('custodia-faults-');
   const founders = Object.fromEntries(VALIDATORS.map((name) => [name, keyring.addFromUri(devUri(name))]));
   const clinic = identity('clinic'); // grants vaults, registers the model, enrols the cohort
   const agency = identity('agency'); // asks for the statistic
@@ -95,15 +103,22 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
   }
 
   /**
-   * Council motions, one per client command, each proposed by the founder `proposer` (through
-   * the client), voted aye by the three other founders, and closed by Alice in the order given:
-   * an admitted member joins the council, so admissions come last.
+   * Council motions, one per client command (`args`) or call (`call`, for a parameter the client
+   * has no command for), each proposed by the founder `proposer`, voted aye by the three other
+   * founders, and closed by Alice in the order given: an admitted member joins the council, so
+   * admissions come last.
    */
   async function councilMotions(commands) {
     const proposed = [];
     await Promise.all(VALIDATORS.map(async (name) => {
-      for (const [i, { proposer, args }] of commands.entries()) {
+      for (const [i, { proposer, args, call }] of commands.entries()) {
         if (proposer !== name) continue;
+        if (call) {
+          const members = (await api.query.council.members()).length;
+          const r = await submit(api, api.tx.council.propose(Math.floor(members / 2) + 1, call.method, call.method.encodedLength), founders[name]);
+          proposed[i] = { proposer, index: eventOf(api, r.events, 'council', 'Proposed').proposalIndex.toNumber() };
+          continue;
+        }
         const out = await cliJson([...args, '--as', name]);
         assert.ok(out.motion !== undefined, `a motion: ${JSON.stringify(out)}`);
         proposed[i] = { proposer, index: out.motion };
@@ -229,10 +244,12 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
       { proposer: 'charlie', args: ['statistic', 'schema', 'register', '--category', 'wearable-readings', '--field', 'heart_rate:/min:250'] },
       { proposer: 'dave', args: ['statistic', 'privacy', 'set', '--epsilon', '1', '--budget', '3', '--period', '100000'] },
       { proposer: 'alice', args: ['statistic', 'epoch', 'start', '--aggregator', 'alice', '--aggregator', 'bob'] },
+      { proposer: 'charlie', call: api.tx.vaults.setUnfetchableAfter(UNFETCHABLE_AFTER) },
       { proposer: 'bob', args: ['govern', 'admit', '--member', clinic.pair.address, '--kinds', 'institution', '--name', 'Faults Clinic', '--hpke-key', await hpkeOf(clinic)] },
       { proposer: 'alice', args: ['govern', 'admit', '--member', agency.pair.address, '--kinds', 'institution', '--name', 'Faults Agency', '--hpke-key', await hpkeOf(agency)] },
     ]);
     schema = (await api.call.statisticsApi.schemaOf('WearableReadings')).unwrap().toNumber();
+    assert.equal((await api.query.vaults.unfetchableAfter()).toNumber(), UNFETCHABLE_AFTER);
 
     ({ model } = await registerHeartModel(api, clinic.pair, 'faults-test'));
     await run(FHE_TOOL, ['personal-keygen', '--out', join(dir, 'person.key')]);
@@ -455,6 +472,28 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
       if (confirmedAt === null || confirmedAt > deadline) late.push(`vault ${v.id} ${confirmedAt === null ? 'not confirmed' : `confirmed only in block ${confirmedAt}`}`);
     }
     assert.deepEqual(late, [], `with record ${poison.record.id} (${poison.record.cid}, served by nobody) and record ${poison.oversized.id} (${poison.oversized.cid}, oversized) assigned to Charlie, every other vault is unpinned, collected and confirmed within ${UNPIN_WITHIN} blocks of its expiry`);
+
+    // Charlie reports each record once it has failed for the council's threshold: the report
+    // is stored, and its block holds the event naming the record and the reason.
+    for (const [what, { id }, reason] of [['poisoned', poison.record, 'Unreachable'], ['oversized', poison.oversized, 'TooLarge']]) {
+      const registeredAt = (await api.query.vaults.records(id)).unwrap().registeredAt.toNumber();
+      const report = await waitFor(`record ${id} (${what}) to be reported unfetchable`, async () => {
+        const stored = await api.query.vaults.unfetchableRecords(id);
+        return stored.isSome ? stored.unwrap() : null;
+      }, Math.max(0, registeredAt + UNFETCHABLE_AFTER + REPORT_WITHIN - (await head())) * 6000 + 12_000, 1000);
+      const [since, reportedAt] = [report.since.toNumber(), report.reportedAt.toNumber()];
+      t.diagnostic(`record ${id} (${what}) registered in block ${registeredAt}, failing since ${since}, reported ${report.reason.type} in block ${reportedAt}`);
+      assert.equal(report.reason.type, reason, `record ${id} (${what})`);
+      assert.ok(report.steward.eq(founders.charlie.address), `reported by Charlie, not ${report.steward}`);
+      assert.ok(reportedAt - since >= UNFETCHABLE_AFTER && since >= registeredAt, `record ${id}: failing since ${since}, reported in ${reportedAt}`);
+      assert.ok(reportedAt <= registeredAt + UNFETCHABLE_AFTER + REPORT_WITHIN, `record ${id} (${what}), registered in block ${registeredAt}, reported only in block ${reportedAt} (threshold ${UNFETCHABLE_AFTER} + ${REPORT_WITHIN})`);
+      const events = await (await api.at(await api.rpc.chain.getBlockHash(reportedAt))).query.system.events();
+      const event = events.map(({ event: e }) => e).find((e) => api.events.vaults.RecordUnfetchable.is(e) && e.data.record.toNumber() === id);
+      assert.ok(event, `vaults.RecordUnfetchable for record ${id} in block ${reportedAt}`);
+      assert.equal(event.data.reason.type, reason);
+      assert.ok(event.data.owner.eq(person.pair.address) && event.data.steward.eq(founders.charlie.address), 'the event names the person and Charlie');
+      assert.equal(event.data.since.toNumber(), since);
+    }
   });
 
   test('with the poisoned and the oversized record in Charlie\'s list, a prediction and a cohort statistic complete', async () => {

@@ -4,17 +4,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { heads, panicsIn, REPO_ROOT, run, waitFor } from './lib/node.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'local-net.sh');
 const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 // Port bases away from the defaults, so a net the developer runs is left alone.
 const env = {
   ...process.env,
-  CUSTODIA_NET_DIR: mkdtempSync(join(tmpdir(), 'custodia-net-')),
+  CUSTODIA_NET_DIR: scratchDir('custodia-net-'),
   CUSTODIA_NET_P2P_BASE: '31333',
   CUSTODIA_NET_RPC_BASE: '19944',
   CUSTODIA_NET_PROM_BASE: '19615',

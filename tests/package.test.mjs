@@ -11,10 +11,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, rpc, run, waitFor } from './lib/node.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const UNIT = '/lib/systemd/system/custodia-node.service';
 const CONF = '/etc/custodia/custodia.conf';
@@ -59,7 +60,7 @@ export function expandCommandLine(line, env) {
 }
 
 describe('the Debian package custodia-node', () => {
-  const out = mkdtempSync(join(tmpdir(), 'custodia-deb-'));
+  const out = scratchDir('custodia-deb-');
   let deb;
   let userExisted;
   let stateExisted;

@@ -27,7 +27,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -36,6 +36,7 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, panicsIn, REPO_ROOT, rpc, run, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { describeError, submit, submitAll } from './lib/tx.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target');
 const CLI = join(TARGET, 'debug/custodia');
@@ -69,7 +70,7 @@ const identity = (name) => ({ name, pair: keyring.addFromUri(uriOf(name)) });
 describe('Prio3 cohort statistics on the 4-validator net, under attack (aggregators + IPFS)', () => {
   let ipfs;
   let api;
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-statistics-'));
+  const dir = scratchDir('custodia-statistics-');
   const env = {
     ...process.env,
     CUSTODIA_NET_DIR: join(dir, 'net'),

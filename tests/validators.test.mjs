@@ -1,5 +1,10 @@
-// The validator set by governance, on the 4-validator local net (issue 16):
-// - the council admits Eve, Eve's node (started with --validator and an empty keystore) makes
+// The validator set by governance and the permissioned peers, on the 4-validator local net
+// (issue 16):
+// - a stranger's node (a fresh node key, the same chain, the founders as boot nodes) is refused:
+//   it stays at 0 peers and block 0 while the founders author, and no founder lists its peer id
+//   (pallet-node-authorization: each node accepts only the well-known nodes of the genesis);
+// - the council admits Eve and names her node's peer id a well-known node before it starts;
+//   Eve's node (started with --validator and an empty keystore) syncs, makes
 //   session keys with author_rotateKeysWithOwner and registers them with session.setKeys, and a
 //   council motion adds her as a validator; after the session change she authors blocks, and her
 //   GRANDPA votes count: with Dave stopped, four of five validators, three originals and Eve, are
@@ -11,32 +16,34 @@
 //   code is refused by system.setCode's checks (its spec_version does not increase): a real
 //   upgrade needs a second runtime build, which this test does not make (see docs/operations.md).
 //
-// Ports: p2p 39333+i, JSON-RPC 39944+i, Prometheus 39615+i (i = 0..4: alice … eve).
+// Ports: p2p 39333+i, JSON-RPC 39944+i, Prometheus 39615+i (i = 0..5: alice … eve, the stranger).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsHex } from '@polkadot/util-crypto';
+import { base58Decode, blake2AsHex } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { connect, heads, panicsIn, rpc, waitFor } from './lib/node.mjs';
 import { peerIdsOf, Validator } from './lib/net.mjs';
 import { describeError, submit } from './lib/tx.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
 const FOUNDERS = NAMES.slice(0, 4);
 const P2P_BASE = 39333;
 const RPC_BASE = 39944;
 const PROM_BASE = 39615;
-const dir = mkdtempSync(join(tmpdir(), 'custodia-validators-'));
+const dir = scratchDir('custodia-validators-');
 const capital = (name) => name[0].toUpperCase() + name.slice(1);
 
 describe('validator set by governance', () => {
   const keyring = new Keyring({ type: 'sr25519' });
   const accounts = Object.fromEntries(NAMES.map((name) => [name, keyring.addFromUri(`//${capital(name)}`)]));
   const nodes = {};
+  let stranger;
   let api;
   let eveKeys;
 
@@ -93,6 +100,7 @@ describe('validator set by governance', () => {
 
   after(async () => {
     await api?.disconnect();
+    await stranger?.stop();
     const exits = await Promise.all(NAMES.map((name) => nodes[name]?.stop()));
     for (const [i, name] of NAMES.entries()) {
       if (!nodes[name]?.child) continue;
@@ -107,7 +115,47 @@ describe('validator set by governance', () => {
     assert.deepEqual((await api.query.validators.validators()).map(String).sort(), addresses(FOUNDERS));
   });
 
+  test("a stranger's node is refused: no peers, no blocks", async () => {
+    // Same chain, the founders as boot nodes, but a node key nobody named. Before
+    // pallet-node-authorization it connected and synced within a few seconds.
+    const peerIds = await peerIdsOf(FOUNDERS.length);
+    stranger = new Validator({
+      name: 'stranger', i: 5, dir: join(dir, 'stranger'), p2pBase: P2P_BASE, rpcPort: RPC_BASE + 5, prometheusPort: PROM_BASE + 5,
+      bootnodes: FOUNDERS.map((_, j) => `/ip4/127.0.0.1/tcp/${P2P_BASE + j}/p2p/${peerIds[j]}`),
+      identity: [], key: randomBytes(32).toString('hex'),
+    });
+    await stranger.start();
+    const strangerId = await rpc(stranger.rpcPort, 'system_localPeerId');
+    const start = (await heads(nodes.alice.rpcPort)).best;
+    // Five blocks (30 s): the stranger dialled every boot node many times over.
+    await waitFor('the founders to author five more blocks', async () => {
+      const health = await rpc(stranger.rpcPort, 'system_health');
+      assert.equal(health.peers, 0, "the stranger's peers");
+      assert.equal((await heads(stranger.rpcPort)).best, 0, "the stranger's best block");
+      for (const name of FOUNDERS) {
+        const peers = (await rpc(nodes[name].rpcPort, 'system_peers')).map((p) => p.peerId);
+        assert.ok(!peers.includes(strangerId), `${name} lists the stranger as a peer`);
+        assert.equal(peers.length, FOUNDERS.length - 1, `${name} keeps its peers`);
+      }
+      return (await heads(nodes.alice.rpcPort)).best >= start + 5;
+    }, 120_000, 1000);
+    assert.deepEqual(panicsIn(stranger.log()), []);
+    assert.equal((await stranger.stop()).code, 0, 'the stranger stopped cleanly');
+  });
+
   test('the council adds Eve; she authors blocks and her GRANDPA votes finalize them', async () => {
+    // A non-member cannot be added: governance admits Eve to the consortium first.
+    const refused = await motion(api.tx.validators.addValidator(accounts.eve.address), ['alice', 'bob', 'charlie']);
+    assert.equal(describeError(api, refused.asErr).split(':')[0], 'validators.NotEligible');
+    // A member's node connects only once the council named its peer id: Eve's is named before
+    // her node starts.
+    await governed(api.tx.consortium.admitMember(accounts.eve.address, ['Institution'], 'Eve Clinic', u8aToHex(accounts.eve.publicKey), null), ['alice', 'bob', 'charlie']);
+    const [eveNode] = (await peerIdsOf(NAMES.length)).slice(-1);
+    await governed(api.tx.nodeAuthorization.addWellKnownNode(u8aToHex(base58Decode(eveNode)), accounts.eve.address), ['alice', 'bob', 'charlie']);
+    assert.ok((await api.query.nodeAuthorization.wellKnownNodes()).map((n) => n.toHex()).includes(u8aToHex(base58Decode(eveNode))));
+    // The founders' offchain workers authorize her node after the next block.
+    const named = (await heads(nodes.alice.rpcPort)).best;
+    await waitFor('the next block', async () => (await heads(nodes.alice.rpcPort)).best > named, 60_000);
     await nodes.eve.start();
     await waitFor('eve to sync', async () => (await heads(nodes.eve.rpcPort)).best >= (await heads(nodes.alice.rpcPort)).best - 1, 120_000);
 
@@ -116,10 +164,6 @@ describe('validator set by governance', () => {
     eveKeys = generated.keys;
     assert.equal((eveKeys.length - 2) / 2, 64, 'aura (32 bytes) and grandpa (32 bytes)');
 
-    // A non-member cannot be added: governance admits Eve to the consortium first.
-    const refused = await motion(api.tx.validators.addValidator(accounts.eve.address), ['alice', 'bob', 'charlie']);
-    assert.equal(describeError(api, refused.asErr).split(':')[0], 'validators.NotEligible');
-    await governed(api.tx.consortium.admitMember(accounts.eve.address, ['Institution'], 'Eve Clinic', u8aToHex(accounts.eve.publicKey), null), ['alice', 'bob', 'charlie']);
     await submit(api, api.tx.session.setKeys(eveKeys, generated.proof), accounts.eve);
     await governed(api.tx.validators.addValidator(accounts.eve.address), ['alice', 'bob', 'charlie']);
 

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -14,12 +14,13 @@ import { blake2AsHex } from '@polkadot/util-crypto';
 import { connect, heads, panicsIn, run, startDevNode, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { eventOf, nextEvent, submit } from './lib/tx.mjs';
+import { scratchDir } from './lib/scratch.mjs';
 
 const UNIT = 10n ** 12n;
 const FHE_TOOL = join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target'), 'debug/custodia-fhe');
 
 describe('evaluator restarted mid-job', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-restart-'));
+  const dir = scratchDir('custodia-restart-');
   const basePath = join(dir, 'chain');
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const alice = keyring.addFromUri('//Alice');

@@ -12,35 +12,16 @@ use subxt::{
 	config::DefaultExtrinsicParamsBuilder,
 	dynamic::{self, At, Value},
 	error::{DispatchError, TransactionEventsError},
-	transactions::{DynamicPayload, TransactionProgress, TransactionStatus},
+	events::DecodeAsEvent,
+	extrinsics::ExtrinsicEvents,
+	transactions::{DynamicPayload, Payload, TransactionProgress, TransactionStatus},
+	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 
 /// The chain at one block.
 type AtBlock = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
-use crate::account::AccountKey;
-
-/// Why a command failed, for its exit code.
-#[derive(Debug)]
-pub enum Failure {
-	/// The node (or IPFS) cannot be reached: exit code 3.
-	Unreachable(anyhow::Error),
-	/// The chain refused the call (a dispatch error): exit code 1.
-	Refused(String),
-	/// The request cannot be made as given (e.g. an unencrypted URL to another host): exit code 2.
-	Usage(String),
-}
-
-impl std::fmt::Display for Failure {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		match self {
-			Self::Unreachable(e) => write!(f, "{e:#}"),
-			Self::Refused(e) | Self::Usage(e) => write!(f, "{e}"),
-		}
-	}
-}
-
-impl std::error::Error for Failure {}
+use crate::{account::AccountKey, Error};
 
 /// A connected client.
 pub struct Chain {
@@ -52,17 +33,33 @@ pub struct Included {
 	pub block: u64,
 	/// The extrinsic's events: (pallet, event, fields).
 	pub events: Vec<(String, String, Value)>,
+	/// The same events, for decoding as the generated types ([`Included::find`]).
+	extrinsic: ExtrinsicEvents<PolkadotConfig>,
 }
 
 impl Included {
+	/// The first event of type `E` (a generated event, e.g.
+	/// `custodia::vaults::events::RecordRegistered`) the call emitted.
+	pub fn find<E: DecodeAsEvent>(&self) -> Result<E, Error> {
+		let name = std::any::type_name::<E>().rsplit("::").next().unwrap_or_default();
+		match self.extrinsic.find_first::<E>() {
+			Some(Ok(event)) => Ok(event),
+			Some(Err(e)) => Err(Error::Unreachable(anyhow!("decoding the {name} event: {e}"))),
+			None => Err(Error::Refused(format!(
+				"the call was included in block {} but emitted no {name} event",
+				self.block
+			))),
+		}
+	}
+
 	/// The fields of the first `pallet.name` event.
-	pub fn event(&self, pallet: &str, name: &str) -> Result<&Value, Failure> {
+	pub fn event(&self, pallet: &str, name: &str) -> Result<&Value, Error> {
 		self.events
 			.iter()
 			.find(|(p, n, _)| p == pallet && n == name)
 			.map(|(_, _, fields)| fields)
 			.ok_or_else(|| {
-				Failure::Refused(format!(
+				Error::Refused(format!(
 					"the call was included in block {} but emitted no {pallet}.{name} event",
 					self.block
 				))
@@ -84,7 +81,7 @@ impl Chain {
 	/// URL to any other host is refused unless `insecure` (the global `--insecure`): what the
 	/// node answers — e.g. the key a vault is sealed to — is trusted, and on a network anyone on
 	/// the path could change it.
-	pub async fn connect(url: &str, insecure: bool) -> Result<Self, Failure> {
+	pub async fn connect(url: &str, insecure: bool) -> Result<Self, Error> {
 		check_transport(url, insecure)?;
 		let api = if is_ws(url) && !is_loopback(url) {
 			OnlineClient::<PolkadotConfig>::from_insecure_url(url).await
@@ -92,7 +89,7 @@ impl Chain {
 			OnlineClient::<PolkadotConfig>::from_url(url).await
 		}
 		.map_err(|e| {
-			Failure::Unreachable(anyhow!(
+			Error::Unreachable(anyhow!(
 				"cannot reach the node at {url}: {e} (is it running? see --url)"
 			))
 		})?;
@@ -101,7 +98,7 @@ impl Chain {
 
 	/// Signs `call` (`pallet.call` with named `fields`) as `signer`, submits it and waits until it
 	/// is in a finalized block — so that what the command prints, and every later query (they read
-	/// the finalized state), already reflects it. A dispatch error becomes [`Failure::Refused`] naming the pallet error and its
+	/// the finalized state), already reflects it. A dispatch error becomes [`Error::Refused`] naming the pallet error and its
 	/// documentation.
 	///
 	/// Another signer of the same account (a node's worker signing as its validator, a second
@@ -115,8 +112,20 @@ impl Chain {
 		call: &str,
 		fields: Vec<(&str, Value)>,
 		signer: &AccountKey,
-	) -> Result<Included, Failure> {
+	) -> Result<Included, Error> {
+		self.submit_call(&dynamic_call(pallet, call, fields), signer).await
+	}
+
+	/// [`Chain::submit`] for any call: a generated one (e.g.
+	/// `custodia::transactions().vaults().close_vault(vault)`), checked against the node's
+	/// metadata before it is signed, or a dynamic one.
+	pub async fn submit_call<Call: Payload>(
+		&self,
+		payload: &Call,
+		signer: &AccountKey,
+	) -> Result<Included, Error> {
 		const ATTEMPTS: usize = 12;
+		let (pallet, call) = (payload.pallet_name(), payload.call_name());
 		let mut attempt = 1;
 		loop {
 			let at = self
@@ -124,8 +133,8 @@ impl Chain {
 				.at_current_block()
 				.await
 				.map_err(|e| unreachable(pallet, call, e.into()))?;
-			let (payload, _) = payload(&at, pallet, call, fields.clone())?;
-			let outcome = match at.tx().sign_and_submit_then_watch_default(&payload, signer).await {
+			encode(&at, payload)?;
+			let outcome = match at.tx().sign_and_submit_then_watch_default(payload, signer).await {
 				Ok(progress) => finalized(pallet, call, progress).await,
 				Err(e) => Err(unreachable(pallet, call, e.into())),
 			};
@@ -150,7 +159,22 @@ impl Chain {
 		call: &str,
 		calls: Vec<Vec<(&str, Value)>>,
 		signer: &AccountKey,
-	) -> Result<Included, Failure> {
+	) -> Result<Included, Error> {
+		let calls: Vec<_> =
+			calls.into_iter().map(|fields| dynamic_call(pallet, call, fields)).collect();
+		self.submit_all_calls(&calls, signer).await
+	}
+
+	/// [`Chain::submit_all`] for any calls (generated or dynamic) of one type.
+	pub async fn submit_all_calls<Call: Payload>(
+		&self,
+		calls: &[Call],
+		signer: &AccountKey,
+	) -> Result<Included, Error> {
+		let Some(last) = calls.last() else {
+			return Err(Error::Refused("nothing to submit".into()));
+		};
+		let (pallet, call) = (last.pallet_name(), last.call_name());
 		let at = self
 			.api
 			.at_current_block()
@@ -161,27 +185,28 @@ impl Chain {
 			.account_nonce(&signer.public_key().to_account_id())
 			.await
 			.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let count = calls.len();
-		for (i, fields) in calls.into_iter().enumerate() {
-			let (payload, _) = payload(&at, pallet, call, fields)?;
+		for payload in calls {
+			encode(&at, payload)?;
+		}
+		for (i, payload) in calls.iter().enumerate() {
 			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
 				.nonce(first + i as u64)
 				.build();
-			if i + 1 < count {
+			if i + 1 < calls.len() {
 				at.tx()
-					.sign_and_submit(&payload, signer, params)
+					.sign_and_submit(payload, signer, params)
 					.await
 					.map_err(|e| unreachable(pallet, call, e.into()))?;
 			} else {
 				let progress = at
 					.tx()
-					.sign_and_submit_then_watch(&payload, signer, params)
+					.sign_and_submit_then_watch(payload, signer, params)
 					.await
 					.map_err(|e| unreachable(pallet, call, e.into()))?;
 				return finalized(pallet, call, progress).await;
 			}
 		}
-		Err(Failure::Refused(format!("{pallet}.{call}: nothing to submit")))
+		unreachable!("`calls` is not empty; qed")
 	}
 
 	/// The SCALE length of the call `pallet.call(fields)` (a council motion's length bound).
@@ -190,13 +215,13 @@ impl Chain {
 		pallet: &str,
 		call: &str,
 		fields: Vec<(&str, Value)>,
-	) -> Result<u32, Failure> {
+	) -> Result<u32, Error> {
 		let at = self
 			.api
 			.at_current_block()
 			.await
 			.map_err(|e| unreachable(pallet, call, e.into()))?;
-		Ok(payload(&at, pallet, call, fields)?.1.len() as u32)
+		Ok(encode(&at, &dynamic_call(pallet, call, fields))?.len() as u32)
 	}
 
 	/// Calls runtime API `api.method` with `args` at the latest finalized block.
@@ -205,10 +230,23 @@ impl Chain {
 		api: &str,
 		method: &str,
 		args: Vec<Value>,
-	) -> Result<Value, Failure> {
-		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{api}.{method}: {e}"));
+	) -> Result<Value, Error> {
+		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{api}.{method}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		let call = dynamic::runtime_api_call::<_, Value>(api, method, args);
+		at.runtime_apis().call(call).await.map_err(|e| failed(e.into()))
+	}
+
+	/// Calls a generated runtime API (e.g.
+	/// `custodia::runtime_apis().consortium_api().active_members(kind)`) at the latest finalized
+	/// block, and decodes its answer as the generated type.
+	pub async fn call_api<Call: subxt::runtime_apis::Payload>(
+		&self,
+		call: Call,
+	) -> Result<Call::ReturnType, Error> {
+		let name = format!("{}.{}", call.trait_name(), call.method_name());
+		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{name}: {e}"));
+		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		at.runtime_apis().call(call).await.map_err(|e| failed(e.into()))
 	}
 
@@ -219,9 +257,9 @@ impl Chain {
 		pallet: &str,
 		matches: impl Fn(&str, &Value) -> bool,
 		timeout: Duration,
-	) -> Result<(u64, String, Value), Failure> {
+	) -> Result<(u64, String, Value), Error> {
 		let failed =
-			|e: subxt::Error| Failure::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
+			|e: subxt::Error| Error::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
 		let search = async {
 			let mut blocks = self.api.stream_blocks().await.map_err(|e| failed(e.into()))?;
 			while let Some(block) = blocks.next().await {
@@ -247,10 +285,10 @@ impl Chain {
 					}
 				}
 			}
-			Err(Failure::Unreachable(anyhow!("the node stopped sending blocks")))
+			Err(Error::Unreachable(anyhow!("the node stopped sending blocks")))
 		};
 		tokio::time::timeout(timeout, search).await.unwrap_or_else(|_| {
-			Err(Failure::Refused(format!(
+			Err(Error::Refused(format!(
 				"no answer from {pallet} within {} s (raise --timeout)",
 				timeout.as_secs()
 			)))
@@ -263,8 +301,8 @@ impl Chain {
 		pallet: &str,
 		entry: &str,
 		keys: Vec<Value>,
-	) -> Result<Option<Value>, Failure> {
-		let failed = |e: subxt::Error| Failure::Unreachable(anyhow!("{pallet}.{entry}: {e}"));
+	) -> Result<Option<Value>, Error> {
+		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{pallet}.{entry}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		let address = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
 		match at.storage().try_fetch(address, keys).await.map_err(|e| failed(e.into()))? {
@@ -292,7 +330,7 @@ impl Chain {
 	}
 
 	/// The argument names of call `pallet.call`, in order, from the runtime's metadata.
-	pub async fn call_arguments(&self, pallet: &str, call: &str) -> Result<Vec<String>, Failure> {
+	pub async fn call_arguments(&self, pallet: &str, call: &str) -> Result<Vec<String>, Error> {
 		let at = self
 			.api
 			.at_current_block()
@@ -303,7 +341,7 @@ impl Chain {
 			.pallet_by_name(pallet)
 			.and_then(|p| p.call_variant_by_name(call))
 			.ok_or_else(|| {
-				Failure::Refused(format!("this chain's runtime has no call {pallet}.{call}"))
+				Error::Refused(format!("this chain's runtime has no call {pallet}.{call}"))
 			})?;
 		Ok(variant
 			.fields
@@ -320,62 +358,68 @@ impl Chain {
 
 	/// Whether the runtime offers runtime API `api` (e.g. `StatisticsApi`): lets a command say
 	/// "this chain does not do that" instead of failing on an older runtime.
-	pub async fn has_runtime_api(&self, api: &str) -> Result<bool, Failure> {
-		let at =
-			self.api.at_current_block().await.map_err(|e| {
-				Failure::Unreachable(anyhow!("reading the runtime's metadata: {e}"))
-			})?;
-		Ok(at.metadata_ref().runtime_api_trait_by_name(api).is_some())
-	}
-
-	/// The number of the latest finalized block.
-	pub async fn finalized_number(&self) -> Result<u64, Failure> {
+	pub async fn has_runtime_api(&self, api: &str) -> Result<bool, Error> {
 		let at = self
 			.api
 			.at_current_block()
 			.await
-			.map_err(|e| Failure::Unreachable(anyhow!("{e}")))?;
+			.map_err(|e| Error::Unreachable(anyhow!("reading the runtime's metadata: {e}")))?;
+		Ok(at.metadata_ref().runtime_api_trait_by_name(api).is_some())
+	}
+
+	/// The number of the latest finalized block.
+	pub async fn finalized_number(&self) -> Result<u64, Error> {
+		let at = self
+			.api
+			.at_current_block()
+			.await
+			.map_err(|e| Error::Unreachable(anyhow!("{e}")))?;
 		Ok(at.block_number())
 	}
 }
 
 /// Whether the pool refused a call because another transaction of the same account took its
 /// nonce (so it was never included and may be signed again).
-fn lost_nonce_race(failure: &Failure) -> bool {
+fn lost_nonce_race(failure: &Error) -> bool {
 	let text = match failure {
-		Failure::Refused(text) | Failure::Usage(text) => text.clone(),
-		Failure::Unreachable(e) => e.to_string(),
+		Error::Refused(text) | Error::Usage(text) | Error::Key(text) => text.clone(),
+		Error::Unreachable(e) => e.to_string(),
 	};
 	let text = text.to_lowercase();
 	text.contains("transaction is outdated")
 		|| (text.contains("priority") && text.contains("too low"))
 }
 
-fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Failure {
-	Failure::Unreachable(anyhow!("{pallet}.{call}: {e}"))
+fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Error {
+	Error::Unreachable(anyhow!("{pallet}.{call}: {e}"))
 }
 
-/// `pallet.call(fields)`, checked against the runtime's metadata, and its encoding.
-fn payload(
-	at: &AtBlock,
-	pallet: &str,
-	call: &str,
-	fields: Vec<(&str, Value)>,
-) -> Result<(DynamicPayload<Value>, Vec<u8>), Failure> {
-	let payload = dynamic::tx(pallet, call, Value::named_composite(fields));
-	let data = at.tx().call_data(&payload).map_err(|e| {
-		Failure::Refused(format!("{pallet}.{call}: the arguments do not fit the runtime: {e}"))
-	})?;
-	Ok((payload, data))
+/// The dynamic call `pallet.call(fields)` (names checked against the node's metadata when it is
+/// encoded).
+fn dynamic_call(pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> DynamicPayload<Value> {
+	dynamic::tx(pallet, call, Value::named_composite(fields))
+}
+
+/// The call data of `payload` as the node's runtime reads it: refused when a generated call does
+/// not match the node's metadata (a client built for another runtime) or a dynamic call's
+/// arguments do not fit.
+fn encode<Call: Payload>(at: &AtBlock, payload: &Call) -> Result<Vec<u8>, Error> {
+	at.tx().call_data(payload).map_err(|e| {
+		Error::Refused(format!(
+			"{}.{}: the call does not fit this chain's runtime: {e}",
+			payload.pallet_name(),
+			payload.call_name()
+		))
+	})
 }
 
 /// Follows a submitted call until it is in a finalized block; a dispatch error becomes
-/// [`Failure::Refused`] naming the pallet error and its documentation.
+/// [`Error::Refused`] naming the pallet error and its documentation.
 async fn finalized(
 	pallet: &str,
 	call: &str,
 	mut progress: TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>,
-) -> Result<Included, Failure> {
+) -> Result<Included, Error> {
 	let unreachable = |e: subxt::Error| unreachable(pallet, call, e);
 	loop {
 		match progress.next().await {
@@ -395,10 +439,10 @@ async fn finalized(
 								fields.remove_context(),
 							));
 						}
-						Ok(Included { block: number, events: out })
+						Ok(Included { block: number, events: out, extrinsic: events })
 					},
 					Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => {
-						Err(Failure::Refused(match error.details() {
+						Err(Error::Refused(match error.details() {
 							Ok(d) => format!(
 								"{}.{}: {}",
 								d.pallet.name(),
@@ -409,7 +453,7 @@ async fn finalized(
 						}))
 					},
 					Err(TransactionEventsError::ExtrinsicFailed(other)) => {
-						Err(Failure::Refused(format!("{pallet}.{call} failed: {other}")))
+						Err(Error::Refused(format!("{pallet}.{call} failed: {other}")))
 					},
 					Err(e) => Err(unreachable(e.into())),
 				};
@@ -418,15 +462,11 @@ async fn finalized(
 				TransactionStatus::Invalid { message }
 				| TransactionStatus::Dropped { message }
 				| TransactionStatus::Error { message },
-			)) => {
-				return Err(Failure::Refused(format!(
-					"{pallet}.{call} was not accepted: {message}"
-				)))
-			},
+			)) => return Err(Error::Refused(format!("{pallet}.{call} was not accepted: {message}"))),
 			Some(Ok(_)) => continue,
 			Some(Err(e)) => return Err(unreachable(e.into())),
 			None => {
-				return Err(Failure::Unreachable(anyhow!(
+				return Err(Error::Unreachable(anyhow!(
 					"{pallet}.{call}: the node stopped reporting its status"
 				)))
 			},
@@ -436,11 +476,11 @@ async fn finalized(
 
 /// Refuses `ws://` to a host other than this machine unless `insecure`; `wss://` and loopback
 /// `ws://` pass, and any other scheme is left to subxt to refuse.
-pub fn check_transport(url: &str, insecure: bool) -> Result<(), Failure> {
+pub fn check_transport(url: &str, insecure: bool) -> Result<(), Error> {
 	if insecure || !is_ws(url) || is_loopback(url) {
 		return Ok(());
 	}
-	Err(Failure::Usage(format!(
+	Err(Error::Usage(format!(
 		"{url} is an unencrypted connection to another machine: anyone on the network path could read and change what \
 		 the node answers (e.g. the key a vault is sealed to). Use wss:// (TLS), or an SSH tunnel to a loopback ws:// URL; \
 		 --insecure connects anyway"
@@ -466,20 +506,24 @@ fn is_loopback(url: &str) -> bool {
 		|| host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// An account as a call argument, from its SS58 address (or its 32 bytes in hex, as `--json`
-/// output shows accounts).
-pub fn account(address: &str) -> anyhow::Result<Value> {
+/// An account from its SS58 address (or its 32 bytes in hex, as `--json` output shows
+/// accounts).
+pub fn account_id(address: &str) -> anyhow::Result<AccountId32> {
 	use std::str::FromStr;
 	if let Some(hex) = address.strip_prefix("0x") {
 		let bytes: [u8; 32] = hex::decode(hex)
 			.ok()
 			.and_then(|b| b.try_into().ok())
 			.ok_or_else(|| anyhow!("`{address}` is not 32 bytes of hex"))?;
-		return Ok(Value::from_bytes(bytes));
+		return Ok(AccountId32(bytes));
 	}
-	let id = subxt::utils::AccountId32::from_str(address)
-		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))?;
-	Ok(Value::from_bytes(id.0))
+	AccountId32::from_str(address)
+		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))
+}
+
+/// An account as a dynamic call argument ([`account_id`]).
+pub fn account(address: &str) -> anyhow::Result<Value> {
+	Ok(Value::from_bytes(account_id(address)?.0))
 }
 
 /// A runtime call as a value (e.g. the `call` of `Sudo.sudo`).
@@ -528,7 +572,7 @@ mod tests {
 			"ws://[::ffff:7f00:1]",
 		] {
 			assert!(
-				matches!(check_transport(url, false), Err(Failure::Usage(m)) if m.contains("--insecure")),
+				matches!(check_transport(url, false), Err(Error::Usage(m)) if m.contains("--insecure")),
 				"{url}"
 			);
 			assert!(check_transport(url, true).is_ok(), "{url}");
@@ -537,12 +581,12 @@ mod tests {
 
 	#[test]
 	fn only_a_lost_nonce_race_is_signed_again() {
-		let refused = |m: &str| Failure::Refused(format!("Council.vote was not accepted: {m}"));
+		let refused = |m: &str| Error::Refused(format!("Council.vote was not accepted: {m}"));
 		assert!(lost_nonce_race(&refused("Invalid transaction: Transaction is outdated")));
 		assert!(lost_nonce_race(&refused(
 			"The priority of the transaction is too low (pool 3420 > current 3420)"
 		)));
 		assert!(!lost_nonce_race(&refused("Invalid transaction: Inability to pay some fees")));
-		assert!(!lost_nonce_race(&Failure::Refused("Statistics.BudgetExhausted: ...".into())));
+		assert!(!lost_nonce_race(&Error::Refused("Statistics.BudgetExhausted: ...".into())));
 	}
 }

@@ -1,6 +1,13 @@
 //! The consent codes as the command line spells them, and their names in the runtime.
+//!
+//! Each enum here mirrors one of the runtime's, generated from its metadata
+//! ([`crate::runtime`]), through exhaustive conversions both ways: when the runtime gains or
+//! loses a variant (and the metadata file is regenerated), the client stops compiling until the
+//! command line names it too.
 
 use clap::ValueEnum;
+
+use crate::runtime::{DataCategory, PurposeOfUse};
 
 /// A data category (docs/consent.md maps each to its FHIR resource or LOINC code).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -25,11 +32,68 @@ pub enum Category {
 	RiskAssessments,
 }
 
+/// Both ways, every variant: the runtime's categories and the command line's are the same set.
+macro_rules! mirror {
+	($client:ident <=> $runtime:ident { $($ours:ident <=> $theirs:ident),* $(,)? }) => {
+		impl From<$client> for $runtime {
+			fn from(value: $client) -> Self {
+				match value {
+					$($client::$ours => $runtime::$theirs,)*
+				}
+			}
+		}
+
+		impl From<$runtime> for $client {
+			fn from(value: $runtime) -> Self {
+				match value {
+					$($runtime::$theirs => $client::$ours,)*
+				}
+			}
+		}
+	};
+}
+
+mirror!(Category <=> DataCategory {
+	Demographics <=> Demographics,
+	Allergies <=> Allergies,
+	Conditions <=> Conditions,
+	Medications <=> Medications,
+	Immunizations <=> Immunizations,
+	LaboratoryResults <=> LaboratoryResults,
+	VitalSigns <=> VitalSigns,
+	WearableReadings <=> WearableReadings,
+	Procedures <=> Procedures,
+	Imaging <=> Imaging,
+	ClinicalNotes <=> ClinicalNotes,
+	Encounters <=> Encounters,
+	CarePlans <=> CarePlans,
+	FamilyHistory <=> FamilyHistory,
+	SocialHistory <=> SocialHistory,
+	Genomics <=> Genomics,
+	PublicHealthCaseReports <=> PublicHealthCaseReports,
+	RiskAssessments <=> RiskAssessments,
+});
+
+mirror!(Purpose <=> PurposeOfUse {
+	Treat <=> TREAT,
+	Etreat <=> ETREAT,
+	Caremgt <=> CAREMGT,
+	Hresch <=> HRESCH,
+	Clintrch <=> CLINTRCH,
+	Pubhlth <=> PUBHLTH,
+	Pophlth <=> POPHLTH,
+	Hoperat <=> HOPERAT,
+	Hpaymt <=> HPAYMT,
+	Patrqt <=> PATRQT,
+	Famrqt <=> FAMRQT,
+	Pwatrny <=> PWATRNY,
+});
+
 impl Category {
-	/// The runtime's variant name (`wearable-readings` → `WearableReadings`).
+	/// The runtime's variant name (`wearable-readings` → `WearableReadings`), as the generated
+	/// type spells it.
 	pub fn variant(self) -> String {
-		let name = self.to_possible_value().expect("no skipped variants").get_name().to_string();
-		name.split('-').map(|w| w[..1].to_uppercase() + &w[1..]).collect()
+		format!("{:?}", DataCategory::from(self))
 	}
 
 	/// The category whose runtime variant name is `variant` (`WearableReadings` →
@@ -75,9 +139,9 @@ pub enum Purpose {
 }
 
 impl Purpose {
-	/// The runtime's variant name (the code itself).
+	/// The runtime's variant name (the code itself), as the generated type spells it.
 	pub fn variant(self) -> String {
-		format!("{self:?}").to_uppercase()
+		format!("{:?}", PurposeOfUse::from(self))
 	}
 }
 
@@ -95,5 +159,29 @@ mod tests {
 		assert_eq!(Category::RiskAssessments.name(), "risk-assessments");
 		assert_eq!(Purpose::Pubhlth.variant(), "PUBHLTH");
 		assert_eq!(Purpose::from_str("TREAT", false), Ok(Purpose::Treat));
+	}
+
+	#[test]
+	fn every_category_and_purpose_is_the_runtimes() {
+		// The conversions are exhaustive matches (the compiler checks the sets); this checks
+		// that each variant maps to the runtime variant of the same name, and back.
+		assert_eq!(Category::value_variants().len(), 18);
+		for &category in Category::value_variants() {
+			assert_eq!(Category::from(DataCategory::from(category)), category);
+			let kebab: String = category
+				.variant()
+				.chars()
+				.enumerate()
+				.flat_map(|(i, c)| {
+					let dash = (i > 0 && c.is_uppercase()).then_some('-');
+					dash.into_iter().chain(c.to_lowercase())
+				})
+				.collect();
+			assert_eq!(kebab, category.name());
+		}
+		for &purpose in Purpose::value_variants() {
+			assert_eq!(Purpose::from(PurposeOfUse::from(purpose)), purpose);
+			assert_eq!(purpose.variant(), format!("{purpose:?}").to_uppercase());
+		}
 	}
 }

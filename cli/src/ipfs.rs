@@ -1,15 +1,22 @@
-//! IPFS through the Kubo RPC API: `add` for encrypted inputs, `cat` for results. (The node's
-//! worker uses ipfs-api-backend-hyper for the same API; see docs/ipfs.md for why `add` is done by
-//! hand: the crate cannot parse js-ipfs's numeric `Size`.)
+//! IPFS for the client, through the project's one IPFS crate, `custodia-ipfs` (the worker's):
+//! `add` (pinned for a person's record, unpinned for a vault's copy), `cat` (bounded while it
+//! streams, checked against the chain's hash), `pin/rm` after a refused call, and `pin/ls` for
+//! `steward pins`. Every call has the crate's deadline; docs/ipfs.md lists the calls.
+//!
+//! This module only chooses the client's bounds and turns the crate's typed errors into the
+//! client's [`Error`] (its exit codes).
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
-use anyhow::{anyhow, Context};
+use custodia_ipfs::{Ipfs as _, Kubo, KuboOptions};
 
-use crate::chain::Failure;
+use crate::Error;
 
-/// The most bytes read from a short answer (add, pin/rm).
-const ANSWER_LIMIT: usize = 1 << 20;
+pub use custodia_ipfs::content_hash;
+
+/// How long the daemon looks for content it does not hold before it refuses: shorter than the
+/// call's deadline, so that a CID nobody serves is the daemon's answer, not a timeout.
+const LOOKUP: Duration = Duration::from_secs(20);
 
 /// Where the IPFS daemon's RPC API is, as commands that need it take it.
 #[derive(clap::Args)]
@@ -21,109 +28,95 @@ pub struct IpfsArgs {
 
 impl IpfsArgs {
 	/// A client of that daemon.
-	pub fn client(&self) -> anyhow::Result<Ipfs> {
+	pub fn client(&self) -> Result<Ipfs, Error> {
 		Ipfs::new(&self.ipfs_api)
 	}
 }
 
 /// A client of the daemon's RPC API at a URL such as `http://127.0.0.1:5001`.
 pub struct Ipfs {
-	url: String,
-	http: reqwest::Client,
-}
-
-/// BLAKE2b-256: the hash the chain records for IPFS content.
-pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
-	sp_crypto_hashing::blake2_256(bytes)
+	kubo: Kubo,
 }
 
 impl Ipfs {
-	pub fn new(url: &str) -> anyhow::Result<Self> {
-		let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
-		Ok(Self { url: url.trim_end_matches('/').to_string(), http })
-	}
-
-	/// POSTs `/api/v0/{command}` with `query` (and an optional multipart form) and returns at
-	/// most `limit` bytes of the answer. A daemon that cannot be reached is
-	/// [`Failure::Unreachable`] (exit code 3); an error it answers is [`Failure::Refused`] (1).
-	async fn call(
-		&self,
-		command: &str,
-		query: &[(&str, &str)],
-		form: Option<reqwest::multipart::Form>,
-		limit: usize,
-	) -> anyhow::Result<Vec<u8>> {
-		let mut request = self.http.post(format!("{}/api/v0/{command}", self.url)).query(query);
-		if let Some(form) = form {
-			request = request.multipart(form);
-		}
-		let unreachable = |e: reqwest::Error| {
-			Failure::Unreachable(anyhow!("IPFS at {} is unreachable: {e}", self.url))
-		};
-		let mut response = request.send().await.map_err(unreachable)?;
-		let status = response.status();
-		let mut body = Vec::new();
-		while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-			if body.len() + chunk.len() > limit {
-				return Err(Failure::Refused(format!(
-					"IPFS {command}: the answer is larger than {limit} bytes"
-				))
-				.into());
-			}
-			body.extend_from_slice(&chunk);
-		}
-		if !status.is_success() {
-			return Err(Failure::Refused(format!(
-				"IPFS {command}: HTTP {status}: {}",
-				String::from_utf8_lossy(&body)
-			))
-			.into());
-		}
-		Ok(body)
+	/// Every call but garbage collection (which the client never makes) within 30 s.
+	pub fn new(url: &str) -> Result<Self, Error> {
+		Ok(Self { kubo: Kubo::new(url, KuboOptions::default())? })
 	}
 
 	/// Stores `data` and returns its CID. With `pin`, this daemon keeps its own copy (a person's
 	/// record); without, the object only waits here for the party that must pin it (a vault
 	/// object: its steward pins and later unpins it, so no copy pinned here outlives the vault).
-	pub async fn add(&self, data: Vec<u8>, pin: bool) -> anyhow::Result<String> {
-		let form = reqwest::multipart::Form::new().part(
-			"file",
-			reqwest::multipart::Part::bytes(data)
-				.file_name("data")
-				.mime_str("application/octet-stream")?,
-		);
-		let body = self
-			.call("add", &[("pin", if pin { "true" } else { "false" })], Some(form), ANSWER_LIMIT)
-			.await?;
-		let body = String::from_utf8_lossy(&body);
-		// One JSON object per added entry; the last names the file.
-		let last: serde_json::Value = serde_json::from_str(body.lines().last().unwrap_or_default())
-			.with_context(|| format!("unreadable IPFS add answer: {body}"))?;
-		last["Hash"]
-			.as_str()
-			.map(str::to_string)
-			.ok_or_else(|| anyhow!("IPFS add answered without a Hash: {body}"))
+	pub async fn add(&self, data: Vec<u8>, pin: bool) -> Result<String, Error> {
+		Ok(if pin { self.kubo.add(data).await? } else { self.kubo.add_unpinned(data).await? })
 	}
 
-	/// Drops this daemon's pin of `cid` (after the chain refused what it was added for).
-	pub async fn unpin(&self, cid: &str) -> anyhow::Result<()> {
-		self.call("pin/rm", &[("arg", cid)], None, ANSWER_LIMIT).await.map(|_| ())
+	/// Drops this daemon's pin of `cid` (after the chain refused what it was added for); a CID
+	/// that was not pinned is no failure.
+	pub async fn unpin(&self, cid: &str) -> Result<(), Error> {
+		Ok(self.kubo.pin_rm(cid).await?)
 	}
 
 	/// The CIDs the daemon pins recursively (what `add` pins and a steward pins).
-	pub async fn pins(&self) -> anyhow::Result<std::collections::BTreeSet<String>> {
-		let body = self.call("pin/ls", &[("type", "recursive")], None, 64 << 20).await?;
-		let answer: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
-			format!("unreadable IPFS pin/ls answer: {}", String::from_utf8_lossy(&body))
-		})?;
-		Ok(answer["Keys"]
-			.as_object()
-			.map(|keys| keys.keys().cloned().collect())
-			.unwrap_or_default())
+	pub async fn pins(&self) -> Result<BTreeSet<String>, Error> {
+		Ok(self.kubo.pins().await?.into_iter().collect())
 	}
 
-	/// The bytes behind `cid`, at most `limit` of them.
-	pub async fn cat(&self, cid: &str, limit: usize) -> anyhow::Result<Vec<u8>> {
-		self.call("cat", &[("arg", cid)], None, limit).await
+	/// The bytes behind `cid`, at most `limit` of them (the read stops there).
+	pub async fn cat(&self, cid: &str, limit: usize) -> Result<Vec<u8>, Error> {
+		Ok(self.kubo.cat(cid, limit as u64, LOOKUP).await?)
+	}
+
+	/// [`Ipfs::cat`], refused unless the bytes hash to `hash` ([`content_hash`], as the chain
+	/// holds it).
+	pub async fn cat_checked(
+		&self,
+		cid: &str,
+		limit: usize,
+		hash: &[u8; 32],
+	) -> Result<Vec<u8>, Error> {
+		Ok(self.kubo.cat_checked(cid, limit as u64, LOOKUP, hash).await?)
+	}
+}
+
+impl From<custodia_ipfs::Error> for Error {
+	/// A daemon that is down or too slow is unreachable (exit code 3); an address that is not a
+	/// URL is bad input (2); an answer the daemon refused, content too large or not what the
+	/// chain names, or an unreadable answer, is a refusal (1).
+	fn from(error: custodia_ipfs::Error) -> Self {
+		use custodia_ipfs::Error as Ipfs;
+		match error {
+			Ipfs::Unreachable { .. } | Ipfs::Timeout { .. } => {
+				Error::Unreachable(anyhow::anyhow!("IPFS: {error}"))
+			},
+			Ipfs::InvalidUrl { .. } => Error::Usage(format!("{error} (see --ipfs-api)")),
+			Ipfs::TooLarge { .. }
+			| Ipfs::HashMismatch { .. }
+			| Ipfs::Daemon { .. }
+			| Ipfs::BadResponse { .. } => Error::Refused(format!("IPFS: {error}")),
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_stopped_daemon_is_unreachable_and_a_bad_address_is_usage() {
+		let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+		// Port 9 (discard) on loopback: nothing listens there in the tests.
+		let ipfs = Ipfs::new("http://127.0.0.1:9").unwrap();
+		let failure = runtime.block_on(ipfs.cat("QmX", 16)).unwrap_err();
+		assert!(matches!(failure, Error::Unreachable(_)), "{failure}");
+		assert!(matches!(Ipfs::new("not a url"), Err(Error::Usage(_))));
+	}
+
+	#[test]
+	fn content_facts_are_refusals() {
+		let failure: Error = custodia_ipfs::Error::HashMismatch { cid: "QmX".into() }.into();
+		assert!(matches!(failure, Error::Refused(m) if m.contains("QmX")));
+		let failure: Error = custodia_ipfs::Error::TooLarge { cid: "QmX".into(), limit: 1 }.into();
+		assert!(matches!(failure, Error::Refused(_)));
 	}
 }

@@ -1,5 +1,7 @@
 //! Chain values as people and machines read them: JSON for `--json`, text otherwise.
 
+use std::io::Write;
+
 use serde_json::{json, Map, Value as Json};
 use subxt::{
 	dynamic::Value,
@@ -149,20 +151,102 @@ pub fn to_json(value: &Value) -> Json {
 	}
 }
 
-/// Prints `data` as JSON with `--json`, else the human `lines`.
-pub fn emit(json_mode: bool, data: Json, lines: impl FnOnce() -> Vec<String>) {
-	if json_mode {
-		println!("{}", serde_json::to_string_pretty(&data).expect("JSON values serialize"));
-	} else {
-		for line in lines() {
-			println!("{line}");
-		}
+/// Where a command writes, like cargo's `Shell`: its **data** (the result: JSON with `--json`,
+/// else lines for people) to one writer, its **status** (what it is waiting for, warnings) to
+/// another. The binary uses stdout and stderr, so that `custodia … --json | jq` sees only data;
+/// tests use buffers ([`Output::captured`]).
+pub struct Output {
+	json: bool,
+	data: Box<dyn Write + Send>,
+	status: Box<dyn Write + Send>,
+}
+
+impl Output {
+	/// Data to stdout, status to stderr.
+	pub fn stdio(json: bool) -> Self {
+		Self { json, data: Box::new(std::io::stdout()), status: Box::new(std::io::stderr()) }
+	}
+
+	/// Whether data is written as JSON (`--json`).
+	pub fn json(&self) -> bool {
+		self.json
+	}
+
+	/// Writes `data` as JSON with `--json`, else the human `lines`. A reader that went away
+	/// (`custodia … | head`) ends the output quietly.
+	pub fn emit(&mut self, data: Json, lines: impl FnOnce() -> Vec<String>) {
+		let text = if self.json {
+			serde_json::to_string_pretty(&data).expect("JSON values serialize") + "\n"
+		} else {
+			lines().into_iter().map(|line| line + "\n").collect()
+		};
+		let _ = self.data.write_all(text.as_bytes()).and_then(|()| self.data.flush());
+	}
+
+	/// Writes raw data (e.g. a record's FHIR Bundle) as it is.
+	pub fn emit_bytes(&mut self, bytes: &[u8]) {
+		let _ = self.data.write_all(bytes).and_then(|()| self.data.flush());
+	}
+
+	/// Writes one status line (progress or a warning), never mixed into the data.
+	pub fn status(&mut self, line: impl std::fmt::Display) {
+		let _ = writeln!(self.status, "{line}");
+	}
+
+	/// An output into two buffers, returned with it: (data, status).
+	#[cfg(test)]
+	pub fn captured(json: bool) -> (Self, Captured, Captured) {
+		let (data, status) = (Captured::default(), Captured::default());
+		(
+			Self { json, data: Box::new(data.clone()), status: Box::new(status.clone()) },
+			data,
+			status,
+		)
+	}
+}
+
+/// A buffer shared with an [`Output`] in tests.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl Captured {
+	/// What was written, as text.
+	pub fn text(&self) -> String {
+		String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 output")
+	}
+}
+
+#[cfg(test)]
+impl Write for Captured {
+	fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+		self.0.lock().unwrap().extend_from_slice(bytes);
+		Ok(bytes.len())
+	}
+
+	fn flush(&mut self) -> std::io::Result<()> {
+		Ok(())
 	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn data_and_status_go_to_their_own_writers() {
+		let (mut out, data, status) = Output::captured(false);
+		out.status("waiting for the evaluators…");
+		out.emit(json!({ "job": 3 }), || vec!["job 3 done".into(), "score 0.7".into()]);
+		assert_eq!(data.text(), "job 3 done\nscore 0.7\n");
+		assert_eq!(status.text(), "waiting for the evaluators…\n");
+
+		let (mut out, data, status) = Output::captured(true);
+		out.emit(json!({ "job": 3 }), || unreachable!("no text lines with --json"));
+		assert_eq!(serde_json::from_str::<Json>(&data.text()).unwrap(), json!({ "job": 3 }));
+		assert_eq!(status.text(), "");
+	}
 
 	#[test]
 	fn chain_values_become_readable_json() {

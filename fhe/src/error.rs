@@ -103,4 +103,38 @@ pub enum Error {
 	/// another tfhe version); its message says which.
 	#[error("encrypted value: {0}")]
 	EncryptedValue(String),
+	/// A program has more outputs than [`crate::program::MAX_OUTPUTS`].
+	#[error("the program has {given} outputs; at most {max} are allowed")]
+	TooManyOutputs { given: usize, max: usize },
+	/// A program's JSON is longer than [`crate::program::MAX_PROGRAM_BYTES`].
+	#[error("the program is {len} bytes of JSON; at most {limit} are read")]
+	ProgramTooLarge { len: usize, limit: usize },
+	/// A program's bytes are not JSON of the program format.
+	#[error("the program is not a JSON program (line {line}, column {column})")]
+	ProgramJson { line: usize, column: usize },
+	/// tfhe could not serialize or deserialize an evaluation key (malformed, too large, or of
+	/// another tfhe version); its message says which.
+	#[error("evaluation key: {0}")]
+	EvaluationKey(String),
+	/// Bytes do not start like a value list (magic bytes `CPV`, version 1).
+	#[error("not a Custodia value list (bad magic bytes or version)")]
+	NotAValueList,
+	/// A value list is longer than its limit.
+	#[error("a value list of {len} bytes exceeds the limit of {limit} bytes")]
+	ValueListTooLarge { len: usize, limit: usize },
+	/// A value list declares more values than allowed.
+	#[error("a value list declares {given} values; at most {max} are allowed")]
+	TooManyValues { given: usize, max: usize },
+	/// A value list ends inside value `index`.
+	#[error("the value list ends inside value {index}")]
+	ValueListTruncated { index: usize },
+	/// Bytes continue after a value list's last value.
+	#[error("the value list has {extra} trailing bytes")]
+	ValueListTrailingBytes { extra: usize },
+	/// A value's kind byte is not one of [`crate::program::ValueKind`].
+	#[error("value {index} is of unknown kind {found}")]
+	UnknownValueKind { index: usize, found: u8 },
+	/// A value is of another kind than expected here (e.g. an output where an input belongs).
+	#[error("value {index} is a {found:?}, which does not belong here")]
+	UnexpectedValueKind { index: usize, found: crate::program::ValueKind },
 }

@@ -153,6 +153,42 @@ impl Kubo {
 			.await?
 			.map_err(|Over| Error::TooLarge { cid: cid.into(), limit })
 	}
+
+	/// Stores `data` without pinning it and returns its CID: the object waits in this daemon's
+	/// store only until another party pins it (or a garbage collection removes it). The client
+	/// adds a vault's copy this way: its steward pins and later unpins it, so no pin made here
+	/// outlives the vault.
+	pub async fn add_unpinned(&self, data: Vec<u8>) -> Result<String> {
+		self.add_with(data, false).await
+	}
+
+	/// `add`, pinned or not.
+	async fn add_with(&self, data: Vec<u8>, pin: bool) -> Result<String> {
+		Self::deadline("add", self.options.call_timeout, async {
+			let boundary = boundary_absent_from(&data);
+			let mut body = format!(
+				"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data\"\r\n\
+				 Content-Type: application/octet-stream\r\n\r\n"
+			)
+			.into_bytes();
+			body.extend_from_slice(&data);
+			body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+			let content_type = format!("multipart/form-data; boundary={boundary}");
+			let pin = if pin { "true" } else { "false" };
+			let answer =
+				self.post_small("add", &[("pin", pin)], Some((content_type, body))).await?;
+			// Kubo sends `Size` as a string and js-ipfs as a number: only `Hash` is read.
+			#[derive(serde::Deserialize)]
+			#[serde(rename_all = "PascalCase")]
+			struct Added {
+				hash: String,
+			}
+			serde_json::from_slice::<Added>(&answer)
+				.map(|a| a.hash)
+				.map_err(|e| Error::BadResponse { call: "add", detail: e.to_string() })
+		})
+		.await
+	}
 }
 
 #[async_trait]
@@ -169,29 +205,7 @@ impl Ipfs for Kubo {
 	}
 
 	async fn add(&self, data: Vec<u8>) -> Result<String> {
-		Self::deadline("add", self.options.call_timeout, async {
-			let boundary = boundary_absent_from(&data);
-			let mut body = format!(
-				"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data\"\r\n\
-				 Content-Type: application/octet-stream\r\n\r\n"
-			)
-			.into_bytes();
-			body.extend_from_slice(&data);
-			body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-			let content_type = format!("multipart/form-data; boundary={boundary}");
-			let answer =
-				self.post_small("add", &[("pin", "true")], Some((content_type, body))).await?;
-			// Kubo sends `Size` as a string and js-ipfs as a number: only `Hash` is read.
-			#[derive(serde::Deserialize)]
-			#[serde(rename_all = "PascalCase")]
-			struct Added {
-				hash: String,
-			}
-			serde_json::from_slice::<Added>(&answer)
-				.map(|a| a.hash)
-				.map_err(|e| Error::BadResponse { call: "add", detail: e.to_string() })
-		})
-		.await
+		self.add_with(data, true).await
 	}
 
 	async fn cat(&self, cid: &str, limit: u64, lookup: Duration) -> Result<Vec<u8>> {

@@ -7,7 +7,7 @@ use crate::{
 };
 use clap::{parser::ValueSource, CommandFactory};
 use custodia_runtime::opaque::Block;
-use sc_cli::{NetworkBackendType, SubstrateCli};
+use sc_cli::{NetworkBackendType, OffchainWorkerEnabled, SubstrateCli};
 use sc_service::PartialComponents;
 
 impl SubstrateCli for Cli {
@@ -46,11 +46,12 @@ impl SubstrateCli for Cli {
 	}
 }
 
-/// Whether `--network-backend` was given on the command line (rather than left at its default).
-fn network_backend_given() -> bool {
+/// Whether the argument with clap id `id` was given on the command line (rather than left at
+/// its default).
+fn given_on_command_line(id: &str) -> bool {
 	Cli::command()
 		.try_get_matches_from(std::env::args_os())
-		.map(|matches| matches.value_source("network_backend") == Some(ValueSource::CommandLine))
+		.map(|matches| matches.value_source(id) == Some(ValueSource::CommandLine))
 		.unwrap_or(false)
 }
 
@@ -83,8 +84,16 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			// sc-cli defaults to litep2p; Custodia runs sc-network's libp2p backend unless the
 			// operator picks another with `--network-backend`.
-			if !network_backend_given() {
+			if !given_on_command_line("network_backend") {
 				cli.run.network_params.network_backend = NetworkBackendType::Libp2p;
+			}
+			// sc-cli runs the runtime's offchain workers only on validators. Custodia runs them on
+			// every node: pallet-node-authorization's worker is what makes a node accept only the
+			// peers the council named, and an RPC or steward node must refuse strangers as a
+			// validator does. `--offchain-worker never` opts out (a node that then accepts any
+			// peer; docs/operations.md, "Permissioned peers").
+			if !given_on_command_line("enabled") {
+				cli.run.offchain_worker_params.enabled = OffchainWorkerEnabled::Always;
 			}
 			let runner = cli.create_runner(&cli.run)?;
 			let worker = cli.worker.clone();

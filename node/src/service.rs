@@ -1,10 +1,12 @@
 //! Assembles a full Custodia node: client and ParityDB backend, transaction pool, network,
-//! Aura block production, GRANDPA finality and the RPC server.
+//! Aura block production, GRANDPA finality, the runtime's offchain workers (the permissioned
+//! peer set of `pallet-node-authorization`), the Custodia worker and the RPC server.
 
 use std::{sync::Arc, time::Duration};
 
 use custodia_runtime::{apis::RuntimeApi, opaque::Block};
-use sc_client_api::BlockBackend;
+use futures::FutureExt;
+use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::SharedVoterState;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
@@ -191,6 +193,33 @@ pub fn new_full<
 			metrics,
 			gap_sync_body_policy: None,
 		})?;
+
+	// The runtime's offchain workers, after every new best block. pallet-node-authorization's
+	// sets this node's authorized peers (the well-known nodes the council named) and makes it
+	// accept no other peer. `custodia-node` enables them on every node by default (cli.rs), not
+	// only on validators: an RPC or steward node must refuse strangers too.
+	if config.offchain_worker.enabled {
+		let offchain_workers =
+			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+				runtime_api_provider: client.clone(),
+				is_validator: config.role.is_authority(),
+				keystore: Some(keystore_container.keystore()),
+				offchain_db: backend.offchain_storage(),
+				transaction_pool: Some(OffchainTransactionPoolFactory::new(
+					transaction_pool.clone(),
+				)),
+				network_provider: Arc::new(network.clone()),
+				// No runtime pallet fetches anything over HTTP; the Custodia worker talks to IPFS
+				// itself, outside the runtime.
+				enable_http_requests: false,
+				custom_extensions: |_| vec![],
+			})?;
+		task_manager.spawn_handle().spawn(
+			"offchain-workers-runner",
+			Some("offchain-worker"),
+			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
+		);
+	}
 
 	let role = config.role;
 	let force_authoring = config.force_authoring;

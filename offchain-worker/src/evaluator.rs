@@ -1,4 +1,5 @@
-//! The evaluator: computes encrypted predictions (PMHE) and reports each result's hash.
+//! The evaluator: computes encrypted predictions (PMHE) and people's programs, and reports each
+//! result's hash.
 //!
 //! For every prediction job `FheApi::pending_jobs` gives it, the evaluator fetches the input
 //! from IPFS (at most [`MAX_INPUT_BYTES`], checked against the hash the requester put on chain),
@@ -10,11 +11,22 @@
 //! on chain if it never becomes available ([`Severity::RetryLater`]). A panicked evaluation is a
 //! bug, logged as one and never reported as the job's fault ([`Severity::Fatal`]).
 //!
+//! For every program job ([`run_program`]) it fetches the program (at most
+//! [`program::MAX_PROGRAM_BYTES`]) and type-checks it before anything else, so that a malformed
+//! or oversized program fails the job with [`FailureReason::MalformedProgram`] or
+//! [`FailureReason::ProgramTooLarge`] without fetching the rest; then the encrypted inputs and
+//! the requester's evaluation key named in the job (each bounded and hash-checked, each with its
+//! own failure reason), evaluates on a blocking thread with that key, and stores the encoded
+//! outputs. A panic inside tfhe while evaluating with a requester's key is blamed on the key
+//! ([`FailureReason::MalformedEvaluationKey`]), not retried forever.
+//!
 //! The role acts at the finalized block: a job id names a different job on another fork, and a
 //! result computed for a reverted request must never be submitted for the job that replaced it.
 //!
-//! Evaluation is deterministic (a linear map of ciphertext coefficients), so every honest
-//! evaluator submits the same bytes and the same hash; the chain's quorum compares them.
+//! Evaluation is deterministic (a prediction is a linear map of ciphertext coefficients; a
+//! program runs on the pinned tfhe with its FFT forced, and its output list is encoded
+//! canonically), so every honest evaluator submits the same bytes and the same hash; the chain's
+//! quorum compares them.
 
 use std::{sync::Arc, time::Duration};
 
@@ -23,6 +35,7 @@ use custodia_fhe::{
 	model::{FeatureSpec, LinearModel, ModelTemplate},
 	params::PERSONAL_V1,
 	personal::PersonalRecord,
+	program::{self, Program},
 };
 use custodia_ipfs::Ipfs;
 use custodia_primitives::{
@@ -111,7 +124,109 @@ pub async fn predict(
 	Ok((ipfs.add(score).await?, hash))
 }
 
-/// The evaluator role: the chain's pending prediction jobs for this node's account.
+/// Reads `object` from IPFS, at most `limit` bytes, checked against its hash. Content that is
+/// not what the chain names fails the job with `mismatch`, content over the limit with
+/// `too_large`; an unreachable daemon or object is retried later.
+async fn fetch(
+	ipfs: &dyn Ipfs,
+	object: &IpfsRef<Vec<u8>>,
+	limit: u64,
+	mismatch: FailureReason,
+	too_large: FailureReason,
+) -> Result<Vec<u8>, Error> {
+	let cid = String::from_utf8_lossy(&object.cid);
+	ipfs.cat_checked(&cid, limit, INPUT_LOOKUP, object.hash.as_fixed_bytes())
+		.await
+		.map_err(|e| match e {
+			custodia_ipfs::Error::HashMismatch { .. } => Error::Job(mismatch),
+			custodia_ipfs::Error::TooLarge { .. } => Error::Job(too_large),
+			e => Error::Ipfs(e),
+		})
+}
+
+/// Why a program that was fetched cannot run: too large (more operations, inputs or outputs
+/// than the engine's limits, or more bytes), or malformed (anything else `Program::from_json`
+/// refuses).
+pub fn program_failure(error: &custodia_fhe::Error) -> FailureReason {
+	use custodia_fhe::Error as E;
+	match error {
+		E::TooManyInputs { .. }
+		| E::TooManyOperations { .. }
+		| E::TooManyOutputs { .. }
+		| E::ProgramTooLarge { .. } => FailureReason::ProgramTooLarge,
+		_ => FailureReason::MalformedProgram,
+	}
+}
+
+/// Evaluates a program on already fetched bytes: the encoded outputs, or the job's failure.
+/// Runs tfhe: call it on a blocking thread.
+pub fn evaluate_program(
+	program: &Program,
+	input: &[u8],
+	evaluation_key: &[u8],
+) -> Result<Vec<u8>, FailureReason> {
+	let inputs = program::decode_inputs(input).map_err(|_| FailureReason::MalformedInput)?;
+	if inputs.len() != usize::from(program.inputs) {
+		return Err(FailureReason::InputCountMismatch);
+	}
+	// The key is the requester's: tfhe may panic on one whose parts do not fit together. That
+	// is the key's fault, reported as such, never a reason to retry it every round.
+	std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+		let server_key = program::evaluation_key_from_bytes(evaluation_key)
+			.map_err(|_| FailureReason::MalformedEvaluationKey)?;
+		let outputs = program.evaluate(&server_key, &inputs).map_err(|e| match e {
+			custodia_fhe::Error::InputCountMismatch { .. } => FailureReason::InputCountMismatch,
+			e => program_failure(&e),
+		})?;
+		program::encode_outputs(&outputs).map_err(|_| FailureReason::Other)
+	}))
+	.unwrap_or(Err(FailureReason::MalformedEvaluationKey))
+}
+
+/// Runs one program job: the encrypted outputs' CID and hash. `Err` sorts itself by
+/// [`Error::severity`], as for [`predict`].
+pub async fn run_program(
+	ipfs: &dyn Ipfs,
+	program: &IpfsRef<Vec<u8>>,
+	input: &IpfsRef<Vec<u8>>,
+	evaluation_key: &IpfsRef<Vec<u8>>,
+) -> Result<(String, H256), Error> {
+	use FailureReason as F;
+	// The program first: a malformed or oversized one fails before the large key is read.
+	let bytes = fetch(
+		ipfs,
+		program,
+		program::MAX_PROGRAM_BYTES as u64,
+		F::ProgramHashMismatch,
+		F::ProgramTooLarge,
+	)
+	.await?;
+	let program = Program::from_json(&bytes).map_err(|e| Error::Job(program_failure(&e)))?;
+	let input = fetch(
+		ipfs,
+		input,
+		program::MAX_INPUT_LIST_BYTES as u64,
+		F::InputHashMismatch,
+		F::MalformedInput,
+	)
+	.await?;
+	let key = fetch(
+		ipfs,
+		evaluation_key,
+		program::MAX_EVALUATION_KEY_BYTES,
+		F::EvaluationKeyHashMismatch,
+		F::MalformedEvaluationKey,
+	)
+	.await?;
+	let outputs = tokio::task::spawn_blocking(move || evaluate_program(&program, &input, &key))
+		.await
+		.map_err(|e| Error::Task(e.to_string()))?
+		.map_err(Error::Job)?;
+	let hash = content_hash(&outputs);
+	Ok((ipfs.add(outputs).await?, hash))
+}
+
+/// The evaluator role: the chain's pending prediction and program jobs for this node's account.
 pub struct EvaluatorRole<C, P> {
 	shared: Arc<Shared<C, P>>,
 	ipfs: Arc<dyn Ipfs>,
@@ -139,15 +254,21 @@ where
 		at: H256,
 	) -> Result<Option<RuntimeCall>, Error> {
 		let job = summary.id;
-		let (JobKind::Prediction { model, input }, JobStatus::Pending) =
-			(&summary.job.kind, &summary.job.status)
-		else {
+		if summary.job.status != JobStatus::Pending {
 			return Ok(None);
+		}
+		let computed = match &summary.job.kind {
+			JobKind::Prediction { model, input } => {
+				let api = self.shared.client.runtime_api();
+				let model = api.model(at, *model).map_err(|e| Error::RuntimeApi(e.to_string()))?;
+				let engine = model.as_ref().and_then(engine_model);
+				predict(&*self.ipfs, engine, input).await
+			},
+			JobKind::Program { program, input, evaluation_key } => {
+				run_program(&*self.ipfs, program, input, evaluation_key).await
+			},
 		};
-		let api = self.shared.client.runtime_api();
-		let model = api.model(at, *model).map_err(|e| Error::RuntimeApi(e.to_string()))?;
-		let engine = model.as_ref().and_then(engine_model);
-		let outcome = match predict(&*self.ipfs, engine, input).await {
+		let outcome = match computed {
 			Ok((cid, hash)) => match chain_cid(&cid) {
 				Some(result_cid) => Outcome::Success { result_cid, result_hash: hash },
 				None => {
@@ -225,6 +346,126 @@ mod tests {
 	use super::*;
 
 	use sp_runtime::traits::{BlakeTwo256, Hash};
+
+	/// IPFS in memory: objects by CID; `add` names an object by its hash.
+	#[derive(Default)]
+	struct MemoryIpfs {
+		objects: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
+	}
+
+	impl MemoryIpfs {
+		fn put(&self, bytes: &[u8]) -> IpfsRef<Vec<u8>> {
+			let cid = format!("mem-{:?}", content_hash(bytes));
+			self.objects.lock().unwrap().insert(cid.clone(), bytes.to_vec());
+			IpfsRef { cid: cid.into_bytes(), hash: content_hash(bytes) }
+		}
+
+		fn get(&self, cid: &str) -> Vec<u8> {
+			self.objects.lock().unwrap()[cid].clone()
+		}
+	}
+
+	#[async_trait]
+	impl Ipfs for MemoryIpfs {
+		async fn version(&self) -> Result<String, custodia_ipfs::Error> {
+			Ok("memory".into())
+		}
+		async fn add(&self, data: Vec<u8>) -> Result<String, custodia_ipfs::Error> {
+			Ok(String::from_utf8(self.put(&data).cid).unwrap())
+		}
+		async fn cat(
+			&self,
+			cid: &str,
+			limit: u64,
+			_: Duration,
+		) -> Result<Vec<u8>, custodia_ipfs::Error> {
+			let bytes = self.objects.lock().unwrap().get(cid).cloned().ok_or_else(|| {
+				custodia_ipfs::Error::Daemon { call: "cat", message: "not found".into() }
+			})?;
+			if bytes.len() as u64 > limit {
+				return Err(custodia_ipfs::Error::TooLarge { cid: cid.into(), limit });
+			}
+			Ok(bytes)
+		}
+		async fn pin_add(&self, _: &str, _: u64, _: Duration) -> Result<(), custodia_ipfs::Error> {
+			unimplemented!("an evaluator never pins")
+		}
+		async fn pin_rm(&self, _: &str) -> Result<(), custodia_ipfs::Error> {
+			unimplemented!("an evaluator never unpins")
+		}
+		async fn pins(&self) -> Result<std::collections::HashSet<String>, custodia_ipfs::Error> {
+			unimplemented!("an evaluator never lists pins")
+		}
+		async fn gc(&self) -> Result<(), custodia_ipfs::Error> {
+			unimplemented!("an evaluator never collects garbage")
+		}
+	}
+
+	/// `(a + b) · c`.
+	const PROGRAM: &[u8] =
+		br#"{"inputs":3,"ops":[{"op":"add","a":0,"b":1},{"op":"mul","a":3,"b":2}],"outputs":[4]}"#;
+
+	fn failure(result: Result<(String, H256), Error>) -> FailureReason {
+		match result {
+			Err(Error::Job(reason)) => reason,
+			Err(e) => panic!("expected the job's failure, got {e}"),
+			Ok(_) => panic!("expected the job's failure, got a result"),
+		}
+	}
+
+	#[tokio::test]
+	async fn evaluators_agree_byte_for_byte_on_a_programs_result() {
+		let ipfs = MemoryIpfs::default();
+		let (client_key, server_key) = program::generate_keys();
+		let key = ipfs.put(&program::evaluation_key_to_bytes(&server_key).unwrap());
+		let input = ipfs.put(&program::encrypt_inputs(&[2, 3, 7], &client_key).unwrap());
+		let code = ipfs.put(PROGRAM);
+		// Two evaluators, each on its own: the same CID and hash.
+		let first = run_program(&ipfs, &code, &input, &key).await.unwrap();
+		let second = run_program(&ipfs, &code, &input, &key).await.unwrap();
+		assert_eq!(first, second);
+		let outputs = ipfs.get(&first.0);
+		assert_eq!(content_hash(&outputs), first.1);
+		assert_eq!(program::decrypt_outputs(&outputs, &client_key).unwrap(), vec![35]);
+
+		// Inputs that are not the program's, and a key that is not a key: precise reasons.
+		let two = ipfs.put(&program::encrypt_inputs(&[2, 3], &client_key).unwrap());
+		let result = run_program(&ipfs, &code, &two, &key).await;
+		assert_eq!(failure(result), FailureReason::InputCountMismatch);
+		let garbage = ipfs.put(b"not a ciphertext list");
+		let result = run_program(&ipfs, &code, &garbage, &key).await;
+		assert_eq!(failure(result), FailureReason::MalformedInput);
+		let not_a_key = ipfs.put(b"not a key");
+		let result = run_program(&ipfs, &code, &input, &not_a_key).await;
+		assert_eq!(failure(result), FailureReason::MalformedEvaluationKey);
+		let forged = IpfsRef { cid: key.cid.clone(), hash: H256::repeat_byte(1) };
+		let result = run_program(&ipfs, &code, &input, &forged).await;
+		assert_eq!(failure(result), FailureReason::EvaluationKeyHashMismatch);
+	}
+
+	#[tokio::test]
+	async fn a_malformed_or_oversized_program_fails_before_anything_else_is_read() {
+		let ipfs = MemoryIpfs::default();
+		// Neither is in IPFS: reading them would be a daemon error, not the job's failure.
+		let absent = IpfsRef { cid: b"absent".to_vec(), hash: H256::zero() };
+		let run = |program: IpfsRef<Vec<u8>>| {
+			let (ipfs, absent) = (&ipfs, absent.clone());
+			async move { failure(run_program(ipfs, &program, &absent, &absent).await) }
+		};
+		assert_eq!(run(ipfs.put(b"{not json")).await, FailureReason::MalformedProgram);
+		let ill_typed = br#"{"inputs":1,"ops":[{"op":"add","a":0,"b":9}],"outputs":[1]}"#;
+		assert_eq!(run(ipfs.put(ill_typed)).await, FailureReason::MalformedProgram);
+		let ops = vec![r#"{"op":"add_scalar","a":0,"value":1}"#; program::MAX_OPS + 1].join(",");
+		let long = format!(r#"{{"inputs":1,"ops":[{ops}],"outputs":[0]}}"#);
+		assert_eq!(run(ipfs.put(long.as_bytes())).await, FailureReason::ProgramTooLarge);
+		let huge = vec![b' '; program::MAX_PROGRAM_BYTES + 1];
+		assert_eq!(run(ipfs.put(&huge)).await, FailureReason::ProgramTooLarge);
+		let forged = IpfsRef { cid: ipfs.put(PROGRAM).cid, hash: H256::repeat_byte(7) };
+		assert_eq!(run(forged).await, FailureReason::ProgramHashMismatch);
+		// A well-formed program goes on to read its input: absent here, so retried later.
+		let result = run_program(&ipfs, &ipfs.put(PROGRAM), &absent, &absent).await;
+		assert!(matches!(result.map_err(|e| e.severity()), Err(Severity::RetryLater)));
+	}
 
 	#[test]
 	fn content_hash_is_the_runtimes_blake2_256() {

@@ -15,8 +15,9 @@
 //!   record is retired it unpins, garbage-collects, and confirms with `Vaults::confirm_unpinned`.
 //!   Each item succeeds or fails on its own, with backoff.
 //! - **Evaluator** (`--evaluator`, [`evaluator`], at the finalized block): computes the encrypted
-//!   predictions the chain lists for it (`FheApi::pending_jobs`) and submits each result's CID
-//!   and hash (`Fhe::submit_result`) or the reason the job cannot be computed.
+//!   predictions and people's programs the chain lists for it (`FheApi::pending_jobs`) and
+//!   submits each result's CID and hash (`Fhe::submit_result`) or the reason the job cannot be
+//!   computed.
 //! - **Statistics aggregator** (`--aggregator`, [`aggregator`], at the finalized block): in each
 //!   Prio3 aggregator epoch that names it, posts its epoch key and verify-key contribution,
 //!   verifies the batches of reports, keeps the output shares, and submits its noisy share of
@@ -64,7 +65,7 @@ pub const LOG_TARGET: &str = "custodia-worker";
 /// The runtime APIs the worker calls: what to pin and unpin, which jobs to compute, which
 /// statistics batches and jobs to work on, and what it needs to sign (nonce, runtime version).
 pub trait WorkerRuntimeApi:
-	VaultsApi<Block, AccountId>
+	VaultsApi<Block, AccountId, BlockNumber>
 	+ FheApi<Block, AccountId, BlockNumber>
 	+ StatisticsApi<Block, AccountId, BlockNumber>
 	+ AccountNonceApi<Block, AccountId, Nonce>
@@ -73,7 +74,7 @@ pub trait WorkerRuntimeApi:
 }
 
 impl<Api> WorkerRuntimeApi for Api where
-	Api: VaultsApi<Block, AccountId>
+	Api: VaultsApi<Block, AccountId, BlockNumber>
 		+ FheApi<Block, AccountId, BlockNumber>
 		+ StatisticsApi<Block, AccountId, BlockNumber>
 		+ AccountNonceApi<Block, AccountId, Nonce>
@@ -94,9 +95,9 @@ pub struct WorkerParams {
 	#[arg(long)]
 	pub steward: bool,
 
-	/// Act as an evaluator: compute the encrypted predictions the chain lists for this node's
-	/// worker account, with inputs from and results to the IPFS daemon at `--ipfs-api`. The
-	/// account must be a consortium member of kind Evaluator.
+	/// Act as an evaluator: compute the encrypted predictions and programs the chain lists for
+	/// this node's worker account, with inputs from and results to the IPFS daemon at
+	/// `--ipfs-api`. The account must be a consortium member of kind Evaluator.
 	#[arg(long)]
 	pub evaluator: bool,
 

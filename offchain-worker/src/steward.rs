@@ -11,6 +11,12 @@
 //! goes on. Each round unpins, collects garbage and confirms first, and pins after, so an unpin
 //! never waits for a slow pin.
 //!
+//! A record whose object the steward has been failing to fetch for the chain's threshold
+//! (`VaultsApi::unfetchable_after`) is reported once with `Vaults::report_unfetchable`, naming
+//! the reason ([`unfetchable_reason`]) and the block of the first failure. Only failures that
+//! say something about the content count: while the steward's own daemon is down nothing is
+//! blamed on a record.
+//!
 //! The role acts at every new best block: expiry and retirement only ever move forward with the
 //! block number, so a vault that ended at height N has ended on every fork at height N, and
 //! unpinning at once is safe.
@@ -25,10 +31,11 @@ use async_trait::async_trait;
 use custodia_ipfs::{Error as IpfsError, Ipfs};
 use custodia_primitives::{
 	runtime_api::VaultsApi,
-	vaults::{PinItem, PinTarget},
+	vaults::{PinItem, PinTarget, RecordId},
 };
 use custodia_runtime::{opaque::Block, BlockNumber, RuntimeCall};
 use futures::StreamExt;
+use pallet_vaults::UnfetchableReason;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -112,6 +119,23 @@ async fn pin(ipfs: &dyn Ipfs, cid: &str, limit: u64) -> Result<(), IpfsError> {
 /// Pins started at once by [`StewardRole`].
 const PIN_CONCURRENCY: usize = 4;
 
+/// Why `error` means the content behind a CID cannot be fetched, or `None` if it says nothing
+/// about the content: the steward's own daemon is down, slow or misconfigured, or answered
+/// something unreadable. Only the first kind may ever be reported on chain.
+pub fn unfetchable_reason(error: &IpfsError) -> Option<UnfetchableReason> {
+	match error {
+		// The daemon looked for the content for its lookup time and found nobody serving it (or
+		// could not parse the CID).
+		IpfsError::Daemon { .. } => Some(UnfetchableReason::Unreachable),
+		IpfsError::TooLarge { .. } => Some(UnfetchableReason::TooLarge),
+		IpfsError::HashMismatch { .. } => Some(UnfetchableReason::HashMismatch),
+		IpfsError::Unreachable { .. }
+		| IpfsError::Timeout { .. }
+		| IpfsError::BadResponse { .. }
+		| IpfsError::InvalidUrl { .. } => None,
+	}
+}
+
 /// When a failing CID may be tried again: after 1, 2, 4, … blocks, at most [`MAX_BACKOFF`].
 #[derive(Debug, Default)]
 pub struct Backoff {
@@ -122,6 +146,9 @@ pub struct Backoff {
 struct Failing {
 	failures: u32,
 	next_try: BlockNumber,
+	/// Since which block fetching the content has failed, and why it last failed; `None` while
+	/// every failure was the daemon's own.
+	unfetchable: Option<(BlockNumber, UnfetchableReason)>,
 }
 
 impl Backoff {
@@ -132,13 +159,31 @@ impl Backoff {
 
 	/// `cid` failed at block `now`: wait twice as long as last time before the next try.
 	pub fn failed(&mut self, cid: &str, now: BlockNumber) {
-		let failing = self
-			.failing
-			.entry(cid.to_string())
-			.or_insert(Failing { failures: 0, next_try: now });
+		let failing = self.failing.entry(cid.to_string()).or_insert(Failing {
+			failures: 0,
+			next_try: now,
+			unfetchable: None,
+		});
 		failing.failures = failing.failures.saturating_add(1);
 		let wait = 1u32.checked_shl(failing.failures - 1).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
 		failing.next_try = now.saturating_add(wait);
+	}
+
+	/// Fetching `cid` failed at block `now` with `error`: [`Backoff::failed`], and, if the error
+	/// is about the content, the content counts as unfetchable from its first such failure.
+	pub fn fetch_failed(&mut self, cid: &str, now: BlockNumber, error: &IpfsError) {
+		self.failed(cid, now);
+		if let (Some(reason), Some(failing)) =
+			(unfetchable_reason(error), self.failing.get_mut(cid))
+		{
+			let since = failing.unfetchable.map_or(now, |(since, _)| since);
+			failing.unfetchable = Some((since, reason));
+		}
+	}
+
+	/// Since which block the content of `cid` has been unfetchable, and the last reason.
+	pub fn unfetchable(&self, cid: &str) -> Option<(BlockNumber, UnfetchableReason)> {
+		self.failing.get(cid).and_then(|f| f.unfetchable)
 	}
 
 	/// `cid` succeeded.
@@ -173,6 +218,21 @@ pub struct Steward {
 	/// CIDs whose pin is under way: not unpinned until it ends, so that a pin that lands after
 	/// its target ended is undone by the next round instead of outliving the target.
 	pinning: HashSet<String>,
+	/// Records reported unfetchable (or being reported) since the start: each is reported once.
+	/// After a restart a record may be reported again; the chain refuses the repeat
+	/// (`AlreadyReportedUnfetchable`), which costs only the fee.
+	reported: BTreeSet<RecordId>,
+}
+
+/// A record to report unfetchable: `Vaults::report_unfetchable`'s arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnfetchableRecord {
+	/// The record.
+	pub record: RecordId,
+	/// Why its object cannot be fetched.
+	pub reason: UnfetchableReason,
+	/// The block of the first failure.
+	pub since: BlockNumber,
 }
 
 /// What a round did, for logs, metrics and the confirmations to submit.
@@ -278,8 +338,33 @@ impl Steward {
 					pinned.insert(cid.to_string());
 				}
 			},
-			Err(_) => self.backoff.failed(cid, now),
+			Err(error) => self.backoff.fetch_failed(cid, now, error),
 		}
+	}
+
+	/// The records in `must_pin` whose object has been unfetchable for at least `threshold`
+	/// blocks at block `now` and that were not reported yet. Each counts as reported from now
+	/// on; [`Steward::report_failed`] allows it again.
+	pub fn unfetchable_to_report(
+		&mut self,
+		must_pin: &[PinItem],
+		threshold: BlockNumber,
+		now: BlockNumber,
+	) -> Vec<UnfetchableRecord> {
+		let mut due = Vec::new();
+		for item in must_pin {
+			let PinTarget::Record(record) = item.target else { continue };
+			let Some((since, reason)) = self.backoff.unfetchable(&cid_of(item)) else { continue };
+			if now.saturating_sub(since) >= threshold && self.reported.insert(record) {
+				due.push(UnfetchableRecord { record, reason, since });
+			}
+		}
+		due
+	}
+
+	/// A report could not be submitted: allow it again next round.
+	pub fn report_failed(&mut self, record: RecordId) {
+		self.reported.remove(&record);
 	}
 
 	/// Pins what is required and not pinned yet, each CID on its own (one at a time, in this
@@ -329,6 +414,14 @@ impl Steward {
 		self.confirming.retain(|target, _| ended.contains(target));
 		let named: HashSet<String> = must_pin.iter().chain(must_unpin).map(cid_of).collect();
 		self.backoff.retain(&named);
+		let live: BTreeSet<RecordId> = must_pin
+			.iter()
+			.filter_map(|item| match item.target {
+				PinTarget::Record(id) => Some(id),
+				PinTarget::Vault(_) => None,
+			})
+			.collect();
+		self.reported.retain(|record| live.contains(record));
 	}
 }
 
@@ -488,7 +581,40 @@ where
 			},
 			Err(e) => return self.list_failed(e, now),
 		}
+		self.report_unfetchable(at, &must_pin, now).await;
 		self.start_pins(&must_pin, now);
+	}
+}
+
+impl<C, P> StewardRole<C, P>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: WorkerRuntimeApi,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	/// Reports on chain each record whose object has been unfetchable for the chain's threshold.
+	async fn report_unfetchable(&mut self, at: H256, must_pin: &[PinItem], now: BlockNumber) {
+		let threshold = match self.shared.client.runtime_api().unfetchable_after(at) {
+			Ok(threshold) => threshold,
+			Err(e) => {
+				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "VaultsApi::unfetchable_after failed: {e}; retrying");
+				return;
+			},
+		};
+		for UnfetchableRecord { record, reason, since } in
+			self.steward.unfetchable_to_report(must_pin, threshold, now)
+		{
+			let call = RuntimeCall::Vaults(pallet_vaults::Call::report_unfetchable {
+				record,
+				reason,
+				since,
+			});
+			let what = format!("record {record} unfetchable ({reason:?} since block {since})");
+			if let Err(e) = self.shared.submit(call, "steward", what).await {
+				self.shared.failed("steward", format_args!("report of record {record}"), &e);
+				self.steward.report_failed(record);
+			}
+		}
 	}
 }
 
@@ -631,6 +757,71 @@ mod tests {
 		// The chain stopped naming it: forgotten.
 		steward.unpin_ended(&ipfs, &[], &[], 50).await.unwrap();
 		assert_eq!(steward.failing(), 0);
+	}
+
+	#[tokio::test]
+	async fn a_record_unfetchable_for_the_threshold_is_reported_once_with_its_reason() {
+		let ipfs = PoisonedIpfs::default();
+		let must_pin = [
+			item(PinTarget::Record(1), POISON),
+			item(PinTarget::Record(2), "QmGood"),
+			// A vault naming the poisoned CID: only records are reported.
+			item(PinTarget::Vault(3), POISON),
+		];
+		let mut steward = Steward::default();
+		let mut reports = Vec::new();
+		for now in 10..60 {
+			steward.pin_required(&ipfs, &must_pin, now).await.unwrap();
+			for report in steward.unfetchable_to_report(&must_pin, 20, now) {
+				reports.push((now, report));
+			}
+		}
+		// First failure at block 10, retried with backoff; reported at 10 + 20, once.
+		assert_eq!(
+			reports,
+			[(
+				30,
+				UnfetchableRecord { record: 1, reason: UnfetchableReason::Unreachable, since: 10 }
+			)]
+		);
+		// A report that could not be submitted is made again at the next round.
+		steward.report_failed(1);
+		assert_eq!(steward.unfetchable_to_report(&must_pin, 20, 60).len(), 1);
+		assert!(steward.unfetchable_to_report(&must_pin, 20, 61).is_empty());
+	}
+
+	#[test]
+	fn a_daemon_that_is_down_is_never_blamed_on_a_record() {
+		let must_pin = [item(PinTarget::Record(7), "QmFar")];
+		let mut steward = Steward::default();
+		steward.pinned = Some(HashSet::new());
+		let down = Err(IpfsError::Unreachable { call: "cat", detail: "connection refused".into() });
+		let slow = Err(IpfsError::Timeout { call: "pin/add", after: Duration::from_secs(30) });
+		for now in 0..200 {
+			steward.pins_to_start(&must_pin, now);
+			steward.pin_ended("QmFar", if now % 2 == 0 { &down } else { &slow }, now);
+		}
+		assert!(steward.unfetchable_to_report(&must_pin, 20, 200).is_empty());
+		// The daemon is back and the content too large: the clock starts now.
+		let too_large = Err(IpfsError::TooLarge { cid: "QmFar".into(), limit: 1_024 });
+		steward.pin_ended("QmFar", &too_large, 200);
+		assert!(steward.unfetchable_to_report(&must_pin, 20, 219).is_empty());
+		assert_eq!(
+			steward.unfetchable_to_report(&must_pin, 20, 220),
+			[UnfetchableRecord { record: 7, reason: UnfetchableReason::TooLarge, since: 200 }]
+		);
+	}
+
+	#[test]
+	fn a_record_fetched_before_the_threshold_is_not_reported() {
+		let must_pin = [item(PinTarget::Record(4), "QmLate")];
+		let mut steward = Steward::default();
+		steward.pinned = Some(HashSet::new());
+		let missing =
+			Err(IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() });
+		steward.pin_ended("QmLate", &missing, 10);
+		steward.pin_ended("QmLate", &Ok(()), 25);
+		assert!(steward.unfetchable_to_report(&must_pin, 20, 40).is_empty());
 	}
 
 	#[test]

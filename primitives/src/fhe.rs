@@ -1,8 +1,8 @@
 // This file is part of Custodia.
 // SPDX-License-Identifier: Apache-2.0
 
-//! FHE jobs where the person holds the key: personal evaluation keys, models, prediction jobs and
-//! their agreed outcomes.
+//! FHE jobs where the person holds the key: personal evaluation keys, models, prediction and
+//! program jobs and their agreed outcomes.
 //!
 //! The chain never sees a ciphertext or a key: it stores IPFS CIDs, content hashes, bounded bytes
 //! and small integers, and the evaluators (consortium members of kind `Evaluator`) do the FHE work
@@ -146,6 +146,31 @@ pub enum FailureReason {
 	/// Anything else; the evaluator's log says what.
 	#[codec(index = 4)]
 	Other,
+	/// A program job's program was fetched and matches its hash, but is not a well-typed
+	/// program: not the JSON program format, an operand defined nowhere before its operation, an
+	/// operation on a value of the wrong type, or no output.
+	#[codec(index = 5)]
+	MalformedProgram,
+	/// A program job's program is larger than evaluators accept: more operations or inputs than
+	/// the engine's `MAX_OPS` / `MAX_INPUTS`, or more bytes than its program size limit.
+	#[codec(index = 6)]
+	ProgramTooLarge,
+	/// What IPFS returned for a program job's program does not hash to the hash named on chain.
+	#[codec(index = 7)]
+	ProgramHashMismatch,
+	/// A program job's evaluation key (the requester's, as registered when the job was
+	/// requested) does not decode as a server key of the supported parameters, or exceeds the
+	/// size limit.
+	#[codec(index = 8)]
+	MalformedEvaluationKey,
+	/// What IPFS returned for a program job's evaluation key does not hash to the hash
+	/// registered on chain.
+	#[codec(index = 9)]
+	EvaluationKeyHashMismatch,
+	/// A program job's input holds another number of encrypted values than the program
+	/// declares inputs.
+	#[codec(index = 10)]
+	InputCountMismatch,
 }
 
 /// What an evaluator submits for a job.
@@ -195,6 +220,19 @@ pub enum JobKind<Cid> {
 		model: ModelId,
 		/// The encrypted input tuple.
 		input: IpfsRef<Cid>,
+	},
+	/// A generic program (PMHE's add/mult contract API: the `custodia-fhe` engine's `Program`,
+	/// as JSON in IPFS) over values the requester encrypted under their own key, evaluated with
+	/// the requester's evaluation key. Only the requester can decrypt the result.
+	#[codec(index = 1)]
+	Program {
+		/// The program.
+		program: IpfsRef<Cid>,
+		/// The encrypted input values.
+		input: IpfsRef<Cid>,
+		/// The requester's evaluation key as registered when the job was requested: every
+		/// evaluator uses the same one even if the requester replaces it meanwhile.
+		evaluation_key: IpfsRef<Cid>,
 	},
 }
 

@@ -61,9 +61,10 @@ sp_api::decl_runtime_apis! {
 	}
 
 	/// Records and vaults, as data stewards and grantees see them.
-	pub trait VaultsApi<AccountId>
+	pub trait VaultsApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,
+		BlockNumber: Codec,
 	{
 		/// What `steward` must keep pinned now: its live records and open vaults.
 		fn must_pin(steward: AccountId) -> Vec<PinItem>;
@@ -71,6 +72,9 @@ sp_api::decl_runtime_apis! {
 		fn must_unpin(steward: AccountId) -> Vec<PinItem>;
 		/// Whether `vault` may be read now: open, before its expiry, under a live grant.
 		fn is_vault_open(vault: VaultId) -> bool;
+		/// How many blocks a steward must have been failing to fetch a record before it may
+		/// report it unfetchable (`Vaults::report_unfetchable`).
+		fn unfetchable_after() -> BlockNumber;
 	}
 
 	/// FHE prediction jobs, as evaluators, the people who request them and the public see them.

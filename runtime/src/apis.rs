@@ -98,6 +98,14 @@ impl_runtime_apis! {
 		}
 	}
 
+	// Runs the pallets' offchain workers: pallet-node-authorization sets the node's authorized
+	// peers from the well-known nodes. The node runs it after every new best block.
+	impl sp_offchain::OffchainWorkerApi<Block> for Runtime {
+		fn offchain_worker(header: &<Block as BlockT>::Header) {
+			Executive::offchain_worker(header)
+		}
+	}
+
 	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
 		fn slot_duration() -> sp_consensus_aura::SlotDuration {
 			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
@@ -251,7 +259,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl runtime_api::VaultsApi<Block, AccountId> for Runtime {
+	impl runtime_api::VaultsApi<Block, AccountId, BlockNumber> for Runtime {
 		fn must_pin(steward: AccountId) -> Vec<PinItem> {
 			Vaults::must_pin(&steward)
 		}
@@ -262,6 +270,10 @@ impl_runtime_apis! {
 
 		fn is_vault_open(vault: VaultId) -> bool {
 			Vaults::is_vault_open(vault, System::block_number())
+		}
+
+		fn unfetchable_after() -> BlockNumber {
+			pallet_vaults::UnfetchableAfter::<Runtime>::get()
 		}
 	}
 

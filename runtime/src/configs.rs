@@ -208,6 +208,13 @@ parameter_types! {
 	pub const StorageDepositPerByte: Balance = crate::MILLI_UNIT / 100;
 }
 
+parameter_types! {
+	/// How long a steward must fail to fetch a record before it may report it unfetchable, until
+	/// governance sets another value (`Vaults::set_unfetchable_after`): one hour, well past the
+	/// steward's longest backoff (64 blocks), so a daemon restart or a slow peer is not reported.
+	pub const VaultsUnfetchableAfter: BlockNumber = HOURS;
+}
+
 impl pallet_vaults::Config for Runtime {
 	type Consortium = Consortium;
 	type Consent = Consent;
@@ -216,6 +223,8 @@ impl pallet_vaults::Config for Runtime {
 	type RecordDepositBase = StorageDepositBase;
 	type DepositPerByte = StorageDepositPerByte;
 	type MaxPendingRecordsPerOwner = ConstU32<16>;
+	// A quarter of a person's places: four institutions can each fill their share, none all.
+	type MaxPendingRecordsPerInstitution = ConstU32<4>;
 	type MaxCidLen = ConstU32<128>;
 	type MaxCategories = ConstU32<32>;
 	type MaxRecordsPerOwner = ConstU32<256>;
@@ -223,15 +232,19 @@ impl pallet_vaults::Config for Runtime {
 	type MaxVaultsPerRecord = ConstU32<16>;
 	type MaxVaultsPerBlock = ConstU32<64>;
 	type MaxExpiriesPerBlock = ConstU32<64>;
+	type GovernanceOrigin = ConsortiumGovernance;
+	type DefaultUnfetchableAfter = VaultsUnfetchableAfter;
 	type WeightInfo = pallet_vaults::weights::SubstrateWeight<Runtime>;
 }
 
 parameter_types! {
-	/// Distinct evaluators that must submit the identical outcome for a prediction to be final,
-	/// unless genesis sets more: one, for the single-validator `--dev` chain; the local net's
-	/// genesis sets 3 of 4 (more than half of the evaluators, which pallet-fhe's genesis checks).
+	/// Distinct evaluators that must submit the identical outcome for a job (a prediction or a
+	/// program) to be final, unless genesis sets more: one, for the single-validator `--dev`
+	/// chain; the local net's genesis sets 3 of 4 (more than half of the evaluators, which
+	/// pallet-fhe's genesis checks).
 	pub const FheResultQuorum: u32 = 1;
-	/// A prediction not final this many blocks after its request times out: one hour.
+	/// A job (prediction or program) not final this many blocks after its request times out:
+	/// one hour.
 	pub const FheJobTimeout: BlockNumber = HOURS;
 }
 
@@ -393,4 +406,25 @@ impl pallet_validators::Config for Runtime {
 	// Governance may not empty the set; the dev chain has a single validator.
 	type MinValidators = ConstU32<1>;
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
+}
+
+// --- Permissioned peers (issue 16) ---
+
+/// Each member may name a few nodes (a validator, an RPC node, a steward's node).
+const MAX_WELL_KNOWN_NODES: u32 = 4 * MAX_CONSORTIUM_MEMBERS;
+
+impl pallet_node_authorization::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type MaxWellKnownNodes = ConstU32<MAX_WELL_KNOWN_NODES>;
+	// A libp2p peer id of an ed25519 key is 38 bytes; room for other key types.
+	type MaxPeerIdLength = ConstU32<128>;
+	// The same majority that admits members and validators names the nodes that may connect;
+	// sudo on `--dev`. Naming a node is what lets a new member's node sync at all.
+	type AddOrigin = ConsortiumGovernance;
+	type RemoveOrigin = ConsortiumGovernance;
+	type SwapOrigin = ConsortiumGovernance;
+	type ResetOrigin = ConsortiumGovernance;
+	// The pallet ships no benchmarked weights; its default is a fixed 50 µs per call, far
+	// above the two storage writes the governance calls do.
+	type WeightInfo = ();
 }

@@ -9,6 +9,8 @@
 //! - governance on development chains: `pallet-sudo`;
 //! - the validator set: `pallet-validators` (chosen by the council, or sudo on `--dev`) drives
 //!   `pallet-session`, which hands the validators' session keys to Aura and GRANDPA each session;
+//! - permissioned peers: `pallet-node-authorization` holds the peer ids of the members' nodes
+//!   (named by the council); its offchain worker makes every node accept only those peers;
 //! - data governance: `pallet-consortium` (members and their keys), `pallet-consent` (requests,
 //!   grants, revocations), `pallet-vaults` (records, shared data vaults and their expiry).
 //!
@@ -202,6 +204,10 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Statistics = pallet_statistics;
+
+	// Permissioned peers: only the nodes the council named (well-known nodes) connect.
+	#[runtime::pallet_index(15)]
+	pub type NodeAuthorization = pallet_node_authorization;
 }
 
 #[cfg(test)]

@@ -3,17 +3,18 @@
 // started again behind the same URL with the same repository.
 
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, run, waitFor } from './node.mjs';
+import { scratchDir } from './scratch.mjs';
 
 export const JSIPFS = join(REPO_ROOT, 'tests/ipfs/node_modules/.bin/jsipfs');
 
 /** Initialises a repository in a fresh folder and starts a daemon on it. */
 export async function startIpfs() {
   if (!existsSync(JSIPFS)) throw new Error(`${JSIPFS} is missing: run scripts/setup.sh (it runs npm ci in tests/ipfs)`);
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-ipfs-'));
+  const dir = scratchDir('custodia-ipfs-');
   const env = { ...process.env, IPFS_PATH: join(dir, 'repo') };
   await run(JSIPFS, ['init', '--profile', 'test', '--emptyRepo'], { env });
   const port = await freePort();

@@ -2,7 +2,8 @@
 // scripts/local-net.sh, for tests that need what the script does not offer: each validator's
 // worker with its own roles and its own IPFS daemon, and a validator killed with SIGKILL (a
 // power cut, not a shutdown) and started again on its database. Same layout as the script:
-// fixed public node keys (test net only), every validator a boot node of the others, loopback
+// fixed public node keys (test net only; the genesis names their peer ids as the only nodes
+// that may connect, pallet-node-authorization), every validator a boot node of the others, loopback
 // ports from three bases, one folder per validator with its database and log.
 
 import { spawn } from 'node:child_process';
@@ -53,11 +54,12 @@ export async function peerIdsOf(n) {
 /**
  * One validator node of a local net. `identity` is the flag that puts its development keys in
  * its keystore (`--alice` by default); `[]` starts it with an empty keystore, as a new member's
- * node joins (it makes its session keys itself).
+ * node joins (it makes its session keys itself). `key` is its libp2p secret key in hex
+ * (default [`nodeKey`]`(i)`: the peer ids the local net's genesis names as well-known nodes).
  */
 export class Validator {
-  constructor({ name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs = [], identity = [`--${name}`] }) {
-    Object.assign(this, { name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs, identity });
+  constructor({ name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs = [], identity = [`--${name}`], key = nodeKey(i) }) {
+    Object.assign(this, { name, i, dir, p2pBase, rpcPort, prometheusPort, bootnodes, workerArgs, identity, key });
     this.logPath = join(dir, 'node.log');
     this.child = null;
     this.url = `ws://127.0.0.1:${rpcPort}`;
@@ -74,7 +76,7 @@ export class Validator {
     this.child = spawn(NODE_BIN, [
       '--chain', 'local', ...this.identity, '--validator',
       '--base-path', this.dir,
-      '--node-key', nodeKey(this.i),
+      '--node-key', this.key,
       '--listen-addr', `/ip4/127.0.0.1/tcp/${this.p2pBase + this.i}`,
       '--bootnodes', ...this.bootnodes,
       '--rpc-port', String(this.rpcPort),

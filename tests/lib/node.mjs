@@ -1,13 +1,14 @@
 // Helpers shared by the end-to-end tests: real custodia-node processes on free loopback ports.
 
 import { spawn, execFile } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { scratchDir } from './scratch.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -73,7 +74,7 @@ export async function heads(port) {
  */
 export async function startDevNode({ extraArgs = [], basePath = null, rpcPort: fixedRpcPort = null } = {}) {
   const [rpcPort, p2pPort, prometheusPort] = [fixedRpcPort ?? await freePort(), await freePort(), await freePort()];
-  const dir = mkdtempSync(join(tmpdir(), 'custodia-dev-'));
+  const dir = scratchDir('custodia-dev-');
   const logPath = join(dir, 'node.log');
   const log = createWriteStream(logPath);
   const child = spawn(NODE_BIN, [

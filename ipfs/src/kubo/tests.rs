@@ -295,6 +295,16 @@ async fn add_sends_a_random_boundary_absent_from_the_content() {
 	}
 }
 
+#[tokio::test]
+async fn only_add_unpinned_leaves_the_object_unpinned() {
+	let kubo = FakeKubo::start(|_| json(r#"{"Name":"data","Hash":"QmNew","Size":"3"}"#));
+	assert_eq!(kubo.client().add(b"abc".to_vec()).await.unwrap(), "QmNew");
+	assert_eq!(kubo.client().add_unpinned(b"abc".to_vec()).await.unwrap(), "QmNew");
+	let lines = kubo.request_lines();
+	assert!(lines[0].starts_with("POST /api/v0/add?pin=true "), "{}", lines[0]);
+	assert!(lines[1].starts_with("POST /api/v0/add?pin=false "), "{}", lines[1]);
+}
+
 #[test]
 fn a_boundary_is_never_in_the_content() {
 	let boundary = boundary_absent_from(b"");

@@ -190,6 +190,30 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn request_program() -> Result<(), BenchmarkError> {
+		setup::<T>();
+		// Worst case: longest CIDs, and one place left in the open-job list.
+		let model = new_model::<T>()?;
+		let caller: T::AccountId = whitelisted_caller();
+		fund::<T>(&caller);
+		Fhe::<T>::register_evaluation_key(
+			RawOrigin::Signed(caller.clone()).into(),
+			longest_cid::<T>(2),
+			H256::repeat_byte(1),
+		)?;
+		fill_open_jobs::<T>(model, 1)?;
+		let job = NextJobId::<T>::get();
+		let program = IpfsRef { cid: longest_cid::<T>(0), hash: H256::repeat_byte(2) };
+		let input = IpfsRef { cid: longest_cid::<T>(1), hash: H256::repeat_byte(3) };
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), program, input);
+
+		assert!(matches!(Jobs::<T>::get(job).map(|j| j.kind), Some(JobKind::Program { .. })));
+		Ok(())
+	}
+
+	#[benchmark]
 	fn submit_result() -> Result<(), BenchmarkError> {
 		setup::<T>();
 		// Worst case: the submission that reaches the quorum and closes the oldest of a full

@@ -3,10 +3,11 @@
 
 //! # FHE pallet
 //!
-//! Personal predictions under fully homomorphic encryption, agreed on chain: a person encrypts
-//! the features of a registered model under their own key, evaluators compute the encrypted
-//! score, a quorum of them agrees on it, and only the person can decrypt it. The pallet holds
-//! personal evaluation keys, auditable prediction models and prediction jobs.
+//! Personal predictions and programs under fully homomorphic encryption, agreed on chain: a
+//! person encrypts the features of a registered model (or the inputs of their own program) under
+//! their own key, evaluators compute the encrypted result, a quorum of them agrees on it, and only
+//! the person can decrypt it. The pallet holds personal evaluation keys, auditable prediction
+//! models, and prediction and program jobs.
 //!
 //! - [`Config`]
 //! - [`Call`]
@@ -19,18 +20,25 @@
 //! their outcomes as signed extrinsics. No key that decrypts anything ever reaches the chain or
 //! an evaluator.
 //!
-//! - **Evaluation keys.** Any account may register its FHE evaluation material (stored in IPFS)
-//!   for generic programs run on its own encrypted data.
+//! - **Evaluation keys.** Any account may register its FHE evaluation material (a tfhe server
+//!   key, stored in IPFS) for generic programs run on its own encrypted data.
 //! - **Models.** Institutions register linear models as PMHE tuple templates (features, units,
 //!   fixed-point scales, weights, bias, output meaning, provenance), readable by anyone.
 //! - **Prediction jobs.** A person asks for a model's score over an input they encrypted under
 //!   their own key; evaluators compute it and submit the result's CID and hash, or why it cannot
 //!   be done.
-//! - **Agreement.** An outcome is final when [`Pallet::result_quorum`] distinct evaluators
-//!   submitted it identically: [`Config::ResultQuorum`], unless the chain's genesis set another
-//!   value, which must be more than half of the evaluators the chain is founded with. Differing
-//!   submissions emit [`Event::ResultsDisagree`], once per job; they are never resolved
-//!   silently.
+//! - **Program jobs** ([`programs`]). A person with an evaluation key asks for a generic program
+//!   (PMHE's add/mult contract API: the `custodia-fhe` engine's `Program`, JSON in IPFS) over
+//!   values they encrypted under their own key; evaluators type-check it (bounded: `MAX_OPS`,
+//!   `MAX_INPUTS`), run it with the person's evaluation key and submit the outputs' CID and hash,
+//!   or the precise reason it cannot run (e.g. [`FailureReason::MalformedProgram`]). The
+//!   evaluation key is the requester's, so a program over someone else's ciphertexts yields
+//!   nothing anyone but the ciphertexts' owner could decrypt — and is garbage to them.
+//! - **Agreement.** Both kinds share one job lifecycle ([`jobs`]). An outcome is final when
+//!   [`Pallet::result_quorum`] distinct evaluators submitted it identically:
+//!   [`Config::ResultQuorum`], unless the chain's genesis set another value, which must be more
+//!   than half of the evaluators the chain is founded with. Differing submissions emit
+//!   [`Event::ResultsDisagree`], once per job; they are never resolved silently.
 //! - **Timeouts.** A job not final before its deadline, [`Config::JobTimeout`] blocks after its
 //!   request, times out. Timeouts are processed in `on_initialize` from an ordered queue, one
 //!   bucket of job ids per deadline block and a cursor, at most [`Config::MaxTimeoutsPerBlock`]
@@ -54,6 +62,7 @@
 //!   evaluation key.
 //! * [`remove_evaluation_key`](Pallet::remove_evaluation_key) - Remove it.
 //! * [`request_prediction`](Pallet::request_prediction) - Ask for a model's encrypted score.
+//! * [`request_program`](Pallet::request_program) - Ask for a program over your encrypted values.
 //!
 //! For institutions:
 //! * [`register_model`](Pallet::register_model) - Register a model's tuple template.
@@ -74,8 +83,10 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod jobs;
 #[cfg(test)]
 mod mock;
+mod programs;
 #[cfg(test)]
 mod tests;
 pub use custodia_primitives::fhe as types;
@@ -216,8 +227,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPendingJobs: Get<u32>;
 
-		/// The most prediction jobs one account may have open at once, so that no account can
-		/// fill [`Config::MaxPendingJobs`] and lock everyone else out.
+		/// The most jobs (predictions and programs) one account may have open at once, so that no
+		/// account can fill [`Config::MaxPendingJobs`] and lock everyone else out.
 		#[pallet::constant]
 		type MaxOpenJobsPerAccount: Get<u32>;
 
@@ -392,6 +403,22 @@ pub mod pallet {
 			/// The block at which the job times out.
 			deadline: BlockNumberFor<T>,
 		},
+		/// An individual asked for a program over their own encrypted values.
+		ProgramRequested {
+			/// The new job.
+			job: JobId,
+			/// The individual, whose evaluation key the program runs with and who alone can
+			/// decrypt the result.
+			requester: T::AccountId,
+			/// The program (JSON) in IPFS, and its hash.
+			program: IpfsRef<CidOf<T>>,
+			/// The encrypted input values in IPFS, and their hash.
+			input: IpfsRef<CidOf<T>>,
+			/// The requester's evaluation key the evaluators use.
+			evaluation_key: IpfsRef<CidOf<T>>,
+			/// The block at which the job times out.
+			deadline: BlockNumberFor<T>,
+		},
 		/// An evaluator submitted a job's outcome.
 		ResultSubmitted {
 			/// The job.
@@ -419,6 +446,17 @@ pub mod pallet {
 			/// Its hash.
 			result_hash: H256,
 		},
+		/// A program's result was agreed: its requester may fetch and decrypt it.
+		ProgramResultReady {
+			/// The job.
+			job: JobId,
+			/// The requester, who alone can decrypt it.
+			owner: T::AccountId,
+			/// The IPFS CID of the encrypted outputs.
+			result_cid: CidOf<T>,
+			/// Its hash.
+			result_hash: H256,
+		},
 		/// A job failed: its evaluators agreed it cannot be done.
 		JobFailed {
 			/// The job.
@@ -441,12 +479,13 @@ pub mod pallet {
 		/// the size of the model or job). Fund the account first; deposits come back when the
 		/// model is retired or the job ends.
 		InsufficientDeposit,
-		/// You have no evaluation key to remove. Register one first.
+		/// You have no evaluation key (to remove, or to run a program with). Register one first
+		/// with `register_evaluation_key`.
 		NoEvaluationKey,
 		/// `MaxPendingJobs` jobs are open. Wait for some to finish or time out, then try again.
 		TooManyPendingJobs,
-		/// You already have `MaxOpenJobsPerAccount` prediction jobs open. Wait for one to finish
-		/// or time out, then try again.
+		/// You already have `MaxOpenJobsPerAccount` jobs (predictions and programs) open. Wait for
+		/// one to finish or time out, then try again.
 		TooManyOpenJobs,
 		/// Only an active institution of the consortium may do this.
 		NotActiveInstitution,
@@ -683,6 +722,41 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_result(who, job, outcome)
 		}
+
+		/// Ask for a program over values you encrypted under your own key, evaluated with your
+		/// registered evaluation key. Only you can decrypt the result.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by an account with a registered evaluation key.
+		///
+		/// ## Details
+		/// - `program`: the IPFS CID and hash of the program, the `custodia-fhe` engine's
+		///   `Program` as JSON (at most `MAX_OPS` operations and `MAX_INPUTS` inputs).
+		/// - `input`: the IPFS CID and hash of the encrypted input values, one per program input,
+		///   encrypted under the key whose evaluation key you registered.
+		///
+		/// The job uses the evaluation key registered now, even if you replace it before the
+		/// job ends. The requester pays the job's storage deposit, held until the job is final,
+		/// fails or times out. Evaluators fail a malformed or oversized program with its reason
+		/// ([`FailureReason::MalformedProgram`], [`FailureReason::ProgramTooLarge`], …).
+		///
+		/// ## Errors
+		/// `EmptyCid`, `NoEvaluationKey`, `TooManyOpenJobs`, `TooManyPendingJobs`,
+		/// `InsufficientDeposit`.
+		///
+		/// ## Events
+		/// [`Event::ProgramRequested`]; later [`Event::ProgramResultReady`], [`Event::JobFailed`]
+		/// or [`Event::JobTimedOut`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::request_program())]
+		pub fn request_program(
+			origin: OriginFor<T>,
+			program: IpfsRef<CidOf<T>>,
+			input: IpfsRef<CidOf<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_request_program(who, program, input).map(|_| ())
+		}
 	}
 }
 
@@ -762,200 +836,6 @@ impl<T: Config> Pallet<T> {
 			deadline,
 		});
 		Ok(job)
-	}
-
-	/// Create a pending job, listed as open, counted against its requester and queued at its
-	/// deadline. Checks before it writes: on error nothing was written.
-	fn open_job(kind: JobKindOf<T>, requester: T::AccountId) -> Result<JobId, DispatchError> {
-		let now = Self::now();
-		let deadline = now.saturating_add(T::JobTimeout::get());
-		let id = NextJobId::<T>::get();
-		let open = OpenJobsOf::<T>::get(&requester).unwrap_or(0);
-		ensure!(open < T::MaxOpenJobsPerAccount::get(), Error::<T>::TooManyOpenJobs);
-		let mut pending = PendingJobs::<T>::get();
-		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
-		let mut bucket = TimeoutQueue::<T>::get(deadline);
-		// A bucket holds only open jobs, so it cannot be fuller than the open-job list.
-		bucket.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
-		let job = Job {
-			kind,
-			requester: requester.clone(),
-			requested_at: now,
-			deadline,
-			status: JobStatus::Pending,
-			submissions: BoundedVec::new(),
-		};
-		// Priced at the job's largest size: it grows by up to `MaxSubmissions` outcomes.
-		let deposit = Self::deposit_for(T::JobDepositBase::get(), JobOf::<T>::max_encoded_len());
-		// The last check: nothing is written when it fails.
-		Self::hold_deposit(&requester, deposit, HoldReason::JobDeposit)?;
-
-		NextJobId::<T>::put(id.saturating_add(1));
-		OpenJobsOf::<T>::insert(&requester, open.saturating_add(1));
-		PendingJobs::<T>::put(pending);
-		TimeoutQueue::<T>::insert(deadline, bucket);
-		JobDeposits::<T>::insert(id, DepositOf::<T> { depositor: requester, amount: deposit });
-		Jobs::<T>::insert(id, job);
-		Ok(id)
-	}
-
-	/// `base` plus [`Config::DepositPerByte`] for each of `bytes`.
-	pub fn deposit_for(base: BalanceOf<T>, bytes: usize) -> BalanceOf<T> {
-		let bytes: BalanceOf<T> = u32::try_from(bytes).unwrap_or(u32::MAX).into();
-		base.saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
-	}
-
-	fn hold_deposit(
-		who: &T::AccountId,
-		amount: BalanceOf<T>,
-		reason: HoldReason,
-	) -> DispatchResult {
-		T::Currency::hold(&reason.into(), who, amount)
-			.map_err(|_| Error::<T>::InsufficientDeposit.into())
-	}
-
-	/// Give a deposit back to whoever paid it.
-	fn release_deposit(deposit: Option<DepositOf<T>>, reason: HoldReason) {
-		if let Some(deposit) = deposit {
-			// Best effort: the hold is only smaller if it was slashed, and then the rest is all
-			// there is to give back.
-			let _ = T::Currency::release(
-				&reason.into(),
-				&deposit.depositor,
-				deposit.amount,
-				Precision::BestEffort,
-			);
-		}
-	}
-
-	/// Close a job with a terminal `status`: drop it from the open-job list and its requester's
-	/// count and, if `unqueue`, from its timeout bucket (the timeout queue drops it itself).
-	fn close_job(id: JobId, mut job: JobOf<T>, status: JobStatusOf<T>, unqueue: bool) {
-		PendingJobs::<T>::mutate(|list| list.retain(|j| *j != id));
-		OpenJobsOf::<T>::mutate_exists(&job.requester, |open| {
-			*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
-		});
-		if unqueue {
-			TimeoutQueue::<T>::mutate_exists(job.deadline, |bucket| {
-				if let Some(b) = bucket {
-					b.retain(|j| *j != id);
-					if b.is_empty() {
-						*bucket = None;
-					}
-				}
-			});
-		}
-		job.status = status;
-		Jobs::<T>::insert(id, job);
-		Self::release_deposit(JobDeposits::<T>::take(id), HoldReason::JobDeposit);
-	}
-
-	/// Whether adding `new` to `earlier` submissions makes them disagree for the first time.
-	fn first_disagreement(earlier: &[&OutcomeOf<T>], new: &OutcomeOf<T>) -> bool {
-		match earlier.split_first() {
-			Some((first, rest)) => rest.iter().all(|p| p == first) && *first != new,
-			None => false,
-		}
-	}
-
-	pub(crate) fn do_submit_result(
-		who: T::AccountId,
-		id: JobId,
-		outcome: OutcomeOf<T>,
-	) -> DispatchResult {
-		ensure!(
-			T::Consortium::is_active_member(&who, MemberKind::Evaluator),
-			Error::<T>::NotActiveEvaluator
-		);
-		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(job.status == JobStatus::Pending, Error::<T>::JobNotPending);
-		let now = Self::now();
-		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
-		ensure!(
-			!job.submissions.iter().any(|s| s.evaluator == who),
-			Error::<T>::DuplicateSubmission
-		);
-		if let Outcome::Success { result_cid, .. } = &outcome {
-			ensure!(!result_cid.is_empty(), Error::<T>::EmptyCid);
-		}
-		let earlier: Vec<&OutcomeOf<T>> = job.submissions.iter().map(|s| &s.payload).collect();
-		let disagrees = Self::first_disagreement(&earlier, &outcome);
-		let agreeing = earlier.iter().filter(|p| ***p == outcome).count() as u32 + 1;
-		job.submissions
-			.try_push(Submission { evaluator: who.clone(), payload: outcome.clone(), at: now })
-			.map_err(|_| Error::<T>::TooManySubmissions)?;
-
-		// All checks passed: write.
-		Self::deposit_event(Event::ResultSubmitted {
-			job: id,
-			evaluator: who,
-			outcome: outcome.clone(),
-		});
-		if disagrees {
-			Self::deposit_event(Event::ResultsDisagree { job: id });
-		}
-		if agreeing >= Self::result_quorum() {
-			Self::agree_outcome(id, job, outcome, now);
-		} else {
-			Jobs::<T>::insert(id, job);
-		}
-		Ok(())
-	}
-
-	/// Close a pending job with its agreed outcome.
-	fn agree_outcome(id: JobId, job: JobOf<T>, outcome: OutcomeOf<T>, now: BlockNumberFor<T>) {
-		match outcome {
-			Outcome::Success { result_cid, result_hash } => {
-				let owner = job.requester.clone();
-				let result = IpfsRef { cid: result_cid.clone(), hash: result_hash };
-				Self::close_job(id, job, JobStatus::Final { result, at: now }, true);
-				Self::deposit_event(Event::PredictionReady {
-					job: id,
-					owner,
-					result_cid,
-					result_hash,
-				});
-			},
-			Outcome::Failure { reason } => {
-				Self::close_job(id, job, JobStatus::Failed { reason, at: now }, true);
-				Self::deposit_event(Event::JobFailed { job: id, reason });
-			},
-		}
-	}
-
-	/// Work through the timeout queue from the cursor up to `now`: at most
-	/// [`Config::MaxTimeoutsPerBlock`] steps (one per job id looked at, one per bucket finished).
-	/// What does not fit carries over. Returns the weight consumed.
-	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
-		let budget = T::MaxTimeoutsPerBlock::get();
-		let mut cursor = TimeoutCursor::<T>::get().unwrap_or(now);
-		let mut steps = 0u32;
-		while cursor <= now && steps < budget {
-			let bucket = TimeoutQueue::<T>::get(cursor);
-			let room = budget.saturating_sub(steps) as usize;
-			let take = bucket.len().min(room);
-			for id in bucket.iter().take(take) {
-				if let Some(job) = Jobs::<T>::get(id) {
-					if job.status.is_open() {
-						Self::close_job(*id, job, JobStatus::TimedOut { at: now }, false);
-						Self::deposit_event(Event::JobTimedOut { job: *id });
-					}
-				}
-			}
-			steps = steps.saturating_add(take as u32);
-			if take < bucket.len() {
-				let rest = bucket.into_inner().split_off(take);
-				TimeoutQueue::<T>::insert(cursor, BoundedVec::truncate_from(rest));
-				break;
-			}
-			if !bucket.is_empty() {
-				TimeoutQueue::<T>::remove(cursor);
-			}
-			cursor = cursor.saturating_add(One::one());
-			steps = steps.saturating_add(1);
-		}
-		TimeoutCursor::<T>::put(cursor);
-		T::WeightInfo::process_timeouts(steps)
 	}
 
 	// ---- Queries for runtime APIs ----
@@ -1041,7 +921,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn job_summary(id: JobId, job: JobOf<T>) -> JobSummary<T::AccountId, BlockNumberFor<T>> {
-		let JobKind::Prediction { model, input } = job.kind;
+		let kind = match job.kind {
+			JobKind::Prediction { model, input } => {
+				JobKind::Prediction { model, input: Self::plain_ref(input) }
+			},
+			JobKind::Program { program, input, evaluation_key } => JobKind::Program {
+				program: Self::plain_ref(program),
+				input: Self::plain_ref(input),
+				evaluation_key: Self::plain_ref(evaluation_key),
+			},
+		};
 		let status = match job.status {
 			JobStatus::Pending => JobStatus::Pending,
 			JobStatus::Final { result, at } => {
@@ -1053,7 +942,7 @@ impl<T: Config> Pallet<T> {
 		JobSummary {
 			id,
 			job: Job {
-				kind: JobKind::Prediction { model, input: Self::plain_ref(input) },
+				kind,
 				requester: job.requester,
 				requested_at: job.requested_at,
 				deadline: job.deadline,

@@ -868,3 +868,227 @@ fn request_prediction_refuses_a_requester_who_cannot_pay_the_deposit() {
 		);
 	});
 }
+
+// ---- request_program ----
+
+fn program_ref() -> IpfsRef<crate::CidOf<Test>> {
+	IpfsRef { cid: cid(b"bafy-program"), hash: hash(5) }
+}
+
+fn program_input() -> IpfsRef<crate::CidOf<Test>> {
+	IpfsRef { cid: cid(b"bafy-values"), hash: hash(6) }
+}
+
+fn register_key(who: u64) {
+	assert_ok!(Fhe::register_evaluation_key(
+		RuntimeOrigin::signed(who),
+		cid(b"bafy-server-key"),
+		hash(3)
+	));
+}
+
+fn request_program(who: u64) -> JobId {
+	let job = crate::NextJobId::<Test>::get();
+	assert_ok!(Fhe::request_program(RuntimeOrigin::signed(who), program_ref(), program_input()));
+	job
+}
+
+#[test]
+fn request_program_opens_a_job_with_the_requesters_evaluation_key() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let job = request_program(ALICE);
+		let key = IpfsRef { cid: cid(b"bafy-server-key"), hash: hash(3) };
+		let stored = Jobs::<Test>::get(job).unwrap();
+		assert_eq!(
+			stored.kind,
+			JobKind::Program {
+				program: program_ref(),
+				input: program_input(),
+				evaluation_key: key.clone()
+			}
+		);
+		assert_eq!((stored.requester, stored.deadline), (ALICE, 11));
+		assert_eq!(stored.status, JobStatus::Pending);
+		assert_eq!(PendingJobs::<Test>::get().into_inner(), vec![job]);
+		assert_eq!(TimeoutQueue::<Test>::get(11).into_inner(), vec![job]);
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), job_deposit());
+		System::assert_last_event(
+			Event::ProgramRequested {
+				job,
+				requester: ALICE,
+				program: program_ref(),
+				input: program_input(),
+				evaluation_key: key,
+				deadline: 11,
+			}
+			.into(),
+		);
+		// Evaluators read the job's kind through the runtime API's summary.
+		let listed = Fhe::pending_jobs(&EVAL_A);
+		assert_eq!(listed.len(), 1);
+		assert!(matches!(
+			&listed[0].job.kind,
+			JobKind::Program { program, .. } if program.cid == b"bafy-program".to_vec()
+		));
+	});
+}
+
+#[test]
+fn request_program_refuses_an_account_without_an_evaluation_key() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), program_ref(), program_input()),
+			Error::<Test>::NoEvaluationKey
+		);
+		// A removed key counts as none.
+		register_key(ALICE);
+		assert_ok!(Fhe::remove_evaluation_key(RuntimeOrigin::signed(ALICE)));
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), program_ref(), program_input()),
+			Error::<Test>::NoEvaluationKey
+		);
+	});
+}
+
+#[test]
+fn request_program_refuses_an_empty_program_or_input_cid() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let empty = IpfsRef { cid: cid(b""), hash: hash(5) };
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), empty.clone(), program_input()),
+			Error::<Test>::EmptyCid
+		);
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), program_ref(), empty),
+			Error::<Test>::EmptyCid
+		);
+	});
+}
+
+#[test]
+fn request_program_refuses_unsigned_origins() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::none(), program_ref(), program_input()),
+			BadOrigin
+		);
+	});
+}
+
+#[test]
+fn request_program_refuses_while_the_job_list_is_full() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let model = register_model();
+		for _ in 0..MaxPendingJobs::get() {
+			request_prediction(model);
+		}
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), program_ref(), program_input()),
+			Error::<Test>::TooManyPendingJobs
+		);
+	});
+}
+
+#[test]
+fn programs_and_predictions_share_an_accounts_open_job_cap() {
+	ExtBuilder::default().build_and_execute(|| {
+		MaxOpenJobsPerAccount::set(2);
+		register_key(ALICE);
+		request_prediction(register_model());
+		request_program(ALICE);
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(ALICE), program_ref(), program_input()),
+			Error::<Test>::TooManyOpenJobs
+		);
+	});
+}
+
+#[test]
+fn request_program_refuses_a_requester_who_cannot_pay_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(BROKE);
+		assert_noop!(
+			Fhe::request_program(RuntimeOrigin::signed(BROKE), program_ref(), program_input()),
+			Error::<Test>::InsufficientDeposit
+		);
+	});
+}
+
+#[test]
+fn a_programs_agreed_result_is_ready_for_its_owner_and_releases_the_deposit() {
+	ExtBuilder::default().build_and_execute(|| {
+		ResultQuorum::set(2);
+		register_key(ALICE);
+		let job = request_program(ALICE);
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), job, success(b"bafy-out")));
+		assert_eq!(status(job), JobStatus::Pending);
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_B), job, success(b"bafy-out")));
+		assert_eq!(
+			status(job),
+			JobStatus::Final { result: IpfsRef { cid: cid(b"bafy-out"), hash: hash(9) }, at: 1 }
+		);
+		System::assert_last_event(
+			Event::ProgramResultReady {
+				job,
+				owner: ALICE,
+				result_cid: cid(b"bafy-out"),
+				result_hash: hash(9),
+			}
+			.into(),
+		);
+		assert_eq!(count_events(|e| matches!(e, Event::PredictionReady { .. })), 0);
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
+		assert_eq!(Balances::balance(&ALICE), ENDOWMENT);
+	});
+}
+
+#[test]
+fn a_malformed_program_fails_its_job_with_the_reason_and_the_next_job_runs() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let bad = request_program(ALICE);
+		let good = request_program(ALICE);
+		let reason = FailureReason::MalformedProgram;
+		assert_ok!(Fhe::submit_result(
+			RuntimeOrigin::signed(EVAL_A),
+			bad,
+			Outcome::Failure { reason }
+		));
+		assert!(matches!(status(bad), JobStatus::Failed { reason: r, .. } if r == reason));
+		System::assert_last_event(Event::JobFailed { job: bad, reason }.into());
+		assert_ok!(Fhe::submit_result(RuntimeOrigin::signed(EVAL_A), good, success(b"out")));
+		assert!(matches!(status(good), JobStatus::Final { .. }));
+	});
+}
+
+#[test]
+fn a_program_job_keeps_the_key_registered_when_it_was_requested() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let job = request_program(ALICE);
+		assert_ok!(Fhe::register_evaluation_key(
+			RuntimeOrigin::signed(ALICE),
+			cid(b"bafy-new-key"),
+			hash(4)
+		));
+		let JobKind::Program { evaluation_key, .. } = Jobs::<Test>::get(job).unwrap().kind else {
+			panic!("a program job");
+		};
+		assert_eq!(evaluation_key, IpfsRef { cid: cid(b"bafy-server-key"), hash: hash(3) });
+	});
+}
+
+#[test]
+fn a_program_job_times_out_like_a_prediction() {
+	ExtBuilder::default().build_and_execute(|| {
+		register_key(ALICE);
+		let job = request_program(ALICE);
+		run_to_block(1 + JobTimeout::get());
+		assert!(matches!(status(job), JobStatus::TimedOut { .. }));
+		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
+		assert!(PendingJobs::<Test>::get().is_empty());
+	});
+}

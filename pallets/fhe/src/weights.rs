@@ -11,7 +11,8 @@
 //! `request_prediction`, `submit_result` and `process_timeouts` (per job) now hold or release a
 //! deposit (`Balances::Holds`, `System::Account`, `Fhe::ModelDeposits`/`Fhe::JobDeposits`: 3
 //! reads, 3 writes, 40 µs more each). Those additions were written by hand, not measured;
-//! regenerate with `scripts/benchmark-weights.sh`.
+//! regenerate with `scripts/benchmark-weights.sh`. `request_program` (new) is written by hand
+//! too, from `request_prediction`'s measurement.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -28,6 +29,7 @@ pub trait WeightInfo {
 	fn register_model(f: u32, ) -> Weight;
 	fn retire_model() -> Weight;
 	fn request_prediction() -> Weight;
+	fn request_program() -> Weight;
 	fn submit_result() -> Weight;
 	fn process_timeouts(n: u32, ) -> Weight;
 }
@@ -89,6 +91,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn request_prediction() -> Weight {
 		// Minimum execution time: 82_042 nanoseconds.
 		Weight::from_parts(138_225_000, 23_836)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// PROVISIONAL, written by hand (not measured): `request_prediction`'s storage, with
+	/// `Fhe::EvaluationKeys` (r:1) read instead of `Fhe::Models`, and a job larger by two IPFS
+	/// references.
+	/// Storage: `Fhe::EvaluationKeys` (r:1 w:0)
+	/// Proof: `Fhe::EvaluationKeys` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
+	fn request_program() -> Weight {
+		Weight::from_parts(140_000_000, 24_500)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -161,6 +173,11 @@ impl WeightInfo for () {
 	}
 	fn request_prediction() -> Weight {
 		Weight::from_parts(138_225_000, 23_836)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+	}
+	fn request_program() -> Weight {
+		Weight::from_parts(140_000_000, 24_500)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}

@@ -75,6 +75,50 @@ fn new_record<T: Config>(s: &Setup<T>, tag: u32) -> Result<RecordId, BenchmarkEr
 	)?)
 }
 
+/// `institution` registers a record for `s.subject`, pending the subject's acceptance.
+fn propose<T: Config>(
+	s: &Setup<T>,
+	institution: &T::AccountId,
+	tag: u32,
+) -> Result<RecordId, BenchmarkError> {
+	Ok(Vaults::<T>::do_register_record(
+		institution.clone(),
+		s.subject.clone(),
+		longest_cid::<T>(tag),
+		H256::repeat_byte(1),
+		1_000_000,
+		all_categories::<T>(),
+		s.steward.clone(),
+	)?)
+}
+
+/// Fill the subject's pending places to one below both caps: `s.institution` holds one less
+/// than `MaxPendingRecordsPerInstitution`, other institutions the rest but one. The longest
+/// pending list a call that still succeeds can meet.
+fn fill_pending<T: Config>(s: &Setup<T>) -> Result<(), BenchmarkError> {
+	let per_institution = T::MaxPendingRecordsPerInstitution::get();
+	let room = T::MaxPendingRecordsPerOwner::get().saturating_sub(1);
+	let mut tag = 30_000;
+	for _ in 1..per_institution {
+		propose::<T>(s, &s.institution, tag)?;
+		tag += 1;
+	}
+	let mut placed = per_institution.saturating_sub(1);
+	let mut other = 0;
+	while placed < room {
+		let institution: T::AccountId = account("other institution", other, 0);
+		T::Consortium::benchmark_admit(&institution, &[MemberKind::Institution]);
+		fund::<T>(&institution);
+		for _ in 0..per_institution.min(room - placed) {
+			propose::<T>(s, &institution, tag)?;
+			tag += 1;
+			placed += 1;
+		}
+		other += 1;
+	}
+	Ok(())
+}
+
 fn new_grant<T: Config>(s: &Setup<T>) -> GrantId {
 	T::Consent::benchmark_grant(
 		&s.subject,
@@ -128,22 +172,45 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// Worst case: the owner's list of records has room for exactly one more.
+	/// Worst case for an institution: the subject's pending places and the institution's share
+	/// of them have room for exactly one more.
 	#[benchmark]
-	fn accept_record() -> Result<(), BenchmarkError> {
+	fn register_pending_record() -> Result<(), BenchmarkError> {
 		let s = setup::<T>();
-		for i in 1..T::MaxRecordsPerOwner::get() {
-			new_record::<T>(&s, 1_000 + i)?;
-		}
-		let record = Vaults::<T>::do_register_record(
-			s.institution.clone(),
+		fill_pending::<T>(&s)?;
+
+		#[extrinsic_call]
+		register_record(
+			RawOrigin::Signed(s.institution.clone()),
 			s.subject.clone(),
 			longest_cid::<T>(0),
 			H256::repeat_byte(1),
 			1_000_000,
 			all_categories::<T>(),
 			s.steward.clone(),
-		)?;
+		);
+
+		assert_eq!(
+			PendingRecordsOf::<T>::get(&s.subject).len() as u32,
+			T::MaxPendingRecordsPerOwner::get()
+		);
+		assert_eq!(
+			PendingRecordsFrom::<T>::get(&s.subject, &s.institution),
+			T::MaxPendingRecordsPerInstitution::get()
+		);
+		Ok(())
+	}
+
+	/// Worst case: the owner's list of records has room for exactly one more, and the record is
+	/// the last of a full pending list.
+	#[benchmark]
+	fn accept_record() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		for i in 1..T::MaxRecordsPerOwner::get() {
+			new_record::<T>(&s, 1_000 + i)?;
+		}
+		fill_pending::<T>(&s)?;
+		let record = propose::<T>(&s, &s.institution, 0)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.subject.clone()), record);
@@ -153,18 +220,12 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Worst case: the record is the last of a full pending list.
 	#[benchmark]
 	fn reject_record() -> Result<(), BenchmarkError> {
 		let s = setup::<T>();
-		let record = Vaults::<T>::do_register_record(
-			s.institution.clone(),
-			s.subject.clone(),
-			longest_cid::<T>(0),
-			H256::repeat_byte(1),
-			1_000_000,
-			all_categories::<T>(),
-			s.steward.clone(),
-		)?;
+		fill_pending::<T>(&s)?;
+		let record = propose::<T>(&s, &s.institution, 0)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.subject.clone()), record);
@@ -316,6 +377,39 @@ mod benchmarks {
 		}
 
 		assert!(VaultsOfGrant::<T>::get(grant).is_empty());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn report_unfetchable() -> Result<(), BenchmarkError> {
+		let s = setup::<T>();
+		let record = new_record::<T>(&s, 0)?;
+		let since = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(since + UnfetchableAfter::<T>::get());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.steward.clone()), record, UnfetchableReason::Unreachable, since);
+
+		assert_last_event::<T>(Event::RecordUnfetchable {
+			owner: s.subject,
+			record,
+			steward: s.steward,
+			reason: UnfetchableReason::Unreachable,
+			since,
+		});
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_unfetchable_after() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let blocks = block::<T>(42);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, blocks);
+
+		assert_eq!(UnfetchableAfter::<T>::get(), blocks);
 		Ok(())
 	}
 

@@ -35,6 +35,10 @@
 //!   the next block, nothing is skipped.
 //! - When a vault or a retired record must go, its steward unpins it and **confirms** it on chain;
 //!   the grantee **attests** that it removed its copy, naming the CID, for later audit.
+//! - A record whose object its steward has failed to fetch for [`UnfetchableAfter`] blocks (a
+//!   governance-set number) is **reported unfetchable** by that steward, once, with the reason
+//!   ([`UnfetchableReason`]): the owner and the consortium see from an event that the record is
+//!   not held, instead of the failure staying in one node's logs.
 //! - Retiring a record closes every vault holding it.
 //!
 //! Every step emits an event, so the trail request → grant → vault → expiry → unpin → removal
@@ -67,6 +71,12 @@
 //! For data stewards:
 //! * [`confirm_unpinned`](Pallet::confirm_unpinned) - Confirm a vault or retired record was
 //!   unpinned.
+//! * [`report_unfetchable`](Pallet::report_unfetchable) - Report a record whose object cannot be
+//!   fetched.
+//!
+//! For governance ([`Config::GovernanceOrigin`]):
+//! * [`set_unfetchable_after`](Pallet::set_unfetchable_after) - Set how long a steward must fail
+//!   before it may report a record unfetchable.
 //!
 //! ### Queries (plain functions, for runtime APIs)
 //!
@@ -101,7 +111,7 @@ use frame_system::pallet_prelude::*;
 use pallet_consent::{ConsentInterface, DataCategory, GrantId, Grantee, OnGrantRevoked};
 use pallet_consortium::{ConsortiumInterface, MemberKind};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::{One, Saturating, Zero};
 
 pub use pallet::*;
 pub use types::*;
@@ -125,6 +135,49 @@ pub type BalanceOf<T> =
 /// A record's storage deposit as stored.
 pub type DepositOf<T> =
 	custodia_primitives::Deposit<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+/// A steward's report that a record cannot be fetched, as stored.
+pub type UnfetchableReportOf<T> =
+	UnfetchableReport<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+/// Why a steward cannot fetch a record's object.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum UnfetchableReason {
+	/// No IPFS node the steward's daemon reached serves the CID (or the CID is malformed).
+	#[codec(index = 0)]
+	Unreachable,
+	/// The object is larger than the size the record declares.
+	#[codec(index = 1)]
+	TooLarge,
+	/// The object's bytes do not hash to the record's content hash.
+	#[codec(index = 2)]
+	HashMismatch,
+}
+
+/// A steward's report that it cannot fetch a record's object.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct UnfetchableReport<AccountId, BlockNumber> {
+	/// The steward that reported it (the record's steward).
+	pub steward: AccountId,
+	/// Why the object cannot be fetched.
+	pub reason: UnfetchableReason,
+	/// The block from which the steward has been failing to fetch it.
+	pub since: BlockNumber,
+	/// The block the report was made in.
+	pub reported_at: BlockNumber,
+}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -164,6 +217,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxPendingRecordsPerOwner: Get<u32>;
 
+		/// The most of those places one institution may take: smaller than
+		/// [`Config::MaxPendingRecordsPerOwner`], so that no single institution can fill a
+		/// person's places and keep every other institution's records out.
+		#[pallet::constant]
+		type MaxPendingRecordsPerInstitution: Get<u32>;
+
 		/// The longest CID, in bytes.
 		#[pallet::constant]
 		type MaxCidLen: Get<u32>;
@@ -192,6 +251,13 @@ pub mod pallet {
 		/// bucket finished); the rest carries over to the next block.
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
+
+		/// Who sets [`UnfetchableAfter`].
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// [`UnfetchableAfter`] until governance sets it.
+		#[pallet::constant]
+		type DefaultUnfetchableAfter: Get<BlockNumberFor<Self>>;
 
 		/// Weight information for extrinsics in this pallet.
 		type WeightInfo: WeightInfo;
@@ -244,6 +310,22 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BoundedVec<RecordId, T::MaxPendingRecordsPerOwner>,
+		ValueQuery,
+	>;
+
+	/// How many records each institution has waiting for each person's acceptance: the count of
+	/// [`PendingRecordsOf`] entries the institution registered, kept so that the per-institution
+	/// cap costs one read instead of one per pending record. No entry for zero.
+	///
+	/// Hashers: `Blake2_128Concat`, because account ids are chosen by their owners.
+	#[pallet::storage]
+	pub type PendingRecordsFrom<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
 		ValueQuery,
 	>;
 
@@ -340,6 +422,27 @@ pub mod pallet {
 		(),
 		OptionQuery,
 	>;
+
+	/// How many blocks a steward must have been failing to fetch a record's object before it may
+	/// report it unfetchable. [`Config::DefaultUnfetchableAfter`] until governance sets it.
+	#[pallet::storage]
+	pub type UnfetchableAfter<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, UnfetchableAfterDefault<T>>;
+
+	/// [`Config::DefaultUnfetchableAfter`], as the value of an empty [`UnfetchableAfter`].
+	#[pallet::type_value]
+	pub fn UnfetchableAfterDefault<T: Config>() -> BlockNumberFor<T> {
+		T::DefaultUnfetchableAfter::get()
+	}
+
+	/// The records their steward reported unfetchable: at most one report per record (a record
+	/// has one steward), so that a failing steward cannot spam events. Kept, like the record,
+	/// for the audit trail.
+	///
+	/// Hasher: `Twox64Concat`, because ids are assigned in sequence by the pallet.
+	#[pallet::storage]
+	pub type UnfetchableRecords<T: Config> =
+		StorageMap<_, Twox64Concat, RecordId, UnfetchableReportOf<T>, OptionQuery>;
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -451,6 +554,26 @@ pub mod pallet {
 			/// How many open vaults were closed.
 			vaults_closed: u32,
 		},
+		/// A record's steward has failed to fetch its object for at least [`UnfetchableAfter`]
+		/// blocks: the record is not held.
+		RecordUnfetchable {
+			/// The record's owner.
+			owner: T::AccountId,
+			/// The record.
+			record: RecordId,
+			/// Its steward, which reported it.
+			steward: T::AccountId,
+			/// Why the object cannot be fetched.
+			reason: UnfetchableReason,
+			/// The block from which the steward has been failing.
+			since: BlockNumberFor<T>,
+		},
+		/// Governance set how long a steward must fail before it may report a record
+		/// unfetchable.
+		UnfetchableAfterSet {
+			/// The number of blocks.
+			blocks: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -475,6 +598,9 @@ pub mod pallet {
 		/// The owner has `MaxPendingRecordsPerOwner` records waiting for acceptance. The owner
 		/// must accept or reject one first.
 		TooManyPendingRecords,
+		/// This institution already has `MaxPendingRecordsPerInstitution` records waiting for
+		/// this person's acceptance. Wait until the person accepts or rejects one.
+		TooManyPendingRecordsFromInstitution,
 		/// There is no pending record with this id: it was never registered by an institution,
 		/// or was already accepted or rejected.
 		UnknownPendingRecord,
@@ -532,6 +658,18 @@ pub mod pallet {
 		CidMismatch,
 		/// Removal was already attested.
 		AlreadyAttested,
+		/// The block given as the start of the failure is after the current block.
+		FailingSinceInFuture,
+		/// The block given as the start of the failure is before the record was registered (or
+		/// accepted): nobody could fetch it for the steward then.
+		FailingSinceBeforeRegistration,
+		/// The steward has not been failing for `UnfetchableAfter` blocks yet. Keep retrying;
+		/// report once that many blocks have passed since the first failure.
+		NotFailingLongEnough,
+		/// The record was already reported unfetchable. A steward reports a record once.
+		AlreadyReportedUnfetchable,
+		/// `UnfetchableAfter` must be at least one block.
+		ZeroUnfetchableAfter,
 	}
 
 	#[pallet::hooks]
@@ -543,6 +681,12 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxExpiriesPerBlock::get() > 0, "MaxExpiriesPerBlock must be > 0");
 			assert!(T::MaxVaultsPerBlock::get() > 0, "MaxVaultsPerBlock must be > 0");
+			assert!(
+				T::MaxPendingRecordsPerInstitution::get() > 0
+					&& T::MaxPendingRecordsPerInstitution::get()
+						< T::MaxPendingRecordsPerOwner::get(),
+				"MaxPendingRecordsPerInstitution must be > 0 and < MaxPendingRecordsPerOwner"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -572,14 +716,17 @@ pub mod pallet {
 		///
 		/// ## Errors
 		/// `NotOwnerOrInstitution`, `EmptyCid`, `NoCategories`, `NotActiveSteward`,
-		/// `CidAlreadyRegistered`, `TooManyRecords` (by the owner), `TooManyPendingRecords` (by
-		/// an institution), `InsufficientDeposit`.
+		/// `CidAlreadyRegistered`, `TooManyRecords` (by the owner),
+		/// `TooManyPendingRecordsFromInstitution` and `TooManyPendingRecords` (by an institution),
+		/// `InsufficientDeposit`.
 		///
 		/// ## Events
 		/// [`Event::RecordRegistered`] (by the owner) or [`Event::RecordPending`] (by an
 		/// institution).
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_record())]
+		#[pallet::weight(
+			T::WeightInfo::register_record().max(T::WeightInfo::register_pending_record())
+		)]
 		pub fn register_record(
 			origin: OriginFor<T>,
 			owner: T::AccountId,
@@ -853,7 +1000,7 @@ pub mod pallet {
 			let r = PendingRecords::<T>::get(record).ok_or(Error::<T>::UnknownPendingRecord)?;
 			ensure!(T::Consent::acts_for(&who, &r.owner), Error::<T>::NotSubjectOrDelegate);
 
-			Self::unlist_pending(&r.owner, record);
+			Self::unlist_pending(&r, record);
 			PendingRecords::<T>::remove(record);
 			Self::release_deposit(record);
 			let institution = match r.origin {
@@ -862,6 +1009,60 @@ pub mod pallet {
 				RecordOrigin::Owner => r.owner.clone(),
 			};
 			Self::deposit_event(Event::RecordRejected { record, owner: r.owner, institution });
+			Ok(())
+		}
+
+		/// Report that a record's object cannot be fetched: its steward has been failing to pin
+		/// it since block `since`, for at least [`UnfetchableAfter`] blocks.
+		///
+		/// ## Dispatch Origin
+		/// Signed, by the record's data steward, while it is an active steward.
+		///
+		/// ## Details
+		/// A record is reported once: a second report is refused, whatever its reason, so that a
+		/// steward failing on every retry emits one event, not one per retry. `since` must not
+		/// be before the record was registered (or accepted), so no steward can skip the wait.
+		///
+		/// ## Errors
+		/// `NotActiveSteward`, `UnknownRecord`, `NotAssignedSteward`, `RecordRetired`,
+		/// `FailingSinceInFuture`, `FailingSinceBeforeRegistration`, `NotFailingLongEnough`,
+		/// `AlreadyReportedUnfetchable`.
+		///
+		/// ## Events
+		/// [`Event::RecordUnfetchable`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::report_unfetchable())]
+		pub fn report_unfetchable(
+			origin: OriginFor<T>,
+			record: RecordId,
+			reason: UnfetchableReason,
+			since: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_unfetchable(who, record, reason, since)
+		}
+
+		/// Set how many blocks a steward must have been failing to fetch a record's object before
+		/// it may report it unfetchable ([`UnfetchableAfter`]).
+		///
+		/// ## Dispatch Origin
+		/// [`Config::GovernanceOrigin`].
+		///
+		/// ## Errors
+		/// `ZeroUnfetchableAfter`.
+		///
+		/// ## Events
+		/// [`Event::UnfetchableAfterSet`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::set_unfetchable_after())]
+		pub fn set_unfetchable_after(
+			origin: OriginFor<T>,
+			blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(!blocks.is_zero(), Error::<T>::ZeroUnfetchableAfter);
+			UnfetchableAfter::<T>::put(blocks);
+			Self::deposit_event(Event::UnfetchableAfterSet { blocks });
 			Ok(())
 		}
 	}
@@ -905,8 +1106,9 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn unlist_pending(owner: &T::AccountId, record: RecordId) {
-		PendingRecordsOf::<T>::mutate_exists(owner, |list| {
+	/// Drop pending `record` from its owner's list and from its institution's count.
+	fn unlist_pending(pending: &RecordOf<T>, record: RecordId) {
+		PendingRecordsOf::<T>::mutate_exists(&pending.owner, |list| {
 			if let Some(l) = list {
 				l.retain(|id| *id != record);
 				if l.is_empty() {
@@ -914,6 +1116,11 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+		if let RecordOrigin::Institution(institution) = &pending.origin {
+			PendingRecordsFrom::<T>::mutate_exists(&pending.owner, institution, |count| {
+				*count = count.and_then(|c| c.checked_sub(1)).filter(|c| *c > 0);
+			});
+		}
 	}
 
 	pub(crate) fn do_register_record(
@@ -978,6 +1185,11 @@ impl<T: Config> Pallet<T> {
 					!RecordByCid::<T>::contains_key(&owner, &cid),
 					Error::<T>::CidAlreadyRegistered
 				);
+				let from_institution = PendingRecordsFrom::<T>::get(&owner, &institution);
+				ensure!(
+					from_institution < T::MaxPendingRecordsPerInstitution::get(),
+					Error::<T>::TooManyPendingRecordsFromInstitution
+				);
 				let mut pending = PendingRecordsOf::<T>::get(&owner);
 				pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingRecords)?;
 				Self::hold_deposit(&who, id, deposit)?;
@@ -985,6 +1197,11 @@ impl<T: Config> Pallet<T> {
 				// All checks passed: write.
 				NextRecordId::<T>::put(id.saturating_add(1));
 				PendingRecordsOf::<T>::insert(&owner, pending);
+				PendingRecordsFrom::<T>::insert(
+					&owner,
+					&institution,
+					from_institution.saturating_add(1),
+				);
 				PendingRecords::<T>::insert(id, record);
 				Self::deposit_event(Event::RecordPending {
 					record: id,
@@ -1030,12 +1247,49 @@ impl<T: Config> Pallet<T> {
 		records.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
 
 		// All checks passed: write.
-		Self::unlist_pending(&record.owner, id);
+		Self::unlist_pending(&record, id);
 		PendingRecords::<T>::remove(id);
 		RecordsOf::<T>::insert(&record.owner, records);
 		// It counts from now on.
 		record.registered_at = Self::now();
 		Self::list_record(id, record);
+		Ok(())
+	}
+
+	pub(crate) fn do_report_unfetchable(
+		who: T::AccountId,
+		id: RecordId,
+		reason: UnfetchableReason,
+		since: BlockNumberFor<T>,
+	) -> DispatchResult {
+		ensure!(
+			T::Consortium::is_active_member(&who, MemberKind::DataSteward),
+			Error::<T>::NotActiveSteward
+		);
+		let record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(record.steward == who, Error::<T>::NotAssignedSteward);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+		let now = Self::now();
+		ensure!(since <= now, Error::<T>::FailingSinceInFuture);
+		ensure!(since >= record.registered_at, Error::<T>::FailingSinceBeforeRegistration);
+		ensure!(
+			now.saturating_sub(since) >= UnfetchableAfter::<T>::get(),
+			Error::<T>::NotFailingLongEnough
+		);
+		ensure!(!UnfetchableRecords::<T>::contains_key(id), Error::<T>::AlreadyReportedUnfetchable);
+
+		// All checks passed: write.
+		UnfetchableRecords::<T>::insert(
+			id,
+			UnfetchableReport { steward: who.clone(), reason, since, reported_at: now },
+		);
+		Self::deposit_event(Event::RecordUnfetchable {
+			owner: record.owner,
+			record: id,
+			steward: who,
+			reason,
+			since,
+		});
 		Ok(())
 	}
 
@@ -1319,6 +1573,34 @@ impl<T: Config> Pallet<T> {
 				"pending record not listed under its owner"
 			);
 			ensure!(RecordDeposits::<T>::contains_key(id), "pending record without a deposit");
+		}
+		// Each institution's count of a person's pending records is exact and within its cap.
+		let mut counted = alloc::collections::BTreeMap::<(T::AccountId, T::AccountId), u32>::new();
+		for (_, r) in PendingRecords::<T>::iter() {
+			let RecordOrigin::Institution(institution) = r.origin else {
+				return Err("a pending record registered by its owner".into());
+			};
+			*counted.entry((r.owner, institution)).or_default() += 1;
+		}
+		for (owner, institution, count) in PendingRecordsFrom::<T>::iter() {
+			ensure!(
+				counted.remove(&(owner, institution)) == Some(count),
+				"pending count of an institution out of sync"
+			);
+			ensure!(
+				count <= T::MaxPendingRecordsPerInstitution::get(),
+				"an institution holds more pending places than its cap"
+			);
+		}
+		ensure!(counted.is_empty(), "pending records of an institution not counted");
+		ensure!(!UnfetchableAfter::<T>::get().is_zero(), "UnfetchableAfter is zero");
+		for (id, report) in UnfetchableRecords::<T>::iter() {
+			let r = Records::<T>::get(id).ok_or("unfetchable report of a missing record")?;
+			ensure!(report.steward == r.steward, "unfetchable report by another steward");
+			ensure!(
+				r.registered_at <= report.since && report.since <= report.reported_at,
+				"unfetchable report failing since outside the record's life"
+			);
 		}
 		for (id, _) in RecordDeposits::<T>::iter() {
 			let live = Records::<T>::get(id).is_some_and(|r| r.retired_at.is_none())

@@ -100,7 +100,9 @@ parameter_types! {
 	pub const MaxExpiriesPerBlock: u32 = 3;
 	pub const RecordDepositBase: u64 = RECORD_DEPOSIT_BASE;
 	pub const DepositPerByte: u64 = 1;
-	pub const MaxPendingRecordsPerOwner: u32 = 2;
+	pub const MaxPendingRecordsPerOwner: u32 = 3;
+	pub const MaxPendingRecordsPerInstitution: u32 = 2;
+	pub const DefaultUnfetchableAfter: u64 = 10;
 }
 
 /// The fixed part of a record's deposit in these tests.
@@ -116,6 +118,7 @@ impl pallet_vaults::Config for Test {
 	type RecordDepositBase = RecordDepositBase;
 	type DepositPerByte = DepositPerByte;
 	type MaxPendingRecordsPerOwner = MaxPendingRecordsPerOwner;
+	type MaxPendingRecordsPerInstitution = MaxPendingRecordsPerInstitution;
 	type MaxCidLen = MaxCidLen;
 	type MaxCategories = MaxCategories;
 	type MaxRecordsPerOwner = MaxRecordsPerOwner;
@@ -123,6 +126,8 @@ impl pallet_vaults::Config for Test {
 	type MaxVaultsPerRecord = MaxVaultsPerRecord;
 	type MaxVaultsPerBlock = MaxVaultsPerBlock;
 	type MaxExpiriesPerBlock = MaxExpiriesPerBlock;
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type DefaultUnfetchableAfter = DefaultUnfetchableAfter;
 	type WeightInfo = ();
 }
 

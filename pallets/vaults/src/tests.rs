@@ -5,9 +5,10 @@
 
 use crate::{
 	mock::*, CloseReason, Error, Event, ExpiryCursor, ExpiryQueue, HoldReason, NextVaultId,
-	PendingRecords, PendingRecordsOf, PinItem, PinTarget, RecordByCid, RecordDeposits, RecordId,
-	RecordOrigin, Records, RecordsOf, Unpinned, VaultId, VaultState, Vaults as VaultStore,
-	VaultsOfGrant, VaultsOfRecord,
+	PendingRecords, PendingRecordsFrom, PendingRecordsOf, PinItem, PinTarget, RecordByCid,
+	RecordDeposits, RecordId, RecordOrigin, Records, RecordsOf, UnfetchableAfter,
+	UnfetchableReason, UnfetchableRecords, UnfetchableReport, Unpinned, VaultId, VaultState,
+	Vaults as VaultStore, VaultsOfGrant, VaultsOfRecord,
 };
 use codec::Encode;
 use frame_support::{
@@ -19,7 +20,7 @@ use pallet_consent::{
 	RevocationReason,
 };
 use sp_core::H256;
-use sp_runtime::DispatchError::BadOrigin;
+use sp_runtime::{DispatchError::BadOrigin, DispatchResult};
 
 fn period(start: u64, end: u64) -> Period<u64> {
 	Period { start, end }
@@ -298,14 +299,39 @@ fn reject_record_refuses_an_unknown_record_and_strangers() {
 	});
 }
 
+/// The lab registers a record for Alice.
+fn lab_proposes(name: &[u8]) -> DispatchResult {
+	Vaults::register_record(
+		RuntimeOrigin::signed(LAB),
+		ALICE,
+		cid(name),
+		hash(),
+		1,
+		categories(&[Conditions]),
+		STEWARD,
+	)
+}
+
 #[test]
 fn register_record_by_an_institution_refuses_more_than_max_pending_records() {
 	ExtBuilder::default().build_and_execute(|| {
 		hospital_proposes(b"p1");
 		hospital_proposes(b"p2");
+		assert_ok!(lab_proposes(b"p3"));
+		// Alice's three places are taken; the lab is within its own cap of two.
+		assert_eq!(PendingRecordsFrom::<Test>::get(ALICE, LAB), 1);
+		assert_noop!(lab_proposes(b"p4"), Error::<Test>::TooManyPendingRecords);
+	});
+}
+
+#[test]
+fn register_record_by_an_institution_refuses_more_than_its_own_pending_places() {
+	ExtBuilder::default().build_and_execute(|| {
+		hospital_proposes(b"p1");
+		hospital_proposes(b"p2");
 		assert_noop!(
 			Vaults::register_record(
-				RuntimeOrigin::signed(LAB),
+				RuntimeOrigin::signed(HOSPITAL),
 				ALICE,
 				cid(b"p3"),
 				hash(),
@@ -313,8 +339,49 @@ fn register_record_by_an_institution_refuses_more_than_max_pending_records() {
 				categories(&[Conditions]),
 				STEWARD
 			),
-			Error::<Test>::TooManyPendingRecords
+			Error::<Test>::TooManyPendingRecordsFromInstitution
 		);
+		// Another person's places are the hospital's own to take.
+		assert_ok!(Vaults::register_record(
+			RuntimeOrigin::signed(HOSPITAL),
+			BOB,
+			cid(b"p3"),
+			hash(),
+			1,
+			categories(&[Conditions]),
+			STEWARD
+		));
+	});
+}
+
+#[test]
+fn one_institution_cannot_fill_a_persons_pending_places() {
+	ExtBuilder::default().build_and_execute(|| {
+		// The hospital tries to take every one of Alice's places.
+		let first = hospital_proposes(b"p1");
+		hospital_proposes(b"p2");
+		assert!(Vaults::register_record(
+			RuntimeOrigin::signed(HOSPITAL),
+			ALICE,
+			cid(b"p3"),
+			hash(),
+			1,
+			categories(&[Conditions]),
+			STEWARD
+		)
+		.is_err());
+		// The lab's record still gets in.
+		let lab = crate::NextRecordId::<Test>::get();
+		assert_ok!(lab_proposes(b"lab"));
+		assert_eq!(PendingRecordsOf::<Test>::get(ALICE).len(), 3);
+		assert!(PendingRecords::<Test>::contains_key(lab));
+		// Answering one of the hospital's records frees one of its places, and only its own.
+		assert_ok!(Vaults::reject_record(RuntimeOrigin::signed(ALICE), first));
+		assert_eq!(PendingRecordsFrom::<Test>::get(ALICE, HOSPITAL), 1);
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), lab));
+		assert!(!PendingRecordsFrom::<Test>::contains_key(ALICE, LAB));
+		hospital_proposes(b"p3");
+		assert_eq!(PendingRecordsFrom::<Test>::get(ALICE, HOSPITAL), 2);
 	});
 }
 
@@ -1394,6 +1461,11 @@ fn every_call_needs_a_signed_origin() {
 		assert_noop!(Vaults::confirm_unpinned(none(), PinTarget::Vault(0)), BadOrigin);
 		assert_noop!(Vaults::attest_removal(none(), 0, cid(b"v")), BadOrigin);
 		assert_noop!(Vaults::retire_record(none(), 0), BadOrigin);
+		assert_noop!(
+			Vaults::report_unfetchable(none(), 0, UnfetchableReason::Unreachable, 0),
+			BadOrigin
+		);
+		assert_noop!(Vaults::set_unfetchable_after(none(), 3), BadOrigin);
 	});
 }
 
@@ -1524,5 +1596,158 @@ fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
 		assert_eq!(vault.unpinned, Some(Unpinned { by: STEWARD, at: 31 }));
 		assert_eq!(vault.removal_attested_at, Some(32));
 		assert!(Vaults::must_unpin(&STEWARD).is_empty());
+	});
+}
+
+// ---- unfetchable records ----
+
+/// Alice's record, stewarded by `STEWARD`, registered at block 1; the chain then runs to the
+/// first block at which a steward failing since block 1 may report it (the default threshold).
+fn alices_record_gone_for_the_threshold() -> RecordId {
+	let id = record(ALICE, b"bafy-gone", &[Conditions]);
+	run_to_block(1 + UnfetchableAfter::<Test>::get());
+	id
+}
+
+fn report(who: u64, record: RecordId, since: u64) -> DispatchResult {
+	Vaults::report_unfetchable(
+		RuntimeOrigin::signed(who),
+		record,
+		UnfetchableReason::Unreachable,
+		since,
+	)
+}
+
+#[test]
+fn report_unfetchable_tells_the_owner_once_the_steward_failed_for_the_threshold() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = alices_record_gone_for_the_threshold();
+		assert_ok!(Vaults::report_unfetchable(
+			RuntimeOrigin::signed(STEWARD),
+			id,
+			UnfetchableReason::TooLarge,
+			1,
+		));
+		System::assert_last_event(
+			Event::RecordUnfetchable {
+				owner: ALICE,
+				record: id,
+				steward: STEWARD,
+				reason: UnfetchableReason::TooLarge,
+				since: 1,
+			}
+			.into(),
+		);
+		assert_eq!(
+			UnfetchableRecords::<Test>::get(id),
+			Some(UnfetchableReport {
+				steward: STEWARD,
+				reason: UnfetchableReason::TooLarge,
+				since: 1,
+				reported_at: 11,
+			})
+		);
+		// The record stays Alice's and her steward's to pin: the report only makes it visible.
+		assert_eq!(pin_targets(Vaults::must_pin(&STEWARD)), vec![PinTarget::Record(id)]);
+	});
+}
+
+#[test]
+fn report_unfetchable_refuses_a_second_report_of_a_record() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = alices_record_gone_for_the_threshold();
+		assert_ok!(report(STEWARD, id, 1));
+		run_to_block(30);
+		assert_noop!(report(STEWARD, id, 1), Error::<Test>::AlreadyReportedUnfetchable);
+		assert_noop!(report(STEWARD, id, 15), Error::<Test>::AlreadyReportedUnfetchable);
+	});
+}
+
+#[test]
+fn report_unfetchable_refuses_before_the_threshold() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = alices_record_gone_for_the_threshold();
+		// Failing since block 2: one block short at block 11.
+		assert_noop!(report(STEWARD, id, 2), Error::<Test>::NotFailingLongEnough);
+		run_to_block(12);
+		assert_ok!(report(STEWARD, id, 2));
+	});
+}
+
+#[test]
+fn report_unfetchable_refuses_a_failure_from_the_future_or_before_the_record() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(5);
+		let id = record(ALICE, b"bafy-late", &[Conditions]);
+		run_to_block(40);
+		assert_noop!(report(STEWARD, id, 41), Error::<Test>::FailingSinceInFuture);
+		// The record exists since block 5: nobody failed to fetch it before.
+		assert_noop!(report(STEWARD, id, 4), Error::<Test>::FailingSinceBeforeRegistration);
+		assert_noop!(report(STEWARD, id, 0), Error::<Test>::FailingSinceBeforeRegistration);
+		assert_ok!(report(STEWARD, id, 5));
+	});
+}
+
+#[test]
+fn report_unfetchable_counts_an_accepted_record_from_its_acceptance() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = hospital_proposes(b"bafy-letter");
+		run_to_block(20);
+		// Pending, nobody pins it: there is no record to report yet.
+		assert_noop!(report(STEWARD_TWO, id, 1), Error::<Test>::UnknownRecord);
+		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(report(STEWARD_TWO, id, 19), Error::<Test>::FailingSinceBeforeRegistration);
+		run_to_block(30);
+		assert_ok!(report(STEWARD_TWO, id, 20));
+	});
+}
+
+#[test]
+fn report_unfetchable_needs_the_records_active_steward() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = alices_record_gone_for_the_threshold();
+		for who in [ALICE, MALLORY, HOSPITAL] {
+			assert_noop!(report(who, id, 1), Error::<Test>::NotActiveSteward);
+		}
+		assert_noop!(report(STEWARD_TWO, id, 1), Error::<Test>::NotAssignedSteward);
+		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), STEWARD));
+		assert_noop!(report(STEWARD, id, 1), Error::<Test>::NotActiveSteward);
+	});
+}
+
+#[test]
+fn report_unfetchable_refuses_an_unknown_or_retired_record() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = alices_record_gone_for_the_threshold();
+		assert_noop!(report(STEWARD, id + 1, 1), Error::<Test>::UnknownRecord);
+		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), id));
+		assert_noop!(report(STEWARD, id, 1), Error::<Test>::RecordRetired);
+	});
+}
+
+#[test]
+fn set_unfetchable_after_by_governance_changes_how_long_a_steward_waits() {
+	ExtBuilder::default().build_and_execute(|| {
+		let id = record(ALICE, b"bafy-gone", &[Conditions]);
+		run_to_block(4);
+		assert_noop!(report(STEWARD, id, 1), Error::<Test>::NotFailingLongEnough);
+		assert_ok!(Vaults::set_unfetchable_after(RuntimeOrigin::root(), 3));
+		System::assert_last_event(Event::UnfetchableAfterSet { blocks: 3 }.into());
+		assert_eq!(UnfetchableAfter::<Test>::get(), 3);
+		assert_ok!(report(STEWARD, id, 1));
+	});
+}
+
+#[test]
+fn set_unfetchable_after_refuses_others_than_governance_and_zero() {
+	ExtBuilder::default().build_and_execute(|| {
+		for who in [ALICE, STEWARD, HOSPITAL] {
+			assert_noop!(Vaults::set_unfetchable_after(RuntimeOrigin::signed(who), 3), BadOrigin);
+		}
+		assert_noop!(
+			Vaults::set_unfetchable_after(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroUnfetchableAfter
+		);
+		assert_eq!(UnfetchableAfter::<Test>::get(), DefaultUnfetchableAfter::get());
 	});
 }

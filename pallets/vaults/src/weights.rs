@@ -11,6 +11,11 @@
 //! deposit's hold (`Balances::Holds`, `System::Account`, `Vaults::RecordDeposits`), and
 //! `accept_record` / `reject_record` are new. Their values below were written by hand from the
 //! storage they touch, not measured; regenerate with `scripts/benchmark-weights.sh`.
+//!
+//! PROVISIONAL (issue 14, per-institution pending cap and unfetchable records):
+//! `register_pending_record`, `report_unfetchable` and `set_unfetchable_after` are new, and
+//! `accept_record` / `reject_record` gained `Vaults::PendingRecordsFrom` (r:1 w:1); written by
+//! hand from the storage they touch, like the ones above.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -23,6 +28,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_vaults`.
 pub trait WeightInfo {
 	fn register_record() -> Weight;
+	fn register_pending_record() -> Weight;
 	fn open_vault() -> Weight;
 	fn close_vault() -> Weight;
 	fn confirm_unpinned() -> Weight;
@@ -32,6 +38,8 @@ pub trait WeightInfo {
 	fn reject_record() -> Weight;
 	fn process_expiries(n: u32, ) -> Weight;
 	fn on_grant_revoked(v: u32, ) -> Weight;
+	fn report_unfetchable() -> Weight;
+	fn set_unfetchable_after() -> Weight;
 }
 
 /// Measured weights of `pallet_vaults`, priced with the runtime's database weights.
@@ -53,6 +61,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// PROVISIONAL: measured 98_526_000 before the deposit; + the hold's reads and writes.
 		Weight::from_parts(138_526_000, 5_563)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
+	}
+	/// PROVISIONAL (hand-written): `Consortium::Members` (r:2), `Vaults::RecordByCid` (r:1),
+	/// `Vaults::NextRecordId` (r:1 w:1), `Vaults::PendingRecordsFrom` (r:1 w:1),
+	/// `Vaults::PendingRecordsOf` (r:1 w:1), `Vaults::PendingRecords` (w:1),
+	/// `Vaults::RecordDeposits` (w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1).
+	fn register_pending_record() -> Weight {
+		Weight::from_parts(140_000_000, 5_563)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Consent::Grants` (r:1 w:0)
@@ -159,19 +176,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// PROVISIONAL (hand-written): `Vaults::PendingRecords` (r:1 w:1), `Consortium::Members`
 	/// (r:1), `Vaults::RecordByCid` (r:1 w:1), `Vaults::RecordsOf` (r:1 w:1),
-	/// `Vaults::PendingRecordsOf` (r:1 w:1), `Vaults::Pins` (w:1), `Vaults::Records` (w:1).
+	/// `Vaults::PendingRecordsOf` (r:1 w:1), `Vaults::PendingRecordsFrom` (r:1 w:1),
+	/// `Vaults::Pins` (w:1), `Vaults::Records` (w:1).
 	fn accept_record() -> Weight {
-		Weight::from_parts(80_000_000, 5_563)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		Weight::from_parts(85_000_000, 5_563)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// PROVISIONAL (hand-written): `Vaults::PendingRecords` (r:1 w:1), `Consent::Delegates`
-	/// (r:1), `Vaults::PendingRecordsOf` (r:1 w:1), `Vaults::RecordDeposits` (r:1 w:1),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1).
+	/// (r:1), `Vaults::PendingRecordsOf` (r:1 w:1), `Vaults::PendingRecordsFrom` (r:1 w:1),
+	/// `Vaults::RecordDeposits` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account`
+	/// (r:1 w:1).
 	fn reject_record() -> Weight {
-		Weight::from_parts(80_000_000, 5_563)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		Weight::from_parts(85_000_000, 5_563)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Vaults::ExpiryCursor` (r:1 w:1)
 	/// Proof: `Vaults::ExpiryCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -219,6 +238,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2821).saturating_mul(v.into()))
 	}
+	/// PROVISIONAL (hand-written): `Consortium::Members` (r:1), `Vaults::Records` (r:1),
+	/// `Vaults::UnfetchableAfter` (r:1), `Vaults::UnfetchableRecords` (r:1 w:1).
+	fn report_unfetchable() -> Weight {
+		Weight::from_parts(35_000_000, 3_820)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// PROVISIONAL (hand-written): `Vaults::UnfetchableAfter` (w:1).
+	fn set_unfetchable_after() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same measurements priced with RocksDB's weights: for unit tests and mocks.
@@ -226,6 +257,11 @@ impl WeightInfo for () {
 	fn register_record() -> Weight {
 		Weight::from_parts(138_526_000, 5_563)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(8_u64))
+	}
+	fn register_pending_record() -> Weight {
+		Weight::from_parts(140_000_000, 5_563)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(8_u64))
 	}
 	fn open_vault() -> Weight {
@@ -258,14 +294,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2821).saturating_mul(v.into()))
 	}
 	fn accept_record() -> Weight {
-		Weight::from_parts(80_000_000, 5_563)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(85_000_000, 5_563)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn reject_record() -> Weight {
-		Weight::from_parts(80_000_000, 5_563)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(85_000_000, 5_563)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn process_expiries(n: u32, ) -> Weight {
 		Weight::from_parts(45_962_256, 3_991)
@@ -284,5 +320,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 2821).saturating_mul(v.into()))
+	}
+	fn report_unfetchable() -> Weight {
+		Weight::from_parts(35_000_000, 3_820)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn set_unfetchable_after() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

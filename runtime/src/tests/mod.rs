@@ -1,6 +1,7 @@
 //! Tests of the genesis presets: each builds a valid state with the expected authorities.
 
 mod governance;
+mod node_authorization;
 mod validators;
 
 use crate::{

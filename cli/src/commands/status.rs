@@ -2,12 +2,13 @@
 
 use serde_json::json;
 
+use crate::output::Output;
 use crate::{
 	chain::{variant, Chain},
-	output, report, Cli, Exit,
+	output, report, Cli, Error,
 };
 
-pub async fn run(cli: &Cli) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let finalized = chain.finalized_number().await?;
 	let mut members = serde_json::Map::new();
@@ -23,7 +24,7 @@ pub async fn run(cli: &Cli) -> Result<(), Exit> {
 		"url": cli.url(), "finalized": finalized, "active_members": members,
 		"aggregator_epoch": epoch.as_ref().map(|e| json!({ "id": e.id, "aggregators": e.aggregators.len() })),
 	});
-	output::emit(cli.json(), data, || {
+	out.emit(data, || {
 		vec![
 			format!("{}: finalized block {finalized}", cli.url()),
 			format!("active members: {} institutions, {} data stewards, {} evaluators", members["Institution"], members["DataSteward"], members["Evaluator"]),

@@ -13,10 +13,11 @@ use subxt::{
 	ext::scale_value::ValueDef,
 };
 
+use crate::output::Output;
 use crate::{
 	chain::{account, call, option, variant, Chain, Included},
 	consent::AsArgs,
-	output, Cli, Exit,
+	output, Cli, Error,
 };
 
 /// One unit of the chain's token (12 decimals).
@@ -94,7 +95,7 @@ pub(crate) async fn enact(
 	pallet: &str,
 	name: &str,
 	fields: Vec<(&str, Value)>,
-) -> Result<Enacted, Exit> {
+) -> Result<Enacted, Error> {
 	if chain.storage("Sudo", "Key", vec![]).await?.is_some() {
 		return sudo(chain, me, pallet, name, fields).await.map(Enacted::Done);
 	}
@@ -114,10 +115,10 @@ pub(crate) async fn enact(
 	// A council of one executes the call at once.
 	if let Ok(executed) = included.event("Council", "Executed") {
 		if let Some(error) = executed.at("result").and_then(err_of) {
-			return Err(Exit(
-				1,
-				format!("{pallet}.{name} was refused: {}", chain.explain(error).await),
-			));
+			return Err(Error::Refused(format!(
+				"{pallet}.{name} was refused: {}",
+				chain.explain(error).await
+			)));
 		}
 		return Ok(Enacted::Done(included));
 	}
@@ -142,7 +143,7 @@ pub(crate) async fn enact(
 }
 
 /// The hash of open motion `index`.
-async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Exit> {
+async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Error> {
 	let proposals = chain.storage("Council", "Proposals", vec![]).await?;
 	for hash in proposals.as_ref().map(hashes).unwrap_or_default() {
 		let hash = Value::from_bytes(hash);
@@ -153,7 +154,9 @@ async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Exit> {
 			return Ok(hash);
 		}
 	}
-	Err(Exit(1, format!("there is no open motion {index} (closed already, or never proposed)")))
+	Err(Error::Refused(format!(
+		"there is no open motion {index} (closed already, or never proposed)"
+	)))
 }
 
 /// Every 32-byte array inside a value (the hashes of a `BoundedVec<H256>`, through its newtypes).
@@ -166,18 +169,18 @@ fn hashes(value: &Value) -> Vec<Vec<u8>> {
 }
 
 /// Prints what [`enact`] did, `what` describing the call (e.g. "X admitted as Institution").
-pub(crate) fn report(cli: &Cli, enacted: Enacted, what: &str, mut data: serde_json::Value) {
+pub(crate) fn report(out: &mut Output, enacted: Enacted, what: &str, mut data: serde_json::Value) {
 	match enacted {
 		Enacted::Done(included) => {
 			data["block"] = json!(included.block);
 			data["executed"] = json!(true);
-			output::emit(cli.json(), data, || vec![format!("{what} in block {}", included.block)]);
+			out.emit(data, || vec![format!("{what} in block {}", included.block)]);
 		},
 		Enacted::Proposed { index, threshold, block } => {
 			data["motion"] = json!(index);
 			data["threshold"] = json!(threshold);
 			data["block"] = json!(block);
-			output::emit(cli.json(), data, || {
+			out.emit(data, || {
 				vec![
 					format!("motion {index} proposed in block {block} ({what} once {threshold} council members approve; you voted aye)"),
 					format!("members vote: custodia govern vote --as NAME {index} --aye; then: custodia govern close --as NAME {index}"),
@@ -195,15 +198,15 @@ async fn sudo(
 	pallet: &str,
 	name: &str,
 	fields: Vec<(&str, Value)>,
-) -> Result<Included, Exit> {
+) -> Result<Included, Error> {
 	let included = chain
 		.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair)
 		.await?;
 	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(err_of) {
-		return Err(Exit(
-			1,
-			format!("{pallet}.{name} was refused: {}", chain.explain(error).await),
-		));
+		return Err(Error::Refused(format!(
+			"{pallet}.{name} was refused: {}",
+			chain.explain(error).await
+		)));
 	}
 	Ok(included)
 }
@@ -216,7 +219,7 @@ fn err_of(result: &Value) -> Option<&Value> {
 	}
 }
 
-pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &GovernCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		GovernCommand::Admit { who, member, kinds, member_name: name, hpke_key, ipfs_address } => {
@@ -224,7 +227,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 			let key: [u8; 32] = hex::decode(hpke_key.trim_start_matches("0x"))
 				.ok()
 				.and_then(|k| k.try_into().ok())
-				.ok_or_else(|| Exit(2, "--hpke-key must be 32 bytes of hex".into()))?;
+				.ok_or_else(|| Error::Usage("--hpke-key must be 32 bytes of hex".into()))?;
 			let mut kinds: Vec<&str> = kinds
 				.iter()
 				.map(|k| match k {
@@ -247,7 +250,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 			];
 			let enacted = enact(&chain, &me, "Consortium", "admit_member", fields).await?;
 			report(
-				cli,
+				out,
 				enacted,
 				&format!("{name} ({member}) admitted as {}", kinds.join(" + ")),
 				json!({ "member": member, "kinds": kinds }),
@@ -263,9 +266,7 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 			];
 			let included = chain.submit("Council", "vote", fields, &me.keypair).await?;
 			let voted = output::to_json(included.event("Council", "Voted")?);
-			output::emit(
-				cli.json(),
-				json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }),
+			out.emit(json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }),
 				|| {
 					vec![format!(
 						"voted {} on motion {motion} in block {} ({} ayes, {} nays)",
@@ -293,23 +294,18 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 			];
 			let included = chain.submit("Council", "close", fields, &me.keypair).await?;
 			if included.event("Council", "Disapproved").is_ok() {
-				return Err(Exit(
-					1,
-					format!("motion {motion} was closed without a majority: it did not execute"),
-				));
+				return Err(Error::Refused(format!(
+					"motion {motion} was closed without a majority: it did not execute"
+				)));
 			}
 			let executed = included.event("Council", "Executed")?;
 			if let Some(error) = executed.at("result").and_then(err_of) {
-				return Err(Exit(
-					1,
-					format!(
-						"motion {motion} executed but its call failed: {}",
-						chain.explain(error).await
-					),
-				));
+				return Err(Error::Refused(format!(
+					"motion {motion} executed but its call failed: {}",
+					chain.explain(error).await
+				)));
 			}
-			output::emit(
-				cli.json(),
+			out.emit(
 				json!({ "motion": motion, "executed": true, "block": included.block }),
 				|| {
 					vec![format!(
@@ -324,12 +320,18 @@ pub async fn run(cli: &Cli, command: &GovernCommand) -> Result<(), Exit> {
 }
 
 /// Transfers `amount` units to each of `to` (submitted together, waited for together).
-pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Result<(), Exit> {
+pub async fn transfer(
+	cli: &Cli,
+	name: &str,
+	amount: u64,
+	to: &[String],
+	out: &mut Output,
+) -> Result<(), Error> {
 	let me = cli.identity(name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let value = u128::from(amount)
 		.checked_mul(UNIT)
-		.ok_or_else(|| Exit(2, "--amount is too large".into()))?;
+		.ok_or_else(|| Error::Usage("--amount is too large".into()))?;
 	let calls = to
 		.iter()
 		.map(|dest| {
@@ -351,19 +353,17 @@ pub async fn transfer(cli: &Cli, name: &str, amount: u64, to: &[String]) -> Resu
 			.and_then(|f| f.as_u128())
 			.unwrap_or_default();
 		if free < value {
-			return Err(Exit(1, format!("the transfer to {dest} did not land (its balance is {free}); see the node's log")));
+			return Err(Error::Refused(format!(
+				"the transfer to {dest} did not land (its balance is {free}); see the node's log"
+			)));
 		}
 	}
-	output::emit(
-		cli.json(),
-		json!({ "transfers": to.len(), "amount": amount, "block": last }),
-		|| {
-			vec![format!(
-				"{amount} units sent to each of {} accounts (final by block {last})",
-				to.len()
-			)]
-		},
-	);
+	out.emit(json!({ "transfers": to.len(), "amount": amount, "block": last }), || {
+		vec![format!(
+			"{amount} units sent to each of {} accounts (final by block {last})",
+			to.len()
+		)]
+	});
 	Ok(())
 }
 

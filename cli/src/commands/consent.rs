@@ -3,12 +3,23 @@
 
 use clap::{Args, Subcommand};
 use serde_json::json;
-use subxt::dynamic::Value;
 
+use crate::output::Output;
 use crate::{
-	chain::{account, field_u64, option, variant, Chain},
+	chain::{account, account_id, Chain},
 	codes::{Category, Purpose},
-	output, Cli, Exit,
+	output,
+	runtime::{
+		custodia::{
+			self,
+			consent::events::{ConsentGranted, ConsentRequested, ConsortiumWideConsentGranted},
+			runtime_types::{
+				bounded_collections::bounded_vec::BoundedVec, custodia_primitives::consent::Period,
+			},
+		},
+		DataCategory,
+	},
+	Cli, Error,
 };
 
 #[derive(Subcommand)]
@@ -105,42 +116,41 @@ pub struct Terms {
 	blocks: u32,
 }
 
-fn scope(categories: &[Category]) -> Value {
-	Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))
+fn scope(categories: &[Category]) -> BoundedVec<DataCategory> {
+	BoundedVec(categories.iter().map(|&c| c.into()).collect())
 }
 
-fn period(start: u64, blocks: u32) -> Value {
-	Value::named_composite([
-		("start", Value::u128(start.into())),
-		("end", Value::u128((start + u64::from(blocks)).into())),
-	])
+/// `blocks` blocks from `start` (a finalized block number).
+fn period(start: u64, blocks: u32) -> Result<Period<u32>, Error> {
+	let start =
+		u32::try_from(start).map_err(|_| Error::Usage(format!("block {start} is past u32")))?;
+	let end = start
+		.checked_add(blocks)
+		.ok_or_else(|| Error::Usage(format!("{blocks} blocks from block {start} is past u32")))?;
+	Ok(Period { start, end })
 }
 
-pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		ConsentCommand::Request(args) => {
 			let me = cli.identity(&args.who.name)?;
 			let now = chain.finalized_number().await?;
-			let fields = vec![
-				("subject", account(&args.subject)?),
-				("scope", scope(&args.terms.scope)),
-				("purpose", variant(&args.terms.purpose.variant())),
-				("period", period(now, args.terms.blocks)),
-				("requester_key", Value::from_bytes(me.x25519_public)),
-			];
-			let included = chain.submit("Consent", "request", fields, &me.keypair).await?;
-			let request = field_u64(included.event("Consent", "ConsentRequested")?, "request")?;
-			output::emit(
-				cli.json(),
-				json!({ "request": request, "block": included.block }),
-				|| {
-					vec![format!(
-						"consent request {request} sent to {} (block {})",
-						args.subject, included.block
-					)]
-				},
+			let call = custodia::transactions().consent().request(
+				account_id(&args.subject)?,
+				scope(&args.terms.scope),
+				args.terms.purpose.into(),
+				period(now, args.terms.blocks)?,
+				me.x25519_public,
 			);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			let request = included.find::<ConsentRequested>()?.request;
+			out.emit(json!({ "request": request, "block": included.block }), || {
+				vec![format!(
+					"consent request {request} sent to {} (block {})",
+					args.subject, included.block
+				)]
+			});
 		},
 		ConsentCommand::Requests(who) | ConsentCommand::Grants { who, .. } => {
 			let me = cli.identity(&who.name)?;
@@ -154,7 +164,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 			let me_account = account(&me.account())?;
 			let list = chain.runtime_api("ConsentApi", method, vec![me_account]).await?;
 			let items: Vec<_> = output::items(&list).into_iter().map(output::to_json).collect();
-			output::emit(cli.json(), json!(items), || {
+			out.emit(json!(items), || {
 				let mut lines = vec![format!("{} {what}", items.len())];
 				lines.extend(items.iter().map(|item| format!("  {item}")));
 				lines
@@ -163,18 +173,13 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 		ConsentCommand::Grant { who, request, blocks } => {
 			let me = cli.identity(&who.name)?;
 			let period = match blocks {
-				Some(blocks) => Some(period(chain.finalized_number().await?, *blocks)),
+				Some(blocks) => Some(period(chain.finalized_number().await?, *blocks)?),
 				None => None,
 			};
-			let fields = vec![
-				("request", Value::u128((*request).into())),
-				("scope", option(None)),
-				("period", option(period)),
-			];
-			let included = chain.submit("Consent", "grant", fields, &me.keypair).await?;
-			let grant = field_u64(included.event("Consent", "ConsentGranted")?, "grant")?;
-			output::emit(
-				cli.json(),
+			let call = custodia::transactions().consent().grant(*request, None, period);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			let grant = included.find::<ConsentGranted>()?.grant;
+			out.emit(
 				json!({ "request": request, "grant": grant, "block": included.block }),
 				|| {
 					vec![format!(
@@ -186,33 +191,23 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 		},
 		ConsentCommand::Deny { who, request } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Consent",
-					"deny",
-					vec![("request", Value::u128((*request).into()))],
-					&me.keypair,
-				)
-				.await?;
-			output::emit(
-				cli.json(),
-				json!({ "request": request, "block": included.block }),
-				|| vec![format!("request {request} denied (block {})", included.block)],
-			);
+			let call = custodia::transactions().consent().deny(*request);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			out.emit(json!({ "request": request, "block": included.block }), || {
+				vec![format!("request {request} denied (block {})", included.block)]
+			});
 		},
 		ConsentCommand::JoinCohort { who, terms: Terms { scope: categories, purpose, blocks } } => {
 			let me = cli.identity(&who.name)?;
-			let fields = vec![
-				("subject", account(&me.account())?),
-				("scope", scope(categories)),
-				("purpose", variant(&purpose.variant())),
-				("period", period(chain.finalized_number().await?, *blocks)),
-			];
-			let included =
-				chain.submit("Consent", "grant_consortium_wide", fields, &me.keypair).await?;
-			let grant =
-				field_u64(included.event("Consent", "ConsortiumWideConsentGranted")?, "grant")?;
-			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
+			let call = custodia::transactions().consent().grant_consortium_wide(
+				me.keypair.public_key().to_account_id(),
+				scope(categories),
+				(*purpose).into(),
+				period(chain.finalized_number().await?, *blocks)?,
+			);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			let grant = included.find::<ConsortiumWideConsentGranted>()?.grant;
+			out.emit(json!({ "grant": grant, "block": included.block }), || {
 				vec![format!(
 					"joined the {} cohort: grant {grant} (block {})",
 					purpose.variant(),
@@ -222,15 +217,9 @@ pub async fn run(cli: &Cli, command: &ConsentCommand) -> Result<(), Exit> {
 		},
 		ConsentCommand::Revoke { who, grant } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Consent",
-					"revoke",
-					vec![("grant", Value::u128((*grant).into()))],
-					&me.keypair,
-				)
-				.await?;
-			output::emit(cli.json(), json!({ "grant": grant, "block": included.block }), || {
+			let call = custodia::transactions().consent().revoke(*grant);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			out.emit(json!({ "grant": grant, "block": included.block }), || {
 				vec![format!("grant {grant} revoked (block {})", included.block)]
 			});
 		},

@@ -8,10 +8,11 @@ use clap::Subcommand;
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
-	chain::{account, Chain, Failure},
+	chain::{account, Chain},
 	ipfs::IpfsArgs,
-	output, Cli, Exit,
+	output, Cli, Error,
 };
 
 #[derive(Subcommand)]
@@ -63,7 +64,7 @@ fn compare(
 	Comparison { pinned, missing, left_to_unpin, unpinned }
 }
 
-pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &StewardCommand, out: &mut Output) -> Result<(), Error> {
 	let StewardCommand::Pins { steward, ipfs } = command;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let who = account(steward)?;
@@ -83,7 +84,7 @@ pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 		"left_to_unpin": as_json(&c.left_to_unpin), "unpinned": as_json(&c.unpinned),
 		"in_agreement": c.missing.is_empty() && c.left_to_unpin.is_empty(),
 	});
-	output::emit(cli.json(), data, || {
+	out.emit(data, || {
 		let mut lines = vec![format!(
 			"steward {steward}: {} required and pinned, {} required but NOT pinned, {} ended but still pinned, {} ended and unpinned",
 			c.pinned.len(), c.missing.len(), c.left_to_unpin.len(), c.unpinned.len()
@@ -104,7 +105,7 @@ pub async fn run(cli: &Cli, command: &StewardCommand) -> Result<(), Exit> {
 	if c.missing.is_empty() && c.left_to_unpin.is_empty() {
 		Ok(())
 	} else {
-		Err(Failure::Refused("the steward's pins do not match what the chain requires (its worker may be catching up; run again in a block)".into()).into())
+		Err(Error::Refused("the steward's pins do not match what the chain requires (its worker may be catching up; run again in a block)".into()).into())
 	}
 }
 

@@ -11,11 +11,12 @@ use custodia_fhe::personal::EncryptedScore;
 use serde_json::json;
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
-	chain::{field_u64, Chain, Failure},
+	chain::{field_u64, Chain},
 	ipfs::{content_hash, IpfsArgs},
 	output::{self, some, text},
-	Cli, Exit,
+	Cli, Error,
 };
 
 /// The largest encrypted score read from IPFS (PERSONAL_V1: 16,399 bytes).
@@ -121,25 +122,25 @@ fn quantise(model: &Model, raw: &[f64]) -> anyhow::Result<Vec<i64>> {
 		.collect())
 }
 
-pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, args: &PredictArgs, out: &mut Output) -> Result<(), Error> {
 	let me = cli.identity(&args.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let summary = chain
 		.runtime_api("FheApi", "model", vec![Value::u128(args.model.into())])
 		.await?;
 	let model = model_from(
-		some(&summary).ok_or_else(|| Exit(2, format!("there is no model {}", args.model)))?,
+		some(&summary).ok_or_else(|| Error::Usage(format!("there is no model {}", args.model)))?,
 	)?;
 	let raw = match &args.features_file {
 		Some(path) => parse_features(&crate::read_input(path)?)
-			.map_err(|e| Exit(2, format!("{}: {e:#}", path.display())))?,
+			.map_err(|e| Error::Usage(format!("{}: {e:#}", path.display())))?,
 		None => args.features.clone(),
 	};
 	let features = quantise(&model, &raw)?;
 	let record = me
 		.fhe_key
 		.encrypt(&features)
-		.map_err(|e| Exit(2, format!("cannot encrypt these features: {e}")))?
+		.map_err(|e| Error::Usage(format!("cannot encrypt these features: {e}")))?
 		.to_bytes();
 	let input_hash = content_hash(&record);
 
@@ -153,10 +154,10 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 	let included = chain.submit("Fhe", "request_prediction", fields, &me.keypair).await?;
 	let job = field_u64(included.event("Fhe", "PredictionRequested")?, "job")?;
 	if !cli.json() {
-		eprintln!(
+		out.status(format!(
 			"prediction job {job} requested in block {}; waiting for the evaluators…",
 			included.block
-		);
+		));
 	}
 
 	let ours = |name: &str, fields: &Value| {
@@ -167,25 +168,22 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 		chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await?;
 	if event == "JobFailed" {
 		let reason = fields.at("reason").map(output::to_json).unwrap_or_default();
-		return Err(Failure::Refused(format!(
+		return Err(Error::Refused(format!(
 			"prediction job {job} failed in block {block}: {reason}"
 		))
 		.into());
 	}
 	let result_cid = text(fields.at("result_cid"));
-	let result_hash =
-		output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?);
-	let score_bytes = ipfs.cat(&result_cid, MAX_SCORE_BYTES).await?;
-	if content_hash(&score_bytes).as_slice() != result_hash.as_slice() {
-		return Err(Exit(
-			1,
-			format!("the result {result_cid} in IPFS does not match the hash agreed on chain"),
-		));
-	}
+	let result_hash: [u8; 32] =
+		output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?)
+			.try_into()
+			.map_err(|_| anyhow!("the result hash is not 32 bytes"))?;
+	// Read at most MAX_SCORE_BYTES, then checked against the hash the evaluators agreed on.
+	let score_bytes = ipfs.cat_checked(&result_cid, MAX_SCORE_BYTES, &result_hash).await?;
 	let score = EncryptedScore::from_bytes(&score_bytes)
 		.and_then(|s| me.fhe_key.decrypt_score(&s))
 		.map_err(|e| {
-			Exit(1, format!("the result does not decrypt with `{}`'s key: {e}", me.name))
+			Error::Refused(format!("the result does not decrypt with `{}`'s key: {e}", me.name))
 		})?;
 
 	let logit = score as f64 / model.score_divisor;
@@ -196,7 +194,7 @@ pub async fn run(cli: &Cli, args: &PredictArgs) -> Result<(), Exit> {
 		"score": score, "logit": logit, "probability": probability, "class": class,
 		"model": { "id": args.model, "name": model.name, "meaning": model.meaning, "provenance": model.provenance },
 	});
-	output::emit(cli.json(), data, || {
+	out.emit(data, || {
 		vec![
 			format!(
 				"job {job}: requested in block {}, result final in block {block}",

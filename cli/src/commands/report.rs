@@ -30,6 +30,7 @@ use custodia_statistics::{
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
 	chain::{account, variant, Chain},
 	consent::AsArgs,
@@ -38,7 +39,7 @@ use crate::{
 	output, progress,
 	record::{open_own, stored, unpin_if_refused},
 	schema::{self, category_name, field_list},
-	Cli, Exit,
+	Cli, Error,
 };
 
 /// The runtime API of the Statistics pallet.
@@ -94,30 +95,26 @@ pub struct ValueArgs {
 
 impl ValueArgs {
 	/// The values by name (--value and --values-file together); a name given twice is an error.
-	pub fn given(&self) -> Result<Given, Exit> {
+	pub fn given(&self) -> Result<Given, Error> {
 		let from_file = match &self.values_file {
 			Some(path) => parse_values(&crate::read_input(path)?).map_err(|e| {
-				Exit(
-					2,
-					format!(
-						"{}: {e}",
-						if path.as_os_str() == "-" {
-							"stdin".into()
-						} else {
-							path.display().to_string()
-						}
-					),
-				)
+				Error::Usage(format!(
+					"{}: {e}",
+					if path.as_os_str() == "-" {
+						"stdin".into()
+					} else {
+						path.display().to_string()
+					}
+				))
 			})?,
 			None => Vec::new(),
 		};
 		let mut given = Given::new();
 		for (name, value) in self.values.iter().chain(&from_file) {
 			if given.insert(name.clone(), *value).is_some() {
-				return Err(Exit(
-					2,
-					format!("--value {name} is given twice (in --value or --values-file)"),
-				));
+				return Err(Error::Usage(format!(
+					"--value {name} is given twice (in --value or --values-file)"
+				)));
 			}
 		}
 		Ok(given)
@@ -320,22 +317,25 @@ impl Epoch {
 }
 
 /// The active aggregator epoch, if any.
-pub async fn active_epoch(chain: &Chain) -> Result<Option<Epoch>, Exit> {
+pub async fn active_epoch(chain: &Chain) -> Result<Option<Epoch>, Error> {
 	let value = chain.runtime_api(API, "active_epoch", vec![]).await?;
 	Ok(Epoch::from_option(&value)?)
 }
 
 /// The registered schema `id`, or an error naming it.
-pub async fn registered_schema(chain: &Chain, id: u32) -> Result<schema::Registered, Exit> {
+pub async fn registered_schema(chain: &Chain, id: u32) -> Result<schema::Registered, Error> {
 	let info = chain.runtime_api(API, "schema", vec![Value::u128(id.into())]).await?;
 	let info = output::some(&info).ok_or_else(|| {
-		Exit(1, format!("there is no statistic schema {id} (see `custodia statistic schema show`)"))
+		Error::Refused(format!(
+			"there is no statistic schema {id} (see `custodia statistic schema show`)"
+		))
 	})?;
-	schema::from_chain(id, info).map_err(|e| Exit(1, format!("{e:#}; this client cannot use it")))
+	schema::from_chain(id, info)
+		.map_err(|e| Error::Refused(format!("{e:#}; this client cannot use it")))
 }
 
 /// The current schema id of a category (its runtime variant name), if it has one.
-pub async fn schema_of(chain: &Chain, category: &str) -> Result<Option<u32>, Exit> {
+pub async fn schema_of(chain: &Chain, category: &str) -> Result<Option<u32>, Error> {
 	let id = chain.runtime_api(API, "schema_of", vec![variant(category)]).await?;
 	Ok(output::some(&id).and_then(output::uint).map(|id| id as u32))
 }
@@ -374,7 +374,7 @@ pub async fn plan(
 	categories: &[String],
 	reporting: &Reporting<'_>,
 	body: &[u8],
-) -> Result<Planned, Exit> {
+) -> Result<Planned, Error> {
 	let (given, strict) = match reporting {
 		Reporting::Given(given) => (*given, true),
 		Reporting::Measured(given) => (*given, false),
@@ -402,18 +402,18 @@ pub async fn plan(
 			names()
 		)));
 	};
-	let keys = epoch.all_keys().map_err(|e| Exit(1, e))?;
+	let keys = epoch.all_keys().map_err(|e| Error::Refused(e))?;
 	let fhir = fhir_quantities(body);
 	let mut plans = Vec::new();
 	for id in schemas {
 		let registered = registered_schema(chain, id).await?;
 		let layout = registered.schema.layout(keys.len()).map_err(|e| {
-			Exit(1, format!("schema {id} cannot be used with epoch {}: {e}", epoch.id))
+			Error::Refused(format!("schema {id} cannot be used with epoch {}: {e}", epoch.id))
 		})?;
 		let values = measurement(&registered.schema, given, &fhir)
-			.map_err(|e| Exit(2, format!("the record's statistics report (schema {id}, {}): {e}; or add it without a report: --no-report", category_name(&registered.schema.category))))?;
+			.map_err(|e| Error::Usage(format!("the record's statistics report (schema {id}, {}): {e}; or add it without a report: --no-report", category_name(&registered.schema.category))))?;
 		custodia_statistics::report::check_values(&layout, &values)
-			.map_err(|e| Exit(2, format!("schema {id}: {e}")))?;
+			.map_err(|e| Error::Usage(format!("schema {id}: {e}")))?;
 		plans.push(Plan {
 			schema: id,
 			category: registered.schema.category.clone(),
@@ -431,14 +431,11 @@ pub async fn plan(
 		.collect();
 	if !unknown.is_empty() {
 		let fields: Vec<String> = plans.iter().map(|p| field_list(&p.layout.schema)).collect();
-		return Err(Exit(
-			2,
-			format!(
-				"--value {}: no field of that name in the schema of this record (fields: {})",
-				unknown.join(", "),
-				fields.join("; ")
-			),
-		));
+		return Err(Error::Usage(format!(
+			"--value {}: no field of that name in the schema of this record (fields: {})",
+			unknown.join(", "),
+			fields.join("; ")
+		)));
 	}
 	Ok(Planned::Reports { genesis: chain.genesis_hash(), epoch, keys, plans })
 }
@@ -485,10 +482,10 @@ pub fn make(
 	keys: &[[u8; 32]],
 	owner: [u8; 32],
 	record: u64,
-) -> Result<Report, Exit> {
+) -> Result<Report, Error> {
 	let binding = Binding { genesis, epoch, schema: plan.layout.schema_id, owner, record };
 	Report::generate(&plan.layout, &plan.values, &binding, keys)
-		.map_err(|e| Exit(2, format!("cannot make the report of schema {}: {e}", plan.schema)))
+		.map_err(|e| Error::Usage(format!("cannot make the report of schema {}: {e}", plan.schema)))
 }
 
 /// Makes, stores and submits the planned reports of record `record` (owned by `me`).
@@ -498,7 +495,7 @@ pub async fn submit(
 	me: &Identity,
 	record: u64,
 	planned: &Planned,
-) -> Result<Vec<Submitted>, Exit> {
+) -> Result<Vec<Submitted>, Error> {
 	let Planned::Reports { genesis, epoch, keys, plans } = planned else { return Ok(Vec::new()) };
 	let mut submitted = Vec::new();
 	for plan in plans {
@@ -665,11 +662,10 @@ impl Status {
 	}
 }
 
-pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &ReportCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
-		return Err(Exit(
-			1,
+		return Err(Error::Refused(
 			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
 		));
 	}
@@ -684,25 +680,21 @@ pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
 				.collect::<anyhow::Result<Vec<_>>>()?;
 			reports.retain(|r| record.is_none_or(|record| r.record == record));
 			let active = active_epoch(&chain).await?.map(|e| e.id);
-			output::emit(
-				cli.json(),
-				json!(reports.iter().map(|r| r.to_json(active)).collect::<Vec<_>>()),
-				|| {
-					let of = record.map(|r| format!(" of record {r}")).unwrap_or_default();
-					let mut lines = vec![format!("{} reports{of}", reports.len())];
-					lines.extend(reports.iter().map(|r| {
-						format!(
-							"  {}  record {}, schema {}, epoch {}: {}",
-							r.id,
-							r.record,
-							r.schema,
-							r.epoch,
-							r.words(active)
-						)
-					}));
-					lines
-				},
-			);
+			out.emit(json!(reports.iter().map(|r| r.to_json(active)).collect::<Vec<_>>()), || {
+				let of = record.map(|r| format!(" of record {r}")).unwrap_or_default();
+				let mut lines = vec![format!("{} reports{of}", reports.len())];
+				lines.extend(reports.iter().map(|r| {
+					format!(
+						"  {}  record {}, schema {}, epoch {}: {}",
+						r.id,
+						r.record,
+						r.schema,
+						r.epoch,
+						r.words(active)
+					)
+				}));
+				lines
+			});
 		},
 		ReportCommand::Submit { who, record, values, ipfs } => {
 			let me = cli.identity(&who.name)?;
@@ -722,7 +714,7 @@ pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
 			let (_, body) = open_own(&chain, &ipfs, &me, *record).await?;
 			let planned = plan(&chain, &categories, &Reporting::Given(&given), &body).await?;
 			if let Planned::Skip(note) = &planned {
-				return Err(Exit(1, format!("record {record}: {note}")));
+				return Err(Error::Refused(format!("record {record}: {note}")));
 			}
 			let spinner =
 				progress::spinner(cli.json(), "making, storing and submitting the report");
@@ -731,7 +723,7 @@ pub async fn run(cli: &Cli, command: &ReportCommand) -> Result<(), Exit> {
 			let outcome = Outcome::Submitted(submitted?);
 			let mut data = json!({ "record": record });
 			outcome.add_to(&mut data);
-			output::emit(cli.json(), data, || outcome.lines(&who.name, *record));
+			out.emit(data, || outcome.lines(&who.name, *record));
 		},
 	}
 	Ok(())
@@ -791,7 +783,7 @@ mod tests {
 		std::fs::write(&file, "systolic=121, diastolic=79\nspo2=97\n").unwrap();
 		let args =
 			ValueArgs { values: vec![("heart_rate".into(), 72)], values_file: Some(file.clone()) };
-		let given = args.given().map_err(|Exit(_, message)| message).unwrap();
+		let given = args.given().map_err(|e| e.to_string()).unwrap();
 		assert_eq!(
 			given.into_iter().collect::<Vec<_>>(),
 			[("diastolic", 79), ("heart_rate", 72), ("spo2", 97), ("systolic", 121)]

@@ -9,11 +9,17 @@ use clap::Subcommand;
 use serde_json::json;
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
 	chain::{account, field_u64, Chain},
 	consent::AsArgs,
 	ipfs::IpfsArgs,
-	object, output, progress, record, Cli, Exit,
+	object, output, progress, record,
+	runtime::custodia::{
+		self, runtime_types::bounded_collections::bounded_vec::BoundedVec,
+		vaults::events::VaultOpened,
+	},
+	Cli, Error,
 };
 
 #[derive(Subcommand)]
@@ -87,29 +93,32 @@ pub enum VaultCommand {
 	},
 }
 
-async fn stored(chain: &Chain, vault: u64) -> Result<Value, Exit> {
+async fn stored(chain: &Chain, vault: u64) -> Result<Value, Error> {
 	chain
 		.storage("Vaults", "Vaults", vec![Value::u128(vault.into())])
 		.await?
-		.ok_or_else(|| Exit(1, format!("there is no vault {vault} (see `custodia vault list`)")))
+		.ok_or_else(|| {
+			Error::Refused(format!("there is no vault {vault} (see `custodia vault list`)"))
+		})
 }
 
 /// Whether the vault may be read now (at the finalized block).
-async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Exit> {
-	let open = chain
-		.runtime_api("VaultsApi", "is_vault_open", vec![Value::u128(vault.into())])
-		.await?;
-	Ok(open.as_bool() == Some(true))
+async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Error> {
+	Ok(chain
+		.call_api(custodia::runtime_apis().vaults_api().is_vault_open(vault))
+		.await?)
 }
 
 /// The key a grant's vaults are sealed to: the requester key of its consent request, else the
 /// institution's key in the consortium.
-async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Exit> {
+async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Error> {
 	let grant = chain
 		.storage("Consent", "Grants", vec![Value::u128(grant_id.into())])
 		.await?
 		.ok_or_else(|| {
-			Exit(1, format!("there is no grant {grant_id} (see `custodia consent grants --as me`)"))
+			Error::Refused(format!(
+				"there is no grant {grant_id} (see `custodia consent grants --as me`)"
+			))
 		})?;
 	let end = grant.at("period").map(|p| field_u64(p, "end")).transpose()?.unwrap_or_default();
 	let request = grant.at("request").and_then(output::some).and_then(|r| r.as_u128());
@@ -119,7 +128,7 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 				.storage("Consent", "Requests", vec![Value::u128(request)])
 				.await?
 				.ok_or_else(|| {
-				Exit(1, format!("grant {grant_id}'s consent request is no longer stored"))
+				Error::Refused(format!("grant {grant_id}'s consent request is no longer stored"))
 			})?;
 			output::bytes(
 				request
@@ -132,7 +141,7 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 				grant.at("grantee").ok_or_else(|| anyhow!("grant without a grantee"))?,
 			);
 			let Some(institution) = institution.get("Institution").and_then(|i| i.as_str()) else {
-				return Err(Exit(1, format!("grant {grant_id} is for the whole consortium (statistics only); vaults are opened under a grant to one institution")));
+				return Err(Error::Refused(format!("grant {grant_id} is for the whole consortium (statistics only); vaults are opened under a grant to one institution")));
 			};
 			let member = chain
 				.storage(
@@ -145,17 +154,17 @@ async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Ex
 				)
 				.await?;
 			output::bytes(member.as_ref().and_then(|m| m.at("hpke_key")).ok_or_else(|| {
-				Exit(1, format!("grant {grant_id}'s institution is not a consortium member"))
+				Error::Refused(format!("grant {grant_id}'s institution is not a consortium member"))
 			})?)
 		},
 	};
 	let key: [u8; 32] = key
 		.try_into()
-		.map_err(|_| Exit(1, format!("grant {grant_id}'s key is not an X25519 key")))?;
+		.map_err(|_| Error::Refused(format!("grant {grant_id}'s key is not an X25519 key")))?;
 	Ok((key, end))
 }
 
-pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		VaultCommand::Open { who, grant, record, blocks, ipfs } => {
@@ -175,32 +184,28 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 				Some(blocks) => chain.finalized_number().await? + u64::from(*blocks),
 				None => grant_end,
 			};
-			let fields = vec![
-				("grant", Value::u128((*grant).into())),
-				("record", Value::u128((*record).into())),
-				("cid", Value::from_bytes(copy_cid.as_bytes())),
-				("expires_at", Value::u128(expires_at.into())),
-			];
-			let included = chain.submit("Vaults", "open_vault", fields, &me.keypair).await;
+			let expires_at = u32::try_from(expires_at)
+				.map_err(|_| Error::Usage(format!("block {expires_at} is past u32")))?;
+			let call = custodia::transactions().vaults().open_vault(
+				*grant,
+				*record,
+				BoundedVec(copy_cid.as_bytes().to_vec()),
+				expires_at,
+			);
+			let included = chain.submit_call(&call, &me.keypair).await;
 			spinner.finish_and_clear();
 			let included = included?;
-			let vault = field_u64(included.event("Vaults", "VaultOpened")?, "vault")?;
+			let vault = included.find::<VaultOpened>()?.vault;
 			let data = json!({ "vault": vault, "grant": grant, "record": record, "cid": copy_cid, "expires_at": expires_at, "block": included.block });
-			output::emit(cli.json(), data, || {
+			out.emit(data, || {
 				vec![format!("vault {vault} opened in block {}: record {record} re-sealed for grant {grant} ({copy_cid}), open until block {expires_at}", included.block)]
 			});
 		},
 		VaultCommand::Close { who, vault } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Vaults",
-					"close_vault",
-					vec![("vault", Value::u128((*vault).into()))],
-					&me.keypair,
-				)
-				.await?;
-			output::emit(cli.json(), json!({ "vault": vault, "block": included.block }), || {
+			let call = custodia::transactions().vaults().close_vault(*vault);
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			out.emit(json!({ "vault": vault, "block": included.block }), || {
 				vec![format!(
 					"vault {vault} closed in block {}; its steward will unpin it",
 					included.block
@@ -224,7 +229,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 					vaults.push(vault);
 				}
 			}
-			output::emit(cli.json(), json!(vaults), || {
+			out.emit(json!(vaults), || {
 				let mut lines = vec![format!("{} open vaults", vaults.len())];
 				lines.extend(vaults.iter().map(|v| {
 					format!(
@@ -243,7 +248,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let mut shown = output::to_json(&stored(&chain, *vault).await?);
 			shown["id"] = json!(vault);
 			shown["open"] = json!(is_open(&chain, *vault).await?);
-			output::emit(cli.json(), shown.clone(), || {
+			out.emit(shown.clone(), || {
 				let state = match &shown["state"] {
 					serde_json::Value::String(state) => state.clone(),
 					other => other.to_string(),
@@ -256,23 +261,26 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 				)]
 			});
 		},
-		VaultCommand::Fetch { who, vault, out, ipfs } => {
+		VaultCommand::Fetch { who, vault, out: file, ipfs } => {
 			let me = cli.identity(&who.name)?;
 			let stored = stored(&chain, *vault).await?;
 			if !is_open(&chain, *vault).await? {
-				return Err(Exit(1, format!("vault {vault} is not open (it expired, was closed, or its grant ended); it can no longer be read")));
+				return Err(Error::Refused(format!("vault {vault} is not open (it expired, was closed, or its grant ended); it can no longer be read")));
 			}
 			let (grant, record) = (field_u64(&stored, "grant")?, field_u64(&stored, "record")?);
 			let cid = output::text(stored.at("cid"));
 			let copy = ipfs.client()?.cat(&cid, object::MAX_OBJECT_BYTES).await?;
 			let body =
 				object::open_vault_copy(&me.x25519_secret, grant, record, &copy).map_err(|e| {
-					Exit(4, format!("vault {vault} does not open with `{}`'s key: {e:#}", me.name))
+					Error::Key(format!(
+						"vault {vault} does not open with `{}`'s key: {e:#}",
+						me.name
+					))
 				})?;
 			record::write_body(
-				cli,
+				out,
 				&body,
-				out.as_deref(),
+				file.as_deref(),
 				json!({ "vault": vault, "grant": grant, "record": record, "cid": cid }),
 			)?;
 		},
@@ -282,50 +290,41 @@ pub async fn run(cli: &Cli, command: &VaultCommand) -> Result<(), Exit> {
 			let cid = output::text(shown.at("cid"));
 			// Every refusal the chain would give comes before deleting anything.
 			if shown.at("grantee").map(output::bytes) != Some(me.keypair.public_key().0.to_vec()) {
-				return Err(Exit(
-					1,
-					format!(
-						"vault {vault} was not shared with `{}`: only its grantee attests removal",
-						me.name
-					),
-				));
+				return Err(Error::Refused(format!(
+					"vault {vault} was not shared with `{}`: only its grantee attests removal",
+					me.name
+				)));
 			}
 			if shown.at("removal_attested_at").and_then(output::some).is_some() {
-				return Err(Exit(
-					1,
-					format!("removal of vault {vault}'s copy was already attested"),
-				));
+				return Err(Error::Refused(format!(
+					"removal of vault {vault}'s copy was already attested"
+				)));
 			}
 			if is_open(&chain, *vault).await? {
-				return Err(Exit(1, format!("vault {vault} is still open; removal is attested once it expires or is closed (`custodia vault close`)")));
+				return Err(Error::Refused(format!("vault {vault} is still open; removal is attested once it expires or is closed (`custodia vault close`)")));
 			}
 			if let Some(path) = delete {
 				match std::fs::remove_file(path) {
 					Ok(()) => {},
 					Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
 					Err(e) => {
-						return Err(Exit(
-							2,
-							format!("cannot delete {}: {e}; not attesting", path.display()),
-						))
+						return Err(Error::Usage(format!(
+							"cannot delete {}: {e}; not attesting",
+							path.display()
+						)))
 					},
 				}
 			}
-			let fields = vec![
-				("vault", Value::u128((*vault).into())),
-				("cid", Value::from_bytes(cid.as_bytes())),
-			];
-			let included = chain.submit("Vaults", "attest_removal", fields, &me.keypair).await?;
-			output::emit(
-				cli.json(),
-				json!({ "vault": vault, "cid": cid, "block": included.block }),
-				|| {
-					vec![format!(
-						"removal of vault {vault}'s copy ({cid}) attested in block {}",
-						included.block
-					)]
-				},
-			);
+			let call = custodia::transactions()
+				.vaults()
+				.attest_removal(*vault, BoundedVec(cid.as_bytes().to_vec()));
+			let included = chain.submit_call(&call, &me.keypair).await?;
+			out.emit(json!({ "vault": vault, "cid": cid, "block": included.block }), || {
+				vec![format!(
+					"removal of vault {vault}'s copy ({cid}) attested in block {}",
+					included.block
+				)]
+			});
 		},
 	}
 	Ok(())

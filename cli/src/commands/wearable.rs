@@ -20,13 +20,14 @@ use rand_distr::{Distribution, Normal, Poisson};
 use serde_json::json;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+use crate::output::Output;
 use crate::{
 	chain::Chain,
 	codes::Category,
 	consent::AsArgs,
 	fhir::{self, Reading, VitalSign},
 	ipfs::IpfsArgs,
-	output, progress, record, report, Cli, Exit,
+	progress, record, report, Cli, Error,
 };
 
 #[derive(Args)]
@@ -250,7 +251,7 @@ pub fn bundle(
 	serde_json::to_vec(&bundle).expect("JSON values serialize")
 }
 
-pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, args: &WearableArgs, out: &mut Output) -> Result<(), Error> {
 	let me = cli.identity(&args.who.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let ipfs = args.ipfs.client()?;
@@ -286,7 +287,7 @@ pub async fn run(cli: &Cli, args: &WearableArgs) -> Result<(), Exit> {
 			"values": measured, "rejected_samples": window.rejected,
 		});
 		added.reports.add_to(&mut data);
-		output::emit(cli.json(), data, || {
+		out.emit(data, || {
 			let mut lines = vec![format!(
 				"record {} in block {}: HR {:.0}/min, BP {:.0}/{:.0} mm[Hg], SpO2 {:.0} %, resp {:.0}/min, temp {:.1} °C, {} steps ({} artefacts filtered)",
 				added.record, added.block, v[0], v[1], v[2], v[3], v[4], v[5], window.steps, window.rejected.iter().sum::<usize>(),

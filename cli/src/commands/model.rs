@@ -13,9 +13,10 @@ use custodia_fhe::{
 use serde_json::json;
 use subxt::dynamic::Value;
 
+use crate::output::Output;
 use crate::{
 	chain::{field_u64, Chain},
-	output, Cli, Exit,
+	Cli, Error,
 };
 
 #[derive(Args)]
@@ -72,7 +73,7 @@ fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> 
 	]))
 }
 
-pub async fn register(cli: &Cli, args: &RegisterArgs) -> Result<(), Exit> {
+pub async fn register(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Result<(), Error> {
 	let text = std::fs::read_to_string(&args.file)
 		.with_context(|| format!("cannot read {}", args.file.display()))?;
 	let template: ModelTemplate = serde_json::from_str(&text)
@@ -84,7 +85,7 @@ pub async fn register(cli: &Cli, args: &RegisterArgs) -> Result<(), Exit> {
 		.submit("Fhe", "register_model", vec![("template", template)], &me.keypair)
 		.await?;
 	let model = field_u64(included.event("Fhe", "ModelRegistered")?, "model")?;
-	output::emit(cli.json(), json!({ "model": model, "block": included.block }), || {
+	out.emit(json!({ "model": model, "block": included.block }), || {
 		vec![format!("model {model} `{}` registered (block {})", args.model_name, included.block)]
 	});
 	Ok(())

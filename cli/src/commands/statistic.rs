@@ -13,15 +13,16 @@ use custodia_statistics::schema::{FieldSpec, Schema, Statistic};
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
-	chain::{account, field_u64, variant, Chain, Failure, Included},
+	chain::{account, field_u64, variant, Chain, Included},
 	codes::{Category, Purpose},
 	consent::AsArgs,
 	govern::{self, Enacted},
 	output, progress,
 	report::{active_epoch, registered_schema, schema_of, Epoch, API},
 	schema::{self, buckets, category_name, parse_field, resolve_fields},
-	Cli, Exit,
+	Cli, Error,
 };
 
 #[derive(Subcommand)]
@@ -672,10 +673,10 @@ pub fn render(
 }
 
 /// Reads job `id`, its schema and its published values.
-async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>), Exit> {
+async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>), Error> {
 	let found = chain.runtime_api(API, "statistic_job", vec![Value::u128(id.into())]).await?;
-	let job =
-		output::some(&found).ok_or_else(|| Exit(1, format!("there is no statistic job {id}")))?;
+	let job = output::some(&found)
+		.ok_or_else(|| Error::Refused(format!("there is no statistic job {id}")))?;
 	let job = Job::from_chain(job)?;
 	let schema = registered_schema(chain, job.schema).await?.schema;
 	let published = match job.status {
@@ -691,7 +692,7 @@ async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>)
 }
 
 /// Waits (at most `timeout`) until job `id` is published or failed.
-async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> Result<(), Exit> {
+async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> Result<(), Error> {
 	let settled = |job: &Job| job.status != JobStatus::AwaitingShares;
 	let (job, ..) = load(chain, id).await?;
 	if settled(&job) {
@@ -707,11 +708,9 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 	match outcome {
 		Ok(_) => Ok(()),
 		// The event may have come before the wait began: read the job once more.
-		Err(Failure::Refused(_)) => match load(chain, id).await? {
+		Err(Error::Refused(_)) => match load(chain, id).await? {
 			(job, ..) if settled(&job) => Ok(()),
-			(job, ..) => Err(Exit(
-				1,
-				format!(
+			(job, ..) => Err(Error::Refused(format!(
 					"statistic job {id}: no outcome within {} s (still awaiting the aggregators' shares; its deadline is block {}); look again later: custodia statistic show {id} --wait",
 					timeout.as_secs(),
 					job.deadline
@@ -724,21 +723,20 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 
 /// Prints job `id`; with `fail_on_failure`, a failed job is exit 1 after it is printed.
 async fn show(
-	cli: &Cli,
 	chain: &Chain,
 	id: u64,
 	mut extra: Json,
 	fail_on_failure: bool,
-) -> Result<(), Exit> {
+	out: &mut Output,
+) -> Result<(), Error> {
 	let (job, schema, published) = load(chain, id).await?;
 	let (data, lines) = render(id, &job, &schema, published.as_ref());
 	if let (Json::Object(extra), Json::Object(data)) = (&mut extra, data) {
 		extra.extend(data);
 	}
-	output::emit(cli.json(), extra, || lines);
+	out.emit(extra, || lines);
 	match job.status {
-		JobStatus::Failed { reason, number, .. } if fail_on_failure => Err(Exit(
-			1,
+		JobStatus::Failed { reason, number, .. } if fail_on_failure => Err(Error::Refused(
 			format!("statistic job {id} failed: {}", failure_words(&reason, number, job.deadline)),
 		)),
 		_ => Ok(()),
@@ -746,14 +744,14 @@ async fn show(
 }
 
 /// An account as a call argument: an address (SS58 or 0x hex), or an identity in the key folder.
-fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<Value, Exit> {
+fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<Value, Error> {
 	if let Ok(value) = account(name_or_address) {
 		return Ok(value);
 	}
 	let store = cli.keystore();
 	let identities = store.list()?;
 	let found = identities.iter().find(|i| i.name == name_or_address).ok_or_else(|| {
-		Exit(2, format!("`{name_or_address}` is neither an account address nor an identity in {} (see `custodia keys list`)", store.dir().display()))
+		Error::Usage(format!("`{name_or_address}` is neither an account address nor an identity in {} (see `custodia keys list`)", store.dir().display()))
 	})?;
 	Ok(account(&found.account)?)
 }
@@ -804,18 +802,17 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 	lines
 }
 
-pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	if !chain.has_runtime_api(API).await? {
-		return Err(Exit(
-			1,
+		return Err(Error::Refused(
 			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
 		));
 	}
 	match command {
 		StatisticCommand::Schema(SchemaCommand::Register { who, category, fields }) => {
 			let local = Schema { category: category.variant(), fields: fields.clone() };
-			local.validate().map_err(|e| Exit(2, e.to_string()))?;
+			local.validate().map_err(|e| Error::Usage(e.to_string()))?;
 			let me = cli.identity(&who.name)?;
 			let enacted = govern::enact(
 				&chain,
@@ -839,14 +836,14 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				),
 			};
 			let data = json!({ "schema": id, "category": category.name(), "fields": fields.len(), "schema_hash": format!("0x{}", hex::encode(local.id())) });
-			govern::report(cli, enacted, &what, data);
+			govern::report(out, enacted, &what, data);
 		},
 		StatisticCommand::Schema(SchemaCommand::Show { category, id }) => {
 			let ids: Vec<u32> = match (category, id) {
 				(_, Some(id)) => vec![*id],
 				(Some(category), None) => vec![schema_of(&chain, &category.variant())
 					.await?
-					.ok_or_else(|| Exit(1, format!("{} has no statistic schema (governance registers one: custodia statistic schema register)", category.name())))?],
+					.ok_or_else(|| Error::Refused(format!("{} has no statistic schema (governance registers one: custodia statistic schema register)", category.name())))?],
 				(None, None) => {
 					let mut ids = Vec::new();
 					for category in <Category as clap::ValueEnum>::value_variants() {
@@ -859,9 +856,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 			for id in ids {
 				schemas.push(registered_schema(&chain, id).await?);
 			}
-			output::emit(
-				cli.json(),
-				json!(schemas.iter().map(schema::to_json).collect::<Vec<_>>()),
+			out.emit(json!(schemas.iter().map(schema::to_json).collect::<Vec<_>>()),
 				|| {
 					if schemas.is_empty() {
 						return vec!["no category has a statistic schema yet (governance registers one: custodia statistic schema register)".into()];
@@ -876,7 +871,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				.map(|a| resolve_account(cli, a))
 				.collect::<Result<Vec<_>, _>>()?;
 			if accounts.len() < 2 {
-				return Err(Exit(2, "an aggregator epoch needs at least 2 aggregators (Prio3 is private while one of them is honest)".into()));
+				return Err(Error::Usage("an aggregator epoch needs at least 2 aggregators (Prio3 is private while one of them is honest)".into()));
 			}
 			let me = cli.identity(&who.name)?;
 			let enacted = govern::enact(
@@ -894,7 +889,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				aggregators.len()
 			);
 			govern::report(
-				cli,
+				out,
 				enacted,
 				&what,
 				json!({ "epoch": epoch, "aggregators": aggregators }),
@@ -904,9 +899,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 			let active = active_epoch(&chain).await?;
 			let pending =
 				Epoch::from_option(&chain.runtime_api(API, "pending_epoch", vec![]).await?)?;
-			output::emit(
-				cli.json(),
-				json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }),
+			out.emit(json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }),
 				|| {
 					let mut lines = match &active {
 						Some(epoch) => epoch_lines("active", epoch),
@@ -924,12 +917,12 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 		},
 		StatisticCommand::Privacy(PrivacyCommand::Set { who, epsilon, budget, period }) => {
 			if budget < epsilon {
-				return Err(Exit(2, format!("the budget (ε {}) is smaller than one statistic's ε ({}): no statistic could be asked", epsilon_text(*budget), epsilon_text(*epsilon))));
+				return Err(Error::Usage(format!("the budget (ε {}) is smaller than one statistic's ε ({}): no statistic could be asked", epsilon_text(*budget), epsilon_text(*epsilon))));
 			}
 			let me = cli.identity(&who.name)?;
 			let argument = chain.call_arguments("Statistics", "set_privacy_parameters").await?;
 			let [argument] = argument.as_slice() else {
-				return Err(Exit(1, format!("Statistics.set_privacy_parameters takes {} arguments; this client sends one (PrivacyParameters)", argument.len())));
+				return Err(Error::Refused(format!("Statistics.set_privacy_parameters takes {} arguments; this client sends one (PrivacyParameters)", argument.len())));
 			};
 			let parameters = Value::named_composite([
 				(
@@ -953,7 +946,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				epsilon_text(*budget)
 			);
 			govern::report(
-				cli,
+				out,
 				enacted,
 				&what,
 				json!({ "epsilon": *epsilon as f64 / 1000.0, "budget": *budget as f64 / 1000.0, "period": period }),
@@ -995,7 +988,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 					category.name()
 				));
 			}
-			output::emit(cli.json(), data, || lines);
+			out.emit(data, || lines);
 		},
 		StatisticCommand::Enrol { who, people } | StatisticCommand::Unenrol { who, people } => {
 			let (call, done) = match command {
@@ -1005,28 +998,24 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 			let calls = people
 				.iter()
 				.map(|person| Ok(vec![("person", resolve_account(cli, person)?)]))
-				.collect::<Result<Vec<_>, Exit>>()?;
+				.collect::<Result<Vec<_>, Error>>()?;
 			let me = cli.identity(&who.name)?;
 			let included = chain.submit_all("Statistics", call, calls, &me.keypair).await?;
-			output::emit(
-				cli.json(),
-				json!({ "people": people, "action": call, "block": included.block }),
-				|| {
-					vec![format!(
-						"{} {done} by {} (block {})",
-						people.join(", "),
-						who.name,
-						included.block
-					)]
-				},
-			);
+			out.emit(json!({ "people": people, "action": call, "block": included.block }), || {
+				vec![format!(
+					"{} {done} by {} (block {})",
+					people.join(", "),
+					who.name,
+					included.block
+				)]
+			});
 		},
 		StatisticCommand::Request(args) => {
 			let registered = registered_schema(&chain, args.schema).await?;
 			let statistic = args
 				.kind
 				.statistic(&registered.schema)
-				.map_err(|e| Exit(2, format!("schema {}: {e}", args.schema)))?;
+				.map_err(|e| Error::Usage(format!("schema {}: {e}", args.schema)))?;
 			let me = cli.identity(&args.who.name)?;
 			let fields = vec![
 				("schema", Value::u128(args.schema.into())),
@@ -1039,7 +1028,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 			let requested = json!({ "job": job, "requested_in": included.block });
 			if !args.wait.wait {
 				let what = kind_text(&statistic, &registered.schema);
-				output::emit(cli.json(), requested, || {
+				out.emit(requested, || {
 					vec![format!(
 						"statistic job {job} requested in block {}: {what} of {} for {}; the aggregators compute it — custodia statistic show {job} --wait",
 						included.block,
@@ -1050,13 +1039,13 @@ pub async fn run(cli: &Cli, command: &StatisticCommand) -> Result<(), Exit> {
 				return Ok(());
 			}
 			wait_outcome(cli, &chain, job, Duration::from_secs(args.wait.timeout)).await?;
-			show(cli, &chain, job, requested, true).await?;
+			show(&chain, job, requested, true, out).await?;
 		},
 		StatisticCommand::Show { job, wait } => {
 			if wait.wait {
 				wait_outcome(cli, &chain, *job, Duration::from_secs(wait.timeout)).await?;
 			}
-			show(cli, &chain, *job, json!({}), wait.wait).await?;
+			show(&chain, *job, json!({}), wait.wait, out).await?;
 		},
 	}
 	Ok(())

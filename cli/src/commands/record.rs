@@ -9,8 +9,9 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value as Json};
 use subxt::dynamic::{At, Value};
 
+use crate::output::Output;
 use crate::{
-	chain::{account, field_u64, variant, Chain, Failure},
+	chain::{account, account_id, field_u64, Chain},
 	codes::Category,
 	consent::AsArgs,
 	fhir,
@@ -18,8 +19,16 @@ use crate::{
 	keystore::Identity,
 	object, output, progress,
 	report::{self, Outcome, Planned, Reporting, ValueArgs},
-	Cli, Exit,
+	runtime::custodia::{
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			custodia_primitives::consortium::MemberKind,
+		},
+	},
+	Cli, Error,
 };
+use subxt::utils::{AccountId32, H256};
 
 #[derive(Subcommand)]
 pub enum RecordCommand {
@@ -122,10 +131,10 @@ pub async fn add(
 	categories: &[Category],
 	steward: Option<&str>,
 	reporting: &Reporting<'_>,
-) -> Result<Added, Exit> {
+) -> Result<Added, Error> {
 	let summary = fhir::check_bundle(body)?;
 	let steward = match steward {
-		Some(steward) => account(steward)?,
+		Some(steward) => account_id(steward)?,
 		None => first_steward(chain).await?,
 	};
 	let variants: Vec<String> = categories.iter().map(|c| c.variant()).collect();
@@ -133,32 +142,25 @@ pub async fn add(
 	let object = object::seal_record(&me.x25519_public, body)?;
 	let hash = content_hash(&object);
 	let cid = ipfs.add(object.clone(), true).await?;
-	let call = vec![
-		("owner", account(&me.account())?),
-		("cid", Value::from_bytes(cid.as_bytes())),
-		("content_hash", Value::from_bytes(hash)),
-		("size", Value::u128(object.len() as u128)),
-		("categories", Value::unnamed_composite(categories.iter().map(|c| variant(&c.variant())))),
-		("steward", steward),
-	];
-	let included = unpin_if_refused(
-		ipfs,
-		&cid,
-		chain.submit("Vaults", "register_record", call, &me.keypair).await,
-	)
-	.await?;
-	let record = field_u64(included.event("Vaults", "RecordRegistered")?, "record")?;
+	let call = custodia::transactions().vaults().register_record(
+		me.keypair.public_key().to_account_id(),
+		BoundedVec(cid.as_bytes().to_vec()),
+		H256(hash),
+		object.len() as u64,
+		BoundedVec(categories.iter().map(|&c| c.into()).collect()),
+		steward,
+	);
+	let included =
+		unpin_if_refused(ipfs, &cid, chain.submit_call(&call, &me.keypair).await).await?;
+	let record = included.find::<custodia::vaults::events::RecordRegistered>()?.record;
 	let reports = match &planned {
 		Planned::Skip(note) => Outcome::Skipped(note.clone()),
-		Planned::Reports { .. } => Outcome::Submitted(report::submit(chain, ipfs, me, record, &planned).await.map_err(|Exit(code, message)| {
-			Exit(
-				code,
-				format!(
-					"record {record} is registered (block {}, {cid}), but its statistics report is not: {message}; try again with: custodia report submit --as {} --record {record}",
-					included.block, me.name
-				),
+		Planned::Reports { .. } => Outcome::Submitted(report::submit(chain, ipfs, me, record, &planned).await.map_err(|e| e.map_message(|message| {
+			format!(
+				"record {record} is registered (block {}, {cid}), but its statistics report is not: {message}; try again with: custodia report submit --as {} --record {record}",
+				included.block, me.name
 			)
-		})?),
+		}))?),
 	};
 	Ok(Added {
 		record,
@@ -175,8 +177,8 @@ pub async fn add(
 pub async fn unpin_if_refused<T>(
 	ipfs: &Ipfs,
 	cid: &str,
-	outcome: Result<T, Failure>,
-) -> Result<T, Failure> {
+	outcome: Result<T, Error>,
+) -> Result<T, Error> {
 	if outcome.is_err() {
 		if let Err(e) = ipfs.unpin(cid).await {
 			eprintln!("warning: could not unpin {cid} after the refusal: {e:#}");
@@ -186,25 +188,25 @@ pub async fn unpin_if_refused<T>(
 }
 
 /// The first active data steward, in the consortium's order.
-async fn first_steward(chain: &Chain) -> Result<Value, Exit> {
+async fn first_steward(chain: &Chain) -> Result<AccountId32, Error> {
 	let stewards = chain
-		.runtime_api("ConsortiumApi", "active_members", vec![variant("DataSteward")])
+		.call_api(
+			custodia::runtime_apis()
+				.consortium_api()
+				.active_members(MemberKind::DataSteward),
+		)
 		.await?;
-	let first = output::items(&stewards)
-		.first()
-		.map(|s| output::bytes(s))
-		.filter(|b| b.len() == 32);
-	first
-		.map(Value::from_bytes)
-		.ok_or_else(|| Exit(1, "the consortium has no active data steward to pin the record; ask governance to admit one, or name one with --steward".into()))
+	stewards.into_iter().next().ok_or_else(|| Error::Refused("the consortium has no active data steward to pin the record; ask governance to admit one, or name one with --steward".into()))
 }
 
 /// A record as stored on chain, or an error naming it.
-pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Exit> {
+pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Error> {
 	chain
 		.storage("Vaults", "Records", vec![Value::u128(record.into())])
 		.await?
-		.ok_or_else(|| Exit(1, format!("there is no record {record} (see `custodia record list`)")))
+		.ok_or_else(|| {
+			Error::Refused(format!("there is no record {record} (see `custodia record list`)"))
+		})
 }
 
 /// Fetches record `record` from IPFS, checks it against the chain and opens its body with `me`'s
@@ -214,28 +216,28 @@ pub async fn open_own(
 	ipfs: &Ipfs,
 	me: &Identity,
 	record: u64,
-) -> Result<(String, Vec<u8>), Exit> {
+) -> Result<(String, Vec<u8>), Error> {
 	let stored = stored(chain, record).await?;
 	let cid = output::text(stored.at("cid"));
 	let hash =
 		output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
 	let object = fetch_checked(ipfs, &cid, &hash).await?;
 	let body = object::open_record(&me.x25519_secret, &object).map_err(|e| {
-		Exit(4, format!("record {record} does not open with `{}`'s key: {e:#}", me.name))
+		Error::Key(format!("record {record} does not open with `{}`'s key: {e:#}", me.name))
 	})?;
 	Ok((cid, body))
 }
 
-/// Fetches a stored object from IPFS and checks it against the hash the chain holds.
-pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Vec<u8>, Exit> {
-	let bytes = ipfs.cat(cid, object::MAX_OBJECT_BYTES).await?;
-	if content_hash(&bytes).as_slice() != expected {
-		return Err(Exit(1, format!("the object {cid} in IPFS does not match the hash on chain")));
-	}
-	Ok(bytes)
+/// Fetches a stored object from IPFS (reading at most [`object::MAX_OBJECT_BYTES`]) and checks
+/// it against the hash the chain holds.
+pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Vec<u8>, Error> {
+	let expected: &[u8; 32] = expected
+		.try_into()
+		.map_err(|_| Error::Refused(format!("the chain's hash of {cid} is not 32 bytes")))?;
+	Ok(ipfs.cat_checked(cid, object::MAX_OBJECT_BYTES, expected).await?)
 }
 
-pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
+pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	match command {
 		RecordCommand::Add(args) => {
@@ -265,7 +267,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				"entries": added.entries, "envelope": crate::envelope::SUITE,
 			});
 			added.reports.add_to(&mut data);
-			output::emit(cli.json(), data, || {
+			out.emit(data, || {
 				let mut lines = vec![format!(
 					"record {} registered in block {}: {} ({} bytes, {} FHIR entries sealed to you)",
 					added.record, added.block, added.cid, added.size, added.entries
@@ -283,7 +285,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				record["id"] = json!(id);
 				records.push(record);
 			}
-			output::emit(cli.json(), json!(records), || {
+			out.emit(json!(records), || {
 				let mut lines = vec![format!("{} records", records.len())];
 				lines.extend(records.iter().map(|r| {
 					format!(
@@ -297,10 +299,10 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				lines
 			});
 		},
-		RecordCommand::Show { who, record, out, ipfs } => {
+		RecordCommand::Show { who, record, out: file, ipfs } => {
 			let me = cli.identity(&who.name)?;
 			let (cid, body) = open_own(&chain, &ipfs.client()?, &me, *record).await?;
-			write_body(cli, &body, out.as_deref(), json!({ "record": record, "cid": cid }))?;
+			write_body(out, &body, file.as_deref(), json!({ "record": record, "cid": cid }))?;
 		},
 		RecordCommand::Retire { who, record } => {
 			let me = cli.identity(&who.name)?;
@@ -313,9 +315,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				)
 				.await?;
 			let closed = field_u64(included.event("Vaults", "RecordRetired")?, "vaults_closed")?;
-			output::emit(
-				cli.json(),
-				json!({ "record": record, "block": included.block, "vaults_closed": closed }),
+			out.emit(json!({ "record": record, "block": included.block, "vaults_closed": closed }),
 				|| {
 					vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
 				},
@@ -332,7 +332,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				)
 				.await?;
 			included.event("Vaults", "RecordRegistered")?;
-			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
+			out.emit(json!({ "record": record, "block": included.block }), || {
 				vec![format!(
 					"record {record} accepted in block {}: it is yours now and its steward pins it",
 					included.block
@@ -350,7 +350,7 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 				)
 				.await?;
 			included.event("Vaults", "RecordRejected")?;
-			output::emit(cli.json(), json!({ "record": record, "block": included.block }), || {
+			out.emit(json!({ "record": record, "block": included.block }), || {
 				vec![format!("record {record} rejected in block {}: dropped, the institution's deposit released", included.block)]
 			});
 		},
@@ -360,33 +360,33 @@ pub async fn run(cli: &Cli, command: &RecordCommand) -> Result<(), Exit> {
 
 /// Prints an opened FHIR body (or writes it to `out`); with `--json`, `meta` plus the bundle.
 pub fn write_body(
-	cli: &Cli,
+	out: &mut Output,
 	body: &[u8],
-	out: Option<&std::path::Path>,
+	file: Option<&std::path::Path>,
 	mut meta: Json,
-) -> Result<(), Exit> {
+) -> Result<(), Error> {
 	let bundle: Json = serde_json::from_slice(body)
-		.map_err(|e| Exit(1, format!("the opened body is not JSON: {e}")))?;
-	if let Some(out) = out {
+		.map_err(|e| Error::Refused(format!("the opened body is not JSON: {e}")))?;
+	if let Some(path) = file {
 		// Health data: readable by its owner only, and never written over an existing file.
 		use std::{io::Write, os::unix::fs::OpenOptionsExt};
 		std::fs::OpenOptions::new()
 			.write(true)
 			.create_new(true)
 			.mode(0o600)
-			.open(out)
+			.open(path)
 			.and_then(|mut file| file.write_all(body))
 			.map_err(|e| {
-				Exit(2, format!("cannot write {} ({e}); choose another --out", out.display()))
+				Error::Usage(format!("cannot write {} ({e}); choose another --out", path.display()))
 			})?;
-		meta["written_to"] = json!(out.display().to_string());
-	} else if cli.json() {
+		meta["written_to"] = json!(path.display().to_string());
+	} else if out.json() {
 		meta["bundle"] = bundle.clone();
 	}
 	let entries = bundle.get("entry").and_then(Json::as_array).map_or(0, Vec::len);
-	output::emit(cli.json(), meta, || match out {
-		Some(out) => {
-			vec![format!("FHIR Bundle with {entries} entries written to {}", out.display())]
+	out.emit(meta, || match file {
+		Some(path) => {
+			vec![format!("FHIR Bundle with {entries} entries written to {}", path.display())]
 		},
 		None => vec![serde_json::to_string_pretty(&bundle).expect("JSON values serialize")],
 	});
