@@ -441,7 +441,9 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
     poison.record = await registerRecord('charlie', { cid: await cidNobodyServes(randomBytes(4096)), size: 4096 });
     for (const [name, daemon] of Object.entries(ipfs)) assert.equal(await daemon.hasBlock(poison.record.cid), false, `the ${name} daemon does not hold ${poison.record.cid}`);
     // 2 MiB on Charlie's daemon, declared on chain as 1 KiB.
-    poison.oversized = await registerRecord('charlie', { cid: await put(ipfs.charlie, randomBytes(2 * 1024 * 1024)), size: 1024 });
+    // Kept in Charlie's files (not pinned): his steward's garbage collections must not remove it,
+    // or it would turn from too large into unreachable before it is reported.
+    poison.oversized = await registerRecord('charlie', { cid: await put(ipfs.charlie, randomBytes(2 * 1024 * 1024), { keep: true }), size: 1024 });
     poison.job = await requestPrediction([ipfs.shared, ipfs.charlie, ipfs.dave], 'poisoned');
     assert.ok((await head()) < Math.min(...vaults.map((v) => v.expiresAt)), 'the poisoned and oversized records arrived before the vaults expire');
 

@@ -790,10 +790,10 @@ mod tests {
 				.map(|(n, v)| (n.to_string(), v))
 		);
 		let twice = ValueArgs { values: vec![("spo2".into(), 98)], values_file: Some(file) };
-		assert!(twice.given().unwrap_err().1.contains("spo2 is given twice"));
+		assert!(twice.given().unwrap_err().to_string().contains("spo2 is given twice"));
 		std::fs::write(dir.path().join("bad"), "spo2=97 t=36.7").unwrap();
 		let bad = ValueArgs { values: vec![], values_file: Some(dir.path().join("bad")) };
-		assert!(bad.given().unwrap_err().1.contains("whole number"));
+		assert!(bad.given().unwrap_err().to_string().contains("whole number"));
 	}
 
 	#[test]
