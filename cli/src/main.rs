@@ -29,7 +29,6 @@ mod json_account;
 mod keystore;
 mod object;
 mod output;
-mod program;
 mod progress;
 mod runtime;
 mod schema;
@@ -44,8 +43,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 pub use crate::error::Error;
 // The commands by their own names, so that `crate::record::add` and the like read as before.
 use crate::commands::{
-	consent, govern, keys, model, predict, record, report, statistic, status, steward, vault,
-	wearable,
+	consent, govern, keys, model, predict, program, record, report, statistic, status, steward,
+	vault, wearable,
 };
 use crate::{
 	keystore::{Identity, Keystore},

@@ -14,6 +14,7 @@ pub mod govern;
 pub mod keys;
 pub mod model;
 pub mod predict;
+pub mod program;
 pub mod record;
 pub mod report;
 pub mod statistic;
