@@ -347,59 +347,7 @@ mod tests {
 
 	use sp_runtime::traits::{BlakeTwo256, Hash};
 
-	/// IPFS in memory: objects by CID; `add` names an object by its hash.
-	#[derive(Default)]
-	struct MemoryIpfs {
-		objects: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
-	}
-
-	impl MemoryIpfs {
-		fn put(&self, bytes: &[u8]) -> IpfsRef<Vec<u8>> {
-			let cid = format!("mem-{:?}", content_hash(bytes));
-			self.objects.lock().unwrap().insert(cid.clone(), bytes.to_vec());
-			IpfsRef { cid: cid.into_bytes(), hash: content_hash(bytes) }
-		}
-
-		fn get(&self, cid: &str) -> Vec<u8> {
-			self.objects.lock().unwrap()[cid].clone()
-		}
-	}
-
-	#[async_trait]
-	impl Ipfs for MemoryIpfs {
-		async fn version(&self) -> Result<String, custodia_ipfs::Error> {
-			Ok("memory".into())
-		}
-		async fn add(&self, data: Vec<u8>) -> Result<String, custodia_ipfs::Error> {
-			Ok(String::from_utf8(self.put(&data).cid).unwrap())
-		}
-		async fn cat(
-			&self,
-			cid: &str,
-			limit: u64,
-			_: Duration,
-		) -> Result<Vec<u8>, custodia_ipfs::Error> {
-			let bytes = self.objects.lock().unwrap().get(cid).cloned().ok_or_else(|| {
-				custodia_ipfs::Error::Daemon { call: "cat", message: "not found".into() }
-			})?;
-			if bytes.len() as u64 > limit {
-				return Err(custodia_ipfs::Error::TooLarge { cid: cid.into(), limit });
-			}
-			Ok(bytes)
-		}
-		async fn pin_add(&self, _: &str, _: u64, _: Duration) -> Result<(), custodia_ipfs::Error> {
-			unimplemented!("an evaluator never pins")
-		}
-		async fn pin_rm(&self, _: &str) -> Result<(), custodia_ipfs::Error> {
-			unimplemented!("an evaluator never unpins")
-		}
-		async fn pins(&self) -> Result<std::collections::HashSet<String>, custodia_ipfs::Error> {
-			unimplemented!("an evaluator never lists pins")
-		}
-		async fn gc(&self) -> Result<(), custodia_ipfs::Error> {
-			unimplemented!("an evaluator never collects garbage")
-		}
-	}
+	use crate::memory_ipfs::MemoryIpfs;
 
 	/// `(a + b) · c`.
 	const PROGRAM: &[u8] =

@@ -35,6 +35,8 @@
 pub mod aggregator;
 pub mod error;
 pub mod evaluator;
+#[cfg(test)]
+mod memory_ipfs;
 mod metrics;
 pub mod recent;
 pub mod role;

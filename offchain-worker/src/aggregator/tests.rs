@@ -3,14 +3,14 @@
 //! valid reports and every kind of bad one, a restart in the middle, and statistics.
 
 use std::{
-	collections::{BTreeMap, HashMap, HashSet},
+	collections::{BTreeMap, HashSet},
 	path::PathBuf,
 	sync::{Arc, Mutex},
 	time::Duration,
 };
 
 use async_trait::async_trait;
-use custodia_ipfs::{Error as IpfsError, Ipfs};
+use custodia_ipfs::Ipfs;
 use custodia_primitives::{
 	consent::{DataCategory, PurposeOfUse},
 	fhe::IpfsRef,
@@ -33,7 +33,7 @@ use super::{
 	chain::{Batch, ChainSchema, ChainView, Epoch, Job, ShareSubmission, Submission, Submit},
 	convert, AggregatorOptions, AggregatorRole, Error,
 };
-use crate::{evaluator::content_hash, recent::RESUBMIT_AFTER};
+use crate::{evaluator::content_hash, memory_ipfs::MemoryIpfs, recent::RESUBMIT_AFTER};
 use custodia_runtime::{AccountId, BlockNumber};
 
 const GENESIS: [u8; 32] = [42; 32];
@@ -234,74 +234,6 @@ impl Submit for MockSubmit {
 	}
 }
 
-/// An IPFS daemon holding some objects; every other CID is not found (what Kubo answers when
-/// its lookup timeout passes).
-#[derive(Default)]
-struct MockIpfs {
-	objects: Mutex<HashMap<String, Vec<u8>>>,
-	down: std::sync::atomic::AtomicBool,
-}
-
-impl MockIpfs {
-	fn add_object(&self, cid: &str, bytes: Vec<u8>) {
-		self.objects.lock().unwrap().insert(cid.into(), bytes);
-	}
-
-	fn check(&self) -> Result<(), IpfsError> {
-		if self.down.load(std::sync::atomic::Ordering::Relaxed) {
-			return Err(IpfsError::Unreachable {
-				call: "cat",
-				detail: "connection refused".into(),
-			});
-		}
-		Ok(())
-	}
-}
-
-#[async_trait]
-impl Ipfs for MockIpfs {
-	async fn version(&self) -> Result<String, IpfsError> {
-		self.check().map(|()| "mock".into())
-	}
-	async fn add(&self, _: Vec<u8>) -> Result<String, IpfsError> {
-		Err(unused("add"))
-	}
-	async fn cat(&self, cid: &str, limit: u64, _: Duration) -> Result<Vec<u8>, IpfsError> {
-		self.check()?;
-		let bytes =
-			self.objects
-				.lock()
-				.unwrap()
-				.get(cid)
-				.cloned()
-				.ok_or_else(|| IpfsError::Daemon {
-					call: "cat",
-					message: "context deadline exceeded".into(),
-				})?;
-		if bytes.len() as u64 > limit {
-			return Err(IpfsError::TooLarge { cid: cid.into(), limit });
-		}
-		Ok(bytes)
-	}
-	async fn pin_add(&self, _: &str, _: u64, _: Duration) -> Result<(), IpfsError> {
-		Err(unused("pin/add"))
-	}
-	async fn pin_rm(&self, _: &str) -> Result<(), IpfsError> {
-		Err(unused("pin/rm"))
-	}
-	async fn pins(&self) -> Result<HashSet<String>, IpfsError> {
-		Err(unused("pin/ls"))
-	}
-	async fn gc(&self) -> Result<(), IpfsError> {
-		Err(unused("repo/gc"))
-	}
-}
-
-/// An aggregator only reads: any other call is a test failure waiting to be noticed.
-fn unused(call: &'static str) -> IpfsError {
-	IpfsError::Daemon { call, message: "an aggregator never makes this call".into() }
-}
-
 fn state_dir(name: &str, i: usize) -> PathBuf {
 	let dir = std::env::temp_dir()
 		.join(format!("custodia-aggregator-it-{name}-{i}-{}", std::process::id()));
@@ -311,7 +243,7 @@ fn state_dir(name: &str, i: usize) -> PathBuf {
 
 fn role(
 	chain: &MockChain,
-	ipfs: &Arc<MockIpfs>,
+	ipfs: &Arc<MemoryIpfs>,
 	accounts: &[AccountId],
 	dir: &PathBuf,
 	i: usize,
@@ -346,7 +278,7 @@ struct Registered {
 	chain: ReportToVerify<AccountId>,
 }
 
-fn register(ipfs: &MockIpfs, cid: &str, report: &Report, owner: u8, record: u64) -> Registered {
+fn register(ipfs: &MemoryIpfs, cid: &str, report: &Report, owner: u8, record: u64) -> Registered {
 	let bytes = report.to_bytes();
 	let chain = ReportToVerify {
 		id: report.id,
@@ -356,7 +288,7 @@ fn register(ipfs: &MockIpfs, cid: &str, report: &Report, owner: u8, record: u64)
 		object: IpfsRef { cid: cid.as_bytes().to_vec(), hash: content_hash(&bytes) },
 		size: bytes.len() as u32,
 	};
-	ipfs.add_object(cid, bytes);
+	ipfs.insert(cid, bytes);
 	Registered { chain }
 }
 
@@ -368,7 +300,7 @@ fn binding(layout: &Layout, owner: u8, record: u64) -> Binding {
 async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	let accounts = [account(1), account(2)];
 	let chain = MockChain::new(&accounts);
-	let ipfs = Arc::new(MockIpfs::default());
+	let ipfs = Arc::new(MemoryIpfs::default());
 	let dirs = [state_dir("flow", 0), state_dir("flow", 1)];
 	let mut roles = vec![
 		role(&chain, &ipfs, &accounts, &dirs[0], 0),
@@ -406,7 +338,7 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 			register(&ipfs, &format!("QmPerson{k}"), &report, owner, record)
 		})
 		.collect();
-	let victim = Report::from_bytes(&ipfs.objects.lock().unwrap()["QmPerson0"]).unwrap();
+	let victim = Report::from_bytes(&ipfs.get("QmPerson0")).unwrap();
 	// (4) A byte copy of person 0's report registered by account 20 under a fresh id.
 	let mut copy = register(&ipfs, "QmCopy", &victim, 20, 200);
 	copy.chain.id = [0xcc; 16];
@@ -425,7 +357,7 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 	let unserved =
 		Report::generate(&layout, &people[0], &binding(&layout, 23, 230), &keys).unwrap();
 	let mut missing = register(&ipfs, "QmNobody", &unserved, 23, 230);
-	ipfs.objects.lock().unwrap().remove("QmNobody");
+	ipfs.remove("QmNobody");
 	missing.chain.object.cid = b"QmNobody".to_vec();
 	batch.push(missing);
 	// (8) Content that is not what was registered; (9) larger than registered.
@@ -588,7 +520,7 @@ async fn two_aggregators_set_up_an_epoch_verify_a_batch_and_sum_a_statistic() {
 async fn a_daemon_that_is_down_delays_a_batch_and_never_rejects_it() {
 	let accounts = [account(1), account(2)];
 	let chain = MockChain::new(&accounts);
-	let ipfs = Arc::new(MockIpfs::default());
+	let ipfs = Arc::new(MemoryIpfs::default());
 	let dirs = [state_dir("down", 0), state_dir("down", 1)];
 	let mut roles = vec![
 		role(&chain, &ipfs, &accounts, &dirs[0], 0),
@@ -616,13 +548,13 @@ async fn a_daemon_that_is_down_delays_a_batch_and_never_rejects_it() {
 			deadline: BATCH + 100,
 		})
 	});
-	ipfs.down.store(true, std::sync::atomic::Ordering::Relaxed);
+	ipfs.set_down(true);
 	round_all(&mut roles, BATCH + 1).await;
 	assert!(
 		chain.with(|s| s.batches[0].verifier_shares.iter().all(Option::is_none)),
 		"nothing posted while IPFS is down"
 	);
-	ipfs.down.store(false, std::sync::atomic::Ordering::Relaxed);
+	ipfs.set_down(false);
 	round_all(&mut roles, BATCH + 2).await;
 	round_all(&mut roles, BATCH + 3).await;
 	for i in 0..2 {
@@ -637,7 +569,7 @@ async fn a_daemon_that_is_down_delays_a_batch_and_never_rejects_it() {
 async fn a_node_without_its_epoch_key_never_posts_a_new_one_for_the_same_slot() {
 	let accounts = [account(1), account(2)];
 	let chain = MockChain::new(&accounts);
-	let ipfs = Arc::new(MockIpfs::default());
+	let ipfs = Arc::new(MemoryIpfs::default());
 	let dirs = [state_dir("lost", 0), state_dir("lost", 1)];
 	let mut roles = vec![
 		role(&chain, &ipfs, &accounts, &dirs[0], 0),
