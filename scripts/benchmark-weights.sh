@@ -3,8 +3,8 @@
 #
 #   scripts/benchmark-weights.sh [pallet_consortium pallet_consent ...]   (default: all)
 #
-# Builds the runtime with `--features runtime-benchmarks` (a separate set of artifacts in the
-# same target dir), installs frame-omni-bencher 0.28.0 (the stable2609 release) into
+# Builds the runtime's wasm with the `runtime-benchmarks` feature beside the main build
+# (scripts/build-runtime-wasm.sh: the node's own blob is never touched), installs frame-omni-bencher 0.28.0 (the stable2609 release) into
 # ~/.cache/custodia/tools if missing, and runs each pallet's benchmarks on the wasm runtime from
 # the `development` genesis preset. Run it on an otherwise idle machine; the figures are for it.
 set -euo pipefail
@@ -32,10 +32,8 @@ if [ ! -x "$BENCHER" ]; then
 		--target-dir "$HOME/.cache/custodia/tools-target"
 fi
 
-say "Building the runtime with runtime-benchmarks"
-[ -n "${CUSTODIA_BENCH_SKIP_BUILD:-}" ] || (cd "$REPO_ROOT" && cargo build --locked -p custodia-runtime --features runtime-benchmarks)
-# Debug builds of the runtime are not compacted; the bencher reads the plain blob.
-WASM="$CARGO_TARGET_DIR/debug/wbuild/custodia-runtime/custodia_runtime.wasm"
+say "Building the runtime's wasm with runtime-benchmarks"
+WASM="$("$REPO_ROOT/scripts/build-runtime-wasm.sh" --features runtime-benchmarks)"
 
 for pallet in "${pallets[@]}"; do
 	dir="${PALLET_DIR[$pallet]:?unknown pallet $pallet}"

@@ -28,18 +28,24 @@ pallets=(pallet-consortium pallet-consent pallet-vaults pallet-fhe pallet-statis
 say "Fuzzing every wire decoder briefly (scripts/fuzz.sh 20)"
 "$REPO_ROOT/scripts/fuzz.sh" 20
 
+# Built here rather than in the test's `before`, so that its compile (minutes after a runtime
+# change, seconds otherwise) does not run beside four end-to-end files.
+say "The runtime upgrade tests/upgrade.test.mjs applies (scripts/build-runtime-wasm.sh --spec-version +1)"
+CUSTODIA_UPGRADE_WASM="$("$REPO_ROOT/scripts/build-runtime-wasm.sh" --spec-version +1)"
+export CUSTODIA_UPGRADE_WASM
+
 say "Web app unit tests (cd ui && npm test)"
 (cd "$REPO_ROOT/ui" && npm test)
 
 # The end-to-end files are independent (each starts its own nodes, IPFS daemon and state on
-# ports of its own), and mostly wait for blocks: run four at once, the five long files
+# ports of its own), and mostly wait for blocks: run four at once, the six long files
 # first so that the short files fill the lanes they leave. The dev-chain story of consent-app.test.mjs
 # is sized for CI (CUSTODIA_TEST_PEOPLE people; scripts/run.sh's own default is 52).
 say "End-to-end tests (node --test tests/, 4 files at a time)"
 export CUSTODIA_TEST_PEOPLE="${CUSTODIA_TEST_PEOPLE:-16}"
 (
 	cd "$REPO_ROOT/tests"
-	long=(story.test.mjs consent-app.test.mjs statistics.test.mjs faults.test.mjs validators.test.mjs)
+	long=(story.test.mjs consent-app.test.mjs statistics.test.mjs faults.test.mjs validators.test.mjs upgrade.test.mjs)
 	short=()
 	for file in ./*.test.mjs; do
 		file="${file#./}"

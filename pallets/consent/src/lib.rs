@@ -86,11 +86,11 @@ pub mod types;
 pub mod weights;
 
 use alloc::vec::Vec;
+use custodia_pallet_support::deposit;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
-		tokens::Precision,
 		UnixTime,
 	},
 };
@@ -855,22 +855,19 @@ impl<T: Config> Pallet<T> {
 	/// The storage deposit for `request`: the base plus the per-byte rate times its encoded
 	/// size.
 	pub fn request_deposit(request: &RequestOf<T>) -> BalanceOf<T> {
-		let bytes: BalanceOf<T> = u32::try_from(request.encoded_size()).unwrap_or(u32::MAX).into();
-		T::RequestDeposit::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		deposit::amount_for(
+			T::RequestDeposit::get(),
+			T::DepositPerByte::get(),
+			request.encoded_size(),
+		)
 	}
 
 	/// Give a request's deposit back to the institution that paid it.
 	fn release_deposit(request: RequestId) {
-		if let Some(deposit) = RequestDeposits::<T>::take(request) {
-			// Best effort: the hold is only smaller if it was slashed, and then the rest is all
-			// there is to give back.
-			let _ = T::Currency::release(
-				&HoldReason::RequestDeposit.into(),
-				&deposit.depositor,
-				deposit.amount,
-				Precision::BestEffort,
-			);
-		}
+		deposit::release::<_, T::Currency>(
+			&HoldReason::RequestDeposit.into(),
+			RequestDeposits::<T>::take(request),
+		);
 	}
 
 	fn do_request(
@@ -933,10 +930,14 @@ impl<T: Config> Pallet<T> {
 			requester_key,
 			status: RequestStatus::Pending,
 		};
-		let deposit = Self::request_deposit(&request);
+		let amount = Self::request_deposit(&request);
 		// The last check: nothing is written when it fails.
-		T::Currency::hold(&HoldReason::RequestDeposit.into(), &institution, deposit)
-			.map_err(|_| Error::<T>::InsufficientDeposit)?;
+		let deposit = deposit::hold::<_, T::Currency>(
+			&HoldReason::RequestDeposit.into(),
+			&institution,
+			amount,
+		)
+		.map_err(|_| Error::<T>::InsufficientDeposit)?;
 
 		// All checks passed: write.
 		for r in lapsed {
@@ -950,10 +951,7 @@ impl<T: Config> Pallet<T> {
 		}
 		NextRequestId::<T>::put(id.saturating_add(1));
 		PendingRequests::<T>::insert(&subject, pending);
-		RequestDeposits::<T>::insert(
-			id,
-			DepositOf::<T> { depositor: institution.clone(), amount: deposit },
-		);
+		RequestDeposits::<T>::insert(id, deposit);
 		Requests::<T>::insert(id, request);
 		Self::deposit_event(Event::ConsentRequested {
 			request: id,

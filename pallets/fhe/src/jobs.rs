@@ -10,6 +10,18 @@
 //! and the event announcing a final result differ between kinds.
 
 use super::*;
+use custodia_pallet_support::deposit;
+
+/// The timeout queue: open jobs by deadline ([`TimeoutQueue`], [`TimeoutCursor`]).
+pub(crate) struct Timeouts<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> DeadlineQueue for Timeouts<T> {
+	type BlockNumber = BlockNumberFor<T>;
+	type Id = JobId;
+	type MaxPerBlock = T::MaxPendingJobs;
+	type Buckets = TimeoutQueue<T>;
+	type Cursor = TimeoutCursor<T>;
+}
 
 impl<T: Config> Pallet<T> {
 	/// Create a pending job, listed as open, counted against its requester and queued at its
@@ -25,9 +37,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(open < T::MaxOpenJobsPerAccount::get(), Error::<T>::TooManyOpenJobs);
 		let mut pending = PendingJobs::<T>::get();
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
-		let mut bucket = TimeoutQueue::<T>::get(deadline);
 		// A bucket holds only open jobs, so it cannot be fuller than the open-job list.
-		bucket.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
+		let bucket =
+			Timeouts::<T>::bucket_with(deadline, id).ok_or(Error::<T>::TooManyPendingJobs)?;
 		let job = Job {
 			kind,
 			requester: requester.clone(),
@@ -37,46 +49,37 @@ impl<T: Config> Pallet<T> {
 			submissions: BoundedVec::new(),
 		};
 		// Priced at the job's largest size: it grows by up to `MaxSubmissions` outcomes.
-		let deposit = Self::deposit_for(T::JobDepositBase::get(), JobOf::<T>::max_encoded_len());
+		let amount = Self::deposit_for(T::JobDepositBase::get(), JobOf::<T>::max_encoded_len());
 		// The last check: nothing is written when it fails.
-		Self::hold_deposit(&requester, deposit, HoldReason::JobDeposit)?;
+		let deposit = Self::hold_deposit(&requester, amount, HoldReason::JobDeposit)?;
 
 		NextJobId::<T>::put(id.saturating_add(1));
 		OpenJobsOf::<T>::insert(&requester, open.saturating_add(1));
 		PendingJobs::<T>::put(pending);
-		TimeoutQueue::<T>::insert(deadline, bucket);
-		JobDeposits::<T>::insert(id, DepositOf::<T> { depositor: requester, amount: deposit });
+		Timeouts::<T>::put_bucket(deadline, bucket);
+		JobDeposits::<T>::insert(id, deposit);
 		Jobs::<T>::insert(id, job);
 		Ok(id)
 	}
 
 	/// `base` plus [`Config::DepositPerByte`] for each of `bytes`.
 	pub fn deposit_for(base: BalanceOf<T>, bytes: usize) -> BalanceOf<T> {
-		let bytes: BalanceOf<T> = u32::try_from(bytes).unwrap_or(u32::MAX).into();
-		base.saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		deposit::amount_for(base, T::DepositPerByte::get(), bytes)
 	}
 
+	/// Hold `amount` from `who` for `reason`: the deposit to record with the item.
 	pub(crate) fn hold_deposit(
 		who: &T::AccountId,
 		amount: BalanceOf<T>,
 		reason: HoldReason,
-	) -> DispatchResult {
-		T::Currency::hold(&reason.into(), who, amount)
+	) -> Result<DepositOf<T>, DispatchError> {
+		deposit::hold::<_, T::Currency>(&reason.into(), who, amount)
 			.map_err(|_| Error::<T>::InsufficientDeposit.into())
 	}
 
 	/// Give a deposit back to whoever paid it.
 	pub(crate) fn release_deposit(deposit: Option<DepositOf<T>>, reason: HoldReason) {
-		if let Some(deposit) = deposit {
-			// Best effort: the hold is only smaller if it was slashed, and then the rest is all
-			// there is to give back.
-			let _ = T::Currency::release(
-				&reason.into(),
-				&deposit.depositor,
-				deposit.amount,
-				Precision::BestEffort,
-			);
-		}
+		deposit::release::<_, T::Currency>(&reason.into(), deposit);
 	}
 
 	/// Close a job with a terminal `status`: drop it from the open-job list and its requester's
@@ -87,14 +90,7 @@ impl<T: Config> Pallet<T> {
 			*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 		});
 		if unqueue {
-			TimeoutQueue::<T>::mutate_exists(job.deadline, |bucket| {
-				if let Some(b) = bucket {
-					b.retain(|j| *j != id);
-					if b.is_empty() {
-						*bucket = None;
-					}
-				}
-			});
+			Timeouts::<T>::unschedule(job.deadline, id);
 		}
 		job.status = status;
 		Jobs::<T>::insert(id, job);
@@ -174,38 +170,18 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Work through the timeout queue from the cursor up to `now`: at most
-	/// [`Config::MaxTimeoutsPerBlock`] steps (one per job id looked at, one per bucket finished).
-	/// What does not fit carries over. Returns the weight consumed.
+	/// Close the jobs whose deadline came, from the timeout queue's cursor up to `now`: at most
+	/// [`Config::MaxTimeoutsPerBlock`] steps (one per job id looked at, one per block's bucket
+	/// finished). What does not fit carries over. Returns the weight consumed.
 	pub(crate) fn process_timeouts(now: BlockNumberFor<T>) -> Weight {
-		let budget = T::MaxTimeoutsPerBlock::get();
-		let mut cursor = TimeoutCursor::<T>::get().unwrap_or(now);
-		let mut steps = 0u32;
-		while cursor <= now && steps < budget {
-			let bucket = TimeoutQueue::<T>::get(cursor);
-			let room = budget.saturating_sub(steps) as usize;
-			let take = bucket.len().min(room);
-			for id in bucket.iter().take(take) {
-				if let Some(job) = Jobs::<T>::get(id) {
-					if job.status.is_open() {
-						Self::close_job(*id, job, JobStatus::TimedOut { at: now }, false);
-						Self::deposit_event(Event::JobTimedOut { job: *id });
-					}
+		let steps = Timeouts::<T>::work_through(now, T::MaxTimeoutsPerBlock::get(), |id| {
+			if let Some(job) = Jobs::<T>::get(id) {
+				if job.status.is_open() {
+					Self::close_job(id, job, JobStatus::TimedOut { at: now }, false);
+					Self::deposit_event(Event::JobTimedOut { job: id });
 				}
 			}
-			steps = steps.saturating_add(take as u32);
-			if take < bucket.len() {
-				let rest = bucket.into_inner().split_off(take);
-				TimeoutQueue::<T>::insert(cursor, BoundedVec::truncate_from(rest));
-				break;
-			}
-			if !bucket.is_empty() {
-				TimeoutQueue::<T>::remove(cursor);
-			}
-			cursor = cursor.saturating_add(One::one());
-			steps = steps.saturating_add(1);
-		}
-		TimeoutCursor::<T>::put(cursor);
+		});
 		T::WeightInfo::process_timeouts(steps)
 	}
 }

@@ -93,17 +93,15 @@ pub use custodia_primitives::fhe as types;
 pub mod weights;
 
 use alloc::vec::Vec;
+use custodia_pallet_support::DeadlineQueue;
 use frame_support::{
 	pallet_prelude::*,
-	traits::{
-		fungible::{Inspect, Mutate, MutateHold},
-		tokens::Precision,
-	},
+	traits::fungible::{Inspect, Mutate, MutateHold},
 };
 use frame_system::pallet_prelude::*;
 use pallet_consortium::{ConsortiumInterface, MemberKind};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::Saturating;
 
 pub use pallet::*;
 pub use types::*;
@@ -804,12 +802,12 @@ impl<T: Config> Pallet<T> {
 			registered_at: Self::now(),
 			retired_at: None,
 		};
-		let deposit = Self::deposit_for(T::ModelDepositBase::get(), model.encoded_size());
+		let amount = Self::deposit_for(T::ModelDepositBase::get(), model.encoded_size());
 		// The last check: nothing is written when it fails.
-		Self::hold_deposit(&who, deposit, HoldReason::ModelDeposit)?;
+		let deposit = Self::hold_deposit(&who, amount, HoldReason::ModelDeposit)?;
 
 		NextModelId::<T>::put(id.saturating_add(1));
-		ModelDeposits::<T>::insert(id, DepositOf::<T> { depositor: who.clone(), amount: deposit });
+		ModelDeposits::<T>::insert(id, deposit);
 		Models::<T>::insert(id, model);
 		Self::deposit_event(Event::ModelRegistered { model: id, registrant: who, name });
 		Ok(id)
@@ -978,14 +976,16 @@ impl<T: Config> Pallet<T> {
 				== open_per_account,
 			"per-account open-job counts out of sync"
 		);
-		let cursor = TimeoutCursor::<T>::get();
 		let quorum = Self::result_quorum() as usize;
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(job.status.is_open() == pending.contains(&id), "open-job list out of sync");
-			let queued = TimeoutQueue::<T>::get(job.deadline).contains(&id);
+			let queued = jobs::Timeouts::<T>::is_scheduled(job.deadline, id);
 			ensure!(queued == job.status.is_open(), "timeout queue out of sync");
 			if job.status.is_open() {
-				ensure!(cursor.map_or(true, |c| job.deadline >= c), "open job behind the cursor");
+				ensure!(
+					jobs::Timeouts::<T>::is_ahead_of_cursor(job.deadline),
+					"open job behind the cursor"
+				);
 			}
 			let mut who: Vec<_> = job.submissions.iter().map(|s| s.evaluator.clone()).collect();
 			who.sort();

@@ -100,22 +100,31 @@ pub use custodia_primitives::vaults as types;
 pub mod weights;
 
 use alloc::vec::Vec;
+use custodia_pallet_support::{deposit, DeadlineQueue};
 use frame_support::{
 	pallet_prelude::*,
-	traits::{
-		fungible::{Inspect, Mutate, MutateHold},
-		tokens::Precision,
-	},
+	traits::fungible::{Inspect, Mutate, MutateHold},
 };
 use frame_system::pallet_prelude::*;
 use pallet_consent::{ConsentInterface, DataCategory, GrantId, Grantee, OnGrantRevoked};
 use pallet_consortium::{ConsortiumInterface, MemberKind};
 use sp_core::H256;
-use sp_runtime::traits::{One, Saturating, Zero};
+use sp_runtime::traits::{Saturating, Zero};
 
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// The expiry queue: open vaults by expiry block ([`ExpiryQueue`], [`ExpiryCursor`]).
+pub(crate) struct Expiries<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> DeadlineQueue for Expiries<T> {
+	type BlockNumber = BlockNumberFor<T>;
+	type Id = VaultId;
+	type MaxPerBlock = T::MaxVaultsPerBlock;
+	type Buckets = ExpiryQueue<T>;
+	type Cursor = ExpiryCursor<T>;
+}
 
 /// The log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::vaults";
@@ -1075,8 +1084,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The storage deposit for `record`: the base plus the per-byte rate times its encoded size.
 	pub fn record_deposit(record: &RecordOf<T>) -> BalanceOf<T> {
-		let bytes: BalanceOf<T> = (record.encoded_size() as u32).into();
-		T::RecordDepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes))
+		deposit::amount_for(
+			T::RecordDepositBase::get(),
+			T::DepositPerByte::get(),
+			record.encoded_size(),
+		)
 	}
 
 	/// Hold `amount` from `who` as the deposit of `record`. The last check of a call: nothing is
@@ -1086,24 +1098,19 @@ impl<T: Config> Pallet<T> {
 		record: RecordId,
 		amount: BalanceOf<T>,
 	) -> Result<(), DispatchError> {
-		T::Currency::hold(&HoldReason::RecordDeposit.into(), who, amount)
-			.map_err(|_| Error::<T>::InsufficientDeposit)?;
-		RecordDeposits::<T>::insert(record, DepositOf::<T> { depositor: who.clone(), amount });
+		let deposit =
+			deposit::hold::<_, T::Currency>(&HoldReason::RecordDeposit.into(), who, amount)
+				.map_err(|_| Error::<T>::InsufficientDeposit)?;
+		RecordDeposits::<T>::insert(record, deposit);
 		Ok(())
 	}
 
 	/// Release the deposit of `record`, if it has one, to whoever paid it.
 	fn release_deposit(record: RecordId) {
-		if let Some(deposit) = RecordDeposits::<T>::take(record) {
-			// Best effort: the hold can only be smaller if governance slashed it, and then the
-			// rest is all there is to give back.
-			let _ = T::Currency::release(
-				&HoldReason::RecordDeposit.into(),
-				&deposit.depositor,
-				deposit.amount,
-				Precision::BestEffort,
-			);
-		}
+		deposit::release::<_, T::Currency>(
+			&HoldReason::RecordDeposit.into(),
+			RecordDeposits::<T>::take(record),
+		);
 	}
 
 	/// Drop pending `record` from its owner's list and from its institution's count.
@@ -1327,14 +1334,14 @@ impl<T: Config> Pallet<T> {
 		of_grant.try_push(id).map_err(|_| Error::<T>::TooManyVaultsForGrant)?;
 		let mut of_record = VaultsOfRecord::<T>::get(record_id);
 		of_record.try_push(id).map_err(|_| Error::<T>::TooManyVaultsForRecord)?;
-		let mut bucket = ExpiryQueue::<T>::get(expires_at);
-		bucket.try_push(id).map_err(|_| Error::<T>::ExpiryBlockFull)?;
+		let bucket =
+			Expiries::<T>::bucket_with(expires_at, id).ok_or(Error::<T>::ExpiryBlockFull)?;
 
 		// All checks passed: write.
 		NextVaultId::<T>::put(id.saturating_add(1));
 		VaultsOfGrant::<T>::insert(grant, of_grant);
 		VaultsOfRecord::<T>::insert(record_id, of_record);
-		ExpiryQueue::<T>::insert(expires_at, bucket);
+		Expiries::<T>::put_bucket(expires_at, bucket);
 		Pins::<T>::insert(&record.steward, PinTarget::Vault(id), ());
 		Vaults::<T>::insert(
 			id,
@@ -1424,37 +1431,17 @@ impl<T: Config> Pallet<T> {
 		vault
 	}
 
-	/// Work through the expiry queue from the cursor up to `now`: at most
-	/// [`Config::MaxExpiriesPerBlock`] steps (one per vault id looked at, one per bucket
-	/// finished). What does not fit carries over. Returns the weight consumed.
+	/// End the vaults whose expiry block came, from the expiry queue's cursor up to `now`: at
+	/// most [`Config::MaxExpiriesPerBlock`] steps (one per vault id looked at, one per block's
+	/// bucket finished). What does not fit carries over. Returns the weight consumed.
 	fn process_expiries(now: BlockNumberFor<T>) -> Weight {
-		let budget = T::MaxExpiriesPerBlock::get();
-		let mut cursor = ExpiryCursor::<T>::get().unwrap_or(now);
-		let mut steps = 0u32;
-		while cursor <= now && steps < budget {
-			let bucket = ExpiryQueue::<T>::get(cursor);
-			let room = budget.saturating_sub(steps) as usize;
-			let take = bucket.len().min(room);
-			for id in bucket.iter().take(take) {
-				if let Some(vault) = Vaults::<T>::get(id) {
-					if vault.state == VaultState::Open {
-						Self::end_vault(*id, vault, VaultState::Expired { at: now });
-					}
+		let steps = Expiries::<T>::work_through(now, T::MaxExpiriesPerBlock::get(), |id| {
+			if let Some(vault) = Vaults::<T>::get(id) {
+				if vault.state == VaultState::Open {
+					Self::end_vault(id, vault, VaultState::Expired { at: now });
 				}
 			}
-			steps = steps.saturating_add(take as u32);
-			if take < bucket.len() {
-				let rest = bucket.into_inner().split_off(take);
-				ExpiryQueue::<T>::insert(cursor, BoundedVec::truncate_from(rest));
-				break;
-			}
-			if !bucket.is_empty() {
-				ExpiryQueue::<T>::remove(cursor);
-			}
-			cursor = cursor.saturating_add(One::one());
-			steps = steps.saturating_add(1);
-		}
-		ExpiryCursor::<T>::put(cursor);
+		});
 		T::WeightInfo::process_expiries(steps)
 	}
 
@@ -1524,16 +1511,15 @@ impl<T: Config> Pallet<T> {
 	/// with its expiry within the grant; ended vaults are not indexed as open.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let cursor = ExpiryCursor::<T>::get();
 		for (id, v) in Vaults::<T>::iter() {
 			let pinned = Pins::<T>::contains_key(&v.steward, PinTarget::Vault(id));
 			if v.state == VaultState::Open {
 				ensure!(
-					ExpiryQueue::<T>::get(v.expires_at).contains(&id),
+					Expiries::<T>::is_scheduled(v.expires_at, id),
 					"open vault missing from its expiry bucket"
 				);
 				ensure!(
-					cursor.map_or(true, |c| v.expires_at >= c),
+					Expiries::<T>::is_ahead_of_cursor(v.expires_at),
 					"open vault behind the expiry cursor"
 				);
 				ensure!(
