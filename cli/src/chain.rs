@@ -1,27 +1,38 @@
-//! The chain, through subxt and the runtime's metadata: signed calls with readable errors,
-//! runtime-API questions, and waiting for events in finalized blocks.
+//! The chain, through subxt and the runtime's generated API ([`crate::runtime`]): signed calls
+//! with readable errors, storage and runtime-API questions, and waiting for events in finalized
+//! blocks.
 //!
-//! Calls are built dynamically (pallet, call and field names checked against the node's
-//! metadata), so this client never carries generated code that goes stale with the runtime.
+//! Every call, storage entry, runtime API and event is a generated, typed one: its pallet and
+//! name are checked by the compiler against `metadata/custodia.scale`, and by subxt against the
+//! node's metadata before it is used. Two things are read generically, as [`Value`]s: what
+//! `--json` shows of a stored struct or an API's answer (the chain's own field names and shapes,
+//! [`crate::output::to_json`]), and a dispatch error inside an event ([`Chain::explain`]).
 
-use std::time::Duration;
+use std::{marker::PhantomData, time::Duration};
 
 use anyhow::anyhow;
 use subxt::{
 	client::{ClientAtBlock, OnlineClientAtBlockImpl},
 	config::DefaultExtrinsicParamsBuilder,
-	dynamic::{self, At, Value},
+	dynamic::Value,
 	error::{DispatchError, TransactionEventsError},
 	events::DecodeAsEvent,
+	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
 	extrinsics::ExtrinsicEvents,
-	transactions::{DynamicPayload, Payload, TransactionProgress, TransactionStatus},
+	runtime_apis::Payload as ApiPayload,
+	storage::Address,
+	transactions::{Payload, TransactionProgress, TransactionStatus},
 	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 
+use crate::{account::AccountKey, runtime::custodia, Error};
+
 /// The chain at one block.
 type AtBlock = ClientAtBlock<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
-use crate::{account::AccountKey, Error};
+
+/// An event of a finalized block, as [`Chain::wait_for`] shows it to its caller.
+pub type SeenEvent<'a> = subxt::events::Event<'a, PolkadotConfig>;
 
 /// A connected client.
 pub struct Chain {
@@ -31,49 +42,86 @@ pub struct Chain {
 /// A call that made it into a block.
 pub struct Included {
 	pub block: u64,
-	/// The extrinsic's events: (pallet, event, fields).
-	pub events: Vec<(String, String, Value)>,
-	/// The same events, for decoding as the generated types ([`Included::find`]).
-	extrinsic: ExtrinsicEvents<PolkadotConfig>,
+	/// The extrinsic's events, decoded on demand as the generated types ([`Included::find`]).
+	events: ExtrinsicEvents<PolkadotConfig>,
 }
 
 impl Included {
 	/// The first event of type `E` (a generated event, e.g.
 	/// `custodia::vaults::events::RecordRegistered`) the call emitted.
 	pub fn find<E: DecodeAsEvent>(&self) -> Result<E, Error> {
-		let name = std::any::type_name::<E>().rsplit("::").next().unwrap_or_default();
-		match self.extrinsic.find_first::<E>() {
-			Some(Ok(event)) => Ok(event),
-			Some(Err(e)) => Err(Error::Unreachable(anyhow!("decoding the {name} event: {e}"))),
-			None => Err(Error::Refused(format!(
-				"the call was included in block {} but emitted no {name} event",
-				self.block
-			))),
-		}
+		self.try_find::<E>()?.ok_or_else(|| {
+			Error::Refused(format!(
+				"the call was included in block {} but emitted no {} event",
+				self.block,
+				event_name::<E>()
+			))
+		})
 	}
 
-	/// The fields of the first `pallet.name` event.
-	pub fn event(&self, pallet: &str, name: &str) -> Result<&Value, Error> {
-		self.events
-			.iter()
-			.find(|(p, n, _)| p == pallet && n == name)
-			.map(|(_, _, fields)| fields)
-			.ok_or_else(|| {
-				Error::Refused(format!(
-					"the call was included in block {} but emitted no {pallet}.{name} event",
-					self.block
-				))
-			})
+	/// The first event of type `E` the call emitted, if any.
+	pub fn try_find<E: DecodeAsEvent>(&self) -> Result<Option<E>, Error> {
+		self.events.find_first::<E>().transpose().map_err(|e| {
+			Error::Unreachable(anyhow!("decoding the {} event: {e}", event_name::<E>()))
+		})
+	}
+
+	/// The fields of the first event of type `E`, read generically: for a dispatch result that
+	/// [`Chain::explain`] names.
+	pub fn fields_of<E: DecodeAsEvent>(&self) -> Result<Value, Error> {
+		for event in self.events.iter() {
+			let event = event.map_err(|e| Error::Unreachable(anyhow!("{e}")))?;
+			if event.is::<E>() {
+				return event.decode_fields_unchecked_as::<Value>().map_err(|e| {
+					Error::Unreachable(anyhow!("decoding the {} event: {e}", event_name::<E>()))
+				});
+			}
+		}
+		Err(Error::Refused(format!(
+			"the call was included in block {} but emitted no {} event",
+			self.block,
+			event_name::<E>()
+		)))
 	}
 }
 
-/// A field of a composite value as an unsigned integer.
-pub fn field_u64(value: &Value, field: &str) -> anyhow::Result<u64> {
-	value
-		.at(field)
-		.and_then(|v| v.as_u128())
-		.map(|n| n as u64)
-		.ok_or_else(|| anyhow!("no integer field `{field}`"))
+/// The name of a generated event type, for messages.
+fn event_name<E>() -> &'static str {
+	std::any::type_name::<E>().rsplit("::").next().unwrap_or_default()
+}
+
+/// Decodes `event` as the generated event `E` if it is one (what [`Chain::wait_for`] looks
+/// for).
+pub fn event_as<E: DecodeAsEvent>(event: &SeenEvent<'_>) -> Result<Option<E>, Error> {
+	event
+		.decode_fields_as::<E>()
+		.transpose()
+		.map_err(|e| Error::Unreachable(anyhow!("decoding the {} event: {e}", event_name::<E>())))
+}
+
+/// A generated runtime-API call whose answer is decoded as `R` rather than the generated type
+/// (a [`Value`] for `--json`): same trait, method, arguments and metadata check.
+struct Answer<P, R>(P, PhantomData<R>);
+
+impl<P: ApiPayload, R: DecodeAsType> ApiPayload for Answer<P, R> {
+	type ArgsType = P::ArgsType;
+	type ReturnType = R;
+
+	fn trait_name(&self) -> &str {
+		self.0.trait_name()
+	}
+
+	fn method_name(&self) -> &str {
+		self.0.method_name()
+	}
+
+	fn args(&self) -> &Self::ArgsType {
+		self.0.args()
+	}
+
+	fn validation_hash(&self) -> Option<[u8; 32]> {
+		self.0.validation_hash()
+	}
 }
 
 impl Chain {
@@ -96,30 +144,19 @@ impl Chain {
 		Ok(Self { api })
 	}
 
-	/// Signs `call` (`pallet.call` with named `fields`) as `signer`, submits it and waits until it
-	/// is in a finalized block — so that what the command prints, and every later query (they read
-	/// the finalized state), already reflects it. A dispatch error becomes [`Error::Refused`] naming the pallet error and its
-	/// documentation.
+	/// Signs the generated call `payload` (e.g.
+	/// `custodia::transactions().vaults().close_vault(vault)`) as `signer`, submits it and waits
+	/// until it is in a finalized block — so that what the command prints, and every later query
+	/// (they read the finalized state), already reflects it. The call is checked against the
+	/// node's metadata before it is signed; a dispatch error becomes [`Error::Refused`] naming
+	/// the pallet error and its documentation.
 	///
 	/// Another signer of the same account (a node's worker signing as its validator, a second
 	/// client) may take the nonce first: the pool then calls ours outdated or of too low a
 	/// priority, and it was never included. Such a call is signed again with a fresh nonce
 	/// instead of failing the command; the nonce is read at the finalized block, so the retries
 	/// span about a minute, long enough for the other signer's calls to be finalized.
-	pub async fn submit(
-		&self,
-		pallet: &str,
-		call: &str,
-		fields: Vec<(&str, Value)>,
-		signer: &AccountKey,
-	) -> Result<Included, Error> {
-		self.submit_call(&dynamic_call(pallet, call, fields), signer).await
-	}
-
-	/// [`Chain::submit`] for any call: a generated one (e.g.
-	/// `custodia::transactions().vaults().close_vault(vault)`), checked against the node's
-	/// metadata before it is signed, or a dynamic one.
-	pub async fn submit_call<Call: Payload>(
+	pub async fn submit<Call: Payload>(
 		&self,
 		payload: &Call,
 		signer: &AccountKey,
@@ -148,25 +185,12 @@ impl Chain {
 		}
 	}
 
-	/// Like [`Chain::submit`] for several calls of `pallet.call` by one signer: all are submitted
-	/// at once with consecutive nonces, and the last is followed until it is in a finalized block
-	/// (which, nonces being consecutive, holds every earlier one too). Following one call instead
-	/// of each keeps the client's pinned blocks few: with dozens of watchers, subxt lost blocks
-	/// it was asked to read events from. The callers check the calls' effects.
-	pub async fn submit_all(
-		&self,
-		pallet: &str,
-		call: &str,
-		calls: Vec<Vec<(&str, Value)>>,
-		signer: &AccountKey,
-	) -> Result<Included, Error> {
-		let calls: Vec<_> =
-			calls.into_iter().map(|fields| dynamic_call(pallet, call, fields)).collect();
-		self.submit_all_calls(&calls, signer).await
-	}
-
-	/// [`Chain::submit_all`] for any calls (generated or dynamic) of one type.
-	pub async fn submit_all_calls<Call: Payload>(
+	/// Like [`Chain::submit`] for several generated calls of one type by one signer: all are
+	/// submitted at once with consecutive nonces, and the last is followed until it is in a
+	/// finalized block (which, nonces being consecutive, holds every earlier one too). Following
+	/// one call instead of each keeps the client's pinned blocks few: with dozens of watchers,
+	/// subxt lost blocks it was asked to read events from. The callers check the calls' effects.
+	pub async fn submit_all<Call: Payload>(
 		&self,
 		calls: &[Call],
 		signer: &AccountKey,
@@ -209,57 +233,54 @@ impl Chain {
 		unreachable!("`calls` is not empty; qed")
 	}
 
-	/// The SCALE length of the call `pallet.call(fields)` (a council motion's length bound).
-	pub async fn call_len(
-		&self,
-		pallet: &str,
-		call: &str,
-		fields: Vec<(&str, Value)>,
-	) -> Result<u32, Error> {
-		let at = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| unreachable(pallet, call, e.into()))?;
-		Ok(encode(&at, &dynamic_call(pallet, call, fields))?.len() as u32)
-	}
-
-	/// Calls runtime API `api.method` with `args` at the latest finalized block.
-	pub async fn runtime_api(
-		&self,
-		api: &str,
-		method: &str,
-		args: Vec<Value>,
-	) -> Result<Value, Error> {
-		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{api}.{method}: {e}"));
-		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
-		let call = dynamic::runtime_api_call::<_, Value>(api, method, args);
-		at.runtime_apis().call(call).await.map_err(|e| failed(e.into()))
+	/// A runtime call's name (`Pallet.call`, for messages) and its SCALE length (a council
+	/// motion's length bound), encoded as the node's metadata describes the runtime's calls.
+	pub async fn describe(&self, call: &custodia::Call) -> Result<(String, u32), Error> {
+		let failed = |e: &dyn std::fmt::Display| {
+			Error::Unreachable(anyhow!("encoding a governance call: {e}"))
+		};
+		let at = self.api.at_current_block().await.map_err(|e| failed(&e))?;
+		let metadata = at.metadata_ref();
+		let encoded = call
+			.encode_as_type(metadata.outer_enums().call_enum_ty(), metadata.types())
+			.map_err(|e| failed(&e))?;
+		let pallet = encoded.first().and_then(|&i| metadata.pallet_by_call_index(i));
+		let name = pallet
+			.and_then(|p| {
+				Some(format!("{}.{}", p.name(), p.call_variant_by_index(*encoded.get(1)?)?.name))
+			})
+			.ok_or_else(|| failed(&"a call this runtime does not know"))?;
+		Ok((name, encoded.len() as u32))
 	}
 
 	/// Calls a generated runtime API (e.g.
 	/// `custodia::runtime_apis().consortium_api().active_members(kind)`) at the latest finalized
 	/// block, and decodes its answer as the generated type.
-	pub async fn call_api<Call: subxt::runtime_apis::Payload>(
-		&self,
-		call: Call,
-	) -> Result<Call::ReturnType, Error> {
+	pub async fn call_api<Call: ApiPayload>(&self, call: Call) -> Result<Call::ReturnType, Error> {
 		let name = format!("{}.{}", call.trait_name(), call.method_name());
 		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{name}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
 		at.runtime_apis().call(call).await.map_err(|e| failed(e.into()))
 	}
 
-	/// Waits (at most `timeout`) for the first event of `pallet` in a finalized block for which
-	/// `matches(event name, fields)` holds, and returns its block number, name and fields.
-	pub async fn wait_for_event(
+	/// [`Chain::call_api`], the answer read generically (for `--json`, which shows it as the
+	/// chain gives it).
+	pub async fn call_api_value<Call: ApiPayload>(&self, call: Call) -> Result<Value, Error> {
+		self.call_api(Answer::<Call, Value>(call, PhantomData)).await
+	}
+
+	/// Waits (at most `timeout`) for the first event in a finalized block for which `found`
+	/// gives something (it decodes the events it wants with [`event_as`]), and returns that
+	/// block's number with what `found` gave. `from` names who is expected to answer, for the
+	/// timeout's message.
+	pub async fn wait_for<T>(
 		&self,
-		pallet: &str,
-		matches: impl Fn(&str, &Value) -> bool,
+		from: &str,
+		found: impl Fn(&SeenEvent<'_>) -> Result<Option<T>, Error>,
 		timeout: Duration,
-	) -> Result<(u64, String, Value), Error> {
+	) -> Result<(u64, T), Error> {
 		let failed =
-			|e: subxt::Error| Error::Unreachable(anyhow!("waiting for a {pallet} event: {e}"));
+			|e: subxt::Error| Error::Unreachable(anyhow!("waiting for a {from} event: {e}"));
 		let search = async {
 			let mut blocks = self.api.stream_blocks().await.map_err(|e| failed(e.into()))?;
 			while let Some(block) = blocks.next().await {
@@ -272,16 +293,9 @@ impl Chain {
 					.fetch()
 					.await
 					.map_err(|e| failed(e.into()))?;
-				for found in events.iter() {
-					let found = found.map_err(|e| failed(e.into()))?;
-					if found.pallet_name() == pallet {
-						let fields = found
-							.decode_fields_unchecked_as::<Value>()
-							.map_err(|e| failed(e.into()))?
-							.remove_context();
-						if matches(found.event_name(), &fields) {
-							return Ok((block.number(), found.event_name().to_string(), fields));
-						}
+				for event in events.iter() {
+					if let Some(answer) = found(&event.map_err(|e| failed(e.into()))?)? {
+						return Ok((block.number(), answer));
 					}
 				}
 			}
@@ -289,30 +303,41 @@ impl Chain {
 		};
 		tokio::time::timeout(timeout, search).await.unwrap_or_else(|_| {
 			Err(Error::Refused(format!(
-				"no answer from {pallet} within {} s (raise --timeout)",
+				"no answer from {from} within {} s (raise --timeout)",
 				timeout.as_secs()
 			)))
 		})
 	}
 
-	/// The value at `pallet.entry` under `keys` at the latest finalized block, or `None`.
-	pub async fn storage(
+	/// The value of a generated storage entry (e.g. `custodia::storage().vaults().records()`)
+	/// under `keys` at the latest finalized block, or `None`.
+	pub async fn fetch<A: Address>(
 		&self,
-		pallet: &str,
-		entry: &str,
-		keys: Vec<Value>,
-	) -> Result<Option<Value>, Error> {
-		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{pallet}.{entry}: {e}"));
+		address: A,
+		keys: A::KeyParts,
+	) -> Result<Option<A::Value>, Error> {
+		self.fetch_as::<A::Value, A>(address, keys).await
+	}
+
+	/// [`Chain::fetch`], the value decoded as `T` (a [`Value`] for `--json`, which shows a
+	/// stored struct as the chain holds it).
+	pub async fn fetch_as<T: DecodeAsType, A: Address>(
+		&self,
+		address: A,
+		keys: A::KeyParts,
+	) -> Result<Option<T>, Error> {
+		let name = format!("{}.{}", address.pallet_name(), address.entry_name());
+		let failed = |e: subxt::Error| Error::Unreachable(anyhow!("{name}: {e}"));
 		let at = self.api.at_current_block().await.map_err(|e| failed(e.into()))?;
-		let address = dynamic::storage::<Vec<Value>, Value>(pallet, entry);
 		match at.storage().try_fetch(address, keys).await.map_err(|e| failed(e.into()))? {
-			Some(value) => Ok(Some(value.decode().map_err(|e| failed(e.into()))?.remove_context())),
+			Some(value) => Ok(Some(value.decode_as::<T>().map_err(|e| failed(e.into()))?)),
 			None => Ok(None),
 		}
 	}
 
 	/// Names a dispatch error given as a value (e.g. the result in `Sudo.Sudid`): `Pallet.Error:
-	/// docs` for a module error, else the error as JSON.
+	/// docs` for a module error, else the error as JSON. It stays generic: the error's pallet and
+	/// variant are only known from the node's metadata at run time.
 	pub async fn explain(&self, error: &Value) -> String {
 		let json = crate::output::to_json(error);
 		let module = json
@@ -329,42 +354,21 @@ impl Chain {
 		json.to_string()
 	}
 
-	/// The argument names of call `pallet.call`, in order, from the runtime's metadata.
-	pub async fn call_arguments(&self, pallet: &str, call: &str) -> Result<Vec<String>, Error> {
-		let at = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let metadata = at.metadata_ref();
-		let variant = metadata
-			.pallet_by_name(pallet)
-			.and_then(|p| p.call_variant_by_name(call))
-			.ok_or_else(|| {
-				Error::Refused(format!("this chain's runtime has no call {pallet}.{call}"))
-			})?;
-		Ok(variant
-			.fields
-			.iter()
-			.enumerate()
-			.map(|(i, f)| f.name.clone().unwrap_or_else(|| i.to_string()))
-			.collect())
-	}
-
 	/// The chain's genesis hash (reports are bound to it).
 	pub fn genesis_hash(&self) -> [u8; 32] {
 		self.api.genesis_hash().0
 	}
 
-	/// Whether the runtime offers runtime API `api` (e.g. `StatisticsApi`): lets a command say
-	/// "this chain does not do that" instead of failing on an older runtime.
-	pub async fn has_runtime_api(&self, api: &str) -> Result<bool, Error> {
+	/// Whether the runtime offers the runtime API of generated call `call` (e.g. any
+	/// `StatisticsApi` call): lets a command say "this chain does not do that" instead of failing
+	/// on an older runtime.
+	pub async fn has_runtime_api<Call: ApiPayload>(&self, call: &Call) -> Result<bool, Error> {
 		let at = self
 			.api
 			.at_current_block()
 			.await
 			.map_err(|e| Error::Unreachable(anyhow!("reading the runtime's metadata: {e}")))?;
-		Ok(at.metadata_ref().runtime_api_trait_by_name(api).is_some())
+		Ok(at.metadata_ref().runtime_api_trait_by_name(call.trait_name()).is_some())
 	}
 
 	/// The number of the latest finalized block.
@@ -394,15 +398,8 @@ fn unreachable(pallet: &str, call: &str, e: subxt::Error) -> Error {
 	Error::Unreachable(anyhow!("{pallet}.{call}: {e}"))
 }
 
-/// The dynamic call `pallet.call(fields)` (names checked against the node's metadata when it is
-/// encoded).
-fn dynamic_call(pallet: &str, call: &str, fields: Vec<(&str, Value)>) -> DynamicPayload<Value> {
-	dynamic::tx(pallet, call, Value::named_composite(fields))
-}
-
 /// The call data of `payload` as the node's runtime reads it: refused when a generated call does
-/// not match the node's metadata (a client built for another runtime) or a dynamic call's
-/// arguments do not fit.
+/// not match the node's metadata (a client built for another runtime).
 fn encode<Call: Payload>(at: &AtBlock, payload: &Call) -> Result<Vec<u8>, Error> {
 	at.tx().call_data(payload).map_err(|e| {
 		Error::Refused(format!(
@@ -426,21 +423,7 @@ async fn finalized(
 			Some(Ok(TransactionStatus::InFinalizedBlock(block))) => {
 				let number = block.at().await.map_err(|e| unreachable(e.into()))?.block_number();
 				return match block.wait_for_success().await {
-					Ok(events) => {
-						let mut out = Vec::new();
-						for event in events.iter() {
-							let event = event.map_err(|e| unreachable(e.into()))?;
-							let fields = event
-								.decode_fields_unchecked_as::<Value>()
-								.map_err(|e| unreachable(e.into()))?;
-							out.push((
-								event.pallet_name().to_string(),
-								event.event_name().to_string(),
-								fields.remove_context(),
-							));
-						}
-						Ok(Included { block: number, events: out, extrinsic: events })
-					},
+					Ok(events) => Ok(Included { block: number, events }),
 					Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error))) => {
 						Err(Error::Refused(match error.details() {
 							Ok(d) => format!(
@@ -519,29 +502,6 @@ pub fn account_id(address: &str) -> anyhow::Result<AccountId32> {
 	}
 	AccountId32::from_str(address)
 		.map_err(|e| anyhow!("`{address}` is not an SS58 account address: {e}"))
-}
-
-/// An account as a dynamic call argument ([`account_id`]).
-pub fn account(address: &str) -> anyhow::Result<Value> {
-	Ok(Value::from_bytes(account_id(address)?.0))
-}
-
-/// A runtime call as a value (e.g. the `call` of `Sudo.sudo`).
-pub fn call(pallet: &str, name: &str, fields: Vec<(&str, Value)>) -> Value {
-	Value::unnamed_variant(pallet, [Value::named_variant(name, fields)])
-}
-
-/// An enum variant without fields, by name.
-pub fn variant(name: &str) -> Value {
-	Value::unnamed_variant(name, [])
-}
-
-/// `Some(value)` / `None`.
-pub fn option(value: Option<Value>) -> Value {
-	match value {
-		Some(v) => Value::unnamed_variant("Some", [v]),
-		None => variant("None"),
-	}
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod codes;
 mod commands;
 mod envelope;
 mod error;
+mod fhe_jobs;
 mod fhir;
 mod ipfs;
 mod json_account;
@@ -32,6 +33,7 @@ mod output;
 mod progress;
 mod runtime;
 mod schema;
+mod statistics;
 
 use std::{
 	path::{Path, PathBuf},

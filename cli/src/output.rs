@@ -17,73 +17,11 @@ pub fn items(value: &Value) -> Vec<&Value> {
 	}
 }
 
-/// The integers of a list (also inside newtypes such as `BoundedVec`), e.g. a list of ids.
-pub fn numbers(value: &Value) -> Vec<u64> {
-	match items(value).as_slice() {
-		[inner] if matches!(inner.value, ValueDef::Composite(_)) => numbers(inner),
-		items => items.iter().filter_map(|v| v.as_u128()).map(|n| n as u64).collect(),
-	}
-}
-
 /// The bytes of a `Vec<u8>`-like value (also inside newtypes such as `BoundedVec`).
-pub fn bytes(value: &Value) -> Vec<u8> {
+fn bytes(value: &Value) -> Vec<u8> {
 	match items(value).as_slice() {
 		[inner] if matches!(inner.value, ValueDef::Composite(_)) => bytes(inner),
 		items => items.iter().filter_map(|v| v.as_u128()).map(|b| b as u8).collect(),
-	}
-}
-
-/// The text of a `Vec<u8>` holding UTF-8.
-pub fn text(value: Option<&Value>) -> String {
-	value
-		.map(|v| String::from_utf8_lossy(&bytes(v)).into_owned())
-		.unwrap_or_default()
-}
-
-/// The inner value of `Some(_)`, or `None`.
-pub fn some(value: &Value) -> Option<&Value> {
-	match &value.value {
-		ValueDef::Variant(v) if v.name == "Some" => v.values.values().next(),
-		_ => None,
-	}
-}
-
-/// An unsigned integer, also inside newtypes (e.g. `EpsilonMillis(u32)`).
-pub fn uint(value: &Value) -> Option<u128> {
-	match items(value).as_slice() {
-		[inner] => uint(inner),
-		_ => value.as_u128(),
-	}
-}
-
-/// A signed integer (an `i128` value, or an unsigned one that fits), also inside newtypes.
-pub fn int(value: &Value) -> Option<i128> {
-	match items(value).as_slice() {
-		[inner] => int(inner),
-		_ => value.as_i128().or_else(|| value.as_u128().and_then(|n| i128::try_from(n).ok())),
-	}
-}
-
-/// An enum value's variant name and its fields, in order.
-pub fn variant(value: &Value) -> Option<(&str, Vec<&Value>)> {
-	match &value.value {
-		ValueDef::Variant(v) => Some((
-			v.name.as_str(),
-			match &v.values {
-				Composite::Named(fields) => fields.iter().map(|(_, v)| v).collect(),
-				Composite::Unnamed(items) => items.iter().collect(),
-			},
-		)),
-		_ => None,
-	}
-}
-
-/// An account (32 bytes, also inside a newtype) as its SS58 address, else as hex.
-pub fn account(value: &Value) -> String {
-	let bytes = bytes(value);
-	match <[u8; 32]>::try_from(bytes.as_slice()) {
-		Ok(id) => subxt::utils::AccountId32(id).to_string(),
-		Err(_) => format!("0x{}", hex::encode(bytes)),
 	}
 }
 
@@ -281,29 +219,6 @@ mod tests {
 				"unpinned": { "at": 9 },
 				"attested": null,
 			})
-		);
-		assert_eq!(
-			some(&Value::unnamed_variant("Some", [Value::u128(3)])).and_then(|v| v.as_u128()),
-			Some(3)
-		);
-		assert!(some(&Value::unnamed_variant("None", [])).is_none());
-		let ids =
-			Value::unnamed_composite([Value::unnamed_composite([Value::u128(3), Value::u128(5)])]);
-		assert_eq!(numbers(&ids), vec![3, 5]);
-		let bounded = Value::unnamed_composite([Value::from_bytes(b"bafy")]);
-		assert_eq!(text(Some(&bounded)), "bafy");
-		assert_eq!(uint(&Value::unnamed_composite([Value::u128(500)])), Some(500));
-		assert_eq!(int(&Value::i128(-3)), Some(-3));
-		assert_eq!(int(&Value::u128(3)), Some(3));
-		let rejected = Value::named_variant(
-			"Rejected",
-			[("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(9))],
-		);
-		let (name, fields) = variant(&rejected).unwrap();
-		assert_eq!((name, fields.len(), fields[1].as_u128()), ("Rejected", 2, Some(9)));
-		assert_eq!(
-			account(&Value::unnamed_composite([Value::from_bytes([0u8; 32])])),
-			"5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM"
 		);
 		assert_eq!(int_json(-5), json!(-5));
 		assert_eq!(int_json(1 << 60), json!((1i128 << 60).to_string()));

@@ -11,9 +11,24 @@
 use anyhow::{anyhow, Context};
 use custodia_statistics::schema::{FieldParts, FieldSpec, Schema};
 use serde_json::{json, Value as Json};
-use subxt::dynamic::{At, Value};
 
-use crate::{chain::option, codes::Category, output};
+use crate::{
+	codes::Category,
+	runtime::{
+		custodia::runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			custodia_primitives::statistics::{SchemaField, SchemaInfo, StatisticSchema},
+		},
+		DataCategory,
+	},
+};
+
+/// A schema's field as `StatisticsApi` answers it.
+pub type ChainField = SchemaField<Vec<u8>, Vec<u64>>;
+/// A registered schema as `StatisticsApi::schema` answers it.
+pub type ChainInfo = SchemaInfo<u32, Vec<ChainField>>;
+/// A schema as `Statistics::register_schema` takes it.
+pub type NewSchema = StatisticSchema<BoundedVec<SchemaField<BoundedVec<u8>, BoundedVec<u64>>>>;
 
 /// A schema as registered on chain.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,69 +41,40 @@ pub struct Registered {
 	pub superseded: bool,
 }
 
-/// The engine's schema of the chain's `StatisticSchema` value (see the module doc for the rule).
-pub fn from_chain_schema(schema: &Value) -> anyhow::Result<Schema> {
-	let category = schema
-		.at("category")
-		.and_then(output::variant)
-		.map(|(name, _)| name)
-		.ok_or_else(|| anyhow!("a schema without a category"))?;
-	let fields =
-		output::items(schema.at("fields").ok_or_else(|| anyhow!("a schema without fields"))?)
-			.into_iter()
-			.map(|f| {
-				let max = f
-					.at("max")
-					.and_then(output::uint)
-					.and_then(|m| u64::try_from(m).ok())
-					.ok_or_else(|| anyhow!("a field without max"))?;
-				let buckets = f.at("buckets").and_then(output::some).map(output::numbers);
-				Ok((
-					output::bytes(f.at("name").ok_or_else(|| anyhow!("a field without name"))?),
-					output::bytes(f.at("unit").ok_or_else(|| anyhow!("a field without unit"))?),
-					max,
-					buckets,
-				))
-			})
-			.collect::<anyhow::Result<Vec<_>>>()?;
-	let parts = fields.iter().map(|(name, unit, max, buckets)| -> FieldParts<'_> {
-		(name.as_slice(), unit.as_slice(), *max, buckets.as_deref())
+/// The engine's schema of the chain's `StatisticSchema` (see the module doc for the rule).
+pub fn from_chain_schema(schema: &StatisticSchema<Vec<ChainField>>) -> anyhow::Result<Schema> {
+	// The variant's name as the metadata spells it (a generated unit variant's `Debug`).
+	let category = format!("{:?}", schema.category);
+	let parts = schema.fields.iter().map(|f| -> FieldParts<'_> {
+		(f.name.as_slice(), f.unit.as_slice(), f.max, f.buckets.as_deref())
 	});
-	Schema::from_parts(category, parts).map_err(|e| anyhow!("{e}"))
+	Schema::from_parts(&category, parts).map_err(|e| anyhow!("{e}"))
 }
 
-/// A `SchemaInfo` value (what `StatisticsApi::schema` answers) as a [`Registered`] schema.
-pub fn from_chain(id: u32, info: &Value) -> anyhow::Result<Registered> {
-	let schema = from_chain_schema(info.at("schema").ok_or_else(|| anyhow!("no schema"))?)
-		.with_context(|| format!("schema {id} on chain"))?;
+/// A `SchemaInfo` (what `StatisticsApi::schema` answers) as a [`Registered`] schema.
+pub fn from_chain(id: u32, info: &ChainInfo) -> anyhow::Result<Registered> {
+	let schema =
+		from_chain_schema(&info.schema).with_context(|| format!("schema {id} on chain"))?;
 	Ok(Registered {
 		id,
 		schema,
-		registered_at: info.at("registered_at").and_then(output::uint).unwrap_or_default() as u64,
-		superseded: info.at("superseded").and_then(Value::as_bool).unwrap_or_default(),
+		registered_at: info.registered_at.into(),
+		superseded: info.superseded,
 	})
 }
 
-/// The chain's `StatisticSchema` value for `fields` of `category` (what `register_schema` takes).
-pub fn to_chain(category: Category, fields: &[FieldSpec]) -> Value {
-	let fields =
-		fields.iter().map(|f| {
-			Value::named_composite([
-				("name", Value::from_bytes(f.name.as_bytes())),
-				("unit", Value::from_bytes(f.unit.as_bytes())),
-				("max", Value::u128(f.max.into())),
-				(
-					"buckets",
-					option(f.buckets.as_ref().map(|b| {
-						Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))
-					})),
-				),
-			])
-		});
-	Value::named_composite([
-		("category", crate::chain::variant(&category.variant())),
-		("fields", Value::unnamed_composite(fields)),
-	])
+/// The chain's `StatisticSchema` for `fields` of `category` (what `register_schema` takes).
+pub fn to_chain(category: Category, fields: &[FieldSpec]) -> NewSchema {
+	let fields = fields
+		.iter()
+		.map(|f| SchemaField {
+			name: BoundedVec(f.name.as_bytes().to_vec()),
+			unit: BoundedVec(f.unit.as_bytes().to_vec()),
+			max: f.max,
+			buckets: f.buckets.clone().map(BoundedVec),
+		})
+		.collect();
+	StatisticSchema { category: DataCategory::from(category), fields: BoundedVec(fields) }
 }
 
 /// A `--field` spec: `name:unit:max` or `name:unit:max:b1,b2,…` (histogram bucket boundaries).
@@ -233,41 +219,28 @@ pub fn describe(registered: &Registered) -> Vec<String> {
 mod tests {
 	use super::*;
 
-	fn chain_field(name: &str, unit: &str, max: u64, buckets: Option<&[u64]>) -> Value {
-		Value::named_composite([
-			("name", Value::from_bytes(name.as_bytes())),
-			("unit", Value::from_bytes(unit.as_bytes())),
-			("max", Value::u128(max.into())),
-			(
-				"buckets",
-				option(
-					buckets.map(|b| {
-						Value::unnamed_composite(b.iter().map(|&t| Value::u128(t.into())))
-					}),
-				),
-			),
-		])
+	fn chain_field(name: &str, unit: &str, max: u64, buckets: Option<&[u64]>) -> ChainField {
+		SchemaField {
+			name: name.as_bytes().to_vec(),
+			unit: unit.as_bytes().to_vec(),
+			max,
+			buckets: buckets.map(<[u64]>::to_vec),
+		}
 	}
 
 	#[test]
 	fn the_chain_schema_becomes_the_engine_schema_named_by_its_category_variant() {
-		let info = Value::named_composite([
-			(
-				"schema",
-				Value::named_composite([
-					("category", Value::unnamed_variant("WearableReadings", [])),
-					(
-						"fields",
-						Value::unnamed_composite([
-							chain_field("heart_rate", "/min", 250, Some(&[60, 100])),
-							chain_field("steps", "{steps}", 8000, None),
-						]),
-					),
-				]),
-			),
-			("registered_at", Value::u128(12)),
-			("superseded", Value::bool(false)),
-		]);
+		let info = SchemaInfo {
+			schema: StatisticSchema {
+				category: DataCategory::WearableReadings,
+				fields: vec![
+					chain_field("heart_rate", "/min", 250, Some(&[60, 100])),
+					chain_field("steps", "{steps}", 8000, None),
+				],
+			},
+			registered_at: 12,
+			superseded: false,
+		};
 		let registered = from_chain(3, &info).unwrap();
 		let expected = Schema {
 			category: "WearableReadings".into(),
@@ -283,15 +256,29 @@ mod tests {
 		assert_eq!(registered.schema.id(), expected.id(), "the id every report is bound to");
 		// What `schema register` sends is what the chain gives back.
 		let sent = to_chain(Category::WearableReadings, &expected.fields);
-		assert_eq!(from_chain_schema(&sent).unwrap(), expected);
+		let given_back = StatisticSchema {
+			category: sent.category,
+			fields: sent
+				.fields
+				.0
+				.into_iter()
+				.map(|f| SchemaField {
+					name: f.name.0,
+					unit: f.unit.0,
+					max: f.max,
+					buckets: f.buckets.map(|b| b.0),
+				})
+				.collect(),
+		};
+		assert_eq!(from_chain_schema(&given_back).unwrap(), expected);
 	}
 
 	#[test]
 	fn a_chain_schema_the_engine_cannot_use_is_an_error() {
-		let schema = Value::named_composite([
-			("category", Value::unnamed_variant("VitalSigns", [])),
-			("fields", Value::unnamed_composite([chain_field("bp", "mm[Hg]", 0, None)])),
-		]);
+		let schema = StatisticSchema {
+			category: DataCategory::VitalSigns,
+			fields: vec![chain_field("bp", "mm[Hg]", 0, None)],
+		};
 		let err = format!("{:#}", from_chain_schema(&schema).unwrap_err());
 		assert!(err.contains("max must be in"), "{err}");
 	}

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, account_id, Chain},
+	chain::{account_id, Chain},
 	codes::{Category, Purpose},
 	output,
 	runtime::{
@@ -143,7 +143,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 				period(now, args.terms.blocks)?,
 				me.x25519_public,
 			);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			let request = included.find::<ConsentRequested>()?.request;
 			out.emit(json!({ "request": request, "block": included.block }), || {
 				vec![format!(
@@ -154,15 +154,20 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 		},
 		ConsentCommand::Requests(who) | ConsentCommand::Grants { who, .. } => {
 			let me = cli.identity(&who.name)?;
-			let (method, what) = match command {
-				ConsentCommand::Requests(_) => ("requests_of", "requests waiting for your answer"),
-				ConsentCommand::Grants { institution: true, .. } => {
-					("grants_of_institution", "live grants to you")
-				},
-				_ => ("grants_of", "your live grants"),
+			let who = me.keypair.public_key().to_account_id();
+			let api = custodia::runtime_apis().consent_api();
+			// Listed as the chain gives them.
+			let (list, what) = match command {
+				ConsentCommand::Requests(_) => (
+					chain.call_api_value(api.requests_of(who)).await?,
+					"requests waiting for your answer",
+				),
+				ConsentCommand::Grants { institution: true, .. } => (
+					chain.call_api_value(api.grants_of_institution(who)).await?,
+					"live grants to you",
+				),
+				_ => (chain.call_api_value(api.grants_of(who)).await?, "your live grants"),
 			};
-			let me_account = account(&me.account())?;
-			let list = chain.runtime_api("ConsentApi", method, vec![me_account]).await?;
 			let items: Vec<_> = output::items(&list).into_iter().map(output::to_json).collect();
 			out.emit(json!(items), || {
 				let mut lines = vec![format!("{} {what}", items.len())];
@@ -177,7 +182,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 				None => None,
 			};
 			let call = custodia::transactions().consent().grant(*request, None, period);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			let grant = included.find::<ConsentGranted>()?.grant;
 			out.emit(
 				json!({ "request": request, "grant": grant, "block": included.block }),
@@ -192,7 +197,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 		ConsentCommand::Deny { who, request } => {
 			let me = cli.identity(&who.name)?;
 			let call = custodia::transactions().consent().deny(*request);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			out.emit(json!({ "request": request, "block": included.block }), || {
 				vec![format!("request {request} denied (block {})", included.block)]
 			});
@@ -205,7 +210,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 				(*purpose).into(),
 				period(chain.finalized_number().await?, *blocks)?,
 			);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			let grant = included.find::<ConsortiumWideConsentGranted>()?.grant;
 			out.emit(json!({ "grant": grant, "block": included.block }), || {
 				vec![format!(
@@ -218,7 +223,7 @@ pub async fn run(cli: &Cli, command: &ConsentCommand, out: &mut Output) -> Resul
 		ConsentCommand::Revoke { who, grant } => {
 			let me = cli.identity(&who.name)?;
 			let call = custodia::transactions().consent().revoke(*grant);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			out.emit(json!({ "grant": grant, "block": included.block }), || {
 				vec![format!("grant {grant} revoked (block {})", included.block)]
 			});

@@ -11,13 +11,23 @@ use serde_json::json;
 use subxt::{
 	dynamic::{At, Value},
 	ext::scale_value::ValueDef,
+	utils::{MultiAddress, H256},
 };
 
 use crate::output::Output;
 use crate::{
-	chain::{account, call, option, variant, Chain, Included},
+	chain::{account_id, Chain, Included},
 	consent::AsArgs,
-	output, Cli, Error,
+	runtime::custodia::{
+		self,
+		council::events::{Disapproved, Executed, Proposed, Voted},
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			custodia_primitives::consortium::MemberKind, sp_weights::weight_v2::Weight,
+		},
+		sudo::events::Sudid,
+	},
+	Cli, Error,
 };
 
 /// One unit of the chain's token (12 decimals).
@@ -28,6 +38,25 @@ pub enum Kind {
 	Institution,
 	DataSteward,
 	Evaluator,
+}
+
+impl Kind {
+	/// Its name in the runtime.
+	fn name(self) -> &'static str {
+		match self {
+			Kind::Institution => "Institution",
+			Kind::DataSteward => "DataSteward",
+			Kind::Evaluator => "Evaluator",
+		}
+	}
+
+	fn member_kind(self) -> MemberKind {
+		match self {
+			Kind::Institution => MemberKind::Institution,
+			Kind::DataSteward => MemberKind::DataSteward,
+			Kind::Evaluator => MemberKind::Evaluator,
+		}
+	}
 }
 
 #[derive(Subcommand)]
@@ -87,85 +116,53 @@ pub(crate) enum Enacted {
 /// The longest proposal `close` accepts, in bytes (governance calls are a few hundred).
 const MAX_PROPOSAL_LEN: u32 = 10_000;
 
-/// Makes the governance call `pallet.name(fields)`: through sudo when the chain has a sudo key,
-/// else as a council motion proposed by `me`.
+/// Makes the governance call `call`: through sudo when the chain has a sudo key, else as a
+/// council motion proposed by `me`.
 pub(crate) async fn enact(
 	chain: &Chain,
 	me: &crate::keystore::Identity,
-	pallet: &str,
-	name: &str,
-	fields: Vec<(&str, Value)>,
+	call: custodia::Call,
 ) -> Result<Enacted, Error> {
-	if chain.storage("Sudo", "Key", vec![]).await?.is_some() {
-		return sudo(chain, me, pallet, name, fields).await.map(Enacted::Done);
+	let (name, length) = chain.describe(&call).await?;
+	if chain.fetch(custodia::storage().sudo().key(), ()).await?.is_some() {
+		return sudo(chain, me, &name, call).await.map(Enacted::Done);
 	}
 	let members = chain
-		.storage("Council", "Members", vec![])
+		.fetch(custodia::storage().council().members(), ())
 		.await?
-		.map(|m| output::items(&m).len())
+		.map(|m| m.len())
 		.unwrap_or_default() as u32;
 	let threshold = members / 2 + 1;
-	let length = chain.call_len(pallet, name, fields.clone()).await?;
-	let motion = vec![
-		("threshold", Value::u128(threshold.into())),
-		("proposal", call(pallet, name, fields)),
-		("length_bound", Value::u128(length.into())),
-	];
-	let included = chain.submit("Council", "propose", motion, &me.keypair).await?;
+	let motion = custodia::transactions().council().propose(threshold, call, length);
+	let included = chain.submit(&motion, &me.keypair).await?;
 	// A council of one executes the call at once.
-	if let Ok(executed) = included.event("Council", "Executed") {
-		if let Some(error) = executed.at("result").and_then(err_of) {
-			return Err(Error::Refused(format!(
-				"{pallet}.{name} was refused: {}",
-				chain.explain(error).await
-			)));
-		}
+	if included.try_find::<Executed>()?.is_some() {
+		refuse_failed::<Executed>(chain, &included, "result", |why| {
+			format!("{name} was refused: {why}")
+		})
+		.await?;
 		return Ok(Enacted::Done(included));
 	}
-	let proposed = included.event("Council", "Proposed")?;
-	let index = crate::chain::field_u64(proposed, "proposal_index")? as u32;
+	let proposed = included.find::<Proposed>()?;
+	let index = proposed.proposal_index;
 	// A proposer's motion does not count its vote; the proposer approves it, so vote now.
-	let hash = Value::from_bytes(
-		hashes(
-			proposed
-				.at("proposal_hash")
-				.ok_or_else(|| anyhow::anyhow!("no proposal hash"))?,
-		)
-		.concat(),
-	);
-	let vote = vec![
-		("proposal", hash),
-		("index", Value::u128(index.into())),
-		("approve", Value::bool(true)),
-	];
-	let voted = chain.submit("Council", "vote", vote, &me.keypair).await?;
+	let vote = custodia::transactions().council().vote(proposed.proposal_hash, index, true);
+	let voted = chain.submit(&vote, &me.keypair).await?;
 	Ok(Enacted::Proposed { index, threshold, block: voted.block })
 }
 
 /// The hash of open motion `index`.
-async fn motion_hash(chain: &Chain, index: u32) -> Result<Value, Error> {
-	let proposals = chain.storage("Council", "Proposals", vec![]).await?;
-	for hash in proposals.as_ref().map(hashes).unwrap_or_default() {
-		let hash = Value::from_bytes(hash);
-		let voting = chain.storage("Council", "Voting", vec![hash.clone()]).await?;
-		if voting.as_ref().and_then(|v| crate::chain::field_u64(v, "index").ok())
-			== Some(index.into())
-		{
+async fn motion_hash(chain: &Chain, index: u32) -> Result<H256, Error> {
+	let proposals = chain.fetch(custodia::storage().council().proposals(), ()).await?;
+	for hash in proposals.map(|p| p.0).unwrap_or_default() {
+		let voting = chain.fetch(custodia::storage().council().voting(), (hash,)).await?;
+		if voting.is_some_and(|v| v.index == index) {
 			return Ok(hash);
 		}
 	}
 	Err(Error::Refused(format!(
 		"there is no open motion {index} (closed already, or never proposed)"
 	)))
-}
-
-/// Every 32-byte array inside a value (the hashes of a `BoundedVec<H256>`, through its newtypes).
-fn hashes(value: &Value) -> Vec<Vec<u8>> {
-	let items = output::items(value);
-	if items.len() == 32 && items.iter().all(|b| b.as_u128().is_some_and(|b| b <= 255)) {
-		return vec![output::bytes(value)];
-	}
-	items.into_iter().flat_map(hashes).collect()
 }
 
 /// Prints what [`enact`] did, `what` describing the call (e.g. "X admitted as Institution").
@@ -190,25 +187,36 @@ pub(crate) fn report(out: &mut Output, enacted: Enacted, what: &str, mut data: s
 	}
 }
 
-/// Submits `Sudo.sudo(pallet.name(fields))` and returns where it landed, or the inner call's
-/// error (a sudo call succeeds even when the call it wraps fails).
+/// Submits `Sudo.sudo(call)` (`name` names `call`) and returns where it landed, or the inner
+/// call's error (a sudo call succeeds even when the call it wraps fails).
 async fn sudo(
 	chain: &Chain,
 	me: &crate::keystore::Identity,
-	pallet: &str,
 	name: &str,
-	fields: Vec<(&str, Value)>,
+	call: custodia::Call,
 ) -> Result<Included, Error> {
-	let included = chain
-		.submit("Sudo", "sudo", vec![("call", call(pallet, name, fields))], &me.keypair)
-		.await?;
-	if let Some(error) = included.event("Sudo", "Sudid")?.at("sudo_result").and_then(err_of) {
-		return Err(Error::Refused(format!(
-			"{pallet}.{name} was refused: {}",
-			chain.explain(error).await
-		)));
-	}
+	let included = chain.submit(&custodia::transactions().sudo().sudo(call), &me.keypair).await?;
+	refuse_failed::<Sudid>(chain, &included, "sudo_result", |why| {
+		format!("{name} was refused: {why}")
+	})
+	.await?;
 	Ok(included)
+}
+
+/// Refuses, with `message` of the explained error, when the dispatch result in field `result` of
+/// event `E` (`Sudo.Sudid`, `Council.Executed`) is an error. The result is read generically: the
+/// error is named from the node's metadata ([`Chain::explain`]).
+async fn refuse_failed<E: subxt::events::DecodeAsEvent>(
+	chain: &Chain,
+	included: &Included,
+	result: &str,
+	message: impl FnOnce(String) -> String,
+) -> Result<(), Error> {
+	let fields = included.fields_of::<E>()?;
+	match fields.at(result).and_then(err_of) {
+		Some(error) => Err(Error::Refused(message(chain.explain(error).await))),
+		None => Ok(()),
+	}
 }
 
 /// The error inside a `Result` value, if it is `Err`.
@@ -228,27 +236,18 @@ pub async fn run(cli: &Cli, command: &GovernCommand, out: &mut Output) -> Result
 				.ok()
 				.and_then(|k| k.try_into().ok())
 				.ok_or_else(|| Error::Usage("--hpke-key must be 32 bytes of hex".into()))?;
-			let mut kinds: Vec<&str> = kinds
-				.iter()
-				.map(|k| match k {
-					Kind::Institution => "Institution",
-					Kind::DataSteward => "DataSteward",
-					Kind::Evaluator => "Evaluator",
-				})
-				.collect();
-			kinds.sort_unstable();
-			kinds.dedup();
-			let fields = vec![
-				("who", account(member)?),
-				("kinds", Value::unnamed_composite(kinds.iter().map(|k| variant(k)))),
-				("name", Value::from_bytes(name.as_bytes())),
-				("hpke_key", Value::from_bytes(key)),
-				(
-					"ipfs_address",
-					option(ipfs_address.as_ref().map(|a| Value::from_bytes(a.as_bytes()))),
-				),
-			];
-			let enacted = enact(&chain, &me, "Consortium", "admit_member", fields).await?;
+			let mut kinds = kinds.clone();
+			kinds.sort_unstable_by_key(|k| k.name());
+			kinds.dedup_by_key(|k| k.name());
+			let call = custodia::consortium::Call::admit_member {
+				who: account_id(member)?,
+				kinds: BoundedVec(kinds.iter().map(|k| k.member_kind()).collect()),
+				name: BoundedVec(name.as_bytes().to_vec()),
+				hpke_key: key,
+				ipfs_address: ipfs_address.as_ref().map(|a| BoundedVec(a.as_bytes().to_vec())),
+			};
+			let enacted = enact(&chain, &me, custodia::Call::Consortium(call)).await?;
+			let kinds: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
 			report(
 				out,
 				enacted,
@@ -259,21 +258,16 @@ pub async fn run(cli: &Cli, command: &GovernCommand, out: &mut Output) -> Result
 		GovernCommand::Vote { who, motion, aye } => {
 			let me = cli.identity(&who.name)?;
 			let hash = motion_hash(&chain, *motion).await?;
-			let fields = vec![
-				("proposal", hash),
-				("index", Value::u128((*motion).into())),
-				("approve", Value::bool(*aye)),
-			];
-			let included = chain.submit("Council", "vote", fields, &me.keypair).await?;
-			let voted = output::to_json(included.event("Council", "Voted")?);
-			out.emit(json!({ "motion": motion, "aye": aye, "ayes": voted["yes"], "nays": voted["no"], "block": included.block }),
+			let call = custodia::transactions().council().vote(hash, *motion, *aye);
+			let included = chain.submit(&call, &me.keypair).await?;
+			let Voted { yes, no, .. } = included.find::<Voted>()?;
+			out.emit(
+				json!({ "motion": motion, "aye": aye, "ayes": yes, "nays": no, "block": included.block }),
 				|| {
 					vec![format!(
-						"voted {} on motion {motion} in block {} ({} ayes, {} nays)",
+						"voted {} on motion {motion} in block {} ({yes} ayes, {no} nays)",
 						if *aye { "aye" } else { "nay" },
 						included.block,
-						voted["yes"],
-						voted["no"]
 					)]
 				},
 			);
@@ -282,29 +276,21 @@ pub async fn run(cli: &Cli, command: &GovernCommand, out: &mut Output) -> Result
 			let me = cli.identity(&who.name)?;
 			let hash = motion_hash(&chain, *motion).await?;
 			// Bounds the motion's execution is checked against (generous: governance calls are small).
-			let weight = Value::named_composite([
-				("ref_time", Value::u128(500_000_000_000)),
-				("proof_size", Value::u128(1_000_000)),
-			]);
-			let fields = vec![
-				("proposal_hash", hash),
-				("index", Value::u128((*motion).into())),
-				("proposal_weight_bound", weight),
-				("length_bound", Value::u128(MAX_PROPOSAL_LEN.into())),
-			];
-			let included = chain.submit("Council", "close", fields, &me.keypair).await?;
-			if included.event("Council", "Disapproved").is_ok() {
+			let weight = Weight { ref_time: 500_000_000_000, proof_size: 1_000_000 };
+			let call =
+				custodia::transactions()
+					.council()
+					.close(hash, *motion, weight, MAX_PROPOSAL_LEN);
+			let included = chain.submit(&call, &me.keypair).await?;
+			if included.try_find::<Disapproved>()?.is_some() {
 				return Err(Error::Refused(format!(
 					"motion {motion} was closed without a majority: it did not execute"
 				)));
 			}
-			let executed = included.event("Council", "Executed")?;
-			if let Some(error) = executed.at("result").and_then(err_of) {
-				return Err(Error::Refused(format!(
-					"motion {motion} executed but its call failed: {}",
-					chain.explain(error).await
-				)));
-			}
+			refuse_failed::<Executed>(&chain, &included, "result", |why| {
+				format!("motion {motion} executed but its call failed: {why}")
+			})
+			.await?;
 			out.emit(
 				json!({ "motion": motion, "executed": true, "block": included.block }),
 				|| {
@@ -335,23 +321,18 @@ pub async fn transfer(
 	let calls = to
 		.iter()
 		.map(|dest| {
-			Ok(vec![
-				("dest", Value::unnamed_variant("Id", [account(dest)?])),
-				("value", Value::u128(value)),
-			])
+			let dest = MultiAddress::Id(account_id(dest)?);
+			Ok(custodia::transactions().balances().transfer_keep_alive(dest, value))
 		})
 		.collect::<anyhow::Result<Vec<_>>>()?;
-	let included = chain.submit_all("Balances", "transfer_keep_alive", calls, &me.keypair).await?;
+	let included = chain.submit_all(&calls, &me.keypair).await?;
 	let last = included.block;
 	// Every transfer is in a finalized block by now; check that each one landed.
 	for dest in to {
-		let account = chain.storage("System", "Account", vec![account(dest)?]).await?;
-		let free = account
-			.as_ref()
-			.and_then(|a| a.at("data"))
-			.and_then(|d| d.at("free"))
-			.and_then(|f| f.as_u128())
-			.unwrap_or_default();
+		let account = chain
+			.fetch(custodia::storage().system().account(), (account_id(dest)?,))
+			.await?;
+		let free = account.map(|a| a.data.free).unwrap_or_default();
 		if free < value {
 			return Err(Error::Refused(format!(
 				"the transfer to {dest} did not land (its balance is {free}); see the node's log"
@@ -365,17 +346,4 @@ pub async fn transfer(
 		)]
 	});
 	Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn motion_hashes_are_found_through_newtypes() {
-		let h256 = |b: u8| Value::unnamed_composite([Value::from_bytes([b; 32])]);
-		let bounded = Value::unnamed_composite([Value::unnamed_composite([h256(1), h256(2)])]);
-		assert_eq!(hashes(&bounded), vec![vec![1u8; 32], vec![2u8; 32]]);
-		assert!(hashes(&Value::unnamed_composite([Value::unnamed_composite([])])).is_empty());
-	}
 }

@@ -11,11 +11,17 @@ use custodia_fhe::{
 	params::PERSONAL_V1,
 };
 use serde_json::json;
-use subxt::dynamic::Value;
 
 use crate::output::Output;
 use crate::{
-	chain::{field_u64, Chain},
+	chain::Chain,
+	runtime::custodia::{
+		self,
+		fhe::{calls::register_model::Template, events::ModelRegistered},
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, custodia_primitives::fhe::FeatureSpec,
+		},
+	},
 	Cli, Error,
 };
 
@@ -33,26 +39,25 @@ pub struct RegisterArgs {
 
 /// The template as the chain stores it; checked against PERSONAL_V1's bounds first, so that
 /// every score it computes decrypts exactly.
-fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> {
+fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Template> {
 	LinearModel::new(&PERSONAL_V1, template.clone())
 		.map_err(|e| anyhow!("the model does not fit PERSONAL_V1: {e}"))?;
 	let micros = |x: f64| (x * 1e6).round();
-	let features = template.features.iter().map(|f| {
-		Value::named_composite([
-			("name", Value::from_bytes(f.name.as_bytes())),
-			("unit", Value::from_bytes(f.unit.as_bytes())),
-			("offset_micros", Value::i128(micros(f.offset) as i128)),
-			("scale_micros", Value::u128(micros(f.scale) as u128)),
-		])
-	});
+	let text = |t: &str| BoundedVec(t.as_bytes().to_vec());
+	let features = template
+		.features
+		.iter()
+		.map(|f| FeatureSpec {
+			name: text(&f.name),
+			unit: text(&f.unit),
+			offset_micros: micros(f.offset) as i64,
+			scale_micros: micros(f.scale) as u64,
+		})
+		.collect();
 	let weights = template
 		.weights
 		.iter()
-		.map(|&w| {
-			i32::try_from(w)
-				.map(|w| Value::i128(w.into()))
-				.map_err(|_| anyhow!("weight {w} does not fit an i32"))
-		})
+		.map(|&w| i32::try_from(w).map_err(|_| anyhow!("weight {w} does not fit an i32")))
 		.collect::<anyhow::Result<Vec<_>>>()?;
 	let divisor = (1.0 / template.score_unit).round();
 	if !(divisor >= 1.0 && divisor < u64::MAX as f64) {
@@ -61,16 +66,16 @@ fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Value> 
 			template.score_unit
 		));
 	}
-	Ok(Value::named_composite([
-		("name", Value::from_bytes(name.as_bytes())),
-		("features", Value::unnamed_composite(features)),
-		("weights", Value::unnamed_composite(weights)),
-		("bias", Value::i128(template.bias.into())),
-		("score_divisor", Value::u128(divisor as u128)),
-		("output_meaning", Value::from_bytes(template.outcome.as_bytes())),
-		("provenance", Value::from_bytes(template.provenance.as_bytes())),
-		("parameter_set", Value::u128(PERSONAL_V1.wire_id.into())),
-	]))
+	Ok(Template {
+		name: text(name),
+		features: BoundedVec(features),
+		weights: BoundedVec(weights),
+		bias: template.bias,
+		score_divisor: divisor as u64,
+		output_meaning: text(&template.outcome),
+		provenance: text(&template.provenance),
+		parameter_set: PERSONAL_V1.wire_id.into(),
+	})
 }
 
 pub async fn register(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Result<(), Error> {
@@ -81,10 +86,9 @@ pub async fn register(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Resul
 	let template = chain_template(&args.model_name, template)?;
 	let me = cli.identity(&args.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let included = chain
-		.submit("Fhe", "register_model", vec![("template", template)], &me.keypair)
-		.await?;
-	let model = field_u64(included.event("Fhe", "ModelRegistered")?, "model")?;
+	let call = custodia::transactions().fhe().register_model(template);
+	let included = chain.submit(&call, &me.keypair).await?;
+	let model = included.find::<ModelRegistered>()?.model;
 	out.emit(json!({ "model": model, "block": included.block }), || {
 		vec![format!("model {model} `{}` registered (block {})", args.model_name, included.block)]
 	});
@@ -94,12 +98,11 @@ pub async fn register(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Resul
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use custodia_fhe::model::FeatureSpec;
-	use subxt::dynamic::At;
+	use custodia_fhe::model::FeatureSpec as Feature;
 
 	fn template(weight: i64) -> ModelTemplate {
 		ModelTemplate {
-			features: vec![FeatureSpec {
+			features: vec![Feature {
 				name: "age".into(),
 				unit: "a".into(),
 				offset: 54.4,
@@ -115,11 +118,14 @@ mod tests {
 
 	#[test]
 	fn a_template_becomes_the_chains_fixed_point_form() {
-		let value = chain_template("heart", template(310)).unwrap();
-		let feature = value.at("features").and_then(|f| f.at(0)).unwrap();
-		assert_eq!(feature.at("offset_micros").and_then(|v| v.as_i128()), Some(54_400_000));
-		assert_eq!(feature.at("scale_micros").and_then(|v| v.as_u128()), Some(113_000_000));
-		assert_eq!(value.at("score_divisor").and_then(|v| v.as_u128()), Some(1_048_576));
+		let on_chain = chain_template("heart", template(310)).unwrap();
+		let feature = &on_chain.features.0[0];
+		assert_eq!((feature.offset_micros, feature.scale_micros), (54_400_000, 113_000_000));
+		assert_eq!(on_chain.score_divisor, 1_048_576);
+		assert_eq!(
+			(on_chain.name.0.as_slice(), on_chain.weights.0.as_slice()),
+			(&b"heart"[..], &[310][..])
+		);
 		// Outside PERSONAL_V1's weight range: refused before anything is signed.
 		assert!(chain_template("heart", template(5000)).is_err());
 	}

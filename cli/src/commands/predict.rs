@@ -9,13 +9,20 @@ use anyhow::{anyhow, bail};
 use clap::Args;
 use custodia_fhe::personal::EncryptedScore;
 use serde_json::json;
-use subxt::dynamic::{At, Value};
+use subxt::utils::{AccountId32, H256};
 
 use crate::output::Output;
 use crate::{
-	chain::{field_u64, Chain},
+	chain::Chain,
+	fhe_jobs::{await_result, given_or_read, Job},
 	ipfs::{content_hash, IpfsArgs},
-	output::{self, some, text},
+	runtime::custodia::{
+		self,
+		fhe::events::PredictionRequested,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, custodia_primitives::fhe::ModelSummary,
+		},
+	},
 	Cli, Error,
 };
 
@@ -59,47 +66,35 @@ struct Model {
 	provenance: String,
 }
 
-fn model_from(value: &Value) -> anyhow::Result<Model> {
-	let template = value
-		.at("model")
-		.and_then(|m| m.at("template"))
-		.ok_or_else(|| anyhow!("unexpected model shape"))?;
-	let number = |v: Option<&Value>| -> f64 {
-		v.and_then(|v| v.as_i128().or_else(|| v.as_u128().map(|n| n as i128)))
-			.unwrap_or_default() as f64
-	};
-	let features =
-		output::items(template.at("features").ok_or_else(|| anyhow!("model without features"))?)
-			.into_iter()
+fn model_from(summary: ModelSummary<AccountId32, u32>) -> Model {
+	let template = summary.model.template;
+	let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+	Model {
+		name: text(&template.name),
+		features: template
+			.features
+			.iter()
 			.map(|f| {
 				(
-					text(f.at("name")),
-					text(f.at("unit")),
-					number(f.at("offset_micros")) / 1e6,
-					number(f.at("scale_micros")) / 1e6,
+					text(&f.name),
+					text(&f.unit),
+					f.offset_micros as f64 / 1e6,
+					f.scale_micros as f64 / 1e6,
 				)
 			})
-			.collect();
-	Ok(Model {
-		name: text(template.at("name")),
-		features,
-		score_divisor: number(template.at("score_divisor")).max(1.0),
-		meaning: text(template.at("output_meaning")),
-		provenance: text(template.at("provenance")),
-	})
+			.collect(),
+		score_divisor: (template.score_divisor as f64).max(1.0),
+		meaning: text(&template.output_meaning),
+		provenance: text(&template.provenance),
+	}
 }
 
-/// Feature values separated by commas or whitespace (a features file).
-fn parse_features(text: &str) -> anyhow::Result<Vec<f64>> {
-	text.split(|c: char| c == ',' || c.is_whitespace())
-		.filter(|item| !item.is_empty())
-		.map(|item| {
-			item.parse::<f64>()
-				.ok()
-				.filter(|x| x.is_finite())
-				.ok_or_else(|| anyhow!("`{item}` is not a number"))
-		})
-		.collect()
+/// A feature value: a finite number.
+fn parse_feature(item: &str) -> anyhow::Result<f64> {
+	item.parse::<f64>()
+		.ok()
+		.filter(|x| x.is_finite())
+		.ok_or_else(|| anyhow!("`{item}` is not a number"))
 }
 
 /// The fixed-point integers the model expects: `round((x − offset) · scale)`.
@@ -125,17 +120,11 @@ fn quantise(model: &Model, raw: &[f64]) -> anyhow::Result<Vec<i64>> {
 pub async fn run(cli: &Cli, args: &PredictArgs, out: &mut Output) -> Result<(), Error> {
 	let me = cli.identity(&args.name)?;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let summary = chain
-		.runtime_api("FheApi", "model", vec![Value::u128(args.model.into())])
-		.await?;
+	let summary = chain.call_api(custodia::runtime_apis().fhe_api().model(args.model)).await?;
 	let model = model_from(
-		some(&summary).ok_or_else(|| Error::Usage(format!("there is no model {}", args.model)))?,
-	)?;
-	let raw = match &args.features_file {
-		Some(path) => parse_features(&crate::read_input(path)?)
-			.map_err(|e| Error::Usage(format!("{}: {e:#}", path.display())))?,
-		None => args.features.clone(),
-	};
+		summary.ok_or_else(|| Error::Usage(format!("there is no model {}", args.model)))?,
+	);
+	let raw = given_or_read(&args.features, args.features_file.as_deref(), parse_feature)?;
 	let features = quantise(&model, &raw)?;
 	let record = me
 		.fhe_key
@@ -146,13 +135,13 @@ pub async fn run(cli: &Cli, args: &PredictArgs, out: &mut Output) -> Result<(), 
 
 	let ipfs = args.ipfs.client()?;
 	let input_cid = ipfs.add(record, true).await?;
-	let fields = vec![
-		("model", Value::u128(args.model.into())),
-		("input_cid", Value::from_bytes(input_cid.as_bytes())),
-		("input_hash", Value::from_bytes(input_hash)),
-	];
-	let included = chain.submit("Fhe", "request_prediction", fields, &me.keypair).await?;
-	let job = field_u64(included.event("Fhe", "PredictionRequested")?, "job")?;
+	let call = custodia::transactions().fhe().request_prediction(
+		args.model,
+		BoundedVec(input_cid.as_bytes().to_vec()),
+		H256(input_hash),
+	);
+	let included = chain.submit(&call, &me.keypair).await?;
+	let job = included.find::<PredictionRequested>()?.job;
 	if !cli.json() {
 		out.status(format!(
 			"prediction job {job} requested in block {}; waiting for the evaluators…",
@@ -160,26 +149,11 @@ pub async fn run(cli: &Cli, args: &PredictArgs, out: &mut Output) -> Result<(), 
 		));
 	}
 
-	let ours = |name: &str, fields: &Value| {
-		matches!(name, "PredictionReady" | "JobFailed")
-			&& field_u64(fields, "job").ok() == Some(job)
-	};
-	let (block, event, fields) =
-		chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await?;
-	if event == "JobFailed" {
-		let reason = fields.at("reason").map(output::to_json).unwrap_or_default();
-		return Err(Error::Refused(format!(
-			"prediction job {job} failed in block {block}: {reason}"
-		))
-		.into());
-	}
-	let result_cid = text(fields.at("result_cid"));
-	let result_hash: [u8; 32] =
-		output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?)
-			.try_into()
-			.map_err(|_| anyhow!("the result hash is not 32 bytes"))?;
+	let ready =
+		await_result(&chain, Job::Prediction(job), Duration::from_secs(args.timeout)).await?;
+	let block = ready.block;
 	// Read at most MAX_SCORE_BYTES, then checked against the hash the evaluators agreed on.
-	let score_bytes = ipfs.cat_checked(&result_cid, MAX_SCORE_BYTES, &result_hash).await?;
+	let score_bytes = ready.fetch(&ipfs, MAX_SCORE_BYTES).await?;
 	let score = EncryptedScore::from_bytes(&score_bytes)
 		.and_then(|s| me.fhe_key.decrypt_score(&s))
 		.map_err(|e| {
@@ -234,6 +208,7 @@ mod tests {
 
 	#[test]
 	fn a_features_file_is_numbers_separated_by_commas_or_whitespace() {
+		let parse_features = |text| crate::fhe_jobs::parse_list(text, parse_feature);
 		assert_eq!(parse_features("63, 1\n145\t-2.3,\n").unwrap(), vec![63.0, 1.0, 145.0, -2.3]);
 		assert!(parse_features("63,abc").unwrap_err().to_string().contains("`abc`"));
 		assert!(parse_features("NaN").is_err());

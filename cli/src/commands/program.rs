@@ -27,15 +27,22 @@ use custodia_fhe::program::{self, ClientKey, CompressedServerKey, Program};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use subxt::dynamic::{At, Value};
+use subxt::utils::H256;
 use zeroize::Zeroizing;
 
 use crate::output::Output;
 use crate::{
-	chain::{self, field_u64, Chain},
+	chain::Chain,
+	fhe_jobs::{await_result, given_or_read, Job},
 	ipfs::{content_hash, IpfsArgs},
 	keystore::Identity,
-	output::{self, some, text},
+	runtime::custodia::{
+		self,
+		fhe::events::ProgramRequested,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, custodia_primitives::fhe::IpfsRef,
+		},
+	},
 	Cli, Error,
 };
 
@@ -82,15 +89,10 @@ pub async fn run(cli: &Cli, command: &ProgramCommand, out: &mut Output) -> Resul
 	}
 }
 
-/// Input values separated by commas or whitespace.
-fn parse_inputs(text: &str) -> anyhow::Result<Vec<i16>> {
-	text.split(|c: char| c == ',' || c.is_whitespace())
-		.filter(|item| !item.is_empty())
-		.map(|item| {
-			item.parse::<i16>()
-				.map_err(|_| anyhow!("`{item}` is not an integer between -32768 and 32767"))
-		})
-		.collect()
+/// An input value: a 16-bit signed integer.
+fn parse_input(item: &str) -> anyhow::Result<i16> {
+	item.parse::<i16>()
+		.map_err(|_| anyhow!("`{item}` is not an integer between -32768 and 32767"))
 }
 
 /// The program key file as stored.
@@ -190,12 +192,9 @@ fn write_private(path: &std::path::Path, file: &ProgramKeyFile) -> std::io::Resu
 	std::fs::rename(&temporary, path)
 }
 
-/// An `IpfsRef { cid, hash }` call argument.
-fn ipfs_ref(cid: &str, hash: [u8; 32]) -> Value {
-	Value::named_composite([
-		("cid", Value::from_bytes(cid.as_bytes())),
-		("hash", Value::from_bytes(hash)),
-	])
+/// An object in IPFS as a call names it.
+fn ipfs_ref(cid: &str, hash: [u8; 32]) -> IpfsRef<BoundedVec<u8>> {
+	IpfsRef { cid: BoundedVec(cid.as_bytes().to_vec()), hash: H256(hash) }
 }
 
 /// Makes sure the chain holds an evaluation key of this identity's program key: unless it holds
@@ -208,12 +207,11 @@ async fn ensure_evaluation_key(
 	client_key: &ClientKey,
 	file: &mut ProgramKeyFile,
 ) -> Result<(), Error> {
-	let account = chain::account(&me.account())?;
-	let registered = chain.runtime_api("FheApi", "evaluation_key", vec![account]).await?;
-	let registered_hash = some(&registered)
-		.and_then(|k| k.at("key"))
-		.and_then(|k| k.at("hash"))
-		.map(|h| hex::encode(output::bytes(h)));
+	let account = me.keypair.public_key().to_account_id();
+	let registered = chain
+		.call_api(custodia::runtime_apis().fhe_api().evaluation_key(account))
+		.await?;
+	let registered_hash = registered.map(|k| hex::encode(k.key.hash.0));
 	if registered_hash.is_some() && registered_hash == file.evaluation_key_hash {
 		return Ok(());
 	}
@@ -229,9 +227,10 @@ async fn ensure_evaluation_key(
 	}
 	let hash = content_hash(&bytes);
 	let cid = ipfs.add(bytes, true).await?;
-	let fields =
-		vec![("cid", Value::from_bytes(cid.as_bytes())), ("hash", Value::from_bytes(hash))];
-	chain.submit("Fhe", "register_evaluation_key", fields, &me.keypair).await?;
+	let call = custodia::transactions()
+		.fhe()
+		.register_evaluation_key(BoundedVec(cid.as_bytes().to_vec()), H256(hash));
+	chain.submit(&call, &me.keypair).await?;
 	file.evaluation_key_hash = Some(hex::encode(hash));
 	let path = key_path(cli, &me.name);
 	write_private(&path, file).map_err(|e| Error::Key(format!("{}: {e}", path.display())))
@@ -242,11 +241,7 @@ async fn run_program(cli: &Cli, args: &RunArgs, out: &mut Output) -> Result<(), 
 		.map_err(|e| Error::Usage(format!("{}: {e}", args.program.display())))?;
 	let program = Program::from_json(&source)
 		.map_err(|e| Error::Usage(format!("{}: {e}", args.program.display())))?;
-	let values = match &args.inputs_file {
-		Some(path) => parse_inputs(&crate::read_input(path)?)
-			.map_err(|e| Error::Usage(format!("{}: {e:#}", path.display())))?,
-		None => args.inputs.clone(),
-	};
+	let values = given_or_read(&args.inputs, args.inputs_file.as_deref(), parse_input)?;
 	if values.len() != usize::from(program.inputs) {
 		return Err(Error::Usage(format!(
 			"the program takes {} inputs, {} given",
@@ -265,12 +260,11 @@ async fn run_program(cli: &Cli, args: &RunArgs, out: &mut Output) -> Result<(), 
 	let (input_hash, program_hash) = (content_hash(&input), content_hash(&source));
 	let input_cid = ipfs.add(input, true).await?;
 	let program_cid = ipfs.add(source, true).await?;
-	let fields = vec![
-		("program", ipfs_ref(&program_cid, program_hash)),
-		("input", ipfs_ref(&input_cid, input_hash)),
-	];
-	let included = chain.submit("Fhe", "request_program", fields, &me.keypair).await?;
-	let job = field_u64(included.event("Fhe", "ProgramRequested")?, "job")?;
+	let call = custodia::transactions()
+		.fhe()
+		.request_program(ipfs_ref(&program_cid, program_hash), ipfs_ref(&input_cid, input_hash));
+	let included = chain.submit(&call, &me.keypair).await?;
+	let job = included.find::<ProgramRequested>()?.job;
 	if !cli.json() {
 		out.status(format!(
 			"program job {job} requested in block {}; waiting for the evaluators…",
@@ -278,36 +272,9 @@ async fn run_program(cli: &Cli, args: &RunArgs, out: &mut Output) -> Result<(), 
 		));
 	}
 
-	let ours = |name: &str, fields: &Value| {
-		matches!(name, "ProgramResultReady" | "JobFailed" | "JobTimedOut")
-			&& field_u64(fields, "job").ok() == Some(job)
-	};
-	let (block, event, fields) =
-		chain.wait_for_event("Fhe", ours, Duration::from_secs(args.timeout)).await?;
-	match event.as_str() {
-		"JobFailed" => {
-			let reason = fields.at("reason").map(output::to_json).unwrap_or_default();
-			return Err(Error::Refused(format!(
-				"program job {job} failed in block {block}: {reason}"
-			))
-			.into());
-		},
-		"JobTimedOut" => {
-			return Err(Error::Refused(format!(
-				"program job {job} timed out in block {block}: no quorum of evaluators agreed"
-			))
-			.into())
-		},
-		_ => {},
-	}
-	let result_cid = text(fields.at("result_cid"));
-	let result_hash: [u8; 32] =
-		output::bytes(fields.at("result_hash").ok_or_else(|| anyhow!("no result hash"))?)
-			.try_into()
-			.map_err(|_| anyhow!("the result hash is not 32 bytes"))?;
-	let result = ipfs
-		.cat_checked(&result_cid, program::MAX_OUTPUT_LIST_BYTES, &result_hash)
-		.await?;
+	let ready = await_result(&chain, Job::Program(job), Duration::from_secs(args.timeout)).await?;
+	let (block, result_cid) = (ready.block, ready.cid.clone());
+	let result = ready.fetch(&ipfs, program::MAX_OUTPUT_LIST_BYTES).await?;
 	let outputs = program::decrypt_outputs(&result, &client_key).map_err(|e| {
 		Error::Refused(format!("the result does not decrypt with `{}`'s program key: {e}", me.name))
 	})?;
@@ -337,6 +304,7 @@ mod tests {
 
 	#[test]
 	fn inputs_are_16_bit_integers_separated_by_commas_or_whitespace() {
+		let parse_inputs = |text| crate::fhe_jobs::parse_list(text, parse_input);
 		assert_eq!(parse_inputs("2, 3\n-7\t").unwrap(), vec![2, 3, -7]);
 		assert!(parse_inputs("2,40000").unwrap_err().to_string().contains("`40000`"));
 		assert!(parse_inputs("1.5").is_err());

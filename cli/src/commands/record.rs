@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::{json, Value as Json};
-use subxt::dynamic::{At, Value};
+use subxt::dynamic::Value;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, account_id, field_u64, Chain},
+	chain::{account_id, Chain},
 	codes::Category,
 	consent::AsArgs,
 	fhir,
@@ -25,10 +25,14 @@ use crate::{
 			bounded_collections::bounded_vec::BoundedVec,
 			custodia_primitives::consortium::MemberKind,
 		},
+		vaults::events::{RecordRegistered, RecordRejected, RecordRetired},
 	},
 	Cli, Error,
 };
 use subxt::utils::{AccountId32, H256};
+
+/// A record as the chain stores it.
+pub type Stored = custodia::vaults::storage::records::Output;
 
 #[derive(Subcommand)]
 pub enum RecordCommand {
@@ -137,8 +141,7 @@ pub async fn add(
 		Some(steward) => account_id(steward)?,
 		None => first_steward(chain).await?,
 	};
-	let variants: Vec<String> = categories.iter().map(|c| c.variant()).collect();
-	let planned = report::plan(chain, &variants, reporting, body).await?;
+	let planned = report::plan(chain, categories, reporting, body).await?;
 	let object = object::seal_record(&me.x25519_public, body)?;
 	let hash = content_hash(&object);
 	let cid = ipfs.add(object.clone(), true).await?;
@@ -150,9 +153,8 @@ pub async fn add(
 		BoundedVec(categories.iter().map(|&c| c.into()).collect()),
 		steward,
 	);
-	let included =
-		unpin_if_refused(ipfs, &cid, chain.submit_call(&call, &me.keypair).await).await?;
-	let record = included.find::<custodia::vaults::events::RecordRegistered>()?.record;
+	let included = unpin_if_refused(ipfs, &cid, chain.submit(&call, &me.keypair).await).await?;
+	let record = included.find::<RecordRegistered>()?.record;
 	let reports = match &planned {
 		Planned::Skip(note) => Outcome::Skipped(note.clone()),
 		Planned::Reports { .. } => Outcome::Submitted(report::submit(chain, ipfs, me, record, &planned).await.map_err(|e| e.map_message(|message| {
@@ -200,13 +202,15 @@ async fn first_steward(chain: &Chain) -> Result<AccountId32, Error> {
 }
 
 /// A record as stored on chain, or an error naming it.
-pub async fn stored(chain: &Chain, record: u64) -> Result<Value, Error> {
+pub async fn stored(chain: &Chain, record: u64) -> Result<Stored, Error> {
 	chain
-		.storage("Vaults", "Records", vec![Value::u128(record.into())])
+		.fetch(custodia::storage().vaults().records(), (record,))
 		.await?
-		.ok_or_else(|| {
-			Error::Refused(format!("there is no record {record} (see `custodia record list`)"))
-		})
+		.ok_or_else(|| no_record(record))
+}
+
+fn no_record(record: u64) -> Error {
+	Error::Refused(format!("there is no record {record} (see `custodia record list`)"))
 }
 
 /// Fetches record `record` from IPFS, checks it against the chain and opens its body with `me`'s
@@ -218,10 +222,8 @@ pub async fn open_own(
 	record: u64,
 ) -> Result<(String, Vec<u8>), Error> {
 	let stored = stored(chain, record).await?;
-	let cid = output::text(stored.at("cid"));
-	let hash =
-		output::bytes(stored.at("content_hash").ok_or_else(|| anyhow!("record without a hash"))?);
-	let object = fetch_checked(ipfs, &cid, &hash).await?;
+	let cid = String::from_utf8_lossy(&stored.cid.0).into_owned();
+	let object = fetch_checked(ipfs, &cid, &stored.content_hash.0).await?;
 	let body = object::open_record(&me.x25519_secret, &object).map_err(|e| {
 		Error::Key(format!("record {record} does not open with `{}`'s key: {e:#}", me.name))
 	})?;
@@ -278,10 +280,14 @@ pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result
 		},
 		RecordCommand::List(who) => {
 			let me = cli.identity(&who.name)?;
-			let ids = chain.storage("Vaults", "RecordsOf", vec![account(&me.account())?]).await?;
+			let owner = me.keypair.public_key().to_account_id();
+			let ids = chain.fetch(custodia::storage().vaults().records_of(), (owner,)).await?;
 			let mut records = Vec::new();
-			for id in ids.as_ref().map(output::numbers).unwrap_or_default() {
-				let mut record = output::to_json(&stored(&chain, id).await?);
+			for id in ids.map(|ids| ids.0).unwrap_or_default() {
+				// Shown as the chain stores it.
+				let record =
+					chain.fetch_as::<Value, _>(custodia::storage().vaults().records(), (id,));
+				let mut record = output::to_json(&record.await?.ok_or_else(|| no_record(id))?);
 				record["id"] = json!(id);
 				records.push(record);
 			}
@@ -306,15 +312,9 @@ pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result
 		},
 		RecordCommand::Retire { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Vaults",
-					"retire_record",
-					vec![("record", Value::u128((*record).into()))],
-					&me.keypair,
-				)
-				.await?;
-			let closed = field_u64(included.event("Vaults", "RecordRetired")?, "vaults_closed")?;
+			let call = custodia::transactions().vaults().retire_record(*record);
+			let included = chain.submit(&call, &me.keypair).await?;
+			let closed = included.find::<RecordRetired>()?.vaults_closed;
 			out.emit(json!({ "record": record, "block": included.block, "vaults_closed": closed }),
 				|| {
 					vec![format!("record {record} retired in block {} ({closed} open vaults closed); its steward will unpin it", included.block)]
@@ -323,15 +323,9 @@ pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result
 		},
 		RecordCommand::Accept { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Vaults",
-					"accept_record",
-					vec![("record", Value::u128((*record).into()))],
-					&me.keypair,
-				)
-				.await?;
-			included.event("Vaults", "RecordRegistered")?;
+			let call = custodia::transactions().vaults().accept_record(*record);
+			let included = chain.submit(&call, &me.keypair).await?;
+			included.find::<RecordRegistered>()?;
 			out.emit(json!({ "record": record, "block": included.block }), || {
 				vec![format!(
 					"record {record} accepted in block {}: it is yours now and its steward pins it",
@@ -341,15 +335,9 @@ pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result
 		},
 		RecordCommand::Reject { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let included = chain
-				.submit(
-					"Vaults",
-					"reject_record",
-					vec![("record", Value::u128((*record).into()))],
-					&me.keypair,
-				)
-				.await?;
-			included.event("Vaults", "RecordRejected")?;
+			let call = custodia::transactions().vaults().reject_record(*record);
+			let included = chain.submit(&call, &me.keypair).await?;
+			included.find::<RecordRejected>()?;
 			out.emit(json!({ "record": record, "block": included.block }), || {
 				vec![format!("record {record} rejected in block {}: dropped, the institution's deposit released", included.block)]
 			});

@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::anyhow;
 use clap::Subcommand;
 use custodia_statistics::{
 	binding::Binding,
@@ -28,22 +27,35 @@ use custodia_statistics::{
 	schema::{Layout, Schema},
 };
 use serde_json::{json, Value as Json};
-use subxt::dynamic::{At, Value};
+use subxt::utils::H256;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, variant, Chain},
+	chain::Chain,
+	codes::Category,
 	consent::AsArgs,
 	ipfs::{content_hash, Ipfs, IpfsArgs},
 	keystore::Identity,
-	output, progress,
+	progress,
 	record::{open_own, stored, unpin_if_refused},
-	schema::{self, category_name, field_list},
+	runtime::custodia::{
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			custodia_primitives::statistics::ReportStatus,
+		},
+		statistics::events::ReportSubmitted,
+	},
+	schema::{category_name, field_list},
+	statistics::{
+		active_epoch, has_statistics, registered_schema, require_statistics, schema_of, Epoch,
+	},
 	Cli, Error,
 };
 
-/// The runtime API of the Statistics pallet.
-pub const API: &str = "StatisticsApi";
+/// A report with its id, as `StatisticsApi::reports_of` lists it.
+pub type ChainReport =
+	<custodia::runtime_apis::statistics_api::reports_of::output::Output as IntoIterator>::Item;
 
 /// Values given on the command line, by schema field name.
 pub type Given = BTreeMap<String, u64>;
@@ -230,116 +242,6 @@ pub fn measurement(
 	}
 }
 
-/// An aggregator epoch as the client needs it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Epoch {
-	pub id: u32,
-	/// The aggregators' accounts (SS58), in Prio3 order.
-	pub aggregators: Vec<String>,
-	/// Their HPKE keys, in the same order; `None` until posted.
-	pub keys: Vec<Option<[u8; 32]>>,
-	/// Whether each posted its verify-key contribution.
-	pub contributed: Vec<bool>,
-	/// `CollectingKeys`, `CollectingContributions`, `Active`, `Retired` or `Cancelled`.
-	pub status: String,
-	pub started_at: u64,
-	pub activated_at: Option<u64>,
-}
-
-impl Epoch {
-	/// An `AggregatorEpoch` value with its id.
-	pub fn from_chain(id: u32, epoch: &Value) -> anyhow::Result<Self> {
-		let slots = output::items(
-			epoch.at("aggregators").ok_or_else(|| anyhow!("an epoch without aggregators"))?,
-		);
-		Ok(Self {
-			id,
-			aggregators: slots
-				.iter()
-				.map(|s| s.at("account").map(output::account).unwrap_or_default())
-				.collect(),
-			keys: slots
-				.iter()
-				.map(|s| {
-					s.at("key")
-						.and_then(output::some)
-						.and_then(|k| output::bytes(k).try_into().ok())
-				})
-				.collect(),
-			contributed: slots
-				.iter()
-				.map(|s| s.at("contribution").and_then(output::some).is_some())
-				.collect(),
-			status: epoch
-				.at("status")
-				.and_then(output::variant)
-				.map(|(name, _)| name.to_string())
-				.unwrap_or_default(),
-			started_at: epoch.at("started_at").and_then(output::uint).unwrap_or_default() as u64,
-			activated_at: epoch
-				.at("activated_at")
-				.and_then(output::some)
-				.and_then(output::uint)
-				.map(|b| b as u64),
-		})
-	}
-
-	/// An `Option<(id, AggregatorEpoch)>` value (what `active_epoch` and `pending_epoch` answer).
-	pub fn from_option(value: &Value) -> anyhow::Result<Option<Self>> {
-		let Some(pair) = output::some(value) else { return Ok(None) };
-		let id = pair
-			.at(0)
-			.and_then(output::uint)
-			.ok_or_else(|| anyhow!("an epoch without an id"))? as u32;
-		Self::from_chain(id, pair.at(1).ok_or_else(|| anyhow!("an epoch without its body"))?)
-			.map(Some)
-	}
-
-	/// Every aggregator's key, in order, or an error naming the first without one.
-	pub fn all_keys(&self) -> Result<Vec<[u8; 32]>, String> {
-		if self.aggregators.len() < 2 {
-			return Err(format!(
-				"epoch {} has {} aggregator(s); a report needs at least 2",
-				self.id,
-				self.aggregators.len()
-			));
-		}
-		self.keys
-			.iter()
-			.zip(&self.aggregators)
-			.map(|(key, who)| {
-				key.ok_or_else(|| {
-					format!("aggregator {who} of epoch {} has not posted its key", self.id)
-				})
-			})
-			.collect()
-	}
-}
-
-/// The active aggregator epoch, if any.
-pub async fn active_epoch(chain: &Chain) -> Result<Option<Epoch>, Error> {
-	let value = chain.runtime_api(API, "active_epoch", vec![]).await?;
-	Ok(Epoch::from_option(&value)?)
-}
-
-/// The registered schema `id`, or an error naming it.
-pub async fn registered_schema(chain: &Chain, id: u32) -> Result<schema::Registered, Error> {
-	let info = chain.runtime_api(API, "schema", vec![Value::u128(id.into())]).await?;
-	let info = output::some(&info).ok_or_else(|| {
-		Error::Refused(format!(
-			"there is no statistic schema {id} (see `custodia statistic schema show`)"
-		))
-	})?;
-	schema::from_chain(id, info)
-		.map_err(|e| Error::Refused(format!("{e:#}; this client cannot use it")))
-}
-
-/// The current schema id of a category (its runtime variant name), if it has one.
-pub async fn schema_of(chain: &Chain, category: &str) -> Result<Option<u32>, Error> {
-	let id = chain.runtime_api(API, "schema_of", vec![variant(category)]).await?;
-	Ok(output::some(&id).and_then(output::uint).map(|id| id as u32))
-}
-
 /// One report to make: a schema, its layout for the epoch, the record's values.
 pub struct Plan {
 	pub schema: u32,
@@ -366,12 +268,12 @@ pub enum Reporting<'a> {
 	Without(String),
 }
 
-/// Decides a record's reports: for each of `categories` (runtime variant names) with a schema,
-/// the values of its fields from the given values and the FHIR `body`. Reads the chain only; an
-/// invalid or missing value is an error (exit 2) before anything is sent.
+/// Decides a record's reports: for each of `categories` with a schema, the values of its fields
+/// from the given values and the FHIR `body`. Reads the chain only; an invalid or missing value
+/// is an error (exit 2) before anything is sent.
 pub async fn plan(
 	chain: &Chain,
-	categories: &[String],
+	categories: &[Category],
 	reporting: &Reporting<'_>,
 	body: &[u8],
 ) -> Result<Planned, Error> {
@@ -380,16 +282,16 @@ pub async fn plan(
 		Reporting::Measured(given) => (*given, false),
 		Reporting::Without(note) => return Ok(Planned::Skip(note.clone())),
 	};
-	if !chain.has_runtime_api(API).await? {
+	if !has_statistics(chain).await? {
 		return Ok(Planned::Skip("no statistics report: this chain has no private statistics (its runtime lacks StatisticsApi)".into()));
 	}
 	let mut schemas = Vec::new();
-	for category in categories {
+	for &category in categories {
 		if let Some(id) = schema_of(chain, category).await? {
 			schemas.push(id);
 		}
 	}
-	let names = || categories.iter().map(|c| category_name(c)).collect::<Vec<_>>().join(", ");
+	let names = || categories.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
 	if schemas.is_empty() {
 		return Ok(Planned::Skip(format!(
 			"no statistics report: no statistic schema is registered for {}",
@@ -503,21 +405,17 @@ pub async fn submit(
 		let bytes = report.to_bytes();
 		let (hash, size) = (content_hash(&bytes), bytes.len());
 		let cid = ipfs.add(bytes, true).await?;
-		let call = vec![
-			("record", Value::u128(record.into())),
-			("schema", Value::u128(plan.schema.into())),
-			("report", Value::from_bytes(report.id)),
-			("cid", Value::from_bytes(cid.as_bytes())),
-			("content_hash", Value::from_bytes(hash)),
-			("size", Value::u128(size as u128)),
-		];
-		let included = unpin_if_refused(
-			ipfs,
-			&cid,
-			chain.submit("Statistics", "submit_report", call, &me.keypair).await,
-		)
-		.await?;
-		included.event("Statistics", "ReportSubmitted")?;
+		let call = custodia::transactions().statistics().submit_report(
+			record,
+			plan.schema,
+			report.id,
+			BoundedVec(cid.as_bytes().to_vec()),
+			H256(hash),
+			u32::try_from(size)
+				.map_err(|_| Error::Usage(format!("a report of {size} bytes is too large")))?,
+		);
+		let included = unpin_if_refused(ipfs, &cid, chain.submit(&call, &me.keypair).await).await?;
+		included.find::<ReportSubmitted>()?;
 		submitted.push(Submitted {
 			id: report.id,
 			schema: plan.schema,
@@ -601,36 +499,27 @@ pub struct Status {
 
 impl Status {
 	/// A `(ReportId, ReportInfo)` pair (what `reports_of` lists).
-	pub fn from_chain(pair: &Value) -> anyhow::Result<Self> {
-		let id = format!(
-			"0x{}",
-			hex::encode(output::bytes(
-				pair.at(0).ok_or_else(|| anyhow!("a report without an id"))?
-			))
-		);
-		let info = pair.at(1).ok_or_else(|| anyhow!("a report without its info"))?;
-		let number = |name: &str| {
-			info.at(name)
-				.and_then(output::uint)
-				.map(|n| n as u64)
-				.ok_or_else(|| anyhow!("a report without `{name}`"))
+	pub fn from_chain((id, info): ChainReport) -> Self {
+		// A generated unit variant's `Debug` is its name.
+		let (state, at, reason) = match info.status {
+			ReportStatus::Pending => ("Pending", None, None),
+			ReportStatus::Verified { at } => ("Verified", Some(at.into()), None),
+			ReportStatus::Rejected { reason, at } => {
+				("Rejected", Some(at.into()), Some(format!("{reason:?}")))
+			},
 		};
-		let status = info.at("status");
-		let (state, _) = status
-			.and_then(output::variant)
-			.ok_or_else(|| anyhow!("a report without a status"))?;
-		Ok(Self {
-			id,
-			record: number("record")?,
-			schema: number("schema")? as u32,
-			epoch: number("epoch")? as u32,
-			cid: output::text(info.at("object").and_then(|o| o.at("cid"))),
-			size: number("size")?,
-			batch: number("batch")?,
+		Self {
+			id: format!("0x{}", hex::encode(id)),
+			record: info.record,
+			schema: info.schema,
+			epoch: info.epoch,
+			cid: String::from_utf8_lossy(&info.object.cid).into_owned(),
+			size: info.size.into(),
+			batch: info.batch.into(),
 			state: state.to_string(),
-			at: status.at("at").and_then(output::uint).map(|n| n as u64),
-			reason: status.at("reason").and_then(output::variant).map(|(r, _)| r.to_string()),
-		})
+			at,
+			reason,
+		}
 	}
 
 	/// Where it stands, in words; `active` is the active epoch.
@@ -664,20 +553,15 @@ impl Status {
 
 pub async fn run(cli: &Cli, command: &ReportCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	if !chain.has_runtime_api(API).await? {
-		return Err(Error::Refused(
-			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
-		));
-	}
+	require_statistics(&chain).await?;
 	match command {
 		ReportCommand::Status { who, record } => {
 			let me = cli.identity(&who.name)?;
-			let listed =
-				chain.runtime_api(API, "reports_of", vec![account(&me.account())?]).await?;
-			let mut reports = output::items(&listed)
-				.into_iter()
-				.map(Status::from_chain)
-				.collect::<anyhow::Result<Vec<_>>>()?;
+			let owner = me.keypair.public_key().to_account_id();
+			let listed = chain
+				.call_api(custodia::runtime_apis().statistics_api().reports_of(owner))
+				.await?;
+			let mut reports = listed.into_iter().map(Status::from_chain).collect::<Vec<_>>();
 			reports.retain(|r| record.is_none_or(|record| r.record == record));
 			let active = active_epoch(&chain).await?.map(|e| e.id);
 			out.emit(json!(reports.iter().map(|r| r.to_json(active)).collect::<Vec<_>>()), || {
@@ -701,16 +585,8 @@ pub async fn run(cli: &Cli, command: &ReportCommand, out: &mut Output) -> Result
 			let given = values.given()?;
 			let ipfs = ipfs.client()?;
 			let info = stored(&chain, *record).await?;
-			let categories: Vec<String> = info
-				.at("categories")
-				.map(|c| {
-					output::items(c)
-						.into_iter()
-						.filter_map(output::variant)
-						.map(|(name, _)| name.to_string())
-						.collect()
-				})
-				.unwrap_or_default();
+			let categories: Vec<Category> =
+				info.categories.0.into_iter().map(Category::from).collect();
 			let (_, body) = open_own(&chain, &ipfs, &me, *record).await?;
 			let planned = plan(&chain, &categories, &Reporting::Given(&given), &body).await?;
 			if let Planned::Skip(note) = &planned {
@@ -871,62 +747,31 @@ mod tests {
 	}
 
 	#[test]
-	fn epochs_and_report_statuses_read_from_chain_values() {
-		let slot = |b: u8, key: bool| {
-			Value::named_composite([
-				("account", Value::from_bytes([b; 32])),
-				("key", crate::chain::option(key.then(|| Value::from_bytes([b + 1; 32])))),
-				("contribution", crate::chain::option(None)),
-			])
+	fn report_statuses_read_from_chain_values() {
+		use crate::runtime::custodia::runtime_types::custodia_primitives::{
+			fhe::IpfsRef,
+			statistics::{RejectionReason, ReportInfo2 as ReportInfo},
 		};
-		let epoch = Value::unnamed_variant(
-			"Some",
-			[Value::unnamed_composite([
-				Value::u128(4),
-				Value::named_composite([
-					("aggregators", Value::unnamed_composite([slot(1, true), slot(3, false)])),
-					("status", Value::unnamed_variant("Active", [])),
-					("started_at", Value::u128(10)),
-					("activated_at", crate::chain::option(Some(Value::u128(12)))),
-				]),
-			])],
-		);
-		let epoch = Epoch::from_option(&epoch).unwrap().unwrap();
-		assert_eq!(
-			(epoch.id, epoch.status.as_str(), epoch.started_at, epoch.activated_at),
-			(4, "Active", 10, Some(12))
-		);
-		assert_eq!(epoch.keys, vec![Some([2; 32]), None]);
-		assert_eq!(epoch.contributed, vec![false, false]);
-		assert!(epoch.all_keys().unwrap_err().contains("has not posted its key"));
-		assert_eq!(Epoch::from_option(&Value::unnamed_variant("None", [])).unwrap(), None);
-
-		let info = |status: Value| {
-			Value::unnamed_composite([
-				Value::from_bytes([0xab; 16]),
-				Value::named_composite([
-					("owner", Value::from_bytes([1; 32])),
-					("record", Value::u128(5)),
-					("schema", Value::u128(2)),
-					("epoch", Value::u128(4)),
-					(
-						"object",
-						Value::named_composite([
-							("cid", Value::from_bytes(b"bafyreport")),
-							("hash", Value::from_bytes([0; 32])),
-						]),
-					),
-					("size", Value::u128(6936)),
-					("batch", Value::u128(30)),
-					("status", status),
-				]),
-			])
+		use subxt::utils::AccountId32;
+		let info = |status| {
+			(
+				[0xab; 16],
+				ReportInfo {
+					owner: AccountId32([1; 32]),
+					record: 5,
+					schema: 2,
+					epoch: 4,
+					object: IpfsRef { cid: b"bafyreport".to_vec(), hash: H256([0; 32]) },
+					size: 6936,
+					batch: 30,
+					status,
+				},
+			)
 		};
-		let rejected = Status::from_chain(&info(Value::named_variant(
-			"Rejected",
-			[("reason", Value::unnamed_variant("InvalidProof", [])), ("at", Value::u128(33))],
-		)))
-		.unwrap();
+		let rejected = Status::from_chain(info(ReportStatus::Rejected {
+			reason: RejectionReason::InvalidProof,
+			at: 33,
+		}));
 		assert_eq!(
 			(
 				rejected.id.as_str(),
@@ -943,12 +788,10 @@ mod tests {
 			"{}",
 			rejected.words(Some(4))
 		);
-		let verified =
-			Status::from_chain(&info(Value::named_variant("Verified", [("at", Value::u128(31))])))
-				.unwrap();
+		let verified = Status::from_chain(info(ReportStatus::Verified { at: 31 }));
 		assert_eq!(verified.words(Some(4)), "verified in block 31: it counts in statistics");
 		assert!(verified.words(Some(5)).contains("epoch 4 is no longer active (epoch 5 is)"));
-		let pending = Status::from_chain(&info(Value::unnamed_variant("Pending", []))).unwrap();
+		let pending = Status::from_chain(info(ReportStatus::Pending));
 		assert_eq!(
 			pending.words(Some(4)),
 			"pending: the aggregators are verifying its batch (block 30)"
@@ -959,6 +802,7 @@ mod tests {
 	#[test]
 	fn a_report_made_here_verifies_at_aggregators_that_build_the_schema_from_the_same_chain_parts()
 	{
+		use crate::runtime::DataCategory;
 		use custodia_statistics::{
 			aggregator::{Aggregator, VerifierShares},
 			envelope::KeyPair,
@@ -968,28 +812,21 @@ mod tests {
 		let (genesis, epoch, owner, record) = ([9u8; 32], 4u32, [5u8; 32], 17u64);
 		// The chain's schema, as `StatisticsApi::schema` gives it to the client.
 		let field = |name: &str, unit: &str, max: u64, buckets: Option<Vec<u64>>| {
-			Value::named_composite([
-				("name", Value::from_bytes(name.as_bytes())),
-				("unit", Value::from_bytes(unit.as_bytes())),
-				("max", Value::u128(max.into())),
-				(
-					"buckets",
-					crate::chain::option(buckets.map(|b| {
-						Value::unnamed_composite(b.into_iter().map(|t| Value::u128(t.into())))
-					})),
-				),
-			])
+			crate::runtime::custodia::runtime_types::custodia_primitives::statistics::SchemaField {
+				name: name.as_bytes().to_vec(),
+				unit: unit.as_bytes().to_vec(),
+				max,
+				buckets,
+			}
 		};
-		let chain_schema = Value::named_composite([
-			("category", Value::unnamed_variant("WearableReadings", [])),
-			(
-				"fields",
-				Value::unnamed_composite([
+		let chain_schema =
+			crate::runtime::custodia::runtime_types::custodia_primitives::statistics::StatisticSchema {
+				category: DataCategory::WearableReadings,
+				fields: vec![
 					field("8867-4", "/min", 250, Some(vec![60, 100])),
 					field("steps", "{steps}", 8000, None),
-				]),
-			),
-		]);
+				],
+			};
 		let schema = crate::schema::from_chain_schema(&chain_schema).unwrap();
 		let values = measurement(
 			&schema,

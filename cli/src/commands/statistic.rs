@@ -7,23 +7,47 @@
 
 use std::time::Duration;
 
-use anyhow::anyhow;
 use clap::{ArgGroup, Args, Subcommand};
 use custodia_statistics::schema::{FieldSpec, Schema, Statistic};
 use serde_json::{json, Value as Json};
-use subxt::dynamic::{At, Value};
+use subxt::utils::AccountId32;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, field_u64, variant, Chain, Included},
+	chain::{account_id, event_as, Chain},
 	codes::{Category, Purpose},
 	consent::AsArgs,
 	govern::{self, Enacted},
 	output, progress,
-	report::{active_epoch, registered_schema, schema_of, Epoch, API},
+	runtime::{
+		custodia::{
+			self,
+			runtime_apis::statistics_api,
+			runtime_types::{
+				bounded_collections::bounded_vec::BoundedVec,
+				custodia_primitives::statistics::{
+					EpsilonMillis, PrivacyParameters, StatisticFailure, StatisticKind,
+					StatisticStatus,
+				},
+			},
+			statistics::events::{
+				AggregatorEpochStarted, SchemaRegistered, StatisticFailed, StatisticPublished,
+				StatisticRequested,
+			},
+		},
+		DataCategory, PurposeOfUse,
+	},
 	schema::{self, buckets, category_name, parse_field, resolve_fields},
+	statistics::{
+		active_epoch, pending_epoch, registered_schema, require_statistics, schema_of, Epoch,
+	},
 	Cli, Error,
 };
+
+/// A statistic job as `StatisticsApi::statistic_job` answers it.
+type ChainJob = <statistics_api::statistic_job::output::Output as IntoIterator>::Item;
+/// A published statistic as `StatisticsApi::published_statistic` answers it.
+type ChainPublished = <statistics_api::published_statistic::output::Output as IntoIterator>::Item;
 
 #[derive(Subcommand)]
 pub enum StatisticCommand {
@@ -266,35 +290,25 @@ pub fn epsilon_text(millis: u32) -> String {
 	text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The chain's `StatisticKind` value of a statistic.
-pub fn kind_value(statistic: &Statistic) -> Value {
-	let list =
-		|fields: &[u16]| Value::unnamed_composite(fields.iter().map(|&f| Value::u128(f.into())));
+/// The chain's `StatisticKind` of a statistic.
+pub fn kind_value(statistic: &Statistic) -> StatisticKind<BoundedVec<u16>> {
+	let list = |fields: &[u16]| BoundedVec(fields.to_vec());
 	match statistic {
-		Statistic::Count => variant("Count"),
-		Statistic::Sum { fields } => Value::unnamed_variant("Sum", [list(fields)]),
-		Statistic::Mean { fields } => Value::unnamed_variant("Mean", [list(fields)]),
-		Statistic::Histogram { fields } => Value::unnamed_variant("Histogram", [list(fields)]),
+		Statistic::Count => StatisticKind::Count,
+		Statistic::Sum { fields } => StatisticKind::Sum(list(fields)),
+		Statistic::Mean { fields } => StatisticKind::Mean(list(fields)),
+		Statistic::Histogram { fields } => StatisticKind::Histogram(list(fields)),
 	}
 }
 
-/// A `StatisticKind` value as the engine's statistic.
-pub fn kind_from_chain(value: &Value) -> anyhow::Result<Statistic> {
-	let (name, fields) =
-		output::variant(value).ok_or_else(|| anyhow!("a statistic kind that is not an enum"))?;
-	let fields = || -> Vec<u16> {
-		fields
-			.first()
-			.map(|f| output::numbers(f).into_iter().map(|n| n as u16).collect())
-			.unwrap_or_default()
-	};
-	Ok(match name {
-		"Count" => Statistic::Count,
-		"Sum" => Statistic::Sum { fields: fields() },
-		"Mean" => Statistic::Mean { fields: fields() },
-		"Histogram" => Statistic::Histogram { fields: fields() },
-		other => return Err(anyhow!("a statistic kind this client does not know: {other}")),
-	})
+/// A `StatisticKind` as the engine's statistic.
+pub fn kind_from_chain(kind: StatisticKind<Vec<u16>>) -> Statistic {
+	match kind {
+		StatisticKind::Count => Statistic::Count,
+		StatisticKind::Sum(fields) => Statistic::Sum { fields },
+		StatisticKind::Mean(fields) => Statistic::Mean { fields },
+		StatisticKind::Histogram(fields) => Statistic::Histogram { fields },
+	}
 }
 
 /// A statistic as words: `mean of heart_rate, systolic`.
@@ -357,53 +371,35 @@ pub struct Job {
 }
 
 impl Job {
-	pub fn from_chain(job: &Value) -> anyhow::Result<Self> {
-		let number = |name: &str| {
-			job.at(name)
-				.and_then(output::uint)
-				.map(|n| n as u64)
-				.ok_or_else(|| anyhow!("a statistic job without `{name}`"))
-		};
-		let name_of = |name: &str| {
-			job.at(name)
-				.and_then(output::variant)
-				.map(|(v, _)| v.to_string())
-				.ok_or_else(|| anyhow!("a statistic job without `{name}`"))
-		};
-		let status = job.at("status");
-		let (state, _) = status
-			.and_then(output::variant)
-			.ok_or_else(|| anyhow!("a statistic job without a status"))?;
-		let at = status.at("at").and_then(output::uint).unwrap_or_default() as u64;
-		let status = match state {
-			"Published" => JobStatus::Published { at },
-			"Failed" => {
-				let reason = status.at("reason");
-				let (name, fields) = reason
-					.and_then(output::variant)
-					.ok_or_else(|| anyhow!("a failure without a reason"))?;
-				JobStatus::Failed {
-					reason: name.to_string(),
-					number: fields.first().and_then(|v| output::uint(v)).map(|n| n as u64),
-					at,
-				}
+	/// A `StatisticJob` as `StatisticsApi::statistic_job` answers it.
+	pub fn from_chain(job: ChainJob) -> Self {
+		let status = match job.status {
+			StatisticStatus::AwaitingShares => JobStatus::AwaitingShares,
+			StatisticStatus::Published { at } => JobStatus::Published { at: at.into() },
+			StatisticStatus::Failed { reason, at } => {
+				let (reason, number) = match reason {
+					StatisticFailure::CohortTooSmall { reports } => {
+						("CohortTooSmall", Some(reports.into()))
+					},
+					StatisticFailure::SharesDisagree => ("SharesDisagree", None),
+					StatisticFailure::Timeout { missing } => ("Timeout", Some(missing.into())),
+				};
+				JobStatus::Failed { reason: reason.to_string(), number, at: at.into() }
 			},
-			_ => JobStatus::AwaitingShares,
 		};
-		Ok(Self {
-			requester: job.at("requester").map(output::account).unwrap_or_default(),
-			schema: number("schema")? as u32,
-			category: name_of("category")?,
-			kind: kind_from_chain(
-				job.at("kind").ok_or_else(|| anyhow!("a statistic job without a kind"))?,
-			)?,
-			purpose: name_of("purpose")?,
-			epoch: number("epoch")? as u32,
-			epsilon: number("epsilon")? as u32,
-			requested_at: number("requested_at")?,
-			deadline: number("deadline")?,
+		Self {
+			requester: job.requester.to_string(),
+			schema: job.schema,
+			// Generated unit variants' `Debug` is their name, as the metadata spells it.
+			category: format!("{:?}", job.category),
+			kind: kind_from_chain(job.kind),
+			purpose: format!("{:?}", job.purpose),
+			epoch: job.epoch,
+			epsilon: job.epsilon.0,
+			requested_at: job.requested_at.into(),
+			deadline: job.deadline.into(),
 			status,
-		})
+		}
 	}
 }
 
@@ -429,36 +425,25 @@ pub struct Published {
 }
 
 impl Published {
-	pub fn from_chain(published: &Value) -> anyhow::Result<Self> {
-		let number = |v: Option<&Value>, name: &str| {
-			v.and_then(output::uint)
-				.ok_or_else(|| anyhow!("a published statistic without `{name}`"))
-		};
-		let at = |name: &str| number(published.at(name), name);
-		let values = output::items(published.at("values").ok_or_else(|| anyhow!("no values"))?)
-			.into_iter()
-			.map(|v| output::int(v).ok_or_else(|| anyhow!("a value that is not an integer")))
-			.collect::<anyhow::Result<_>>()?;
-		let noise = output::items(published.at("noise").ok_or_else(|| anyhow!("no noise"))?)
-			.into_iter()
-			.map(|s| {
-				Ok(Segment {
-					values: number(s.at("values"), "values")? as u16,
-					sensitivity: number(s.at("sensitivity"), "sensitivity")?,
-					epsilon: number(s.at("epsilon"), "epsilon")? as u32,
-					std_dev_millis: number(s.at("total_std_dev_millis"), "total_std_dev_millis")?
-						as u64,
+	/// A `PublishedStatistic` as `StatisticsApi::published_statistic` answers it.
+	pub fn from_chain(published: ChainPublished) -> Self {
+		Self {
+			reports: published.reports.into(),
+			values: published.values,
+			epsilon: published.epsilon.0,
+			aggregators: published.aggregators,
+			noise: published
+				.noise
+				.into_iter()
+				.map(|s| Segment {
+					values: s.values,
+					sensitivity: s.sensitivity,
+					epsilon: s.epsilon.0,
+					std_dev_millis: s.total_std_dev_millis,
 				})
-			})
-			.collect::<anyhow::Result<_>>()?;
-		Ok(Self {
-			reports: at("reports")? as u64,
-			values,
-			epsilon: at("epsilon")? as u32,
-			aggregators: at("aggregators")? as u32,
-			noise,
-			published_at: at("published_at")? as u64,
-		})
+				.collect(),
+			published_at: published.published_at.into(),
+		}
 	}
 
 	/// The standard deviation of each value's noise (segments cover the values in order).
@@ -674,17 +659,16 @@ pub fn render(
 
 /// Reads job `id`, its schema and its published values.
 async fn load(chain: &Chain, id: u64) -> Result<(Job, Schema, Option<Published>), Error> {
-	let found = chain.runtime_api(API, "statistic_job", vec![Value::u128(id.into())]).await?;
-	let job = output::some(&found)
+	let api = custodia::runtime_apis().statistics_api();
+	let job = chain
+		.call_api(api.statistic_job(id))
+		.await?
 		.ok_or_else(|| Error::Refused(format!("there is no statistic job {id}")))?;
-	let job = Job::from_chain(job)?;
+	let job = Job::from_chain(job);
 	let schema = registered_schema(chain, job.schema).await?.schema;
 	let published = match job.status {
 		JobStatus::Published { .. } => {
-			let found = chain
-				.runtime_api(API, "published_statistic", vec![Value::u128(id.into())])
-				.await?;
-			output::some(&found).map(Published::from_chain).transpose()?
+			chain.call_api(api.published_statistic(id)).await?.map(Published::from_chain)
 		},
 		_ => None,
 	};
@@ -699,11 +683,12 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 		return Ok(());
 	}
 	let spinner = progress::spinner(cli.json(), format!("statistic job {id}: the aggregators sum the cohort's shares and add noise (deadline: block {})", job.deadline));
-	let ours = |name: &str, fields: &Value| {
-		matches!(name, "StatisticPublished" | "StatisticFailed")
-			&& field_u64(fields, "job").ok() == Some(id)
+	let settled_now = |event: &crate::chain::SeenEvent<'_>| -> Result<Option<()>, Error> {
+		let published = event_as::<StatisticPublished>(event)?.is_some_and(|e| e.job == id);
+		let failed = event_as::<StatisticFailed>(event)?.is_some_and(|e| e.job == id);
+		Ok((published || failed).then_some(()))
 	};
-	let outcome = chain.wait_for_event("Statistics", ours, timeout).await;
+	let outcome = chain.wait_for("Statistics", settled_now, timeout).await;
 	spinner.finish_and_clear();
 	match outcome {
 		Ok(_) => Ok(()),
@@ -744,26 +729,25 @@ async fn show(
 }
 
 /// An account as a call argument: an address (SS58 or 0x hex), or an identity in the key folder.
-fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<Value, Error> {
-	if let Ok(value) = account(name_or_address) {
-		return Ok(value);
+fn resolve_account(cli: &Cli, name_or_address: &str) -> Result<AccountId32, Error> {
+	if let Ok(account) = account_id(name_or_address) {
+		return Ok(account);
 	}
 	let store = cli.keystore();
 	let identities = store.list()?;
 	let found = identities.iter().find(|i| i.name == name_or_address).ok_or_else(|| {
 		Error::Usage(format!("`{name_or_address}` is neither an account address nor an identity in {} (see `custodia keys list`)", store.dir().display()))
 	})?;
-	Ok(account(&found.account)?)
+	Ok(account_id(&found.account)?)
 }
 
-/// The first field named `field` of any `pallet` event of a call that was executed.
-fn event_number(enacted: &Enacted, pallet: &str, field: &str) -> Option<u64> {
-	let Enacted::Done(Included { events, .. }) = enacted else { return None };
-	events
-		.iter()
-		.filter(|(p, ..)| p == pallet)
-		.find_map(|(_, _, fields)| fields.at(field).and_then(output::uint))
-		.map(|n| n as u64)
+/// A number from event `E` of a governance call that was executed (none for a motion).
+fn event_number<E: subxt::events::DecodeAsEvent>(
+	enacted: &Enacted,
+	number: impl Fn(E) -> u64,
+) -> Option<u64> {
+	let Enacted::Done(included) = enacted else { return None };
+	included.try_find::<E>().ok().flatten().map(number)
 }
 
 fn epoch_json(epoch: &Epoch) -> Json {
@@ -804,25 +788,17 @@ fn epoch_lines(what: &str, epoch: &Epoch) -> Vec<String> {
 
 pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	if !chain.has_runtime_api(API).await? {
-		return Err(Error::Refused(
-			"this chain has no private statistics (its runtime lacks StatisticsApi)".into(),
-		));
-	}
+	require_statistics(&chain).await?;
 	match command {
 		StatisticCommand::Schema(SchemaCommand::Register { who, category, fields }) => {
 			let local = Schema { category: category.variant(), fields: fields.clone() };
 			local.validate().map_err(|e| Error::Usage(e.to_string()))?;
 			let me = cli.identity(&who.name)?;
-			let enacted = govern::enact(
-				&chain,
-				&me,
-				"Statistics",
-				"register_schema",
-				vec![("schema", schema::to_chain(*category, fields))],
-			)
-			.await?;
-			let id = event_number(&enacted, "Statistics", "schema");
+			let call = custodia::statistics::Call::register_schema {
+				schema: schema::to_chain(*category, fields),
+			};
+			let enacted = govern::enact(&chain, &me, custodia::Call::Statistics(call)).await?;
+			let id = event_number(&enacted, |e: SchemaRegistered| e.schema.into());
 			let what = match id {
 				Some(id) => format!(
 					"statistic schema {id} registered for {} ({} fields)",
@@ -841,13 +817,13 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 		StatisticCommand::Schema(SchemaCommand::Show { category, id }) => {
 			let ids: Vec<u32> = match (category, id) {
 				(_, Some(id)) => vec![*id],
-				(Some(category), None) => vec![schema_of(&chain, &category.variant())
+				(Some(category), None) => vec![schema_of(&chain, *category)
 					.await?
 					.ok_or_else(|| Error::Refused(format!("{} has no statistic schema (governance registers one: custodia statistic schema register)", category.name())))?],
 				(None, None) => {
 					let mut ids = Vec::new();
 					for category in <Category as clap::ValueEnum>::value_variants() {
-						ids.extend(schema_of(&chain, &category.variant()).await?);
+						ids.extend(schema_of(&chain, *category).await?);
 					}
 					ids
 				},
@@ -874,15 +850,11 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 				return Err(Error::Usage("an aggregator epoch needs at least 2 aggregators (Prio3 is private while one of them is honest)".into()));
 			}
 			let me = cli.identity(&who.name)?;
-			let enacted = govern::enact(
-				&chain,
-				&me,
-				"Statistics",
-				"start_aggregator_epoch",
-				vec![("aggregators", Value::unnamed_composite(accounts))],
-			)
-			.await?;
-			let epoch = event_number(&enacted, "Statistics", "epoch");
+			let call = custodia::statistics::Call::start_aggregator_epoch {
+				aggregators: BoundedVec(accounts),
+			};
+			let enacted = govern::enact(&chain, &me, custodia::Call::Statistics(call)).await?;
+			let epoch = event_number(&enacted, |e: AggregatorEpochStarted| e.epoch.into());
 			let what = format!(
 				"aggregator epoch {}with {} aggregators started (each posts its HPKE key, then its verify-key contribution; see custodia statistic epoch show)",
 				epoch.map(|e| format!("{e} ")).unwrap_or_default(),
@@ -897,8 +869,7 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 		},
 		StatisticCommand::Epoch(EpochCommand::Show) => {
 			let active = active_epoch(&chain).await?;
-			let pending =
-				Epoch::from_option(&chain.runtime_api(API, "pending_epoch", vec![]).await?)?;
+			let pending = pending_epoch(&chain).await?;
 			out.emit(json!({ "active": active.as_ref().map(epoch_json), "pending": pending.as_ref().map(epoch_json) }),
 				|| {
 					let mut lines = match &active {
@@ -920,26 +891,13 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 				return Err(Error::Usage(format!("the budget (ε {}) is smaller than one statistic's ε ({}): no statistic could be asked", epsilon_text(*budget), epsilon_text(*epsilon))));
 			}
 			let me = cli.identity(&who.name)?;
-			let argument = chain.call_arguments("Statistics", "set_privacy_parameters").await?;
-			let [argument] = argument.as_slice() else {
-				return Err(Error::Refused(format!("Statistics.set_privacy_parameters takes {} arguments; this client sends one (PrivacyParameters)", argument.len())));
+			let params = PrivacyParameters {
+				epsilon_per_statistic: EpsilonMillis(*epsilon),
+				budget_per_period: EpsilonMillis(*budget),
+				period: *period,
 			};
-			let parameters = Value::named_composite([
-				(
-					"epsilon_per_statistic",
-					Value::unnamed_composite([Value::u128((*epsilon).into())]),
-				),
-				("budget_per_period", Value::unnamed_composite([Value::u128((*budget).into())])),
-				("period", Value::u128((*period).into())),
-			]);
-			let enacted = govern::enact(
-				&chain,
-				&me,
-				"Statistics",
-				"set_privacy_parameters",
-				vec![(argument.as_str(), parameters)],
-			)
-			.await?;
+			let call = custodia::statistics::Call::set_privacy_parameters { params };
+			let enacted = govern::enact(&chain, &me, custodia::Call::Statistics(call)).await?;
 			let what = format!(
 				"privacy parameters set: ε {} per statistic, a budget of ε {} per institution, purpose and category every {period} blocks",
 				epsilon_text(*epsilon),
@@ -953,12 +911,11 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 			);
 		},
 		StatisticCommand::Privacy(PrivacyCommand::Show { institution, purpose, category }) => {
-			let found = chain.runtime_api(API, "privacy_parameters", vec![]).await?;
-			let parameters = output::some(&found).map(|p| {
-				let number =
-					|name: &str| p.at(name).and_then(output::uint).unwrap_or_default() as u32;
-				(number("epsilon_per_statistic"), number("budget_per_period"), number("period"))
-			});
+			let api = custodia::runtime_apis().statistics_api();
+			let parameters = chain
+				.call_api(api.privacy_parameters())
+				.await?
+				.map(|p| (p.epsilon_per_statistic.0, p.budget_per_period.0, p.period));
 			let mut data = json!({
 				"epsilon": parameters.map(|p| p.0 as f64 / 1000.0), "budget": parameters.map(|p| p.1 as f64 / 1000.0), "period": parameters.map(|p| p.2),
 			});
@@ -973,13 +930,12 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 			if let (Some(institution), Some(purpose), Some(category)) =
 				(institution, purpose, category)
 			{
-				let args = vec![
+				let spent = api.budget_spent(
 					resolve_account(cli, institution)?,
-					variant(&purpose.variant()),
-					variant(&category.variant()),
-				];
-				let spent = output::uint(&chain.runtime_api(API, "budget_spent", args).await?)
-					.unwrap_or_default() as u32;
+					PurposeOfUse::from(*purpose),
+					DataCategory::from(*category),
+				);
+				let spent = chain.call_api(spent).await?.0;
 				data["spent"] = json!(spent as f64 / 1000.0);
 				lines.push(format!(
 					"{institution} has spent ε {} on {} / {} this period",
@@ -991,16 +947,22 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 			out.emit(data, || lines);
 		},
 		StatisticCommand::Enrol { who, people } | StatisticCommand::Unenrol { who, people } => {
-			let (call, done) = match command {
-				StatisticCommand::Enrol { .. } => ("enrol", "enrolled"),
-				_ => ("unenrol", "unenrolled"),
-			};
-			let calls = people
+			let accounts = people
 				.iter()
-				.map(|person| Ok(vec![("person", resolve_account(cli, person)?)]))
+				.map(|person| resolve_account(cli, person))
 				.collect::<Result<Vec<_>, Error>>()?;
 			let me = cli.identity(&who.name)?;
-			let included = chain.submit_all("Statistics", call, calls, &me.keypair).await?;
+			let tx = custodia::transactions().statistics();
+			let (included, call, done) = match command {
+				StatisticCommand::Enrol { .. } => {
+					let calls: Vec<_> = accounts.into_iter().map(|a| tx.enrol(a)).collect();
+					(chain.submit_all(&calls, &me.keypair).await?, "enrol", "enrolled")
+				},
+				_ => {
+					let calls: Vec<_> = accounts.into_iter().map(|a| tx.unenrol(a)).collect();
+					(chain.submit_all(&calls, &me.keypair).await?, "unenrol", "unenrolled")
+				},
+			};
 			out.emit(json!({ "people": people, "action": call, "block": included.block }), || {
 				vec![format!(
 					"{} {done} by {} (block {})",
@@ -1017,14 +979,13 @@ pub async fn run(cli: &Cli, command: &StatisticCommand, out: &mut Output) -> Res
 				.statistic(&registered.schema)
 				.map_err(|e| Error::Usage(format!("schema {}: {e}", args.schema)))?;
 			let me = cli.identity(&args.who.name)?;
-			let fields = vec![
-				("schema", Value::u128(args.schema.into())),
-				("kind", kind_value(&statistic)),
-				("purpose", variant(&args.purpose.variant())),
-			];
-			let included =
-				chain.submit("Statistics", "request_statistic", fields, &me.keypair).await?;
-			let job = field_u64(included.event("Statistics", "StatisticRequested")?, "job")?;
+			let call = custodia::transactions().statistics().request_statistic(
+				args.schema,
+				kind_value(&statistic),
+				args.purpose.into(),
+			);
+			let included = chain.submit(&call, &me.keypair).await?;
+			let job = included.find::<StatisticRequested>()?.job;
 			let requested = json!({ "job": job, "requested_in": included.block });
 			if !args.wait.wait {
 				let what = kind_text(&statistic, &registered.schema);
@@ -1128,7 +1089,13 @@ mod tests {
 			Statistic::Mean { fields: vec![1] },
 			Statistic::Histogram { fields: vec![0, 2] },
 		] {
-			assert_eq!(kind_from_chain(&kind_value(&statistic)).unwrap(), statistic);
+			let sent = match kind_value(&statistic) {
+				StatisticKind::Count => StatisticKind::Count,
+				StatisticKind::Sum(fields) => StatisticKind::Sum(fields.0),
+				StatisticKind::Mean(fields) => StatisticKind::Mean(fields.0),
+				StatisticKind::Histogram(fields) => StatisticKind::Histogram(fields.0),
+			};
+			assert_eq!(kind_from_chain(sent), statistic);
 		}
 		assert_eq!(
 			kind_text(&Statistic::Mean { fields: vec![1, 0] }, &schema()),
@@ -1288,54 +1255,49 @@ mod tests {
 
 	#[test]
 	fn jobs_and_published_statistics_read_from_chain_values() {
-		let value = Value::named_composite([
-			("requester", Value::from_bytes([0u8; 32])),
-			("schema", Value::u128(1)),
-			("category", Value::unnamed_variant("VitalSigns", [])),
-			("kind", Value::unnamed_variant("Mean", [Value::unnamed_composite([Value::u128(1)])])),
-			("purpose", Value::unnamed_variant("PUBHLTH", [])),
-			("epoch", Value::u128(2)),
-			("epsilon", Value::unnamed_composite([Value::u128(500)])),
-			("requested_at", Value::u128(100)),
-			("deadline", Value::u128(200)),
-			(
-				"status",
-				Value::named_variant(
-					"Failed",
-					[
-						(
-							"reason",
-							Value::named_variant("CohortTooSmall", [("reports", Value::u128(4))]),
-						),
-						("at", Value::u128(150)),
-					],
-				),
-			),
-		]);
-		let parsed = Job::from_chain(&value).unwrap();
+		use crate::runtime::custodia::runtime_types::custodia_primitives::statistics::{
+			NoiseSegment, PublishedStatistic2 as PublishedStatistic, StatisticJob2 as StatisticJob,
+		};
+		let job = StatisticJob {
+			requester: AccountId32([0; 32]),
+			schema: 1,
+			category: DataCategory::VitalSigns,
+			kind: StatisticKind::Mean(vec![1]),
+			purpose: PurposeOfUse::PUBHLTH,
+			epoch: 2,
+			epsilon: EpsilonMillis(500),
+			requested_at: 100,
+			deadline: 200,
+			status: StatisticStatus::Failed {
+				reason: StatisticFailure::CohortTooSmall { reports: 4 },
+				at: 150,
+			},
+		};
+		let parsed = Job::from_chain(job);
 		assert_eq!(parsed.kind, Statistic::Mean { fields: vec![1] });
 		assert_eq!(parsed.epsilon, 500);
+		assert_eq!((parsed.category.as_str(), parsed.purpose.as_str()), ("VitalSigns", "PUBHLTH"));
 		assert_eq!(
 			parsed.status,
 			JobStatus::Failed { reason: "CohortTooSmall".into(), number: Some(4), at: 150 }
 		);
 		assert_eq!(parsed.requester, "5C4hrfjw9DjXZTzV3MwzrrAr9P1MJhSrvWGWqi1eSuyUpnhM");
 
-		let segment = Value::named_composite([
-			("values", Value::u128(2)),
-			("sensitivity", Value::u128(250)),
-			("epsilon", Value::unnamed_composite([Value::u128(250)])),
-			("total_std_dev_millis", Value::u128(8_500)),
-		]);
-		let value = Value::named_composite([
-			("reports", Value::u128(25)),
-			("values", Value::unnamed_composite([Value::i128(1810), Value::i128(-2)])),
-			("epsilon", Value::unnamed_composite([Value::u128(500)])),
-			("aggregators", Value::u128(2)),
-			("noise", Value::unnamed_composite([segment])),
-			("published_at", Value::u128(130)),
-		]);
-		let p = Published::from_chain(&value).unwrap();
+		let segment = NoiseSegment {
+			values: 2,
+			sensitivity: 250,
+			epsilon: EpsilonMillis(250),
+			total_std_dev_millis: 8_500,
+		};
+		let published = PublishedStatistic {
+			reports: 25,
+			values: vec![1810, -2],
+			epsilon: EpsilonMillis(500),
+			aggregators: 2,
+			noise: vec![segment],
+			published_at: 130,
+		};
+		let p = Published::from_chain(published);
 		assert_eq!(p.values, vec![1810, -2]);
 		assert_eq!(p.std_devs(), vec![Some(8.5), Some(8.5)]);
 		assert_eq!(p.noise[0].sensitivity, 250);

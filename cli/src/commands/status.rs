@@ -4,22 +4,27 @@ use serde_json::json;
 
 use crate::output::Output;
 use crate::{
-	chain::{variant, Chain},
-	output, report, Cli, Error,
+	chain::Chain,
+	runtime::custodia::{self, runtime_types::custodia_primitives::consortium::MemberKind},
+	statistics, Cli, Error,
 };
 
 pub async fn run(cli: &Cli, out: &mut Output) -> Result<(), Error> {
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let finalized = chain.finalized_number().await?;
 	let mut members = serde_json::Map::new();
-	for kind in ["Institution", "DataSteward", "Evaluator"] {
+	for (name, kind) in [
+		("Institution", MemberKind::Institution),
+		("DataSteward", MemberKind::DataSteward),
+		("Evaluator", MemberKind::Evaluator),
+	] {
 		let active = chain
-			.runtime_api("ConsortiumApi", "active_members", vec![variant(kind)])
+			.call_api(custodia::runtime_apis().consortium_api().active_members(kind))
 			.await?;
-		members.insert(kind.to_string(), json!(output::items(&active).len()));
+		members.insert(name.to_string(), json!(active.len()));
 	}
 	// Records get statistics reports only while an aggregator epoch is active.
-	let epoch = report::active_epoch(&chain).await?;
+	let epoch = statistics::active_epoch(&chain).await?;
 	let data = json!({
 		"url": cli.url(), "finalized": finalized, "active_members": members,
 		"aggregator_epoch": epoch.as_ref().map(|e| json!({ "id": e.id, "aggregators": e.aggregators.len() })),

@@ -5,14 +5,17 @@
 use std::collections::BTreeSet;
 
 use clap::Subcommand;
-use serde_json::{json, Value as Json};
-use subxt::dynamic::{At, Value};
+use serde_json::json;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, Chain},
+	chain::{account_id, Chain},
 	ipfs::IpfsArgs,
-	output, Cli, Error,
+	runtime::custodia::{
+		self,
+		runtime_types::custodia_primitives::vaults::{PinItem, PinTarget},
+	},
+	Cli, Error,
 };
 
 #[derive(Subcommand)]
@@ -29,18 +32,14 @@ pub enum StewardCommand {
 }
 
 /// The required items as `(target, cid)`, e.g. `("vault 4", "bafy…")`.
-fn pin_items(list: &Value) -> Vec<(String, String)> {
-	output::items(list)
-		.into_iter()
+fn pin_items(list: Vec<PinItem>) -> Vec<(String, String)> {
+	list.into_iter()
 		.map(|item| {
-			let target = match item.at("target").map(output::to_json) {
-				Some(Json::Object(target)) => target
-					.iter()
-					.map(|(kind, id)| format!("{} {id}", kind.to_lowercase()))
-					.collect(),
-				other => format!("{other:?}"),
+			let target = match item.target {
+				PinTarget::Record(id) => format!("record {id}"),
+				PinTarget::Vault(id) => format!("vault {id}"),
 			};
-			(target, output::text(item.at("cid")))
+			(target, String::from_utf8_lossy(&item.cid).into_owned())
 		})
 		.collect()
 }
@@ -67,9 +66,10 @@ fn compare(
 pub async fn run(cli: &Cli, command: &StewardCommand, out: &mut Output) -> Result<(), Error> {
 	let StewardCommand::Pins { steward, ipfs } = command;
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let who = account(steward)?;
-	let must_pin = pin_items(&chain.runtime_api("VaultsApi", "must_pin", vec![who.clone()]).await?);
-	let must_unpin = pin_items(&chain.runtime_api("VaultsApi", "must_unpin", vec![who]).await?);
+	let who = account_id(steward)?;
+	let api = custodia::runtime_apis().vaults_api();
+	let must_pin = pin_items(chain.call_api(api.must_pin(who.clone())).await?);
+	let must_unpin = pin_items(chain.call_api(api.must_unpin(who)).await?);
 	let pins = ipfs.client()?.pins().await?;
 	let c = compare(must_pin, must_unpin, &pins);
 	let as_json = |items: &[(String, String)]| {
@@ -130,10 +130,13 @@ mod tests {
 
 	#[test]
 	fn targets_read_as_words() {
-		let list = Value::unnamed_composite([Value::named_composite([
-			("target", Value::unnamed_variant("Vault", [Value::u128(4)])),
-			("cid", Value::from_bytes(b"bafy")),
-		])]);
-		assert_eq!(pin_items(&list), vec![("vault 4".to_string(), "bafy".to_string())]);
+		let item = |target| PinItem { target, cid: b"bafy".to_vec(), size: None };
+		assert_eq!(
+			pin_items(vec![item(PinTarget::Vault(4)), item(PinTarget::Record(0))]),
+			vec![
+				("vault 4".to_string(), "bafy".to_string()),
+				("record 0".to_string(), "bafy".to_string())
+			]
+		);
 	}
 }

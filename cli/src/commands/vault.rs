@@ -4,19 +4,21 @@
 
 use std::path::PathBuf;
 
-use anyhow::anyhow;
 use clap::Subcommand;
 use serde_json::json;
-use subxt::dynamic::{At, Value};
+use subxt::dynamic::Value;
 
 use crate::output::Output;
 use crate::{
-	chain::{account, field_u64, Chain},
+	chain::Chain,
 	consent::AsArgs,
 	ipfs::IpfsArgs,
 	object, output, progress, record,
 	runtime::custodia::{
-		self, runtime_types::bounded_collections::bounded_vec::BoundedVec,
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec, custodia_primitives::consent::Grantee,
+		},
 		vaults::events::VaultOpened,
 	},
 	Cli, Error,
@@ -93,13 +95,27 @@ pub enum VaultCommand {
 	},
 }
 
-async fn stored(chain: &Chain, vault: u64) -> Result<Value, Error> {
+/// A vault as the chain stores it, or an error naming it.
+async fn stored(
+	chain: &Chain,
+	vault: u64,
+) -> Result<custodia::vaults::storage::vaults::Output, Error> {
 	chain
-		.storage("Vaults", "Vaults", vec![Value::u128(vault.into())])
+		.fetch(custodia::storage().vaults().vaults(), (vault,))
 		.await?
-		.ok_or_else(|| {
-			Error::Refused(format!("there is no vault {vault} (see `custodia vault list`)"))
-		})
+		.ok_or_else(|| no_vault(vault))
+}
+
+/// A vault as `--json` shows it: as the chain stores it.
+async fn shown(chain: &Chain, vault: u64) -> Result<serde_json::Value, Error> {
+	let value = chain
+		.fetch_as::<Value, _>(custodia::storage().vaults().vaults(), (vault,))
+		.await?;
+	Ok(output::to_json(&value.ok_or_else(|| no_vault(vault))?))
+}
+
+fn no_vault(vault: u64) -> Error {
+	Error::Refused(format!("there is no vault {vault} (see `custodia vault list`)"))
 }
 
 /// Whether the vault may be read now (at the finalized block).
@@ -113,54 +129,37 @@ async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Error> {
 /// institution's key in the consortium.
 async fn grantee_key(chain: &Chain, grant_id: u64) -> Result<([u8; 32], u64), Error> {
 	let grant = chain
-		.storage("Consent", "Grants", vec![Value::u128(grant_id.into())])
+		.fetch(custodia::storage().consent().grants(), (grant_id,))
 		.await?
 		.ok_or_else(|| {
 			Error::Refused(format!(
 				"there is no grant {grant_id} (see `custodia consent grants --as me`)"
 			))
 		})?;
-	let end = grant.at("period").map(|p| field_u64(p, "end")).transpose()?.unwrap_or_default();
-	let request = grant.at("request").and_then(output::some).and_then(|r| r.as_u128());
-	let key = match request {
+	let end = u64::from(grant.period.end);
+	let key = match grant.request {
 		Some(request) => {
 			let request = chain
-				.storage("Consent", "Requests", vec![Value::u128(request)])
+				.fetch(custodia::storage().consent().requests(), (request,))
 				.await?
 				.ok_or_else(|| {
-				Error::Refused(format!("grant {grant_id}'s consent request is no longer stored"))
-			})?;
-			output::bytes(
-				request
-					.at("requester_key")
-					.ok_or_else(|| anyhow!("request without a requester key"))?,
-			)
+					Error::Refused(format!(
+						"grant {grant_id}'s consent request is no longer stored"
+					))
+				})?;
+			request.requester_key
 		},
 		None => {
-			let institution = output::to_json(
-				grant.at("grantee").ok_or_else(|| anyhow!("grant without a grantee"))?,
-			);
-			let Some(institution) = institution.get("Institution").and_then(|i| i.as_str()) else {
+			let Grantee::Institution(institution) = grant.grantee else {
 				return Err(Error::Refused(format!("grant {grant_id} is for the whole consortium (statistics only); vaults are opened under a grant to one institution")));
 			};
-			let member = chain
-				.storage(
-					"Consortium",
-					"Members",
-					vec![Value::from_bytes(
-						hex::decode(institution.trim_start_matches("0x"))
-							.map_err(|e| anyhow!("{e}"))?,
-					)],
-				)
-				.await?;
-			output::bytes(member.as_ref().and_then(|m| m.at("hpke_key")).ok_or_else(|| {
+			let member =
+				chain.fetch(custodia::storage().consortium().members(), (institution,)).await?;
+			member.map(|m| m.hpke_key).ok_or_else(|| {
 				Error::Refused(format!("grant {grant_id}'s institution is not a consortium member"))
-			})?)
+			})?
 		},
 	};
-	let key: [u8; 32] = key
-		.try_into()
-		.map_err(|_| Error::Refused(format!("grant {grant_id}'s key is not an X25519 key")))?;
 	Ok((key, end))
 }
 
@@ -192,7 +191,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 				BoundedVec(copy_cid.as_bytes().to_vec()),
 				expires_at,
 			);
-			let included = chain.submit_call(&call, &me.keypair).await;
+			let included = chain.submit(&call, &me.keypair).await;
 			spinner.finish_and_clear();
 			let included = included?;
 			let vault = included.find::<VaultOpened>()?.vault;
@@ -204,7 +203,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 		VaultCommand::Close { who, vault } => {
 			let me = cli.identity(&who.name)?;
 			let call = custodia::transactions().vaults().close_vault(*vault);
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			out.emit(json!({ "vault": vault, "block": included.block }), || {
 				vec![format!(
 					"vault {vault} closed in block {}; its steward will unpin it",
@@ -214,17 +213,20 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 		},
 		VaultCommand::List { who, institution } => {
 			let me = cli.identity(&who.name)?;
-			let method = if *institution { "grants_of_institution" } else { "grants_of" };
-			let grants =
-				chain.runtime_api("ConsentApi", method, vec![account(&me.account())?]).await?;
+			let who = me.keypair.public_key().to_account_id();
+			let api = custodia::runtime_apis().consent_api();
+			let grants = if *institution {
+				chain.call_api(api.grants_of_institution(who)).await?
+			} else {
+				chain.call_api(api.grants_of(who)).await?
+			};
 			let mut vaults = Vec::new();
-			for grant in output::items(&grants) {
-				let grant = field_u64(grant, "id")?;
+			for grant in grants {
 				let ids = chain
-					.storage("Vaults", "VaultsOfGrant", vec![Value::u128(grant.into())])
+					.fetch(custodia::storage().vaults().vaults_of_grant(), (grant.id,))
 					.await?;
-				for id in ids.as_ref().map(output::numbers).unwrap_or_default() {
-					let mut vault = output::to_json(&stored(&chain, id).await?);
+				for id in ids.map(|ids| ids.0).unwrap_or_default() {
+					let mut vault = shown(&chain, id).await?;
 					vault["id"] = json!(id);
 					vaults.push(vault);
 				}
@@ -245,7 +247,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 			});
 		},
 		VaultCommand::Show { vault } => {
-			let mut shown = output::to_json(&stored(&chain, *vault).await?);
+			let mut shown = shown(&chain, *vault).await?;
 			shown["id"] = json!(vault);
 			shown["open"] = json!(is_open(&chain, *vault).await?);
 			out.emit(shown.clone(), || {
@@ -267,8 +269,8 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 			if !is_open(&chain, *vault).await? {
 				return Err(Error::Refused(format!("vault {vault} is not open (it expired, was closed, or its grant ended); it can no longer be read")));
 			}
-			let (grant, record) = (field_u64(&stored, "grant")?, field_u64(&stored, "record")?);
-			let cid = output::text(stored.at("cid"));
+			let (grant, record) = (stored.grant, stored.record);
+			let cid = String::from_utf8_lossy(&stored.cid.0).into_owned();
 			let copy = ipfs.client()?.cat(&cid, object::MAX_OBJECT_BYTES).await?;
 			let body =
 				object::open_vault_copy(&me.x25519_secret, grant, record, &copy).map_err(|e| {
@@ -286,16 +288,16 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 		},
 		VaultCommand::Attest { who, vault, delete } => {
 			let me = cli.identity(&who.name)?;
-			let shown = stored(&chain, *vault).await?;
-			let cid = output::text(shown.at("cid"));
+			let stored = stored(&chain, *vault).await?;
+			let cid = String::from_utf8_lossy(&stored.cid.0).into_owned();
 			// Every refusal the chain would give comes before deleting anything.
-			if shown.at("grantee").map(output::bytes) != Some(me.keypair.public_key().0.to_vec()) {
+			if stored.grantee.0 != me.keypair.public_key().0 {
 				return Err(Error::Refused(format!(
 					"vault {vault} was not shared with `{}`: only its grantee attests removal",
 					me.name
 				)));
 			}
-			if shown.at("removal_attested_at").and_then(output::some).is_some() {
+			if stored.removal_attested_at.is_some() {
 				return Err(Error::Refused(format!(
 					"removal of vault {vault}'s copy was already attested"
 				)));
@@ -318,7 +320,7 @@ pub async fn run(cli: &Cli, command: &VaultCommand, out: &mut Output) -> Result<
 			let call = custodia::transactions()
 				.vaults()
 				.attest_removal(*vault, BoundedVec(cid.as_bytes().to_vec()));
-			let included = chain.submit_call(&call, &me.keypair).await?;
+			let included = chain.submit(&call, &me.keypair).await?;
 			out.emit(json!({ "vault": vault, "cid": cid, "block": included.block }), || {
 				vec![format!(
 					"removal of vault {vault}'s copy ({cid}) attested in block {}",
