@@ -27,6 +27,13 @@ pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=(pallet_consortium pallet_consent pallet_vaults pallet_fhe pallet_statistics pallet_validators)
 
 if [ ! -x "$BENCHER" ]; then
+	# Its RocksDB dependency's bindings are generated with libclang: clang-sys needs the
+	# unversioned libclang.so of Debian's libclang-dev.
+	if ! dpkg-query -W -f='${Status}' libclang-dev 2>/dev/null | grep -q "install ok installed"; then
+		say "Installing libclang-dev (apt)"
+		as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libclang-dev >/dev/null
+	fi
 	say "Installing frame-omni-bencher 0.28.0 into $TOOLS (compiles for a long while)"
 	cargo install frame-omni-bencher --version 0.28.0 --locked --root "$TOOLS" \
 		--target-dir "$HOME/.cache/custodia/tools-target"
