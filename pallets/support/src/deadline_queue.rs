@@ -84,11 +84,7 @@ pub trait DeadlineQueue {
 	/// Work through the buckets from the cursor up to `now`, calling `on_due` for each id, at
 	/// most `budget` steps (one per id, one per bucket finished). Ids that do not fit stay in
 	/// their bucket for the next block. Returns the steps taken, for the weight.
-	fn work_through(
-		now: Self::BlockNumber,
-		budget: u32,
-		mut on_due: impl FnMut(Self::Id),
-	) -> u32 {
+	fn work_through(now: Self::BlockNumber, budget: u32, mut on_due: impl FnMut(Self::Id)) -> u32 {
 		let mut cursor = Self::Cursor::get().unwrap_or(now);
 		let mut steps = 0u32;
 		while cursor <= now && steps < budget {

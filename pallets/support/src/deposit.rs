@@ -39,7 +39,8 @@ pub fn release<AccountId, Currency: MutateHold<AccountId>>(
 	if let Some(deposit) = deposit {
 		// Best effort: the hold is only smaller if governance slashed it, and then the rest is
 		// all there is to give back.
-		let _ = Currency::release(reason, &deposit.depositor, deposit.amount, Precision::BestEffort);
+		let _ =
+			Currency::release(reason, &deposit.depositor, deposit.amount, Precision::BestEffort);
 	}
 }
 
@@ -52,6 +53,10 @@ mod tests {
 		assert_eq!(amount_for(100u128, 3, 10), 130);
 		assert_eq!(amount_for(100u128, 0, 10), 100);
 		assert_eq!(amount_for(u64::MAX - 1, 1, 5), u64::MAX, "saturates instead of wrapping");
-		assert_eq!(amount_for(0u128, 1, usize::MAX), u128::from(u32::MAX), "bytes beyond u32 count as u32::MAX");
+		assert_eq!(
+			amount_for(0u128, 1, usize::MAX),
+			u128::from(u32::MAX),
+			"bytes beyond u32 count as u32::MAX"
+		);
 	}
 }
