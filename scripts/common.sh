@@ -25,10 +25,14 @@ build_node() {
 	(cd "$REPO_ROOT/cli" && cargo build --locked --all-targets) || die "cargo build of cli/ failed"
 }
 
-# Builds the consent app and the statistics portal (ui/ → ui/dist; type-checked, ~20 s).
+# Builds the consent app and the statistics portal (ui/ → ui/dist; type-checked, ~20 s). One build
+# at a time per checkout (flock): vite empties ui/dist first, so a second run.sh building beside
+# it (the test command runs two) would delete the files the first one writes.
 build_ui() {
 	say "Building the consent app and statistics portal (ui/)"
-	(cd "$REPO_ROOT/ui" && npm run --silent build >/dev/null) || die "the web app's build failed (cd ui && npm run build)"
+	mkdir -p "$REPO_ROOT/ui/node_modules"
+	(cd "$REPO_ROOT/ui" && flock node_modules/.custodia-build.lock npm run --silent build >/dev/null) ||
+		die "the web app's build failed (cd ui && npm run build)"
 }
 
 # Serves ui/dist and its IPFS proxy on loopback PORT for the node at WS_URL and the IPFS API at
@@ -130,7 +134,8 @@ json.dump(config, open(path, "w"), indent=2)
 PY
 	IPFS_PATH="$dir/repo" "$jsipfs" daemon --offline >"$dir/daemon.log" 2>&1 &
 	IPFS_PID=$!
-	for ((i = 0; i < 120; i++)); do
+	# Up to 180 s: js-ipfs starts in seconds, but minutes on a machine busy with other nodes.
+	for ((i = 0; i < 360; i++)); do
 		kill -0 "$IPFS_PID" 2>/dev/null || die "the IPFS daemon exited; log: $dir/daemon.log"
 		curl -sf -X POST "http://127.0.0.1:$port/api/v0/version" >/dev/null 2>&1 && return 0
 		sleep 0.5

@@ -37,8 +37,9 @@ for target in wasm32v1-none wasm32-unknown-unknown; do
 	grep -qx "$target" <<<"$installed_targets" || { say "Adding Rust target $target"; rustup target add "$target" >/dev/null; }
 done
 rustup component list --installed | grep -q '^rust-src' || { say "Adding rust-src"; rustup component add rust-src >/dev/null; }
-# rustfmt: scripts/test.sh checks every crate's formatting against rustfmt.toml.
+# rustfmt and clippy: scripts/test.sh checks every crate's formatting (rustfmt.toml) and lints.
 rustup component list --installed | grep -q '^rustfmt' || { say "Adding rustfmt"; rustup component add rustfmt >/dev/null; }
+rustup component list --installed | grep -q '^clippy' || { say "Adding clippy"; rustup component add clippy >/dev/null; }
 
 # npm packages, each folder pinned by its package-lock.json: the end-to-end tests (tests/) and
 # the IPFS daemon they run (tests/ipfs: js-ipfs 0.66.1, a real IPFS node with Kubo's RPC API;

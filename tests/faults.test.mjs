@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { blake2AsHex } from '@polkadot/util-crypto';
-import { connect, panicsIn, rpc, run, sleep, waitFor } from './lib/node.mjs';
+import { connect, panicsIn, rpc, run, sleep, Unrecoverable, waitFor } from './lib/node.mjs';
 import { startIpfs } from './lib/ipfs.mjs';
 import { devUri, localNet, VALIDATORS } from './lib/net.mjs';
 import { describeError, eventOf, submit, submitAll } from './lib/tx.mjs';
@@ -40,8 +40,9 @@ import { scratchDir } from './lib/scratch.mjs';
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/custodia/target');
 const CLI = join(TARGET, 'debug/custodia');
 const FHE_TOOL = join(TARGET, 'debug/custodia-fhe');
-// Ports of this file only, so that it runs beside the other end-to-end files.
-const [P2P_BASE, RPC_BASE, PROM_BASE] = [49333, 49944, 49615];
+// Ports of this file only, so that it runs beside the other end-to-end files; below the ephemeral
+// range like every fixed port (tests/lib/node.mjs).
+const [P2P_BASE, RPC_BASE, PROM_BASE] = [22333, 22944, 22615];
 const UNIT = 10n ** 12n;
 const LOAD_ACCOUNTS = 50;
 const REMARKS_PER_ACCOUNT = 40; // 50 × 40 = 2,000 extrinsics
@@ -398,7 +399,9 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
   test(`IPFS: Dave's daemon down for ${IPFS_DOWN_BLOCKS}+ blocks while vaults expire and a record and a vault arrive; once back every pin and unpin is done and confirmed`, async (t) => {
     const record = daveOwes.record ?? await registerRecord('dave', { daemon: ipfs.dave, keep: true });
     const now = await head();
-    const expiring = await openVaults(ipfs.dave, record, [now + 4, now + 6]);
+    // Expiries far enough ahead that the daemon is down before the first (the pins take a block
+    // or two; the 4-validator net under load misses slots), and within the down window.
+    const expiring = await openVaults(ipfs.dave, record, [now + 10, now + 12]);
     await waitFor('Dave to pin both vaults', () => pinnedOn(ipfs.dave, expiring.map((v) => v.cid)), 60_000);
     // Objects of what arrives while the daemon is down (put on it now, kept from its GC).
     const lateRecordBytes = randomBytes(2048);
@@ -407,6 +410,7 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
 
     await ipfs.dave.stop();
     const downAt = await head();
+    assert.ok(downAt < Math.min(...expiring.map((v) => v.expiresAt)), `the daemon stopped (block ${downAt}) before the first expiry`);
     let r = await submit(api, api.tx.vaults.registerRecord(person.pair.address, lateRecordCid, blake2AsHex(lateRecordBytes, 256), 2048, ['VitalSigns'], founders.dave.address), person.pair);
     const lateRecord = eventOf(api, r.events, 'vaults', 'RecordRegistered').record.toNumber();
     r = await submit(api, api.tx.vaults.openVault(grant, record.id, lateVaultCid, downAt + 100), person.pair);
@@ -479,10 +483,15 @@ describe('faults on the 4-validator net (SIGKILL under load, IPFS down, poisoned
     // is stored, and its block holds the event naming the record and the reason.
     for (const [what, { id }, reason] of [['poisoned', poison.record, 'Unreachable'], ['oversized', poison.oversized, 'TooLarge']]) {
       const registeredAt = (await api.query.vaults.records(id)).unwrap().registeredAt.toNumber();
-      const report = await waitFor(`record ${id} (${what}) to be reported unfetchable`, async () => {
+      // Counted in blocks, not seconds: a loaded net misses slots.
+      const deadline = registeredAt + UNFETCHABLE_AFTER + REPORT_WITHIN;
+      const report = await waitFor(`record ${id} (${what}) to be reported unfetchable by block ${deadline}`, async () => {
+        const past = (await head()) > deadline;
         const stored = await api.query.vaults.unfetchableRecords(id);
-        return stored.isSome ? stored.unwrap() : null;
-      }, Math.max(0, registeredAt + UNFETCHABLE_AFTER + REPORT_WITHIN - (await head())) * 6000 + 12_000, 1000);
+        if (stored.isSome) return stored.unwrap();
+        if (past) throw new Unrecoverable(`record ${id} (${what}), registered in block ${registeredAt}, not reported by block ${deadline} (threshold ${UNFETCHABLE_AFTER} + ${REPORT_WITHIN})`);
+        return null;
+      }, 600_000, 1000);
       const [since, reportedAt] = [report.since.toNumber(), report.reportedAt.toNumber()];
       t.diagnostic(`record ${id} (${what}) registered in block ${registeredAt}, failing since ${since}, reported ${report.reason.type} in block ${reportedAt}`);
       assert.equal(report.reason.type, reason, `record ${id} (${what})`);

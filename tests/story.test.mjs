@@ -41,7 +41,7 @@ test('a step that fails is the step log\'s last entry, with its id and reason, a
 test('the 4-validator net: scripts/run.sh --net --once tells the whole story, governed by council motions', { timeout: 40 * 60_000 }, async (t) => {
   const people = 12;
   const state = scratchDir('custodia-story-');
-  const { env, log } = runEnvironment({ state, people });
+  const { env, log } = runEnvironment({ state, people, lane: 0 });
   const started = Date.now();
   const child = spawn(join(REPO_ROOT, 'scripts/run.sh'), ['--net', '--once'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -16,7 +16,7 @@
 //   code is refused by system.setCode's checks (its spec_version does not increase): a real
 //   upgrade needs a second runtime build, which this test does not make (see docs/operations.md).
 //
-// Ports: p2p 39333+i, JSON-RPC 39944+i, Prometheus 39615+i (i = 0..5: alice … eve, the stranger).
+// Ports (below the ephemeral range, tests/lib/node.mjs): p2p 21333+i, JSON-RPC 21944+i, Prometheus 21615+i (i = 0..5: alice … eve, the stranger).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,9 +33,9 @@ import { scratchDir } from './lib/scratch.mjs';
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave', 'eve'];
 const FOUNDERS = NAMES.slice(0, 4);
-const P2P_BASE = 39333;
-const RPC_BASE = 39944;
-const PROM_BASE = 39615;
+const P2P_BASE = 21333;
+const RPC_BASE = 21944;
+const PROM_BASE = 21615;
 const dir = scratchDir('custodia-validators-');
 const capital = (name) => name[0].toUpperCase() + name.slice(1);
 

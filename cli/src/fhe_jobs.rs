@@ -71,7 +71,7 @@ pub struct Ready {
 impl Ready {
 	/// The result from IPFS (at most `max` bytes), checked against the agreed hash.
 	pub async fn fetch(&self, ipfs: &Ipfs, max: usize) -> Result<Vec<u8>, Error> {
-		Ok(ipfs.cat_checked(&self.cid, max, &self.hash).await?)
+		ipfs.cat_checked(&self.cid, max, &self.hash).await
 	}
 }
 

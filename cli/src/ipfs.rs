@@ -6,17 +6,13 @@
 //! This module only chooses the client's bounds and turns the crate's typed errors into the
 //! client's [`Error`] (its exit codes).
 
-use std::{collections::BTreeSet, time::Duration};
+use std::collections::BTreeSet;
 
-use custodia_ipfs::{Ipfs as _, Kubo, KuboOptions};
+use custodia_ipfs::{Ipfs as _, Kubo, KuboOptions, CONTENT_LOOKUP};
 
 use crate::Error;
 
 pub use custodia_ipfs::content_hash;
-
-/// How long the daemon looks for content it does not hold before it refuses: shorter than the
-/// call's deadline, so that a CID nobody serves is the daemon's answer, not a timeout.
-const LOOKUP: Duration = Duration::from_secs(20);
 
 /// Where the IPFS daemon's RPC API is, as commands that need it take it.
 #[derive(clap::Args)]
@@ -64,7 +60,7 @@ impl Ipfs {
 
 	/// The bytes behind `cid`, at most `limit` of them (the read stops there).
 	pub async fn cat(&self, cid: &str, limit: usize) -> Result<Vec<u8>, Error> {
-		Ok(self.kubo.cat(cid, limit as u64, LOOKUP).await?)
+		Ok(self.kubo.cat(cid, limit as u64, CONTENT_LOOKUP).await?)
 	}
 
 	/// [`Ipfs::cat`], refused unless the bytes hash to `hash` ([`content_hash`], as the chain
@@ -75,7 +71,7 @@ impl Ipfs {
 		limit: usize,
 		hash: &[u8; 32],
 	) -> Result<Vec<u8>, Error> {
-		Ok(self.kubo.cat_checked(cid, limit as u64, LOOKUP, hash).await?)
+		Ok(self.kubo.cat_checked(cid, limit as u64, CONTENT_LOOKUP, hash).await?)
 	}
 }
 

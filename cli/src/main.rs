@@ -40,13 +40,13 @@ use std::{
 	process::ExitCode,
 };
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 pub use crate::error::Error;
 // The commands by their own names, so that `crate::record::add` and the like read as before.
 use crate::commands::{
-	consent, govern, keys, model, predict, program, record, report, statistic, status, steward,
-	vault, wearable,
+	completions, consent, govern, keys, model, predict, program, record, report, statistic, status,
+	steward, transfer, vault, wearable,
 };
 use crate::{
 	keystore::{Identity, Keystore},
@@ -121,17 +121,7 @@ enum Command {
 	/// Send units to accounts (to fund new identities), all in one go.
 	///
 	/// Example: custodia transfer --as alice --amount 100 5F… 5G…
-	Transfer {
-		/// The identity that pays.
-		#[arg(long = "as", value_name = "NAME")]
-		name: String,
-		/// Units to each account.
-		#[arg(long)]
-		amount: u64,
-		/// The accounts (SS58).
-		#[arg(required = true)]
-		to: Vec<String>,
-	},
+	Transfer(transfer::TransferArgs),
 	/// (Institution) Register a linear prediction model, readable by anyone.
 	///
 	/// Example: custodia model-register --as clinic --model-name heart-risk model.json
@@ -152,10 +142,7 @@ enum Command {
 	/// Print shell completions.
 	///
 	/// Example: custodia completions bash > /etc/bash_completion.d/custodia
-	Completions {
-		/// The shell.
-		shell: clap_complete::Shell,
-	},
+	Completions(completions::CompletionsArgs),
 }
 
 /// The passphrase: the first line of `file` (`--passphrase-file`), else `$CUSTODIA_PASSPHRASE`
@@ -232,19 +219,12 @@ impl Cli {
 			Command::Steward(command) => steward::run(self, command, out).await,
 			Command::Wearable(args) => wearable::run(self, args, out).await,
 			Command::Govern(command) => govern::run(self, command, out).await,
-			Command::Transfer { name, amount, to } => {
-				govern::transfer(self, name, *amount, to, out).await
-			},
-			Command::ModelRegister(args) => model::register(self, args, out).await,
+			Command::Transfer(args) => transfer::run(self, args, out).await,
+			Command::ModelRegister(args) => model::run(self, args, out).await,
 			Command::Predict(args) => predict::run(self, args, out).await,
 			Command::Program(command) => program::run(self, command, out).await,
 			Command::Status => status::run(self, out).await,
-			Command::Completions { shell } => {
-				let mut script = Vec::new();
-				clap_complete::generate(*shell, &mut Cli::command(), "custodia", &mut script);
-				out.emit_bytes(&script);
-				Ok(())
-			},
+			Command::Completions(args) => completions::run(args, out),
 		}
 	}
 
@@ -284,11 +264,68 @@ async fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-	use clap::CommandFactory;
+	use clap::{CommandFactory, Parser};
+	use serde_json::{json, Value as Json};
+
+	use super::{Cli, Command};
+	use crate::output::Output;
 
 	#[test]
 	fn the_command_line_is_consistent() {
 		// Catches clashing argument names (e.g. two `name` fields) before a user does.
-		super::Cli::command().debug_assert();
+		Cli::command().debug_assert();
+	}
+
+	/// Parses `args` after the global options of a key store of its own.
+	fn cli(keys: &std::path::Path, args: &[&str]) -> Cli {
+		let passphrase = keys.join("passphrase");
+		std::fs::write(&passphrase, "correct horse battery\n").unwrap();
+		let keys = keys.to_str().unwrap();
+		let global =
+			["custodia", "--keys-dir", keys, "--passphrase-file", passphrase.to_str().unwrap()];
+		Cli::try_parse_from(global.iter().chain(args)).unwrap()
+	}
+
+	#[tokio::test]
+	async fn commands_write_their_data_and_status_to_the_output_they_are_given() {
+		let keys = tempfile::tempdir().unwrap();
+		let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+
+		let import = cli(keys.path(), &["keys", "import", "alice", "--suri", "//Alice"]);
+		let (mut out, data, status) = Output::captured(false);
+		import.run(&mut out).await.unwrap();
+		assert!(data.text().starts_with(&format!("identity `alice`: account {alice}")));
+		assert_eq!(status.text(), "");
+
+		let list = cli(keys.path(), &["--json", "keys", "list"]);
+		let (mut out, data, _) = Output::captured(list.json());
+		list.run(&mut out).await.unwrap();
+		let listed: Json = serde_json::from_str(&data.text()).unwrap();
+		assert_eq!(listed[0]["name"], json!("alice"));
+		assert_eq!(listed[0]["account"], json!(alice));
+
+		// A new identity: its recovery phrase is data, the warning to write it down is status.
+		let create = cli(keys.path(), &["--json", "keys", "create", "clinic"]);
+		let (mut out, data, status) = Output::captured(true);
+		create.run(&mut out).await.unwrap();
+		let created: Json = serde_json::from_str(&data.text()).unwrap();
+		assert_eq!(created["recovery_phrase"].as_str().unwrap().split(' ').count(), 12);
+		assert!(status.text().starts_with("Write this recovery phrase down"));
+
+		let completions = cli(keys.path(), &["completions", "bash"]);
+		assert!(matches!(completions.command, Command::Completions(_)));
+		let (mut out, data, _) = Output::captured(false);
+		completions.run(&mut out).await.unwrap();
+		assert!(data.text().contains("custodia"));
+	}
+
+	#[tokio::test]
+	async fn a_failing_command_writes_nothing_and_its_error_is_its_exit_code() {
+		let keys = tempfile::tempdir().unwrap();
+		let import = cli(keys.path(), &["keys", "import", "me", "--suri", "bottom drive obey"]);
+		let (mut out, data, status) = Output::captured(false);
+		let error = import.run(&mut out).await.unwrap_err();
+		assert_eq!(error.exit_code(), 2, "a phrase on the command line is a usage error: {error}");
+		assert_eq!((data.text(), status.text()), (String::new(), String::new()));
 	}
 }

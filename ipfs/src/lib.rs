@@ -108,6 +108,11 @@ impl Error {
 	}
 }
 
+/// How long the daemon may look on the network for content it does not hold (Kubo's `timeout`
+/// argument to `cat` and `pin/add`) before it refuses with [`Error::Daemon`]: long enough to find
+/// content a peer holds, short enough that a CID nobody serves costs a round, not a hang.
+pub const CONTENT_LOOKUP: Duration = Duration::from_secs(20);
+
 /// The result of an IPFS call.
 pub type Result<T> = std::result::Result<T, Error>;
 

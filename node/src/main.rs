@@ -12,6 +12,10 @@
 //! - `service`: wires client, network, consensus and RPC together;
 //! - `rpc`: the node-specific JSON-RPC methods.
 
+// sc-cli's and sc-service's errors are large, and every command and service constructor returns
+// them (as polkadot-sdk's nodes do); they travel once per process, so boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -239,9 +239,12 @@ pub fn new_full<
 	};
 
 	// The worker's roles run as ordinary, not essential, tasks: a role's failure (its IPFS daemon
-	// down, a bug in a round) must never stop this node from importing, authoring or
+	// down, a job it cannot compute) must never stop this node from importing, authoring or
 	// finalizing blocks. Each role handles its errors inside its rounds and its task ends only
 	// with the node's block streams; the chain times out work a stopped role leaves undone.
+	// (The node's panic hook still ends the process on a panic, as for any task: the work that
+	// reads bytes others supplied, tfhe and Prio3, runs where a panic unwinds into the job's
+	// failure instead: `custodia_worker::shared::on_blocking_pool`.)
 	let development_chain = matches!(
 		config.chain_spec.chain_type(),
 		sc_service::ChainType::Development | sc_service::ChainType::Local

@@ -2,14 +2,16 @@
 //! result's hash.
 //!
 //! For every prediction job `FheApi::pending_jobs` gives it, the evaluator fetches the input
-//! from IPFS (at most [`MAX_INPUT_BYTES`], checked against the hash the requester put on chain),
+//! from IPFS (at most [`MAX_RECORD_BYTES`], checked against the hash the requester put on chain),
 //! decodes it (size-limited, parameter-checked), evaluates the job's registered model on it on a
 //! blocking thread, stores the encrypted score in IPFS and submits `Fhe::submit_result` with the
 //! score's CID and hash. Input that is not what was registered, or cannot be decoded, is reported
 //! as the job's failure with its reason ([`Severity::FailJob`]). An unreachable input or IPFS
 //! daemon, or a busy node, is not a failure: the job is retried at a later round and times out
-//! on chain if it never becomes available ([`Severity::RetryLater`]). A panicked evaluation is a
-//! bug, logged as one and never reported as the job's fault ([`Severity::Fatal`]).
+//! on chain if it never becomes available ([`Severity::RetryLater`]). Evaluations run on the
+//! blocking pool ([`on_blocking_pool`]), where a panic unwinds instead of ending the node: in a
+//! program's evaluation it is the requester's key's fault and fails the job; in a prediction it is
+//! a bug, logged as one and never reported as the job's fault ([`Severity::Fatal`]).
 //!
 //! For every program job ([`run_program`]) it fetches the program (at most
 //! [`program::MAX_PROGRAM_BYTES`]) and type-checks it before anything else, so that a malformed
@@ -28,16 +30,16 @@
 //! canonically), so every honest evaluator submits the same bytes and the same hash; the chain's
 //! quorum compares them.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use custodia_fhe::{
 	model::{FeatureSpec, LinearModel, ModelTemplate},
-	params::PERSONAL_V1,
+	params::{MAX_RECORD_BYTES, PERSONAL_V1},
 	personal::PersonalRecord,
 	program::{self, Program},
 };
-use custodia_ipfs::Ipfs;
+use custodia_ipfs::{Ipfs, CONTENT_LOOKUP};
 use custodia_primitives::{
 	fhe::{
 		FailureReason, IpfsRef, JobId, JobKind, JobStatus, JobSummary, ModelSummary, Outcome,
@@ -55,22 +57,9 @@ use crate::{
 	error::{Error, Severity},
 	recent::RecentSubmissions,
 	role::Role,
-	shared::{chain_cid, Shared},
+	shared::{chain_cid, content_hash, on_blocking_pool, Shared},
 	WorkerRuntimeApi, LOG_TARGET,
 };
-
-/// The largest encrypted input the evaluator reads (a 32-feature record is 290 bytes).
-pub const MAX_INPUT_BYTES: usize = 64 * 1024;
-
-/// How long the daemon may look for an input it does not hold before it gives up (the job is
-/// then retried at a later round).
-const INPUT_LOOKUP: Duration = Duration::from_secs(20);
-
-/// The hash the chain uses for IPFS content ([`custodia_ipfs::content_hash`]), as the chain's
-/// hash type.
-pub fn content_hash(bytes: &[u8]) -> H256 {
-	H256(custodia_ipfs::content_hash(bytes))
-}
 
 /// The FHE engine's model from its on-chain template; `None` when the chain's template uses a
 /// parameter set or values this engine does not support.
@@ -110,10 +99,9 @@ pub async fn predict(
 	let model = model.ok_or(Error::Job(FailureReason::UnsupportedParameters))?;
 	let cid = String::from_utf8_lossy(&input.cid);
 	let bytes = ipfs
-		.cat_checked(&cid, MAX_INPUT_BYTES as u64, INPUT_LOOKUP, input.hash.as_fixed_bytes())
+		.cat_checked(&cid, MAX_RECORD_BYTES as u64, CONTENT_LOOKUP, input.hash.as_fixed_bytes())
 		.await?;
-	// FHE work runs on a blocking thread, off the async runtime's threads.
-	let scored = tokio::task::spawn_blocking(move || {
+	let scored = on_blocking_pool(move || {
 		let record = PersonalRecord::from_bytes(&bytes).ok()?;
 		model.evaluate(&record).ok().map(|score| score.to_bytes())
 	})
@@ -135,7 +123,7 @@ async fn fetch(
 	too_large: FailureReason,
 ) -> Result<Vec<u8>, Error> {
 	let cid = String::from_utf8_lossy(&object.cid);
-	ipfs.cat_checked(&cid, limit, INPUT_LOOKUP, object.hash.as_fixed_bytes())
+	ipfs.cat_checked(&cid, limit, CONTENT_LOOKUP, object.hash.as_fixed_bytes())
 		.await
 		.map_err(|e| match e {
 			custodia_ipfs::Error::HashMismatch { .. } => Error::Job(mismatch),
@@ -218,7 +206,9 @@ pub async fn run_program(
 		F::MalformedEvaluationKey,
 	)
 	.await?;
-	let outputs = tokio::task::spawn_blocking(move || evaluate_program(&program, &input, &key))
+	// On the blocking pool, where a panic unwinds into `evaluate_program`'s catch (the key's
+	// fault) instead of ending the node.
+	let outputs = on_blocking_pool(move || evaluate_program(&program, &input, &key))
 		.await
 		.map_err(|e| Error::Task(e.to_string()))?
 		.map_err(Error::Job)?;
@@ -278,7 +268,7 @@ where
 			},
 			Err(e) => match e.severity() {
 				Severity::FailJob(reason) => {
-					tracing::info!(target: LOG_TARGET, role = "evaluator", job, ?reason, "the job cannot be computed: {e}");
+					tracing::info!(target: LOG_TARGET, role = "evaluator", job, ?reason, error = %e, "the job cannot be computed");
 					Outcome::Failure { reason }
 				},
 				Severity::RetryLater | Severity::Fatal => return Err(e),
@@ -308,7 +298,7 @@ where
 		{
 			Ok(jobs) => jobs,
 			Err(e) => {
-				tracing::warn!(target: LOG_TARGET, role = "evaluator", block = now, "FheApi failed: {e}; retrying");
+				tracing::warn!(target: LOG_TARGET, role = "evaluator", block = now, error = %e, "FheApi failed; retrying");
 				return;
 			},
 		};
@@ -344,8 +334,6 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
-
-	use sp_runtime::traits::{BlakeTwo256, Hash};
 
 	use crate::memory_ipfs::MemoryIpfs;
 
@@ -413,14 +401,5 @@ mod tests {
 		// A well-formed program goes on to read its input: absent here, so retried later.
 		let result = run_program(&ipfs, &ipfs.put(PROGRAM), &absent, &absent).await;
 		assert!(matches!(result.map_err(|e| e.severity()), Err(Severity::RetryLater)));
-	}
-
-	#[test]
-	fn content_hash_is_the_runtimes_blake2_256() {
-		assert_eq!(
-			format!("{:?}", content_hash(b"")),
-			"0x0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
-		);
-		assert_eq!(content_hash(b"a record"), BlakeTwo256::hash(b"a record"));
 	}
 }

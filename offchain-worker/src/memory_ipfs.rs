@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use custodia_ipfs::{Error as IpfsError, Ipfs};
 use custodia_primitives::fhe::IpfsRef;
 
-use crate::evaluator::content_hash;
+use crate::shared::content_hash;
 
 #[derive(Default)]
 pub struct MemoryIpfs {

@@ -23,7 +23,7 @@ impl<K: Ord + Clone> RecentSubmissions<K> {
 	/// Whether `work` should be done at block `now` (not submitted in the last
 	/// [`RESUBMIT_AFTER`] blocks).
 	pub fn due(&self, work: &K, now: BlockNumber) -> bool {
-		!self.at.get(work).is_some_and(|&at| now < at + RESUBMIT_AFTER)
+		self.at.get(work).is_none_or(|&at| now >= at + RESUBMIT_AFTER)
 	}
 
 	/// Remembers a submission.

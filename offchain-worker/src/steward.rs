@@ -24,11 +24,10 @@
 use std::{
 	collections::{BTreeMap, BTreeSet, HashSet},
 	sync::Arc,
-	time::Duration,
 };
 
 use async_trait::async_trait;
-use custodia_ipfs::{Error as IpfsError, Ipfs};
+use custodia_ipfs::{Error as IpfsError, Ipfs, CONTENT_LOOKUP};
 use custodia_primitives::{
 	runtime_api::VaultsApi,
 	vaults::{PinItem, PinTarget, RecordId},
@@ -47,9 +46,6 @@ use crate::{recent::RESUBMIT_AFTER, role::Role, shared::Shared, WorkerRuntimeApi
 /// holds for a record (and a vault's object has none on chain), so this cap stands in for it:
 /// an object above it is never pinned, and its item is retried with backoff.
 pub const MAX_PINNED_OBJECT_BYTES: u64 = 256 * 1024 * 1024;
-
-/// How long the daemon may look for content it does not hold before a pin fails.
-const PIN_LOOKUP: Duration = Duration::from_secs(20);
 
 /// The longest wait, in blocks, before a failing item is tried again (about 6 minutes).
 const MAX_BACKOFF: BlockNumber = 64;
@@ -113,7 +109,7 @@ fn pin_limit(must_pin: &[PinItem], cid: &str) -> u64 {
 
 /// Pins `cid` if its object is at most `limit` bytes.
 async fn pin(ipfs: &dyn Ipfs, cid: &str, limit: u64) -> Result<(), IpfsError> {
-	ipfs.pin_add(cid, limit, PIN_LOOKUP).await
+	ipfs.pin_add(cid, limit, CONTENT_LOOKUP).await
 }
 
 /// Pins started at once by [`StewardRole`].
@@ -362,6 +358,11 @@ impl Steward {
 		due
 	}
 
+	/// The pin of `cid` ended without an outcome (its task failed): it may start again at once.
+	pub fn pin_abandoned(&mut self, cid: &str) {
+		self.pinning.remove(cid);
+	}
+
 	/// A report could not be submitted: allow it again next round.
 	pub fn report_failed(&mut self, record: RecordId) {
 		self.reported.remove(&record);
@@ -462,7 +463,7 @@ impl<C, P> StewardRole<C, P> {
 				// A daemon that stopped may have lost or kept anything: list its pins again.
 				self.steward.forget_pins();
 			}
-			tracing::warn!(target: LOG_TARGET, role = "steward", block = now, %cid, "{error}; retrying after a backoff");
+			tracing::warn!(target: LOG_TARGET, role = "steward", block = now, %cid, %error, "pin failed; retrying after a backoff");
 		}
 	}
 
@@ -470,7 +471,7 @@ impl<C, P> StewardRole<C, P> {
 		if let Some(m) = &self.shared.metrics {
 			m.ipfs_failures.inc();
 		}
-		tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "cannot list the daemon's pins: {error}; retrying");
+		tracing::warn!(target: LOG_TARGET, role = "steward", block = now, %error, "cannot list the daemon's pins; retrying");
 	}
 
 	/// Takes the outcomes of a finished pin batch into the steward's memory.
@@ -481,16 +482,15 @@ impl<C, P> StewardRole<C, P> {
 		let (cids, batch) = self.pinning.take().expect("checked above; qed");
 		let outcomes = match batch.await {
 			Ok(outcomes) => outcomes,
-			Err(e) => {
-				// A bug, never an IPFS problem: try the same pins again after a backoff.
-				tracing::error!(target: LOG_TARGET, role = "steward", block = now, "the pin task failed: {e}");
-				let failed = || {
-					Err(IpfsError::BadResponse {
-						call: "pin/add",
-						detail: "the pin task failed".into(),
-					})
-				};
-				cids.into_iter().map(|cid| (cid, failed())).collect()
+			Err(error) => {
+				// The task was cancelled (the node is stopping) or panicked: never an IPFS
+				// failure, so neither counted nor backed off as one; the next round starts the
+				// same pins again.
+				tracing::error!(target: LOG_TARGET, role = "steward", block = now, %error, "the pin task failed");
+				for cid in &cids {
+					self.steward.pin_abandoned(cid);
+				}
+				return;
 			},
 		};
 		let mut report = RoundReport::default();
@@ -554,7 +554,7 @@ where
 		let (must_pin, must_unpin) = match lists {
 			Ok(lists) => lists,
 			Err(e) => {
-				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "VaultsApi failed: {e}; retrying");
+				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, error = %e, "VaultsApi failed; retrying");
 				return;
 			},
 		};
@@ -597,7 +597,7 @@ where
 		let threshold = match self.shared.client.runtime_api().unfetchable_after(at) {
 			Ok(threshold) => threshold,
 			Err(e) => {
-				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, "VaultsApi::unfetchable_after failed: {e}; retrying");
+				tracing::warn!(target: LOG_TARGET, role = "steward", block = now, error = %e, "VaultsApi::unfetchable_after failed; retrying");
 				return;
 			},
 		};
@@ -621,7 +621,7 @@ where
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use std::sync::Mutex;
+	use std::{sync::Mutex, time::Duration};
 
 	/// A daemon that serves every CID but [`POISON`], which nobody serves and which it cannot
 	/// even unpin (a malformed CID); it records the calls it gets.
@@ -793,8 +793,7 @@ mod tests {
 	#[test]
 	fn a_daemon_that_is_down_is_never_blamed_on_a_record() {
 		let must_pin = [item(PinTarget::Record(7), "QmFar")];
-		let mut steward = Steward::default();
-		steward.pinned = Some(HashSet::new());
+		let mut steward = Steward { pinned: Some(HashSet::new()), ..Default::default() };
 		let down = Err(IpfsError::Unreachable { call: "cat", detail: "connection refused".into() });
 		let slow = Err(IpfsError::Timeout { call: "pin/add", after: Duration::from_secs(30) });
 		for now in 0..200 {
@@ -813,10 +812,21 @@ mod tests {
 	}
 
 	#[test]
+	fn a_pin_whose_task_failed_starts_again_at_once_and_is_never_an_ipfs_failure() {
+		let must_pin = [item(PinTarget::Record(5), "QmAgain")];
+		let mut steward = Steward { pinned: Some(HashSet::new()), ..Default::default() };
+		assert_eq!(steward.pins_to_start(&must_pin, 10), ["QmAgain"]);
+		// Under way: not started twice.
+		assert!(steward.pins_to_start(&must_pin, 11).is_empty());
+		steward.pin_abandoned("QmAgain");
+		assert_eq!(steward.failing(), 0);
+		assert_eq!(steward.pins_to_start(&must_pin, 11), ["QmAgain"]);
+	}
+
+	#[test]
 	fn a_record_fetched_before_the_threshold_is_not_reported() {
 		let must_pin = [item(PinTarget::Record(4), "QmLate")];
-		let mut steward = Steward::default();
-		steward.pinned = Some(HashSet::new());
+		let mut steward = Steward { pinned: Some(HashSet::new()), ..Default::default() };
 		let missing =
 			Err(IpfsError::Daemon { call: "cat", message: "context deadline exceeded".into() });
 		steward.pin_ended("QmLate", &missing, 10);

@@ -296,17 +296,21 @@ pub struct Job<AccountId, BlockNumber, Cid, Submissions> {
 
 // ---- Summaries, as the runtime APIs return them ----
 
+/// A model's template with plain vectors, as the runtime API returns it.
+pub type ApiModelTemplate =
+	ModelTemplate<Vec<u8>, Vec<u8>, Vec<FeatureSpec<Vec<u8>, Vec<u8>>>, Vec<i32>>;
+
+/// A job with plain vectors, as the runtime API returns it.
+pub type ApiJob<AccountId, BlockNumber> =
+	Job<AccountId, BlockNumber, Vec<u8>, Vec<Submission<AccountId, BlockNumber, Outcome<Vec<u8>>>>>;
+
 /// A model as the runtime API returns it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
 pub struct ModelSummary<AccountId, BlockNumber> {
 	/// Its id.
 	pub id: ModelId,
 	/// The model.
-	pub model: Model<
-		AccountId,
-		BlockNumber,
-		ModelTemplate<Vec<u8>, Vec<u8>, Vec<FeatureSpec<Vec<u8>, Vec<u8>>>, Vec<i32>>,
-	>,
+	pub model: Model<AccountId, BlockNumber, ApiModelTemplate>,
 }
 
 /// A job as the runtime API returns it.
@@ -315,10 +319,5 @@ pub struct JobSummary<AccountId, BlockNumber> {
 	/// Its id.
 	pub id: JobId,
 	/// The job.
-	pub job: Job<
-		AccountId,
-		BlockNumber,
-		Vec<u8>,
-		Vec<Submission<AccountId, BlockNumber, Outcome<Vec<u8>>>>,
-	>,
+	pub job: ApiJob<AccountId, BlockNumber>,
 }

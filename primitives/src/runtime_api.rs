@@ -12,9 +12,9 @@ use crate::{
 	consortium::{MemberKind, X25519PublicKey},
 	fhe::{EvaluationKey, JobId, JobSummary, ModelId, ModelSummary},
 	statistics::{
-		AggregatorEpoch, AggregatorEpochId, AggregatorSlot, BatchSummary, CohortReport,
-		EpsilonMillis, NoiseSegment, PrivacyParameters, PublishedStatistic, ReportId, ReportInfo,
-		SchemaField, SchemaId, SchemaInfo, StatisticJob, StatisticJobId,
+		AggregatorEpochId, ApiEpoch, ApiPublishedStatistic, ApiReport, ApiSchema, ApiStatisticJob,
+		BatchSummary, CohortReport, EpsilonMillis, PrivacyParameters, ReportId, SchemaId,
+		StatisticJobId,
 	},
 	vaults::{PinItem, VaultId},
 };
@@ -102,13 +102,13 @@ sp_api::decl_runtime_apis! {
 		BlockNumber: Codec,
 	{
 		/// The active aggregator epoch, if any.
-		fn active_epoch() -> Option<(AggregatorEpochId, AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>)>;
+		fn active_epoch() -> Option<(AggregatorEpochId, ApiEpoch<AccountId, BlockNumber>)>;
 		/// The epoch being set up (collecting keys or contributions), if any.
-		fn pending_epoch() -> Option<(AggregatorEpochId, AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>)>;
+		fn pending_epoch() -> Option<(AggregatorEpochId, ApiEpoch<AccountId, BlockNumber>)>;
 		/// An aggregator epoch, whatever its status.
-		fn aggregator_epoch(epoch: AggregatorEpochId) -> Option<AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>>;
+		fn aggregator_epoch(epoch: AggregatorEpochId) -> Option<ApiEpoch<AccountId, BlockNumber>>;
 		/// A registered schema, superseded or not; field names and units as plain bytes.
-		fn schema(id: SchemaId) -> Option<SchemaInfo<BlockNumber, Vec<SchemaField<Vec<u8>, Vec<u64>>>>>;
+		fn schema(id: SchemaId) -> Option<ApiSchema<BlockNumber>>;
 		/// The current schema of a data category, if it has one.
 		fn schema_of(category: DataCategory) -> Option<SchemaId>;
 		/// The verification batches that wait for `aggregator` before their deadline, oldest
@@ -116,9 +116,9 @@ sp_api::decl_runtime_apis! {
 		fn batches_awaiting(aggregator: AccountId) -> Vec<BatchSummary<AccountId, BlockNumber>>;
 		/// The statistic jobs that wait for `aggregator`'s aggregate share before their
 		/// deadline, oldest first.
-		fn statistic_jobs_awaiting(aggregator: AccountId) -> Vec<(StatisticJobId, StatisticJob<AccountId, BlockNumber, Vec<u16>>)>;
+		fn statistic_jobs_awaiting(aggregator: AccountId) -> Vec<(StatisticJobId, ApiStatisticJob<AccountId, BlockNumber>)>;
 		/// A statistic job, whatever its status.
-		fn statistic_job(id: StatisticJobId) -> Option<StatisticJob<AccountId, BlockNumber, Vec<u16>>>;
+		fn statistic_job(id: StatisticJobId) -> Option<ApiStatisticJob<AccountId, BlockNumber>>;
 		/// The reports a statistic job sums, ordered by report id. Call it at the job's
 		/// `requested_at` block: the cohort is the one of that block. Each subject counts once
 		/// (their newest verified report of the job's schema and epoch), only with a live
@@ -126,11 +126,11 @@ sp_api::decl_runtime_apis! {
 		/// active institution other than the requester.
 		fn statistic_cohort(job: StatisticJobId) -> Vec<CohortReport<AccountId>>;
 		/// A published statistic, by its job.
-		fn published_statistic(job: StatisticJobId) -> Option<PublishedStatistic<BlockNumber, Vec<i128>, Vec<NoiseSegment>>>;
+		fn published_statistic(job: StatisticJobId) -> Option<ApiPublishedStatistic<BlockNumber>>;
 		/// A report, by id, with its CID as plain bytes.
-		fn report(id: ReportId) -> Option<ReportInfo<AccountId, BlockNumber, Vec<u8>>>;
+		fn report(id: ReportId) -> Option<ApiReport<AccountId, BlockNumber>>;
 		/// `owner`'s reports, oldest first.
-		fn reports_of(owner: AccountId) -> Vec<(ReportId, ReportInfo<AccountId, BlockNumber, Vec<u8>>)>;
+		fn reports_of(owner: AccountId) -> Vec<(ReportId, ApiReport<AccountId, BlockNumber>)>;
 		/// The differential-privacy parameters, if governance set them.
 		fn privacy_parameters() -> Option<PrivacyParameters<BlockNumber>>;
 		/// ε `institution` has spent on (purpose, category) in the current budget period.

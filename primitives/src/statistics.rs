@@ -585,3 +585,18 @@ pub struct BatchSummary<AccountId, BlockNumber> {
 	/// The batch's deadline.
 	pub deadline: BlockNumber,
 }
+
+// ---- As the runtime APIs return them: bounded vectors as plain ones ----
+
+/// An aggregator epoch, its slots' contributions as plain bytes.
+pub type ApiEpoch<AccountId, BlockNumber> =
+	AggregatorEpoch<BlockNumber, Vec<AggregatorSlot<AccountId, Vec<u8>>>>;
+/// A schema, its fields' names and units as plain bytes.
+pub type ApiSchema<BlockNumber> = SchemaInfo<BlockNumber, Vec<SchemaField<Vec<u8>, Vec<u64>>>>;
+/// A statistic job, its fields as a plain vector.
+pub type ApiStatisticJob<AccountId, BlockNumber> = StatisticJob<AccountId, BlockNumber, Vec<u16>>;
+/// A published statistic, its values and noise segments as plain vectors.
+pub type ApiPublishedStatistic<BlockNumber> =
+	PublishedStatistic<BlockNumber, Vec<i128>, Vec<NoiseSegment>>;
+/// A report, its CID as plain bytes.
+pub type ApiReport<AccountId, BlockNumber> = ReportInfo<AccountId, BlockNumber, Vec<u8>>;

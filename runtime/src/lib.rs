@@ -133,6 +133,10 @@ pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
+/// The storage migrations a runtime upgrade runs, each versioned: a no-op on a chain whose pallet
+/// is at or past its target version (every chain started from this runtime's genesis).
+pub type Migrations = (pallet_fhe::migrations::V0ToV1<Runtime>,);
+
 /// Dispatches extrinsics to the pallets and runs their hooks.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -140,6 +144,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
 
 #[frame_support::runtime]

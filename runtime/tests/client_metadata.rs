@@ -7,8 +7,14 @@
 /// The metadata version the client is generated from (V16, the newest subxt 0.50 reads).
 const VERSION: u32 = 16;
 
-/// The committed file, relative to this crate.
-const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/metadata/custodia.scale");
+/// The committed file, relative to this crate: in the checkout cargo runs the test from, not the
+/// one the binary was compiled in (cargo's fingerprints ignore where the workspace is, so a test
+/// binary built in one clone is reused by another).
+fn committed() -> std::path::PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from)
+		.join("../cli/metadata/custodia.scale")
+}
 
 /// The runtime's metadata as the node serves it (`Metadata_metadata_at_version`): SCALE-encoded
 /// `RuntimeMetadataPrefixed`, the format `#[subxt::subxt(runtime_metadata_path)]` reads.
@@ -21,13 +27,15 @@ fn current() -> Vec<u8> {
 #[test]
 fn client_metadata_is_up_to_date() {
 	let current = current();
+	let path = committed();
 	// `scripts/export-metadata.sh` runs this test with the variable set to write the file.
 	if std::env::var_os("CUSTODIA_EXPORT_METADATA").is_some() {
-		std::fs::write(COMMITTED, &current).expect("cli/metadata/ is writable");
+		std::fs::write(&path, &current).expect("cli/metadata/ is writable");
 		return;
 	}
-	let committed = std::fs::read(COMMITTED)
-		.unwrap_or_else(|e| panic!("{COMMITTED}: {e}; write it with scripts/export-metadata.sh"));
+	let committed = std::fs::read(&path).unwrap_or_else(|e| {
+		panic!("{}: {e}; write it with scripts/export-metadata.sh", path.display())
+	});
 	// Not assert_eq!: the files are hundreds of kilobytes.
 	assert!(
 		committed == current,

@@ -152,7 +152,7 @@ impl OutputShareStore {
 		let record_len = 16 + FIELD_LEN * layout.output_len;
 		let body = file.metadata().map_err(io)?.len() - STORE_HEADER_LEN as u64;
 		let records = body / record_len as u64;
-		if body % record_len as u64 != 0 {
+		if !body.is_multiple_of(record_len as u64) {
 			file.set_len(STORE_HEADER_LEN as u64 + records * record_len as u64)
 				.map_err(io)?;
 			file.seek(SeekFrom::End(0)).map_err(io)?;

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, REPO_ROOT, run, waitFor } from './node.mjs';
+import { assertRunning, freePort, REPO_ROOT, run, waitFor } from './node.mjs';
 import { scratchDir } from './scratch.mjs';
 
 export const JSIPFS = join(REPO_ROOT, 'tests/ipfs/node_modules/.bin/jsipfs');
@@ -47,9 +47,9 @@ class IpfsDaemon {
     this.child.stderr.pipe(log);
     this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     await waitFor('the IPFS daemon to answer', async () => {
-      if (this.child.exitCode !== null) throw new Error(`IPFS daemon exited; log: ${this.logPath}`);
+      assertRunning(this.child, 'the IPFS daemon', this.logPath);
       return (await this.call('version').catch(() => null))?.Version;
-    }, 60_000);
+    }, 180_000); // seconds alone, minutes beside the other files' nodes on 2 cores
   }
 
   async stop() {

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { heads, NODE_BIN, rpc, run, waitFor } from './node.mjs';
+import { assertRunning, heads, NODE_BIN, rpc, run, waitFor } from './node.mjs';
 
 export const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 
@@ -88,7 +88,7 @@ export class Validator {
     this.child.stderr.pipe(log);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
     await waitFor(`${this.name} to answer JSON-RPC`, async () => {
-      if (!this.running) throw new Error(`${this.name} exited; log: ${this.logPath}`);
+      assertRunning(this.child, this.name, this.logPath);
       return (await rpc(this.rpcPort, 'system_health')) !== undefined;
     }, 120_000, 500);
   }
@@ -100,8 +100,11 @@ export class Validator {
     return this.exited;
   }
 
-  /** Stops the validator with SIGINT (SIGKILL after 30 s); resolves with its exit. */
-  async stop(timeoutMs = 30_000) {
+  /**
+   * Stops the validator with SIGINT (SIGKILL after 90 s: a loaded node can take a while to end
+   * its tasks); resolves with its exit.
+   */
+  async stop(timeoutMs = 90_000) {
     if (!this.running) return this.exited ?? { code: null, signal: null };
     this.child.kill('SIGINT');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);

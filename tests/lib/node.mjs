@@ -1,6 +1,7 @@
 // Helpers shared by the end-to-end tests: real custodia-node processes on free loopback ports.
 
 import { spawn, execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,19 +20,67 @@ export const NODE_BIN = process.env.CUSTODIA_NODE_BIN ??
 export const run = promisify(execFile);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A TCP port nobody listens on right now. */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
+// Linux hands out 32768–60999 as the local port of every outgoing connection (and of `listen(0)`),
+// so a port in that range that a test chose before binding it can be taken in the meantime by one
+// of the many client sockets the nodes and tests open. Every port a test binds is therefore below
+// it: the fixed bases of the files that run a whole net (p2p, JSON-RPC, Prometheus, + index:
+// local-net 31333/19944/19615, validators 21333/21944/21615, faults 22333/22944/22615, upgrade
+// 23333/23944/23615, statistics 32333/29944/29615; the run.sh of story and consent-app on bases
+// of 10000–18999, tests/lib/story.mjs) and the free ports drawn here, from a range none of them
+// touches.
+const FREE_PORT_RANGE = [24_000, 29_000];
+
+/** Whether nothing listens on `port` of the loopback right now. */
+function portIsFree(port) {
+  return new Promise((resolveFree) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
   });
 }
 
-/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+// The ports this process handed out: never twice, even before the first one is bound (a node's
+// three ports are drawn together) or while a daemon that owns one is stopped for a while.
+const handedOut = new Set();
+
+/** A TCP port nobody listens on right now, outside the ephemeral range (see above). */
+export async function freePort() {
+  const [low, high] = FREE_PORT_RANGE;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + randomInt(high - low);
+    if (!handedOut.has(port) && await portIsFree(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${low}–${high} after 100 draws`);
+}
+
+/** An error [`waitFor`] does not retry: what it waits for can no longer happen. */
+export class Unrecoverable extends Error {}
+
+/** The last `lines` lines of the file at `path` (a log), or why it cannot be read. */
+export function logTail(path, lines = 40) {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch (error) {
+    return `(${error.message})`;
+  }
+}
+
+/**
+ * Throws [`Unrecoverable`] once the process `child` has ended, with its exit and the end of its
+ * log at `logPath`: a process that failed to start says why in the test's own output.
+ */
+export function assertRunning(child, what, logPath) {
+  if (child.exitCode === null && child.signalCode === null) return;
+  throw new Unrecoverable(`${what} exited (code ${child.exitCode}, signal ${child.signalCode}); the end of ${logPath}:\n${logTail(logPath)}`);
+}
+
+/**
+ * Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`, or at once
+ * when `check` throws [`Unrecoverable`].
+ */
 export async function waitFor(what, check, timeoutMs = 90_000, intervalMs = 500) {
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -40,6 +89,7 @@ export async function waitFor(what, check, timeoutMs = 90_000, intervalMs = 500)
       const value = await check();
       if (value) return value;
     } catch (error) {
+      if (error instanceof Unrecoverable) throw error;
       last = error;
     }
     await sleep(intervalMs);
@@ -90,7 +140,7 @@ export async function startDevNode({ extraArgs = [], basePath = null, rpcPort: f
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
 
   await waitFor('the dev node to answer JSON-RPC', async () => {
-    if (child.exitCode !== null) throw new Error(`node exited early; log: ${logPath}`);
+    assertRunning(child, 'the dev node', logPath);
     return (await rpc(rpcPort, 'system_health')) !== undefined;
   }, 120_000);
 
@@ -98,7 +148,7 @@ export async function startDevNode({ extraArgs = [], basePath = null, rpcPort: f
     rpcPort, prometheusPort, logPath, child,
     url: `ws://127.0.0.1:${rpcPort}`,
     log: () => readFileSync(logPath, 'utf8'),
-    async stop(timeoutMs = 30_000) {
+    async stop(timeoutMs = 90_000) {
       if (child.exitCode !== null) return exited;
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -4,6 +4,7 @@
 // story tests.
 
 import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -175,9 +176,15 @@ export function checkStory(entries, { people, net }) {
   return step;
 }
 
-/** The environment of a run.sh on ports from one random base (run.sh refuses busy ones). */
-export function runEnvironment({ state, people }) {
-  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+/**
+ * The environment of a run.sh on ports from one random base (run.sh refuses busy ones). Each
+ * caller names its `lane` (0 or 1): the two files that run run.sh side by side draw from halves
+ * of 10000–18999 that never meet, below the ephemeral range and every other port a test binds
+ * (tests/lib/node.mjs).
+ */
+export function runEnvironment({ state, people, lane }) {
+  if (lane !== 0 && lane !== 1) throw new Error(`runEnvironment: lane ${lane} is neither 0 nor 1`);
+  const base = 10_000 + (lane * 45 + randomInt(45)) * 100;
   const ports = { rpc: base, p2p: base + 10, prometheus: base + 20, ipfs: base + 30, ui: base + 40 };
   const log = join(state, 'story.jsonl');
   const env = {

@@ -2,14 +2,20 @@
 // error and its documentation instead of a bare index.
 
 /**
- * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block number
- * and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails, including
- * the inner call of `sudo.sudo`. `options` go to `signAndSend` (e.g. `{ nonce }`).
+ * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block's number
+ * and hash and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails,
+ * including the inner call of `sudo.sudo`, and with the pool's verdict when the transaction
+ * leaves it without a block (invalid, dropped, usurped): a test fails instead of waiting for ever.
+ * `options` go to `signAndSend` (e.g. `{ nonce }`).
  */
 export async function submit(api, tx, signer, options = {}) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
     tx.signAndSend(signer, options, async ({ status, events, dispatchError }) => {
+      if (status.isInvalid || status.isDropped || status.isUsurped) {
+        unsubscribe();
+        return reject(new Error(`${tx.method.section}.${tx.method.method} left the pool without a block: ${status.type}`));
+      }
       if (!status.isInBlock) return;
       unsubscribe();
       const failure = dispatchError ?? events
@@ -18,7 +24,7 @@ export async function submit(api, tx, signer, options = {}) {
         ?.data.sudoResult.asErr;
       if (failure) return reject(new Error(describeError(api, failure)));
       const header = await api.rpc.chain.getHeader(status.asInBlock);
-      resolve({ block: header.number.toNumber(), events: events.map(({ event }) => event) });
+      resolve({ block: header.number.toNumber(), hash: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
     }).then((u) => { unsubscribe = u; }, reject);
   });
 }

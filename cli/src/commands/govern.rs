@@ -4,14 +4,13 @@
 //! On a chain with a sudo key (`--dev`) the call is made at once; otherwise (the local net,
 //! production) it is proposed as a council motion, which more than half of the members must
 //! approve (`govern vote`) before anyone closes it (`govern close`) and it executes.
-//! Also transfers, to fund new accounts.
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 use subxt::{
 	dynamic::{At, Value},
 	ext::scale_value::ValueDef,
-	utils::{MultiAddress, H256},
+	utils::H256,
 };
 
 use crate::output::Output;
@@ -29,9 +28,6 @@ use crate::{
 	},
 	Cli, Error,
 };
-
-/// One unit of the chain's token (12 decimals).
-const UNIT: u128 = 1_000_000_000_000;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Kind {
@@ -302,48 +298,5 @@ pub async fn run(cli: &Cli, command: &GovernCommand, out: &mut Output) -> Result
 			);
 		},
 	}
-	Ok(())
-}
-
-/// Transfers `amount` units to each of `to` (submitted together, waited for together).
-pub async fn transfer(
-	cli: &Cli,
-	name: &str,
-	amount: u64,
-	to: &[String],
-	out: &mut Output,
-) -> Result<(), Error> {
-	let me = cli.identity(name)?;
-	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
-	let value = u128::from(amount)
-		.checked_mul(UNIT)
-		.ok_or_else(|| Error::Usage("--amount is too large".into()))?;
-	let calls = to
-		.iter()
-		.map(|dest| {
-			let dest = MultiAddress::Id(account_id(dest)?);
-			Ok(custodia::transactions().balances().transfer_keep_alive(dest, value))
-		})
-		.collect::<anyhow::Result<Vec<_>>>()?;
-	let included = chain.submit_all(&calls, &me.keypair).await?;
-	let last = included.block;
-	// Every transfer is in a finalized block by now; check that each one landed.
-	for dest in to {
-		let account = chain
-			.fetch(custodia::storage().system().account(), (account_id(dest)?,))
-			.await?;
-		let free = account.map(|a| a.data.free).unwrap_or_default();
-		if free < value {
-			return Err(Error::Refused(format!(
-				"the transfer to {dest} did not land (its balance is {free}); see the node's log"
-			)));
-		}
-	}
-	out.emit(json!({ "transfers": to.len(), "amount": amount, "block": last }), || {
-		vec![format!(
-			"{amount} units sent to each of {} accounts (final by block {last})",
-			to.len()
-		)]
-	});
 	Ok(())
 }

@@ -9,6 +9,7 @@
 //! To add a command: a module here with its options and `run`, its variant in `Command`
 //! (main.rs) and one dispatch line in `Cli::run`.
 
+pub mod completions;
 pub mod consent;
 pub mod govern;
 pub mod keys;
@@ -20,5 +21,6 @@ pub mod report;
 pub mod statistic;
 pub mod status;
 pub mod steward;
+pub mod transfer;
 pub mod vault;
 pub mod wearable;

@@ -78,7 +78,7 @@ fn chain_template(name: &str, template: ModelTemplate) -> anyhow::Result<Templat
 	})
 }
 
-pub async fn register(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Result<(), Error> {
+pub async fn run(cli: &Cli, args: &RegisterArgs, out: &mut Output) -> Result<(), Error> {
 	let text = std::fs::read_to_string(&args.file)
 		.with_context(|| format!("cannot read {}", args.file.display()))?;
 	let template: ModelTemplate = serde_json::from_str(&text)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use clap::Args;
-use custodia_fhe::personal::EncryptedScore;
+use custodia_fhe::{params::MAX_SCORE_BYTES, personal::EncryptedScore};
 use serde_json::json;
 use subxt::utils::{AccountId32, H256};
 
@@ -25,9 +25,6 @@ use crate::{
 	},
 	Cli, Error,
 };
-
-/// The largest encrypted score read from IPFS (PERSONAL_V1: 16,399 bytes).
-const MAX_SCORE_BYTES: usize = 64 * 1024;
 
 #[derive(Args)]
 pub struct PredictArgs {
@@ -152,7 +149,8 @@ pub async fn run(cli: &Cli, args: &PredictArgs, out: &mut Output) -> Result<(), 
 	let ready =
 		await_result(&chain, Job::Prediction(job), Duration::from_secs(args.timeout)).await?;
 	let block = ready.block;
-	// Read at most MAX_SCORE_BYTES, then checked against the hash the evaluators agreed on.
+	// At most the largest score of any parameter set, checked against the hash the evaluators
+	// agreed on.
 	let score_bytes = ready.fetch(&ipfs, MAX_SCORE_BYTES).await?;
 	let score = EncryptedScore::from_bytes(&score_bytes)
 		.and_then(|s| me.fhe_key.decrypt_score(&s))

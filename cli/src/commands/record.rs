@@ -236,7 +236,7 @@ pub async fn fetch_checked(ipfs: &Ipfs, cid: &str, expected: &[u8]) -> Result<Ve
 	let expected: &[u8; 32] = expected
 		.try_into()
 		.map_err(|_| Error::Refused(format!("the chain's hash of {cid} is not 32 bytes")))?;
-	Ok(ipfs.cat_checked(cid, object::MAX_OBJECT_BYTES, expected).await?)
+	ipfs.cat_checked(cid, object::MAX_OBJECT_BYTES, expected).await
 }
 
 pub async fn run(cli: &Cli, command: &RecordCommand, out: &mut Output) -> Result<(), Error> {

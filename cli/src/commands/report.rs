@@ -304,7 +304,7 @@ pub async fn plan(
 			names()
 		)));
 	};
-	let keys = epoch.all_keys().map_err(|e| Error::Refused(e))?;
+	let keys = epoch.all_keys().map_err(Error::Refused)?;
 	let fhir = fhir_quantities(body);
 	let mut plans = Vec::new();
 	for id in schemas {

@@ -702,7 +702,7 @@ async fn wait_outcome(cli: &Cli, chain: &Chain, id: u64, timeout: Duration) -> R
 				),
 			)),
 		},
-		Err(e) => Err(e.into()),
+		Err(e) => Err(e),
 	}
 }
 

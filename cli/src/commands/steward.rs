@@ -68,7 +68,7 @@ pub async fn run(cli: &Cli, command: &StewardCommand, out: &mut Output) -> Resul
 	let chain = Chain::connect(cli.url(), cli.insecure()).await?;
 	let who = account_id(steward)?;
 	let api = custodia::runtime_apis().vaults_api();
-	let must_pin = pin_items(chain.call_api(api.must_pin(who.clone())).await?);
+	let must_pin = pin_items(chain.call_api(api.must_pin(who)).await?);
 	let must_unpin = pin_items(chain.call_api(api.must_unpin(who)).await?);
 	let pins = ipfs.client()?.pins().await?;
 	let c = compare(must_pin, must_unpin, &pins);
@@ -105,7 +105,7 @@ pub async fn run(cli: &Cli, command: &StewardCommand, out: &mut Output) -> Resul
 	if c.missing.is_empty() && c.left_to_unpin.is_empty() {
 		Ok(())
 	} else {
-		Err(Error::Refused("the steward's pins do not match what the chain requires (its worker may be catching up; run again in a block)".into()).into())
+		Err(Error::Refused("the steward's pins do not match what the chain requires (its worker may be catching up; run again in a block)".into()))
 	}
 }
 

@@ -120,9 +120,7 @@ fn no_vault(vault: u64) -> Error {
 
 /// Whether the vault may be read now (at the finalized block).
 async fn is_open(chain: &Chain, vault: u64) -> Result<bool, Error> {
-	Ok(chain
-		.call_api(custodia::runtime_apis().vaults_api().is_vault_open(vault))
-		.await?)
+	chain.call_api(custodia::runtime_apis().vaults_api().is_vault_open(vault)).await
 }
 
 /// The key a grant's vaults are sealed to: the requester key of its consent request, else the

@@ -10,9 +10,14 @@ use custodia_fhe::params::PERSONAL_V1;
 use custodia_fhe_tools::pipeline::{run, CsvSpec, Dataset};
 
 fn data_dir() -> PathBuf {
-	std::env::var_os("CUSTODIA_DATA_DIR")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+	std::env::var_os("CUSTODIA_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
+		// The folder cargo runs the test from: a test binary reused from a checkout elsewhere
+		// (cargo's fingerprints ignore where the workspace is) keeps that checkout's
+		// compile-time path.
+		let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+			.map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+		crate_dir.join("../../../shared/data")
+	})
 }
 
 fn load(file: &str, spec: CsvSpec) -> Dataset {

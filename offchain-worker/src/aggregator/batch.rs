@@ -37,7 +37,7 @@ use futures::{future::BoxFuture, FutureExt, StreamExt};
 use super::{chain::chain_reason, state::EpochShares, Error, Severity};
 use custodia_ipfs::{Error as IpfsError, Ipfs};
 
-use crate::evaluator::content_hash;
+use crate::shared::content_hash;
 
 /// A report's bytes, or why this aggregator could not get the registered bytes.
 pub type Fetched = Result<Arc<Vec<u8>>, Rejection>;
@@ -134,6 +134,9 @@ async fn fetch_one(
 	Ok(bytes)
 }
 
+/// A report object's bytes, or why they could not be read.
+type FetchResult = Result<Vec<u8>, Error>;
+
 /// Fetches the objects of the reports `wanted(k)` selects, `concurrency` at a time, in batch
 /// order (`None` for the others). A daemon that does not answer is an error for the whole
 /// batch (retried at the next round), never a reason to reject someone's report: the daemon is
@@ -147,7 +150,7 @@ pub async fn fetch_reports(
 	ipfs.version().await?;
 	// Boxed futures in a plain vector: a stream built with a closure over borrowed reports is
 	// not provably `Send` inside the role's task (rust-lang/rust#110338).
-	let fetches: Vec<BoxFuture<'_, Option<Result<Vec<u8>, Error>>>> = reports
+	let fetches: Vec<BoxFuture<'_, Option<FetchResult>>> = reports
 		.iter()
 		.enumerate()
 		.map(|(k, report)| {

@@ -71,7 +71,7 @@ use self::{
 	chain::{Batch, ChainView, Epoch, Job, Submission, Submit},
 	state::StateDir,
 };
-use crate::{recent::RecentSubmissions, role::Role, LOG_TARGET};
+use crate::{recent::RecentSubmissions, role::Role, shared::on_blocking_pool, LOG_TARGET};
 
 /// How the aggregator works.
 #[derive(Clone, Debug)]
@@ -149,11 +149,12 @@ pub struct AggregatorRole<Ch, S> {
 	memory: Memory,
 }
 
-/// Runs `work` on tokio's blocking pool. A panic there is a bug, reported as [`Error::Task`].
+/// Runs `work` on the blocking pool ([`on_blocking_pool`]). A panic there is a bug, reported as
+/// [`Error::Task`].
 async fn blocking<T: Send + 'static>(
 	work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
-	tokio::task::spawn_blocking(work).await.map_err(|e| Error::Task(e.to_string()))
+	on_blocking_pool(work).await.map_err(|e| Error::Task(e.to_string()))
 }
 
 fn my_index(epoch: &Epoch, me: &AccountId) -> Option<usize> {
@@ -465,9 +466,8 @@ impl<Ch: ChainView, S: Submit> AggregatorRole<Ch, S> {
 	) -> Result<BTreeMap<SchemaId, SchemaContext>, Error> {
 		let mut schemas = BTreeMap::new();
 		for report in &batch.reports {
-			if !schemas.contains_key(&report.schema) {
-				schemas
-					.insert(report.schema, self.schema_context(at, context, report.schema).await?);
+			if let std::collections::btree_map::Entry::Vacant(e) = schemas.entry(report.schema) {
+				e.insert(self.schema_context(at, context, report.schema).await?);
 			}
 		}
 		Ok(schemas)

@@ -4,7 +4,7 @@
 
 use std::{
 	collections::{BTreeMap, HashSet},
-	path::PathBuf,
+	path::{Path, PathBuf},
 	sync::{Arc, Mutex},
 	time::Duration,
 };
@@ -33,7 +33,7 @@ use super::{
 	chain::{Batch, ChainSchema, ChainView, Epoch, Job, ShareSubmission, Submission, Submit},
 	convert, AggregatorOptions, AggregatorRole, Error,
 };
-use crate::{evaluator::content_hash, memory_ipfs::MemoryIpfs, recent::RESUBMIT_AFTER};
+use crate::{memory_ipfs::MemoryIpfs, recent::RESUBMIT_AFTER, shared::content_hash};
 use custodia_runtime::{AccountId, BlockNumber};
 
 const GENESIS: [u8; 32] = [42; 32];
@@ -245,10 +245,10 @@ fn role(
 	chain: &MockChain,
 	ipfs: &Arc<MemoryIpfs>,
 	accounts: &[AccountId],
-	dir: &PathBuf,
+	dir: &Path,
 	i: usize,
 ) -> AggregatorRole<MockChain, MockSubmit> {
-	let mut options = AggregatorOptions::new(dir.clone(), 64 * 1024);
+	let mut options = AggregatorOptions::new(dir.to_path_buf(), 64 * 1024);
 	options.fetch_lookup = Duration::from_millis(200);
 	options.aggregate_threads = 2;
 	let ipfs: Arc<dyn Ipfs> = ipfs.clone();

@@ -831,7 +831,7 @@ impl<T: Config> Pallet<T> {
 		}
 		match &grant.grantee {
 			Grantee::Institution(institution) => {
-				RevokedBefore::<T>::get(institution).map_or(true, |before| id >= before)
+				RevokedBefore::<T>::get(institution).is_none_or(|before| id >= before)
 					&& T::Consortium::is_active_member(institution, MemberKind::Institution)
 			},
 			Grantee::AnyMember => true,

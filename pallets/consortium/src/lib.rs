@@ -187,6 +187,11 @@ impl<AccountId> OnMemberSuspended<AccountId> for () {
 	}
 }
 
+/// A member at genesis: account, kinds, display name (UTF-8 bytes), X25519 key and, for data
+/// stewards, an IPFS peer id or multiaddr.
+pub type GenesisMember<AccountId> =
+	(AccountId, Vec<MemberKind>, Vec<u8>, X25519PublicKey, Option<Vec<u8>>);
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -246,10 +251,8 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Members at genesis: account, kinds, display name (UTF-8 bytes), X25519 key and, for
-		/// data stewards, an IPFS peer id or multiaddr.
-		pub members:
-			Vec<(T::AccountId, Vec<MemberKind>, Vec<u8>, X25519PublicKey, Option<Vec<u8>>)>,
+		/// Members at genesis.
+		pub members: Vec<GenesisMember<T::AccountId>>,
 		/// The consortium's X25519 public key at genesis.
 		pub consortium_key: Option<X25519PublicKey>,
 	}

@@ -105,7 +105,7 @@ pub const OUTSIDER: u64 = 10;
 pub const KEY: [u8; 32] = [9u8; 32];
 
 pub struct ExtBuilder {
-	members: Vec<(u64, Vec<MemberKind>, Vec<u8>, [u8; 32], Option<Vec<u8>>)>,
+	members: Vec<crate::GenesisMember<u64>>,
 	consortium_key: Option<[u8; 32]>,
 }
 

@@ -185,7 +185,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), model, longest_cid::<T>(0), H256::zero());
 
-		assert_eq!(PendingJobs::<T>::get().last(), Some(&job));
+		assert_eq!(OpenJobs::<T>::get().last(), Some(&job));
 		Ok(())
 	}
 
@@ -252,7 +252,7 @@ mod benchmarks {
 			Fhe::<T>::process_timeouts(deadline);
 		}
 
-		assert!(PendingJobs::<T>::get().is_empty());
+		assert!(OpenJobs::<T>::get().is_empty());
 		Ok(())
 	}
 

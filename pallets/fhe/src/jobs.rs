@@ -33,9 +33,9 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let deadline = now.saturating_add(T::JobTimeout::get());
 		let id = NextJobId::<T>::get();
-		let open = OpenJobsOf::<T>::get(&requester).unwrap_or(0);
+		let open = OpenJobCount::<T>::get(&requester).unwrap_or(0);
 		ensure!(open < T::MaxOpenJobsPerAccount::get(), Error::<T>::TooManyOpenJobs);
-		let mut pending = PendingJobs::<T>::get();
+		let mut pending = OpenJobs::<T>::get();
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingJobs)?;
 		// A bucket holds only open jobs, so it cannot be fuller than the open-job list.
 		let bucket =
@@ -54,8 +54,8 @@ impl<T: Config> Pallet<T> {
 		let deposit = Self::hold_deposit(&requester, amount, HoldReason::JobDeposit)?;
 
 		NextJobId::<T>::put(id.saturating_add(1));
-		OpenJobsOf::<T>::insert(&requester, open.saturating_add(1));
-		PendingJobs::<T>::put(pending);
+		OpenJobCount::<T>::insert(&requester, open.saturating_add(1));
+		OpenJobs::<T>::put(pending);
 		Timeouts::<T>::put_bucket(deadline, bucket);
 		JobDeposits::<T>::insert(id, deposit);
 		Jobs::<T>::insert(id, job);
@@ -85,8 +85,8 @@ impl<T: Config> Pallet<T> {
 	/// Close a job with a terminal `status`: drop it from the open-job list and its requester's
 	/// count and, if `unqueue`, from its timeout bucket (the timeout queue drops it itself).
 	fn close_job(id: JobId, mut job: JobOf<T>, status: JobStatusOf<T>, unqueue: bool) {
-		PendingJobs::<T>::mutate(|list| list.retain(|j| *j != id));
-		OpenJobsOf::<T>::mutate_exists(&job.requester, |open| {
+		OpenJobs::<T>::mutate(|list| list.retain(|j| *j != id));
+		OpenJobCount::<T>::mutate_exists(&job.requester, |open| {
 			*open = open.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 		});
 		if unqueue {

@@ -22,9 +22,9 @@
 //!
 //! - **Evaluation keys.** Any account may register its FHE evaluation material (a tfhe server
 //!   key, stored in IPFS) for generic programs run on its own encrypted data.
-//! - **Models.** Institutions register linear models as PMHE tuple templates (features, units,
+//! - **Models** ([`models`]). Institutions register linear models as PMHE tuple templates (features, units,
 //!   fixed-point scales, weights, bias, output meaning, provenance), readable by anyone.
-//! - **Prediction jobs.** A person asks for a model's score over an input they encrypted under
+//! - **Prediction jobs** ([`predictions`]). A person asks for a model's score over an input they encrypted under
 //!   their own key; evaluators compute it and submit the result's CID and hash, or why it cannot
 //!   be done.
 //! - **Program jobs** ([`programs`]). A person with an evaluation key asks for a generic program
@@ -49,6 +49,10 @@
 //!   model is retired or the job ends (final, failed or timed out).
 //!
 //! Cohort statistics are not computed here: they are Prio3 aggregations, in `pallet-statistics`.
+//!
+//! The `#[pallet]` module below declares config, storage, events, errors and calls; the logic
+//! lives in the modules named above, the runtime APIs' queries in [`queries`], the invariants
+//! `try_state` checks in [`invariants`], storage migrations in [`migrations`].
 //!
 //! Every transition emits an event. The pallet depends on the consortium only through
 //! [`Config::Consortium`] (`pallet_consortium::ConsortiumInterface`).
@@ -83,10 +87,15 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod invariants;
 mod jobs;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod models;
+mod predictions;
 mod programs;
+mod queries;
 #[cfg(test)]
 mod tests;
 pub use custodia_primitives::fhe as types;
@@ -155,7 +164,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -314,16 +323,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type JobDeposits<T: Config> = StorageMap<_, Twox64Concat, JobId, DepositOf<T>, OptionQuery>;
 
-	/// The open (pending) jobs, oldest first.
+	/// The open jobs (status `Pending`), oldest first.
 	#[pallet::storage]
-	pub type PendingJobs<T: Config> =
+	pub type OpenJobs<T: Config> =
 		StorageValue<_, BoundedVec<JobId, T::MaxPendingJobs>, ValueQuery>;
 
 	/// How many jobs each account has open (absent: none).
 	///
 	/// Hasher: `Blake2_128Concat`, because account ids are chosen by the people who create them.
 	#[pallet::storage]
-	pub type OpenJobsOf<T: Config> =
+	pub type OpenJobCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
 	/// The timeout queue: for each block, the open jobs whose deadline it is. A job leaves its
@@ -647,14 +656,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::retire_model())]
 		pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
-			ensure!(m.registrant == who, Error::<T>::NotModelRegistrant);
-			ensure!(m.retired_at.is_none(), Error::<T>::ModelRetired);
-			m.retired_at = Some(Self::now());
-			Models::<T>::insert(model, m);
-			Self::release_deposit(ModelDeposits::<T>::take(model), HoldReason::ModelDeposit);
-			Self::deposit_event(Event::ModelRetired { model });
-			Ok(())
+			Self::do_retire_model(who, model)
 		}
 
 		/// Ask for a model's score over your input, encrypted under your own key. Only you can
@@ -767,252 +769,5 @@ impl<T: Config> Pallet<T> {
 	/// value, or [`Config::ResultQuorum`].
 	pub fn result_quorum() -> u32 {
 		GenesisResultQuorum::<T>::get().unwrap_or_else(T::ResultQuorum::get)
-	}
-
-	pub(crate) fn do_register_model(
-		who: T::AccountId,
-		template: ModelTemplateOf<T>,
-	) -> Result<ModelId, DispatchError> {
-		ensure!(
-			T::Consortium::is_active_member(&who, MemberKind::Institution),
-			Error::<T>::NotActiveInstitution
-		);
-		ensure!(!template.name.is_empty(), Error::<T>::EmptyName);
-		ensure!(!template.features.is_empty(), Error::<T>::NoFeatures);
-		ensure!(template.weights.len() == template.features.len(), Error::<T>::WeightCountMismatch);
-		ensure!(template.features.iter().all(|f| !f.name.is_empty()), Error::<T>::EmptyName);
-		let mut names: Vec<&[u8]> = template.features.iter().map(|f| f.name.as_slice()).collect();
-		names.sort();
-		names.dedup();
-		ensure!(names.len() == template.features.len(), Error::<T>::DuplicateFeatureName);
-		ensure!(
-			template.features.iter().all(|f| f.scale_micros > 0) && template.score_divisor > 0,
-			Error::<T>::ZeroScale
-		);
-		ensure!(
-			!template.output_meaning.is_empty() && !template.provenance.is_empty(),
-			Error::<T>::MissingDescription
-		);
-
-		let id = NextModelId::<T>::get();
-		let name = template.name.clone();
-		let model = Model {
-			template,
-			registrant: who.clone(),
-			registered_at: Self::now(),
-			retired_at: None,
-		};
-		let amount = Self::deposit_for(T::ModelDepositBase::get(), model.encoded_size());
-		// The last check: nothing is written when it fails.
-		let deposit = Self::hold_deposit(&who, amount, HoldReason::ModelDeposit)?;
-
-		NextModelId::<T>::put(id.saturating_add(1));
-		ModelDeposits::<T>::insert(id, deposit);
-		Models::<T>::insert(id, model);
-		Self::deposit_event(Event::ModelRegistered { model: id, registrant: who, name });
-		Ok(id)
-	}
-
-	pub(crate) fn do_request_prediction(
-		who: T::AccountId,
-		model: ModelId,
-		input_cid: CidOf<T>,
-		input_hash: H256,
-	) -> Result<JobId, DispatchError> {
-		let m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
-		ensure!(m.retired_at.is_none(), Error::<T>::ModelRetired);
-		ensure!(!input_cid.is_empty(), Error::<T>::EmptyCid);
-		let input = IpfsRef { cid: input_cid.clone(), hash: input_hash };
-		let job = Self::open_job(JobKind::Prediction { model, input }, who.clone())?;
-		let deadline = Self::now().saturating_add(T::JobTimeout::get());
-		Self::deposit_event(Event::PredictionRequested {
-			job,
-			model,
-			requester: who,
-			input_cid,
-			input_hash,
-			deadline,
-		});
-		Ok(job)
-	}
-
-	// ---- Queries for runtime APIs ----
-
-	/// The jobs `evaluator` should work on now, oldest first: pending jobs before their deadline
-	/// to which it has not submitted an outcome. Empty for an account that is not an active
-	/// evaluator.
-	pub fn pending_jobs(
-		evaluator: &T::AccountId,
-	) -> Vec<JobSummary<T::AccountId, BlockNumberFor<T>>> {
-		if !T::Consortium::is_active_member(evaluator, MemberKind::Evaluator) {
-			return Vec::new();
-		}
-		let now = Self::now();
-		PendingJobs::<T>::get()
-			.into_iter()
-			.filter_map(|id| Jobs::<T>::get(id).map(|job| (id, job)))
-			.filter(|(_, job)| {
-				now < job.deadline
-					&& job.status == JobStatus::Pending
-					&& !job.submissions.iter().any(|s| &s.evaluator == evaluator)
-			})
-			.map(|(id, job)| Self::job_summary(id, job))
-			.collect()
-	}
-
-	/// A job, whatever its status.
-	pub fn job(id: JobId) -> Option<JobSummary<T::AccountId, BlockNumberFor<T>>> {
-		Jobs::<T>::get(id).map(|job| Self::job_summary(id, job))
-	}
-
-	/// A model, retired or not.
-	pub fn model(id: ModelId) -> Option<ModelSummary<T::AccountId, BlockNumberFor<T>>> {
-		Models::<T>::get(id).map(|m| {
-			let t = m.template;
-			ModelSummary {
-				id,
-				model: Model {
-					template: ModelTemplate {
-						name: t.name.into_inner(),
-						features: t
-							.features
-							.into_iter()
-							.map(|f| FeatureSpec {
-								name: f.name.into_inner(),
-								unit: f.unit.into_inner(),
-								offset_micros: f.offset_micros,
-								scale_micros: f.scale_micros,
-							})
-							.collect(),
-						weights: t.weights.into_inner(),
-						bias: t.bias,
-						score_divisor: t.score_divisor,
-						output_meaning: t.output_meaning.into_inner(),
-						provenance: t.provenance.into_inner(),
-						parameter_set: t.parameter_set,
-					},
-					registrant: m.registrant,
-					registered_at: m.registered_at,
-					retired_at: m.retired_at,
-				},
-			}
-		})
-	}
-
-	/// `who`'s evaluation key, if it registered one.
-	pub fn evaluation_key(who: &T::AccountId) -> Option<EvaluationKey<BlockNumberFor<T>, Vec<u8>>> {
-		EvaluationKeys::<T>::get(who)
-			.map(|k| EvaluationKey { key: Self::plain_ref(k.key), registered_at: k.registered_at })
-	}
-
-	fn plain_ref(r: IpfsRef<CidOf<T>>) -> IpfsRef<Vec<u8>> {
-		IpfsRef { cid: r.cid.into_inner(), hash: r.hash }
-	}
-
-	fn plain_outcome(o: OutcomeOf<T>) -> Outcome<Vec<u8>> {
-		match o {
-			Outcome::Success { result_cid, result_hash } => {
-				Outcome::Success { result_cid: result_cid.into_inner(), result_hash }
-			},
-			Outcome::Failure { reason } => Outcome::Failure { reason },
-		}
-	}
-
-	fn job_summary(id: JobId, job: JobOf<T>) -> JobSummary<T::AccountId, BlockNumberFor<T>> {
-		let kind = match job.kind {
-			JobKind::Prediction { model, input } => {
-				JobKind::Prediction { model, input: Self::plain_ref(input) }
-			},
-			JobKind::Program { program, input, evaluation_key } => JobKind::Program {
-				program: Self::plain_ref(program),
-				input: Self::plain_ref(input),
-				evaluation_key: Self::plain_ref(evaluation_key),
-			},
-		};
-		let status = match job.status {
-			JobStatus::Pending => JobStatus::Pending,
-			JobStatus::Final { result, at } => {
-				JobStatus::Final { result: Self::plain_ref(result), at }
-			},
-			JobStatus::Failed { reason, at } => JobStatus::Failed { reason, at },
-			JobStatus::TimedOut { at } => JobStatus::TimedOut { at },
-		};
-		JobSummary {
-			id,
-			job: Job {
-				kind,
-				requester: job.requester,
-				requested_at: job.requested_at,
-				deadline: job.deadline,
-				status,
-				submissions: job
-					.submissions
-					.into_iter()
-					.map(|s| Submission {
-						evaluator: s.evaluator,
-						payload: Self::plain_outcome(s.payload),
-						at: s.at,
-					})
-					.collect(),
-			},
-		}
-	}
-
-	/// Invariants: the open-job list is increasing and holds exactly the open jobs, and the
-	/// per-account counts match it; every open job is queued at its deadline, not behind the
-	/// cursor, and every queued job is open; submitters are distinct; no pending job has an
-	/// outcome that reached the quorum.
-	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		let pending = PendingJobs::<T>::get();
-		ensure!(pending.windows(2).all(|w| w[0] < w[1]), "open-job list not increasing");
-		let mut open_per_account = alloc::collections::BTreeMap::<T::AccountId, u32>::new();
-		for id in pending.iter() {
-			let job = Jobs::<T>::get(id).ok_or("open job missing")?;
-			*open_per_account.entry(job.requester).or_default() += 1;
-		}
-		ensure!(
-			OpenJobsOf::<T>::iter().collect::<alloc::collections::BTreeMap<_, _>>()
-				== open_per_account,
-			"per-account open-job counts out of sync"
-		);
-		let quorum = Self::result_quorum() as usize;
-		for (id, job) in Jobs::<T>::iter() {
-			ensure!(job.status.is_open() == pending.contains(&id), "open-job list out of sync");
-			let queued = jobs::Timeouts::<T>::is_scheduled(job.deadline, id);
-			ensure!(queued == job.status.is_open(), "timeout queue out of sync");
-			if job.status.is_open() {
-				ensure!(
-					jobs::Timeouts::<T>::is_ahead_of_cursor(job.deadline),
-					"open job behind the cursor"
-				);
-			}
-			let mut who: Vec<_> = job.submissions.iter().map(|s| s.evaluator.clone()).collect();
-			who.sort();
-			who.dedup();
-			ensure!(who.len() == job.submissions.len(), "an evaluator submitted twice");
-			if job.status.is_open() {
-				for s in job.submissions.iter() {
-					let same = job.submissions.iter().filter(|o| o.payload == s.payload).count();
-					ensure!(same < quorum, "pending job with an agreed outcome");
-				}
-			}
-		}
-		for (deadline, bucket) in TimeoutQueue::<T>::iter() {
-			for id in bucket.iter() {
-				let job = Jobs::<T>::get(id).ok_or("queued job missing")?;
-				ensure!(job.deadline == deadline && job.status.is_open(), "queued job not open");
-			}
-		}
-		for (id, deposit) in JobDeposits::<T>::iter() {
-			let job = Jobs::<T>::get(id).ok_or("deposit held for a missing job")?;
-			ensure!(job.status.is_open(), "deposit held for a job that ended");
-			ensure!(deposit.depositor == job.requester, "job deposit held from another account");
-		}
-		for (id, _) in ModelDeposits::<T>::iter() {
-			let model = Models::<T>::get(id).ok_or("deposit held for a missing model")?;
-			ensure!(model.retired_at.is_none(), "deposit held for a retired model");
-		}
-		Ok(())
 	}
 }

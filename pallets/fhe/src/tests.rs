@@ -5,7 +5,7 @@
 
 use crate::{
 	mock::*, Error, EvaluationKey, EvaluationKeys, Event, FailureReason, FeatureSpec, IpfsRef,
-	JobId, JobKind, JobStatus, Jobs, ModelId, Models, Outcome, PendingJobs, TimeoutCursor,
+	JobId, JobKind, JobStatus, Jobs, ModelId, Models, OpenJobs, Outcome, TimeoutCursor,
 	TimeoutQueue,
 };
 use crate::{HoldReason, JobDeposits, JobOf, ModelDeposits};
@@ -341,7 +341,7 @@ fn request_prediction_creates_a_pending_job_queued_at_its_deadline() {
 		);
 		assert_eq!((j.requester, j.requested_at, j.deadline), (ALICE, 1, 11));
 		assert_eq!(j.status, JobStatus::Pending);
-		assert_eq!(PendingJobs::<Test>::get().into_inner(), vec![0]);
+		assert_eq!(OpenJobs::<Test>::get().into_inner(), vec![0]);
 		assert_eq!(TimeoutQueue::<Test>::get(11).into_inner(), vec![0]);
 		System::assert_last_event(
 			Event::PredictionRequested {
@@ -444,7 +444,7 @@ fn submit_result_with_quorum_one_makes_a_prediction_ready() {
 			status(job),
 			JobStatus::Final { result: IpfsRef { cid: cid(b"bafy-score"), hash: hash(9) }, at: 1 }
 		);
-		assert!(PendingJobs::<Test>::get().is_empty());
+		assert!(OpenJobs::<Test>::get().is_empty());
 		assert!(TimeoutQueue::<Test>::get(11).is_empty());
 		let evs = events();
 		assert_eq!(
@@ -525,7 +525,7 @@ fn submit_result_agreed_failure_fails_the_job() {
 			Outcome::Failure { reason }
 		));
 		assert_eq!(status(job), JobStatus::Failed { reason, at: 1 });
-		assert!(PendingJobs::<Test>::get().is_empty());
+		assert!(OpenJobs::<Test>::get().is_empty());
 		System::assert_last_event(Event::JobFailed { job, reason }.into());
 	});
 }
@@ -641,7 +641,7 @@ fn timeouts_carry_over_to_the_next_block_and_skip_nothing() {
 		assert_eq!(jobs.iter().filter(|j| timed_out(**j)).count(), 3);
 		assert_eq!(TimeoutQueue::<Test>::get(11).into_inner(), vec![jobs[4]]);
 		assert_eq!(TimeoutCursor::<Test>::get(), Some(11));
-		assert_eq!(PendingJobs::<Test>::get().into_inner(), vec![jobs[4]]);
+		assert_eq!(OpenJobs::<Test>::get().into_inner(), vec![jobs[4]]);
 		assert_eq!(count_events(|e| matches!(e, Event::JobTimedOut { .. })), 3);
 		check_all_invariants();
 
@@ -649,7 +649,7 @@ fn timeouts_carry_over_to_the_next_block_and_skip_nothing() {
 		run_to_block(12);
 		assert_eq!(status(jobs[4]), JobStatus::TimedOut { at: 12 });
 		assert!(matches!(status(jobs[2]), JobStatus::Final { .. }));
-		assert!(PendingJobs::<Test>::get().is_empty());
+		assert!(OpenJobs::<Test>::get().is_empty());
 		assert_eq!(TimeoutQueue::<Test>::iter().count(), 0);
 		assert_eq!(TimeoutCursor::<Test>::get(), Some(13));
 		System::assert_last_event(Event::JobTimedOut { job: jobs[4] }.into());
@@ -910,7 +910,7 @@ fn request_program_opens_a_job_with_the_requesters_evaluation_key() {
 		);
 		assert_eq!((stored.requester, stored.deadline), (ALICE, 11));
 		assert_eq!(stored.status, JobStatus::Pending);
-		assert_eq!(PendingJobs::<Test>::get().into_inner(), vec![job]);
+		assert_eq!(OpenJobs::<Test>::get().into_inner(), vec![job]);
 		assert_eq!(TimeoutQueue::<Test>::get(11).into_inner(), vec![job]);
 		assert_eq!(held(HoldReason::JobDeposit, ALICE), job_deposit());
 		System::assert_last_event(
@@ -1089,6 +1089,44 @@ fn a_program_job_times_out_like_a_prediction() {
 		run_to_block(1 + JobTimeout::get());
 		assert!(matches!(status(job), JobStatus::TimedOut { .. }));
 		assert_eq!(held(HoldReason::JobDeposit, ALICE), 0);
-		assert!(PendingJobs::<Test>::get().is_empty());
+		assert!(OpenJobs::<Test>::get().is_empty());
+	});
+}
+
+// ---- migrations ----
+
+#[test]
+fn v0_to_v1_moves_the_open_job_items_to_their_new_names_once() {
+	use crate::{migrations::V0ToV1, OpenJobCount, Pallet};
+	use frame_support::{
+		storage::{migration::move_prefix, storage_prefix, unhashed, StoragePrefixedMap},
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	ExtBuilder::default().build_and_execute(|| {
+		let model = register_model();
+		let jobs = [request_prediction(model), request_prediction(model)];
+		// The state as version 0 of the pallet left it: the same values under the old names.
+		let old_list = storage_prefix(b"Fhe", b"PendingJobs");
+		let old_counts = storage_prefix(b"Fhe", b"OpenJobsOf");
+		let list = unhashed::get_raw(&OpenJobs::<Test>::hashed_key()).unwrap();
+		unhashed::kill(&OpenJobs::<Test>::hashed_key());
+		unhashed::put_raw(&old_list, &list);
+		move_prefix(&OpenJobCount::<Test>::final_prefix(), &old_counts);
+		StorageVersion::new(0).put::<Pallet<Test>>();
+		assert!(OpenJobs::<Test>::get().is_empty());
+		assert_eq!(OpenJobCount::<Test>::get(ALICE), None);
+
+		V0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(OpenJobs::<Test>::get().into_inner(), jobs);
+		assert_eq!(OpenJobCount::<Test>::get(ALICE), Some(2));
+		assert_eq!(unhashed::get_raw(&old_list), None);
+		assert_eq!(unhashed::get_raw(&old_counts), None);
+		assert_eq!(Pallet::<Test>::on_chain_storage_version(), 1);
+
+		// Once at version 1, it does nothing: on a chain started from this genesis, nothing.
+		let before = OpenJobs::<Test>::get();
+		V0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(OpenJobs::<Test>::get(), before);
+		assert_eq!(OpenJobCount::<Test>::get(ALICE), Some(2));
 	});
 }

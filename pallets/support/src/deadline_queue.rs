@@ -78,7 +78,7 @@ pub trait DeadlineQueue {
 	/// Whether block `at` is still ahead of the cursor (its bucket not yet fully worked through).
 	/// An id due at a block behind the cursor would never be looked at.
 	fn is_ahead_of_cursor(at: Self::BlockNumber) -> bool {
-		Self::Cursor::get().map_or(true, |cursor| at >= cursor)
+		Self::Cursor::get().is_none_or(|cursor| at >= cursor)
 	}
 
 	/// Work through the buckets from the cursor up to `now`, calling `on_due` for each id, at

@@ -418,7 +418,7 @@ fn check_properties(context: &str) {
 }
 
 fn run_one_sequence(seed: u64, steps: usize) {
-	ExtBuilder::default().build().execute_with(|| {
+	ExtBuilder.build().execute_with(|| {
 		let mut rng = StdRng::seed_from_u64(seed);
 		let mut fresh = 0u32;
 		assert_ok!(Consent::set_delegate(RuntimeOrigin::signed(ALICE), CAREGIVER));

@@ -67,7 +67,7 @@ fn pin_targets(items: Vec<PinItem>) -> Vec<PinTarget> {
 
 #[test]
 fn register_record_by_its_owner_pins_it() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Vaults::register_record(
 			RuntimeOrigin::signed(ALICE),
 			ALICE,
@@ -127,7 +127,7 @@ fn held(who: u64) -> u64 {
 
 #[test]
 fn register_record_by_an_institution_waits_for_the_owners_acceptance() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-discharge-letter");
 		System::assert_last_event(
 			Event::RecordPending {
@@ -176,7 +176,7 @@ fn register_record_by_an_institution_waits_for_the_owners_acceptance() {
 
 #[test]
 fn accept_record_by_a_delegate_is_allowed() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Consent::set_delegate(RuntimeOrigin::signed(ALICE), CAREGIVER));
 		let id = hospital_proposes(b"bafy-letter");
 		assert_ok!(Vaults::accept_record(RuntimeOrigin::signed(CAREGIVER), id));
@@ -186,7 +186,7 @@ fn accept_record_by_a_delegate_is_allowed() {
 
 #[test]
 fn accept_record_refuses_an_unknown_or_already_answered_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::accept_record(RuntimeOrigin::signed(ALICE), 7),
 			Error::<Test>::UnknownPendingRecord
@@ -208,7 +208,7 @@ fn accept_record_refuses_an_unknown_or_already_answered_record() {
 
 #[test]
 fn accept_record_refuses_anyone_but_the_owner_or_a_delegate() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		for who in [HOSPITAL, MALLORY, STEWARD_TWO] {
 			assert_noop!(
@@ -221,7 +221,7 @@ fn accept_record_refuses_anyone_but_the_owner_or_a_delegate() {
 
 #[test]
 fn accept_record_refuses_while_the_steward_is_suspended() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), STEWARD_TWO));
 		assert_noop!(
@@ -233,7 +233,7 @@ fn accept_record_refuses_while_the_steward_is_suspended() {
 
 #[test]
 fn accept_record_refuses_a_cid_the_owner_registered_meanwhile() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		record(ALICE, b"bafy-letter", &[Conditions]);
 		assert_noop!(
@@ -248,7 +248,7 @@ fn accept_record_refuses_a_cid_the_owner_registered_meanwhile() {
 
 #[test]
 fn accept_record_refuses_more_than_max_records_per_owner() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		for i in 0..4u8 {
 			record(ALICE, &[b'r', i], &[Conditions]);
@@ -262,7 +262,7 @@ fn accept_record_refuses_more_than_max_records_per_owner() {
 
 #[test]
 fn reject_record_drops_it_and_releases_the_institutions_deposit() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		assert!(held(HOSPITAL) > 0);
 		assert_ok!(Vaults::reject_record(RuntimeOrigin::signed(ALICE), id));
@@ -284,7 +284,7 @@ fn reject_record_drops_it_and_releases_the_institutions_deposit() {
 
 #[test]
 fn reject_record_refuses_an_unknown_record_and_strangers() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::reject_record(RuntimeOrigin::signed(ALICE), 3),
 			Error::<Test>::UnknownPendingRecord
@@ -314,7 +314,7 @@ fn lab_proposes(name: &[u8]) -> DispatchResult {
 
 #[test]
 fn register_record_by_an_institution_refuses_more_than_max_pending_records() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		hospital_proposes(b"p1");
 		hospital_proposes(b"p2");
 		assert_ok!(lab_proposes(b"p3"));
@@ -326,7 +326,7 @@ fn register_record_by_an_institution_refuses_more_than_max_pending_records() {
 
 #[test]
 fn register_record_by_an_institution_refuses_more_than_its_own_pending_places() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		hospital_proposes(b"p1");
 		hospital_proposes(b"p2");
 		assert_noop!(
@@ -356,7 +356,7 @@ fn register_record_by_an_institution_refuses_more_than_its_own_pending_places() 
 
 #[test]
 fn one_institution_cannot_fill_a_persons_pending_places() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// The hospital tries to take every one of Alice's places.
 		let first = hospital_proposes(b"p1");
 		hospital_proposes(b"p2");
@@ -389,7 +389,7 @@ fn one_institution_cannot_fill_a_persons_pending_places() {
 
 #[test]
 fn register_record_holds_a_deposit_of_base_plus_bytes_until_retirement() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = record(ALICE, b"bafy-alice", &[Conditions]);
 		let stored = Records::<Test>::get(id).unwrap();
 		let expected = RECORD_DEPOSIT_BASE + stored.encoded_size() as u64;
@@ -407,7 +407,7 @@ fn register_record_holds_a_deposit_of_base_plus_bytes_until_retirement() {
 
 #[test]
 fn an_accepted_institution_record_keeps_the_institutions_deposit_until_retired() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		let deposit = held(HOSPITAL);
 		assert!(deposit > RECORD_DEPOSIT_BASE);
@@ -423,7 +423,7 @@ fn an_accepted_institution_record_keeps_the_institutions_deposit_until_retired()
 
 #[test]
 fn register_record_refuses_a_signer_who_cannot_pay_the_deposit() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::register_record(
 				RuntimeOrigin::signed(BROKE),
@@ -453,7 +453,7 @@ fn register_record_refuses_a_signer_who_cannot_pay_the_deposit() {
 
 #[test]
 fn register_record_refuses_others_than_owner_or_institution() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for who in [MALLORY, STEWARD] {
 			assert_noop!(
 				Vaults::register_record(
@@ -486,7 +486,7 @@ fn register_record_refuses_others_than_owner_or_institution() {
 
 #[test]
 fn register_record_refuses_an_empty_cid() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::register_record(
 				RuntimeOrigin::signed(ALICE),
@@ -504,7 +504,7 @@ fn register_record_refuses_an_empty_cid() {
 
 #[test]
 fn register_record_refuses_a_record_without_categories() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::register_record(
 				RuntimeOrigin::signed(ALICE),
@@ -522,7 +522,7 @@ fn register_record_refuses_a_record_without_categories() {
 
 #[test]
 fn register_record_refuses_a_steward_that_is_not_active() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::register_record(
 				RuntimeOrigin::signed(ALICE),
@@ -553,7 +553,7 @@ fn register_record_refuses_a_steward_that_is_not_active() {
 
 #[test]
 fn register_record_refuses_a_cid_its_owner_registered_before() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		record(ALICE, b"bafy-same", &[Conditions]);
 		assert_noop!(
 			Vaults::register_record(
@@ -585,7 +585,7 @@ fn register_record_refuses_a_cid_its_owner_registered_before() {
 
 #[test]
 fn a_squatters_registration_of_a_cid_does_not_stop_its_owner() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// Mallory saw Alice's CID on its way to the chain and registers it first as his own.
 		let squatted = record(MALLORY, b"bafy-alice-labs", &[Conditions]);
 		let id = record(ALICE, b"bafy-alice-labs", &[LaboratoryResults]);
@@ -598,7 +598,7 @@ fn a_squatters_registration_of_a_cid_does_not_stop_its_owner() {
 
 #[test]
 fn register_record_refuses_more_than_max_records_per_owner() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for i in 0..4u8 {
 			record(ALICE, &[b'r', i], &[Conditions]);
 		}
@@ -621,7 +621,7 @@ fn register_record_refuses_more_than_max_records_per_owner() {
 
 #[test]
 fn open_vault_shares_a_record_until_its_expiry() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (record, grant, vault) = alice_shares_labs_with_hospital();
 		let v = VaultStore::<Test>::get(vault).unwrap();
 		assert_eq!(
@@ -655,7 +655,7 @@ fn open_vault_shares_a_record_until_its_expiry() {
 
 #[test]
 fn open_vault_by_a_delegate_is_allowed() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_ok!(Consent::set_delegate(RuntimeOrigin::signed(ALICE), CAREGIVER));
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
@@ -672,7 +672,7 @@ fn open_vault_by_a_delegate_is_allowed() {
 
 #[test]
 fn open_vault_refuses_an_unknown_grant() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_noop!(
 			Vaults::open_vault(RuntimeOrigin::signed(ALICE), 5, record, cid(b"v"), 10),
@@ -683,7 +683,7 @@ fn open_vault_refuses_an_unknown_grant() {
 
 #[test]
 fn open_vault_refuses_anyone_but_the_subject_or_a_delegate() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		for who in [HOSPITAL, MALLORY] {
@@ -697,7 +697,7 @@ fn open_vault_refuses_anyone_but_the_subject_or_a_delegate() {
 
 #[test]
 fn open_vault_refuses_a_consortium_wide_grant() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_ok!(Consent::grant_consortium_wide(
 			RuntimeOrigin::signed(ALICE),
@@ -715,7 +715,7 @@ fn open_vault_refuses_a_consortium_wide_grant() {
 
 #[test]
 fn open_vault_refuses_a_grant_that_is_not_live() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		// Revoked.
 		let revoked = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
@@ -754,7 +754,7 @@ fn open_vault_refuses_a_grant_that_is_not_live() {
 
 #[test]
 fn open_vault_refuses_an_unknown_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
 			Vaults::open_vault(RuntimeOrigin::signed(ALICE), grant, 9, cid(b"v"), 10),
@@ -765,7 +765,7 @@ fn open_vault_refuses_an_unknown_record() {
 
 #[test]
 fn open_vault_refuses_someone_elses_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let bobs = record(BOB, b"bob", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
@@ -777,7 +777,7 @@ fn open_vault_refuses_someone_elses_record() {
 
 #[test]
 fn open_vault_refuses_a_retired_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), record));
@@ -790,7 +790,7 @@ fn open_vault_refuses_a_retired_record() {
 
 #[test]
 fn open_vault_refuses_a_record_the_grant_does_not_cover() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions, Genomics]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
@@ -802,7 +802,7 @@ fn open_vault_refuses_a_record_the_grant_does_not_cover() {
 
 #[test]
 fn open_vault_refuses_an_empty_cid() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
@@ -814,7 +814,7 @@ fn open_vault_refuses_an_empty_cid() {
 
 #[test]
 fn open_vault_refuses_an_expiry_that_is_not_in_the_future() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
@@ -826,7 +826,7 @@ fn open_vault_refuses_an_expiry_that_is_not_in_the_future() {
 
 #[test]
 fn open_vault_refuses_an_expiry_after_the_grant_ends() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_noop!(
@@ -840,7 +840,7 @@ fn open_vault_refuses_an_expiry_after_the_grant_ends() {
 
 #[test]
 fn open_vault_refuses_while_the_records_steward_is_suspended() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), STEWARD));
@@ -853,7 +853,7 @@ fn open_vault_refuses_while_the_records_steward_is_suspended() {
 
 #[test]
 fn open_vault_refuses_more_than_max_vaults_per_grant() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let grant = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		for i in 0..3u8 {
 			let r = record(ALICE, &[b'r', i], &[Conditions]);
@@ -869,7 +869,7 @@ fn open_vault_refuses_more_than_max_vaults_per_grant() {
 
 #[test]
 fn open_vault_refuses_more_than_max_vaults_per_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		for i in 0..3u64 {
 			let g =
@@ -886,7 +886,7 @@ fn open_vault_refuses_more_than_max_vaults_per_record() {
 
 #[test]
 fn open_vault_refuses_a_full_expiry_block() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let g1 = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		let g2 = grant(LAB, ALICE, &[Conditions], period(1, 50));
 		let g3 = grant(LAB, ALICE, &[Conditions], period(1, 50));
@@ -908,7 +908,7 @@ fn open_vault_refuses_a_full_expiry_block() {
 
 #[test]
 fn close_vault_by_the_subject_ends_it_early() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		run_to_block(4);
 		assert_ok!(Vaults::close_vault(RuntimeOrigin::signed(ALICE), vault));
@@ -932,7 +932,7 @@ fn close_vault_by_the_subject_ends_it_early() {
 
 #[test]
 fn close_vault_by_the_grantee_records_who_closed_it() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Vaults::close_vault(RuntimeOrigin::signed(HOSPITAL), vault));
 		System::assert_last_event(
@@ -943,7 +943,7 @@ fn close_vault_by_the_grantee_records_who_closed_it() {
 
 #[test]
 fn close_vault_refuses_an_unknown_vault() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::close_vault(RuntimeOrigin::signed(ALICE), 3),
 			Error::<Test>::UnknownVault
@@ -953,7 +953,7 @@ fn close_vault_refuses_an_unknown_vault() {
 
 #[test]
 fn close_vault_refuses_anyone_but_subject_or_grantee() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		for who in [LAB, MALLORY, STEWARD] {
 			assert_noop!(
@@ -966,7 +966,7 @@ fn close_vault_refuses_anyone_but_subject_or_grantee() {
 
 #[test]
 fn close_vault_refuses_a_vault_that_ended() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Vaults::close_vault(RuntimeOrigin::signed(ALICE), vault));
 		assert_noop!(
@@ -980,7 +980,7 @@ fn close_vault_refuses_a_vault_that_ended() {
 
 #[test]
 fn a_vault_expires_in_its_expiry_block() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		run_to_block(19);
 		assert_eq!(VaultStore::<Test>::get(vault).unwrap().state, VaultState::Open);
@@ -996,7 +996,7 @@ fn a_vault_expires_in_its_expiry_block() {
 
 #[test]
 fn expiry_work_beyond_the_block_limit_carries_over_and_nothing_is_skipped() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// Four vaults expire at block 10; MaxExpiriesPerBlock is 3.
 		let g1 = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
 		let g2 = grant(LAB, ALICE, &[Conditions], period(1, 50));
@@ -1037,7 +1037,7 @@ fn expiry_work_beyond_the_block_limit_carries_over_and_nothing_is_skipped() {
 
 #[test]
 fn confirm_unpinned_records_the_stewards_confirmation() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		run_to_block(22);
 		assert_ok!(Vaults::confirm_unpinned(
@@ -1057,7 +1057,7 @@ fn confirm_unpinned_records_the_stewards_confirmation() {
 
 #[test]
 fn confirm_unpinned_of_a_retired_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), record));
 		assert_eq!(pin_targets(Vaults::must_unpin(&STEWARD)), vec![PinTarget::Record(record)]);
@@ -1072,7 +1072,7 @@ fn confirm_unpinned_of_a_retired_record() {
 
 #[test]
 fn confirm_unpinned_ends_a_vault_whose_grantee_was_suspended() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), HOSPITAL));
 		// Before the revocation queue runs, the vault is already not to be pinned.
@@ -1099,7 +1099,7 @@ fn confirm_unpinned_ends_a_vault_whose_grantee_was_suspended() {
 
 #[test]
 fn confirm_unpinned_needs_an_active_steward() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), record));
 		assert_noop!(
@@ -1116,7 +1116,7 @@ fn confirm_unpinned_needs_an_active_steward() {
 
 #[test]
 fn confirm_unpinned_refuses_an_unknown_vault() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::confirm_unpinned(RuntimeOrigin::signed(STEWARD), PinTarget::Vault(4)),
 			Error::<Test>::UnknownVault
@@ -1126,7 +1126,7 @@ fn confirm_unpinned_refuses_an_unknown_vault() {
 
 #[test]
 fn confirm_unpinned_refuses_an_unknown_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::confirm_unpinned(RuntimeOrigin::signed(STEWARD), PinTarget::Record(4)),
 			Error::<Test>::UnknownRecord
@@ -1136,7 +1136,7 @@ fn confirm_unpinned_refuses_an_unknown_record() {
 
 #[test]
 fn confirm_unpinned_refuses_another_steward() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (record, _, vault) = alice_shares_labs_with_hospital();
 		run_to_block(20);
 		assert_noop!(
@@ -1153,7 +1153,7 @@ fn confirm_unpinned_refuses_another_steward() {
 
 #[test]
 fn confirm_unpinned_refuses_an_open_vault() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		assert_noop!(
 			Vaults::confirm_unpinned(RuntimeOrigin::signed(STEWARD), PinTarget::Vault(vault)),
@@ -1164,7 +1164,7 @@ fn confirm_unpinned_refuses_an_open_vault() {
 
 #[test]
 fn confirm_unpinned_refuses_a_record_that_is_not_retired() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_noop!(
 			Vaults::confirm_unpinned(RuntimeOrigin::signed(STEWARD), PinTarget::Record(record)),
@@ -1175,7 +1175,7 @@ fn confirm_unpinned_refuses_a_record_that_is_not_retired() {
 
 #[test]
 fn confirm_unpinned_refuses_a_second_confirmation() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (record, _, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), record));
 		for target in [PinTarget::Vault(vault), PinTarget::Record(record)] {
@@ -1192,7 +1192,7 @@ fn confirm_unpinned_refuses_a_second_confirmation() {
 
 #[test]
 fn attest_removal_records_the_grantees_statement() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		run_to_block(25);
 		assert_ok!(Vaults::attest_removal(
@@ -1214,7 +1214,7 @@ fn attest_removal_records_the_grantees_statement() {
 
 #[test]
 fn attest_removal_ends_a_vault_whose_expiry_block_came() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		// Jump to block 20 without running the hooks, as if the queue were behind.
 		System::set_block_number(20);
@@ -1230,7 +1230,7 @@ fn attest_removal_ends_a_vault_whose_expiry_block_came() {
 
 #[test]
 fn attest_removal_refuses_an_unknown_vault() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::attest_removal(RuntimeOrigin::signed(HOSPITAL), 0, cid(b"v")),
 			Error::<Test>::UnknownVault
@@ -1240,7 +1240,7 @@ fn attest_removal_refuses_an_unknown_vault() {
 
 #[test]
 fn attest_removal_refuses_anyone_but_the_grantee() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		run_to_block(20);
 		assert_noop!(
@@ -1256,7 +1256,7 @@ fn attest_removal_refuses_anyone_but_the_grantee() {
 
 #[test]
 fn attest_removal_refuses_another_cid() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		run_to_block(20);
 		assert_noop!(
@@ -1272,7 +1272,7 @@ fn attest_removal_refuses_another_cid() {
 
 #[test]
 fn attest_removal_refuses_an_open_vault() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		assert_noop!(
 			Vaults::attest_removal(
@@ -1287,7 +1287,7 @@ fn attest_removal_refuses_an_open_vault() {
 
 #[test]
 fn attest_removal_refuses_a_second_attestation() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, _, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Vaults::close_vault(RuntimeOrigin::signed(HOSPITAL), vault));
 		assert_ok!(Vaults::attest_removal(
@@ -1310,7 +1310,7 @@ fn attest_removal_refuses_a_second_attestation() {
 
 #[test]
 fn retire_record_closes_every_vault_holding_it() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		let other = record_of_alice_b();
 		let g1 = grant(HOSPITAL, ALICE, &[Conditions], period(1, 50));
@@ -1345,7 +1345,7 @@ fn record_of_alice_b() -> RecordId {
 
 #[test]
 fn retire_record_by_a_delegate_is_allowed() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_ok!(Consent::set_delegate(RuntimeOrigin::signed(ALICE), CAREGIVER));
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(CAREGIVER), record));
@@ -1354,7 +1354,7 @@ fn retire_record_by_a_delegate_is_allowed() {
 
 #[test]
 fn retire_record_refuses_an_unknown_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		assert_noop!(
 			Vaults::retire_record(RuntimeOrigin::signed(ALICE), 2),
 			Error::<Test>::UnknownRecord
@@ -1364,7 +1364,7 @@ fn retire_record_refuses_an_unknown_record() {
 
 #[test]
 fn retire_record_refuses_anyone_but_the_owner_or_a_delegate() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		// Registered by the hospital, accepted by Alice: hers.
 		assert_ok!(Vaults::register_record(
 			RuntimeOrigin::signed(HOSPITAL),
@@ -1387,7 +1387,7 @@ fn retire_record_refuses_anyone_but_the_owner_or_a_delegate() {
 
 #[test]
 fn retire_record_refuses_a_retired_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"r", &[Conditions]);
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), record));
 		assert_noop!(
@@ -1401,7 +1401,7 @@ fn retire_record_refuses_a_retired_record() {
 
 #[test]
 fn revoking_a_grant_closes_its_vaults_at_once() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		run_to_block(5);
 		assert_ok!(Consent::revoke(RuntimeOrigin::signed(ALICE), grant));
@@ -1417,7 +1417,7 @@ fn revoking_a_grant_closes_its_vaults_at_once() {
 
 #[test]
 fn suspending_the_grantee_closes_its_vaults_through_the_revocation_queue() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let (_, grant, vault) = alice_shares_labs_with_hospital();
 		assert_ok!(Consortium::suspend_member(RuntimeOrigin::root(), HOSPITAL));
 		assert!(!Vaults::is_vault_open(vault, 1));
@@ -1442,7 +1442,7 @@ fn suspending_the_grantee_closes_its_vaults_through_the_revocation_queue() {
 
 #[test]
 fn every_call_needs_a_signed_origin() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let none = || RuntimeOrigin::none();
 		assert_noop!(
 			Vaults::register_record(
@@ -1473,7 +1473,7 @@ fn every_call_needs_a_signed_origin() {
 
 #[test]
 fn the_audit_trail_of_one_vault_reads_back_from_events_and_storage() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let record = record(ALICE, b"bafy-alice-labs", &[LaboratoryResults]);
 		let vault_cid = cid(b"bafy-labs-for-hospital");
 
@@ -1620,7 +1620,7 @@ fn report(who: u64, record: RecordId, since: u64) -> DispatchResult {
 
 #[test]
 fn report_unfetchable_tells_the_owner_once_the_steward_failed_for_the_threshold() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = alices_record_gone_for_the_threshold();
 		assert_ok!(Vaults::report_unfetchable(
 			RuntimeOrigin::signed(STEWARD),
@@ -1654,7 +1654,7 @@ fn report_unfetchable_tells_the_owner_once_the_steward_failed_for_the_threshold(
 
 #[test]
 fn report_unfetchable_refuses_a_second_report_of_a_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = alices_record_gone_for_the_threshold();
 		assert_ok!(report(STEWARD, id, 1));
 		run_to_block(30);
@@ -1665,7 +1665,7 @@ fn report_unfetchable_refuses_a_second_report_of_a_record() {
 
 #[test]
 fn report_unfetchable_refuses_before_the_threshold() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = alices_record_gone_for_the_threshold();
 		// Failing since block 2: one block short at block 11.
 		assert_noop!(report(STEWARD, id, 2), Error::<Test>::NotFailingLongEnough);
@@ -1676,7 +1676,7 @@ fn report_unfetchable_refuses_before_the_threshold() {
 
 #[test]
 fn report_unfetchable_refuses_a_failure_from_the_future_or_before_the_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		run_to_block(5);
 		let id = record(ALICE, b"bafy-late", &[Conditions]);
 		run_to_block(40);
@@ -1690,7 +1690,7 @@ fn report_unfetchable_refuses_a_failure_from_the_future_or_before_the_record() {
 
 #[test]
 fn report_unfetchable_counts_an_accepted_record_from_its_acceptance() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = hospital_proposes(b"bafy-letter");
 		run_to_block(20);
 		// Pending, nobody pins it: there is no record to report yet.
@@ -1704,7 +1704,7 @@ fn report_unfetchable_counts_an_accepted_record_from_its_acceptance() {
 
 #[test]
 fn report_unfetchable_needs_the_records_active_steward() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = alices_record_gone_for_the_threshold();
 		for who in [ALICE, MALLORY, HOSPITAL] {
 			assert_noop!(report(who, id, 1), Error::<Test>::NotActiveSteward);
@@ -1717,7 +1717,7 @@ fn report_unfetchable_needs_the_records_active_steward() {
 
 #[test]
 fn report_unfetchable_refuses_an_unknown_or_retired_record() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = alices_record_gone_for_the_threshold();
 		assert_noop!(report(STEWARD, id + 1, 1), Error::<Test>::UnknownRecord);
 		assert_ok!(Vaults::retire_record(RuntimeOrigin::signed(ALICE), id));
@@ -1727,7 +1727,7 @@ fn report_unfetchable_refuses_an_unknown_or_retired_record() {
 
 #[test]
 fn set_unfetchable_after_by_governance_changes_how_long_a_steward_waits() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		let id = record(ALICE, b"bafy-gone", &[Conditions]);
 		run_to_block(4);
 		assert_noop!(report(STEWARD, id, 1), Error::<Test>::NotFailingLongEnough);
@@ -1740,7 +1740,7 @@ fn set_unfetchable_after_by_governance_changes_how_long_a_steward_waits() {
 
 #[test]
 fn set_unfetchable_after_refuses_others_than_governance_and_zero() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder.build_and_execute(|| {
 		for who in [ALICE, STEWARD, HOSPITAL] {
 			assert_noop!(Vaults::set_unfetchable_after(RuntimeOrigin::signed(who), 3), BadOrigin);
 		}

@@ -123,3 +123,20 @@ fn an_fhe_result_needs_one_evaluator_on_dev_and_three_of_four_on_the_local_testn
 	genesis_state(LOCAL_TESTNET_RUNTIME_PRESET)
 		.execute_with(|| assert_eq!(crate::Fhe::result_quorum(), 3));
 }
+
+#[test]
+fn a_new_chain_starts_pallet_fhe_at_its_current_storage_version_so_its_migration_is_a_no_op() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade};
+	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		genesis_state(preset).execute_with(|| {
+			assert_eq!(
+				crate::Fhe::on_chain_storage_version(),
+				crate::Fhe::in_code_storage_version()
+			);
+			let before = pallet_fhe::OpenJobs::<Runtime>::get();
+			crate::Migrations::on_runtime_upgrade();
+			assert_eq!(pallet_fhe::OpenJobs::<Runtime>::get(), before);
+			assert_eq!(crate::Fhe::on_chain_storage_version(), 1);
+		});
+	}
+}
