@@ -62,5 +62,15 @@ export CUSTODIA_TEST_PEOPLE="${CUSTODIA_TEST_PEOPLE:-16}"
 		file="${file#./}"
 		[[ " ${long[*]} " == *" $file "* ]] || short+=("$file")
 	done
-	node --test --test-concurrency=4 "${long[@]}" "${short[@]}"
+	# TAP on stdout as it happens; the spec reporter's copy ends with every failure's error and
+	# stack, printed last so that the end of the output says what failed and why.
+	failures="$(mktemp -t custodia-e2e-spec.XXXXXX)"
+	if node --test --test-concurrency=4 --test-reporter=tap --test-reporter-destination=stdout \
+		--test-reporter=spec --test-reporter-destination="$failures" "${long[@]}" "${short[@]}"; then
+		rm -f "$failures"
+	else
+		say "End-to-end failures (the spec reporter's summary; all of it: $failures)"
+		sed -n '/failing tests:/,$p' "$failures"
+		exit 1
+	fi
 )
