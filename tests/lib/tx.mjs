@@ -5,16 +5,42 @@
  * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block's number
  * and hash and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails,
  * including the inner call of `sudo.sudo`, and with the pool's verdict when the transaction
- * leaves it without a block (invalid, dropped, usurped): a test fails instead of waiting for ever.
+ * leaves it without a block for any other reason: a test fails instead of waiting for ever.
  * `options` go to `signAndSend` (e.g. `{ nonce }`).
+ *
+ * A lost nonce race is signed again with a fresh nonce (up to `NONCE_RACE_ATTEMPTS` times): on a
+ * dev chain the node's worker signs as the same account as a test's sudo (//Alice) and counts its
+ * nonces itself, so its transaction can take the test's nonce and usurp it, or make it stale.
+ * Nothing of the lost transaction was dispatched, so signing it again is what a user would do.
  */
 export async function submit(api, tx, signer, options = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await submitOnce(api, attempt === 1 ? tx : api.tx(tx.method), signer,
+      attempt === 1 ? options : { ...options, nonce: -1 });
+    if (!outcome.lostNonceRace) return outcome;
+    if (attempt === NONCE_RACE_ATTEMPTS) {
+      throw new Error(`${tx.method.section}.${tx.method.method} lost its nonce ${attempt} times: ${outcome.lostNonceRace}`);
+    }
+  }
+}
+
+const NONCE_RACE_ATTEMPTS = 5;
+
+/** Whether the pool refused a transaction because another one of its signer took its nonce. */
+const isNonceRace = (message) => /\b1014\b|Priority is too low|outdated|\bStale\b/i.test(message);
+
+/** One signing and submission of [`submit`]; `{ lostNonceRace: why }` when it lost its nonce. */
+function submitOnce(api, tx, signer, options) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
     tx.signAndSend(signer, options, async ({ status, events, dispatchError }) => {
-      if (status.isInvalid || status.isDropped || status.isUsurped) {
+      if (status.isUsurped || status.isInvalid || status.isDropped) {
         unsubscribe();
-        return reject(new Error(`${tx.method.section}.${tx.method.method} left the pool without a block: ${status.type}`));
+        const verdict = `${tx.method.section}.${tx.method.method} left the pool without a block: ${status.type}`;
+        // Usurped: another transaction of the signer with the same nonce replaced it. Invalid
+        // after it was accepted: the nonce was used meanwhile (the pool's only other reason,
+        // an expired era, cannot happen within a test's wait).
+        return status.isDropped ? reject(new Error(verdict)) : resolve({ lostNonceRace: verdict });
       }
       if (!status.isInBlock) return;
       unsubscribe();
@@ -25,7 +51,10 @@ export async function submit(api, tx, signer, options = {}) {
       if (failure) return reject(new Error(describeError(api, failure)));
       const header = await api.rpc.chain.getHeader(status.asInBlock);
       resolve({ block: header.number.toNumber(), hash: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
-    }).then((u) => { unsubscribe = u; }, reject);
+    }).then((u) => { unsubscribe = u; }, (error) => {
+      if (isNonceRace(error.message)) resolve({ lostNonceRace: error.message });
+      else reject(error);
+    });
   });
 }
 
