@@ -101,9 +101,15 @@ pub async fn predict(
 	let bytes = ipfs
 		.cat_checked(&cid, MAX_RECORD_BYTES as u64, CONTENT_LOOKUP, input.hash.as_fixed_bytes())
 		.await?;
+	// The record is the person's: tfhe may panic on one whose ciphertexts do not fit the
+	// parameters. That fails this job as a malformed input, never every round until it times out.
 	let scored = on_blocking_pool(move || {
-		let record = PersonalRecord::from_bytes(&bytes).ok()?;
-		model.evaluate(&record).ok().map(|score| score.to_bytes())
+		std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+			let record = PersonalRecord::from_bytes(&bytes).ok()?;
+			model.evaluate(&record).ok().map(|score| score.to_bytes())
+		}))
+		.ok()
+		.flatten()
 	})
 	.await
 	.map_err(|e| Error::Task(e.to_string()))?;

@@ -219,25 +219,37 @@ pub fn verify(
 ) -> Result<VerifierBatch, Error> {
 	let mut entries = Vec::with_capacity(reports.len());
 	for (k, chain) in reports.iter().enumerate() {
-		let verdict = open_report(context, schemas, chain, fetched.get(k).and_then(Option::as_ref))
-			.and_then(|(report, binding, aggregator)| {
-				// A poisoned lock still holds the ids stored before the panic.
-				let shares = schemas[&chain.schema]
-					.shares
-					.lock()
-					.unwrap_or_else(|poisoned| poisoned.into_inner());
-				if shares.stored.contains(&report.id) {
-					return Err(Rejection::Replayed);
-				}
-				drop(shares);
-				aggregator.verify_init(&binding, &report).map(|(_, shares)| shares)
-			});
+		let verdict = rejected_if_it_panics(|| {
+			let (report, binding, aggregator) =
+				open_report(context, schemas, chain, fetched.get(k).and_then(Option::as_ref))?;
+			// A poisoned lock still holds the ids stored before the panic.
+			let shares = schemas[&chain.schema]
+				.shares
+				.lock()
+				.unwrap_or_else(|poisoned| poisoned.into_inner());
+			if shares.stored.contains(&report.id) {
+				return Err(Rejection::Replayed);
+			}
+			drop(shares);
+			aggregator.verify_init(&binding, &report).map(|(_, shares)| shares)
+		});
 		entries.push(match verdict {
 			Ok(shares) => BatchEntry::Shares(shares),
 			Err(reason) => BatchEntry::Rejected { report_id: chain.id, reason },
 		});
 	}
 	Ok(VerifierBatch { aggregator: context.index as u8, entries })
+}
+
+/// `verdict`, one report's verification, with a panic in it counted as a malformed report. The
+/// bytes Prio3 reads here are any account's: a report that made it panic must be rejected alone
+/// (every aggregator rejects it alike), not fail its whole batch at every round until the batch
+/// times out (F27). Runs on the blocking pool, where a panic unwinds (`on_blocking_pool`).
+pub fn rejected_if_it_panics<T>(
+	verdict: impl FnOnce() -> Result<T, Rejection>,
+) -> Result<T, Rejection> {
+	std::panic::catch_unwind(std::panic::AssertUnwindSafe(verdict))
+		.unwrap_or(Err(Rejection::Malformed))
 }
 
 /// Decodes every aggregator's published batch against the chain's report list; `None` for a
@@ -277,7 +289,8 @@ pub fn finish(
 	let mut outcome = Finished::default();
 	let mut outputs: BTreeMap<SchemaId, Vec<OutputShare>> = BTreeMap::new();
 	for (k, chain) in reports.iter().enumerate() {
-		let verdict = VerifierBatch::verdict(batches, k).and_then(|all| {
+		let verdict = rejected_if_it_panics(|| {
+			let all = VerifierBatch::verdict(batches, k)?;
 			let (report, binding, aggregator) =
 				open_report(context, schemas, chain, fetched.get(k).and_then(Option::as_ref))?;
 			let (pending, _) = aggregator.verify_init(&binding, &report)?;

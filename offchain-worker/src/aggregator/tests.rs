@@ -599,3 +599,20 @@ async fn a_node_without_its_epoch_key_never_posts_a_new_one_for_the_same_slot() 
 		let _ = std::fs::remove_dir_all(dir);
 	}
 }
+
+/// F27: Prio3 reads any account's bytes. A panic while verifying one report rejects that report
+/// as malformed and leaves the verdicts of the others as they are.
+#[test]
+fn a_panic_in_one_reports_verification_rejects_it_as_malformed() {
+	use super::batch::rejected_if_it_panics;
+	use custodia_statistics::error::Rejection;
+	let panicked = rejected_if_it_panics(|| -> Result<u8, Rejection> {
+		panic!("prio on hostile bytes (injected)")
+	});
+	assert_eq!(panicked, Err(Rejection::Malformed));
+	assert_eq!(rejected_if_it_panics(|| Ok::<_, Rejection>(7)), Ok(7));
+	assert_eq!(
+		rejected_if_it_panics(|| Err::<u8, _>(Rejection::Replayed)),
+		Err(Rejection::Replayed)
+	);
+}
