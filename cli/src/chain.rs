@@ -13,12 +13,13 @@ use std::{marker::PhantomData, time::Duration};
 use anyhow::anyhow;
 use subxt::{
 	client::{ClientAtBlock, OnlineClientAtBlockImpl},
-	config::DefaultExtrinsicParamsBuilder,
+	config::{DefaultExtrinsicParamsBuilder, RpcConfigFor},
 	dynamic::Value,
 	error::{DispatchError, TransactionEventsError},
 	events::DecodeAsEvent,
 	ext::{scale_decode::DecodeAsType, scale_encode::EncodeAsType},
 	extrinsics::ExtrinsicEvents,
+	rpcs::{methods::LegacyRpcMethods, RpcClient},
 	runtime_apis::Payload as ApiPayload,
 	storage::Address,
 	transactions::{Payload, TransactionProgress, TransactionStatus},
@@ -37,6 +38,9 @@ pub type SeenEvent<'a> = subxt::events::Event<'a, PolkadotConfig>;
 /// A connected client.
 pub struct Chain {
 	api: OnlineClient<PolkadotConfig>,
+	/// The same connection's plain JSON-RPC methods: `system_accountNextIndex`, the one nonce
+	/// that counts the account's transactions still in the node's pool.
+	rpc: LegacyRpcMethods<RpcConfigFor<PolkadotConfig>>,
 }
 
 /// A call that made it into a block.
@@ -131,17 +135,21 @@ impl Chain {
 	/// the path could change it.
 	pub async fn connect(url: &str, insecure: bool) -> Result<Self, Error> {
 		check_transport(url, insecure)?;
-		let api = if is_ws(url) && !is_loopback(url) {
-			OnlineClient::<PolkadotConfig>::from_insecure_url(url).await
-		} else {
-			OnlineClient::<PolkadotConfig>::from_url(url).await
-		}
-		.map_err(|e| {
+		let cannot_reach = |e: &dyn std::fmt::Display| {
 			Error::Unreachable(anyhow!(
 				"cannot reach the node at {url}: {e} (is it running? see --url)"
 			))
-		})?;
-		Ok(Self { api })
+		};
+		let rpc = if is_ws(url) && !is_loopback(url) {
+			RpcClient::from_insecure_url(url).await
+		} else {
+			RpcClient::from_url(url).await
+		}
+		.map_err(|e| cannot_reach(&e))?;
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| cannot_reach(&e))?;
+		Ok(Self { api, rpc: LegacyRpcMethods::new(rpc) })
 	}
 
 	/// Signs the generated call `payload` (e.g.
@@ -151,17 +159,17 @@ impl Chain {
 	/// node's metadata before it is signed; a dispatch error becomes [`Error::Refused`] naming
 	/// the pallet error and its documentation.
 	///
-	/// Another signer of the same account (a node's worker signing as its validator, a second
-	/// client) may take the nonce first: the pool then calls ours outdated or of too low a
-	/// priority, and it was never included. Such a call is signed again with a fresh nonce
-	/// instead of failing the command; the nonce is read at the finalized block, so the retries
-	/// span about a minute, long enough for the other signer's calls to be finalized.
+	/// The nonce is the node's `system_accountNextIndex`: the account's nonce at the best block
+	/// plus its transactions still in the pool. Another signer of the same account (a node's
+	/// worker signing as its validator, a second client) may still take it first: the pool then
+	/// calls ours outdated, of too low a priority or usurped, and it was never dispatched. Such a
+	/// call is signed again with a fresh nonce (up to [`NONCE_RACE_ATTEMPTS`] times, a few
+	/// seconds apart) instead of failing the command.
 	pub async fn submit<Call: Payload>(
 		&self,
 		payload: &Call,
 		signer: &AccountKey,
 	) -> Result<Included, Error> {
-		const ATTEMPTS: usize = 12;
 		let (pallet, call) = (payload.pallet_name(), payload.call_name());
 		let mut attempt = 1;
 		loop {
@@ -171,18 +179,34 @@ impl Chain {
 				.await
 				.map_err(|e| unreachable(pallet, call, e.into()))?;
 			encode(&at, payload)?;
-			let outcome = match at.tx().sign_and_submit_then_watch_default(payload, signer).await {
+			let nonce = self.next_nonce(signer, pallet, call).await?;
+			let params =
+				DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
+			let outcome = match at.tx().sign_and_submit_then_watch(payload, signer, params).await {
 				Ok(progress) => finalized(pallet, call, progress).await,
 				Err(e) => Err(unreachable(pallet, call, e.into())),
 			};
 			match outcome {
-				Err(failure) if attempt < ATTEMPTS && lost_nonce_race(&failure) => {
+				Err(failure) if attempt < NONCE_RACE_ATTEMPTS && lost_nonce_race(&failure) => {
 					attempt += 1;
-					tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+					tokio::time::sleep(NONCE_RACE_PAUSE).await;
 				},
 				outcome => return outcome,
 			}
 		}
+	}
+
+	/// The next nonce of `signer`'s account, counting its transactions in the node's pool.
+	async fn next_nonce(
+		&self,
+		signer: &AccountKey,
+		pallet: &str,
+		call: &str,
+	) -> Result<u64, Error> {
+		self.rpc
+			.system_account_next_index(&signer.public_key().to_account_id())
+			.await
+			.map_err(|e| Error::Unreachable(anyhow!("{pallet}.{call}: reading the nonce: {e}")))
 	}
 
 	/// Like [`Chain::submit`] for several generated calls of one type by one signer: all are
@@ -190,6 +214,10 @@ impl Chain {
 	/// finalized block (which, nonces being consecutive, holds every earlier one too). Following
 	/// one call instead of each keeps the client's pinned blocks few: with dozens of watchers,
 	/// subxt lost blocks it was asked to read events from. The callers check the calls' effects.
+	///
+	/// A call the pool refuses on arrival because another signer of the account took its nonce
+	/// is signed again with the next free nonce (the calls before it are in the pool, so the
+	/// node's count includes them); none is ever submitted twice.
 	pub async fn submit_all<Call: Payload>(
 		&self,
 		calls: &[Call],
@@ -204,33 +232,37 @@ impl Chain {
 			.at_current_block()
 			.await
 			.map_err(|e| unreachable(pallet, call, e.into()))?;
-		let first = at
-			.tx()
-			.account_nonce(&signer.public_key().to_account_id())
-			.await
-			.map_err(|e| unreachable(pallet, call, e.into()))?;
 		for payload in calls {
 			encode(&at, payload)?;
 		}
-		for (i, payload) in calls.iter().enumerate() {
-			let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new()
-				.nonce(first + i as u64)
-				.build();
-			if i + 1 < calls.len() {
-				at.tx()
-					.sign_and_submit(payload, signer, params)
-					.await
-					.map_err(|e| unreachable(pallet, call, e.into()))?;
+		let mut nonce = self.next_nonce(signer, pallet, call).await?;
+		let (last_index, mut attempt) = (calls.len() - 1, 1);
+		let mut index = 0;
+		while index <= last_index {
+			let params =
+				DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
+			let payload = &calls[index];
+			let submitted = if index < last_index {
+				at.tx().sign_and_submit(payload, signer, params).await.map(|_| None)
 			} else {
-				let progress = at
-					.tx()
-					.sign_and_submit_then_watch(payload, signer, params)
-					.await
-					.map_err(|e| unreachable(pallet, call, e.into()))?;
-				return finalized(pallet, call, progress).await;
+				at.tx().sign_and_submit_then_watch(payload, signer, params).await.map(Some)
+			}
+			.map_err(|e| unreachable(pallet, call, e.into()));
+			match submitted {
+				Ok(Some(progress)) => return finalized(pallet, call, progress).await,
+				Ok(None) => {
+					index += 1;
+					nonce += 1;
+				},
+				Err(failure) if attempt < NONCE_RACE_ATTEMPTS && lost_nonce_race(&failure) => {
+					attempt += 1;
+					tokio::time::sleep(NONCE_RACE_PAUSE).await;
+					nonce = self.next_nonce(signer, pallet, call).await?;
+				},
+				Err(failure) => return Err(failure),
 			}
 		}
-		unreachable!("`calls` is not empty; qed")
+		unreachable!("the last call returns from the loop; qed")
 	}
 
 	/// A runtime call's name (`Pallet.call`, for messages) and its SCALE length (a council
@@ -382,8 +414,15 @@ impl Chain {
 	}
 }
 
+/// How many times [`Chain::submit`] signs a call that keeps losing its nonce to another signer.
+const NONCE_RACE_ATTEMPTS: usize = 12;
+/// The pause before signing again: the other signer's transaction is in the pool by then, so
+/// the node's next nonce counts it.
+const NONCE_RACE_PAUSE: Duration = Duration::from_secs(2);
+
 /// Whether the pool refused a call because another transaction of the same account took its
-/// nonce (so it was never included and may be signed again).
+/// nonce: outdated or of too low a priority on arrival, or usurped in the pool (subxt reports
+/// that as invalid). Either way it was never dispatched and may be signed again.
 fn lost_nonce_race(failure: &Error) -> bool {
 	let text = match failure {
 		Error::Refused(text) | Error::Usage(text) | Error::Key(text) => text.clone(),
@@ -391,6 +430,7 @@ fn lost_nonce_race(failure: &Error) -> bool {
 	};
 	let text = text.to_lowercase();
 	text.contains("transaction is outdated")
+		|| text.contains("usurped")
 		|| (text.contains("priority") && text.contains("too low"))
 }
 

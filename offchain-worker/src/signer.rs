@@ -1,9 +1,10 @@
 //! Signed extrinsics from the node's own keystore, with the worker's own key type, into the
 //! local transaction pool.
 //!
-//! The secret never leaves the keystore: the worker asks it to sign. Nonces are tracked locally
-//! (the chain's account nonce does not count transactions still in the pool) and re-read from
-//! the chain whenever the pool refuses one.
+//! The secret never leaves the keystore: the worker asks it to sign. A nonce is the account's
+//! nonce at the best block moved past every nonce its ready transactions in the pool hold — its
+//! own, and those of anyone else signing as the same account (an operator's client, a test's
+//! sudo on a dev chain), which would otherwise be usurped or make the worker's refused.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use custodia_runtime::{
 	TxExtension, UncheckedExtrinsic,
 };
 use frame_system_rpc_runtime_api::AccountNonceApi;
-use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sc_transaction_pool_api::{InPoolTransaction, TransactionPool, TransactionSource};
 use sp_api::{Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, sr25519};
@@ -93,8 +94,10 @@ where
 			.runtime_api()
 			.account_nonce(best, self.account.clone())
 			.map_err(|e| SubmitError::RuntimeApi(e.to_string()))?;
-		// The chain's nonce is behind while our own extrinsics wait in the pool.
-		let nonce = next.map_or(on_chain, |n| n.max(on_chain));
+		// The chain's nonce is behind while extrinsics of the account wait in the pool; the local
+		// count covers one of ours the pool has accepted but not yet made ready.
+		let in_pool = self.past_ready_in_pool(on_chain);
+		let nonce = next.map_or(in_pool, |n| n.max(in_pool));
 		let extrinsic = self.sign(call, nonce, best, best_number)?;
 		match self.pool.submit_one(best, TransactionSource::Local, extrinsic.into()).await {
 			Ok(_) => {
@@ -107,6 +110,23 @@ where
 				Err(SubmitError::Pool(e.to_string()))
 			},
 		}
+	}
+
+	/// The first nonce from `nonce` on that no ready transaction in the pool holds for the
+	/// worker's account. frame-system's `CheckNonce` makes a transaction provide the tag
+	/// `(account, nonce)`; ready ones hold consecutive nonces from the chain's.
+	fn past_ready_in_pool(&self, mut nonce: Nonce) -> Nonce {
+		let account_tag_prefix = self.account.encode();
+		let held: std::collections::BTreeSet<Vec<u8>> = self
+			.pool
+			.ready()
+			.flat_map(|tx| tx.provides().to_vec())
+			.filter(|tag| tag.starts_with(&account_tag_prefix))
+			.collect();
+		while held.contains(&(&self.account, nonce).encode()) {
+			nonce += 1;
+		}
+		nonce
 	}
 
 	fn sign(

@@ -5,12 +5,13 @@
  * Signs and submits `tx` as `signer` and resolves once it is in a block, with the block's number
  * and hash and the extrinsic's events. Rejects with `pallet.Error: docs` when dispatch fails,
  * including the inner call of `sudo.sudo`, and with the pool's verdict when the transaction
- * leaves it without a block for any other reason: a test fails instead of waiting for ever.
- * `options` go to `signAndSend` (e.g. `{ nonce }`).
+ * leaves it without a block for any other reason, or is not in a block within `IN_BLOCK_WITHIN`
+ * (e.g. waiting in the pool behind a nonce that was never used): a test fails instead of waiting
+ * for ever. `options` go to `signAndSend` (e.g. `{ nonce }`).
  *
  * A lost nonce race is signed again with a fresh nonce (up to `NONCE_RACE_ATTEMPTS` times): on a
- * dev chain the node's worker signs as the same account as a test's sudo (//Alice) and counts its
- * nonces itself, so its transaction can take the test's nonce and usurp it, or make it stale.
+ * dev chain the node's worker signs as the same account as a test's sudo (//Alice), and a worker
+ * transaction signed at the same moment can take the test's nonce: usurp it, or make it stale.
  * Nothing of the lost transaction was dispatched, so signing it again is what a user would do.
  */
 export async function submit(api, tx, signer, options = {}) {
@@ -25,33 +26,45 @@ export async function submit(api, tx, signer, options = {}) {
 }
 
 const NONCE_RACE_ATTEMPTS = 5;
+/** How long one signing of [`submit`] may wait for a block: 50 blocks of 6 s. */
+const IN_BLOCK_WITHIN = 300_000;
 
 /** Whether the pool refused a transaction because another one of its signer took its nonce. */
 const isNonceRace = (message) => /\b1014\b|Priority is too low|outdated|\bStale\b/i.test(message);
 
 /** One signing and submission of [`submit`]; `{ lostNonceRace: why }` when it lost its nonce. */
 function submitOnce(api, tx, signer, options) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePromise, rejectPromise) => {
+    const what = `${tx.method.section}.${tx.method.method}`;
     let unsubscribe = () => {};
+    let lastStatus = 'not yet submitted';
+    let settled = false;
+    const settle = (outcome) => (value) => { settled = true; clearTimeout(timer); unsubscribe(); outcome(value); };
+    const resolve = settle(resolvePromise);
+    const reject = settle(rejectPromise);
+    const timer = setTimeout(() => reject(new Error(`${what} was in no block after ${IN_BLOCK_WITHIN / 1000} s (last status: ${lastStatus})`)), IN_BLOCK_WITHIN);
     tx.signAndSend(signer, options, async ({ status, events, dispatchError }) => {
-      if (status.isUsurped || status.isInvalid || status.isDropped) {
-        unsubscribe();
-        const verdict = `${tx.method.section}.${tx.method.method} left the pool without a block: ${status.type}`;
-        // Usurped: another transaction of the signer with the same nonce replaced it. Invalid
-        // after it was accepted: the nonce was used meanwhile (the pool's only other reason,
-        // an expired era, cannot happen within a test's wait).
-        return status.isDropped ? reject(new Error(verdict)) : resolve({ lostNonceRace: verdict });
+      try {
+        lastStatus = status.type;
+        if (status.isUsurped || status.isInvalid || status.isDropped) {
+          const verdict = `${what} left the pool without a block: ${status.type}`;
+          // Usurped: another transaction of the signer with the same nonce replaced it. Invalid
+          // before any block held it: the nonce was used meanwhile (the pool's only other reason,
+          // an expired era, cannot happen within a test's wait). Neither was dispatched.
+          return status.isDropped ? reject(new Error(verdict)) : resolve({ lostNonceRace: verdict });
+        }
+        if (!status.isInBlock) return;
+        const failure = dispatchError ?? events
+          .map(({ event }) => event)
+          .find((event) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr)
+          ?.data.sudoResult.asErr;
+        if (failure) return reject(new Error(describeError(api, failure)));
+        const header = await api.rpc.chain.getHeader(status.asInBlock);
+        resolve({ block: header.number.toNumber(), hash: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
+      } catch (error) {
+        reject(error);
       }
-      if (!status.isInBlock) return;
-      unsubscribe();
-      const failure = dispatchError ?? events
-        .map(({ event }) => event)
-        .find((event) => api.events.sudo?.Sudid.is(event) && event.data.sudoResult.isErr)
-        ?.data.sudoResult.asErr;
-      if (failure) return reject(new Error(describeError(api, failure)));
-      const header = await api.rpc.chain.getHeader(status.asInBlock);
-      resolve({ block: header.number.toNumber(), hash: status.asInBlock.toHex(), events: events.map(({ event }) => event) });
-    }).then((u) => { unsubscribe = u; }, (error) => {
+    }).then((u) => { unsubscribe = u; if (settled) u(); }, (error) => {
       if (isNonceRace(error.message)) resolve({ lostNonceRace: error.message });
       else reject(error);
     });
