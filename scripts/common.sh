@@ -27,8 +27,14 @@ build_node() {
 
 # Builds the consent app and the statistics portal (ui/ → ui/dist; type-checked, ~20 s). One build
 # at a time per checkout (flock): vite empties ui/dist first, so a second run.sh building beside
-# it (the test command runs two) would delete the files the first one writes.
+# it would delete the files the first one writes. The test command builds once and sets
+# CUSTODIA_UI_BUILT=1, so that the two run.sh it starts serve that build and never empty ui/dist
+# under each other's server.
 build_ui() {
+	if [ "${CUSTODIA_UI_BUILT:-}" = 1 ] && [ -f "$REPO_ROOT/ui/dist/index.html" ]; then
+		say "The consent app and statistics portal are built (ui/dist, CUSTODIA_UI_BUILT=1)"
+		return 0
+	fi
 	say "Building the consent app and statistics portal (ui/)"
 	mkdir -p "$REPO_ROOT/ui/node_modules"
 	(cd "$REPO_ROOT/ui" && flock node_modules/.custodia-build.lock npm run --silent build >/dev/null) ||

@@ -9,6 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CLIPPY_TARGET_DIR="${CUSTODIA_CLIPPY_TARGET_DIR:-$HOME/.cache/custodia/clippy-target}"
 build_node
 build_ui
+export CUSTODIA_UI_BUILT=1
 
 say "Shell scripts (shellcheck: scripts/, .ci/run, the Debian package's maintainer scripts)"
 shellcheck -x -P SCRIPTDIR "$REPO_ROOT"/scripts/*.sh "$REPO_ROOT/.ci/run" \

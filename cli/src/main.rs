@@ -316,7 +316,11 @@ mod tests {
 		assert!(matches!(completions.command, Command::Completions(_)));
 		let (mut out, data, _) = Output::captured(false);
 		completions.run(&mut out).await.unwrap();
-		assert!(data.text().contains("custodia"));
+		// bash's completion script: a function registered for the command with `complete -F`,
+		// offering the subcommands.
+		let script = data.text();
+		assert!(script.contains("complete -F _custodia"), "{script}");
+		assert!(script.contains("consent") && script.contains("vault"), "{script}");
 	}
 
 	#[tokio::test]

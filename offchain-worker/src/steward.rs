@@ -483,7 +483,8 @@ impl<C, P> StewardRole<C, P> {
 		let outcomes = match batch.await {
 			Ok(outcomes) => outcomes,
 			Err(error) => {
-				// The task was cancelled (the node is stopping) or panicked: never an IPFS
+				// The task was cancelled (the node is stopping) or, where no panic hook ends the
+				// process first (this crate's tests; the node's does), panicked: never an IPFS
 				// failure, so neither counted nor backed off as one; the next round starts the
 				// same pins again.
 				tracing::error!(target: LOG_TARGET, role = "steward", block = now, %error, "the pin task failed");

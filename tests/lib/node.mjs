@@ -2,7 +2,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,19 +39,53 @@ function portIsFree(port) {
   });
 }
 
-// The ports this process handed out: never twice, even before the first one is bound (a node's
-// three ports are drawn together) or while a daemon that owns one is stopped for a while.
-const handedOut = new Set();
+// A port handed out is claimed until this process exits, across the test files that run at once
+// (each its own process): never handed out twice, even before its node binds it (a node's three
+// ports are drawn together) or while a daemon that owns it is stopped for a while. A claim is a
+// file named for the port, created exclusively, holding the claiming process's id; a claim whose
+// process is gone (killed before its exit handler ran) is stale and taken over.
+const CLAIMS = join(tmpdir(), 'custodia-test-ports');
+const claimed = [];
 
-/** A TCP port nobody listens on right now, outside the ephemeral range (see above). */
+/** Whether process `pid` is running. */
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** Claims `port` for this process; false if a running process holds it. */
+function claim(port) {
+  const path = join(CLAIMS, String(port));
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      if (claimed.length === 0) {
+        process.on('exit', () => { for (const own of claimed) try { unlinkSync(own); } catch { /* gone */ } });
+      }
+      claimed.push(path);
+      return true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      let holder = NaN;
+      try { holder = Number(readFileSync(path, 'utf8')); } catch { /* released meanwhile */ }
+      if (holder === process.pid || isRunning(holder)) return false;
+      try { unlinkSync(path); } catch { /* another process took it over first */ }
+    }
+  }
+  return false;
+}
+
+/** A TCP port nobody listens on or has claimed, outside the ephemeral range (see above). */
 export async function freePort() {
   const [low, high] = FREE_PORT_RANGE;
+  mkdirSync(CLAIMS, { recursive: true });
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = low + randomInt(high - low);
-    if (!handedOut.has(port) && await portIsFree(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    if (await portIsFree(port) && claim(port)) return port;
   }
   throw new Error(`no free port in ${low}–${high} after 100 draws`);
 }

@@ -10,7 +10,7 @@ pub struct CompletionsArgs {
 	shell: clap_complete::Shell,
 }
 
-/// Writes the completion script for `--shell` to the output.
+/// Writes the completion script for the shell named on the command line to the output.
 pub fn run(args: &CompletionsArgs, out: &mut Output) -> Result<(), Error> {
 	let mut script = Vec::new();
 	clap_complete::generate(args.shell, &mut Cli::command(), "custodia", &mut script);

@@ -22,19 +22,20 @@
 //!
 //! - **Evaluation keys.** Any account may register its FHE evaluation material (a tfhe server
 //!   key, stored in IPFS) for generic programs run on its own encrypted data.
-//! - **Models** ([`models`]). Institutions register linear models as PMHE tuple templates (features, units,
-//!   fixed-point scales, weights, bias, output meaning, provenance), readable by anyone.
-//! - **Prediction jobs** ([`predictions`]). A person asks for a model's score over an input they encrypted under
-//!   their own key; evaluators compute it and submit the result's CID and hash, or why it cannot
-//!   be done.
-//! - **Program jobs** ([`programs`]). A person with an evaluation key asks for a generic program
+//! - **Models** (`models.rs`). Institutions register linear models as PMHE tuple templates
+//!   (features, units, fixed-point scales, weights, bias, output meaning, provenance), readable
+//!   by anyone.
+//! - **Prediction jobs** (`predictions.rs`). A person asks for a model's score over an input they
+//!   encrypted under their own key; evaluators compute it and submit the result's CID and hash,
+//!   or why it cannot be done.
+//! - **Program jobs** (`programs.rs`). A person with an evaluation key asks for a generic program
 //!   (PMHE's add/mult contract API: the `custodia-fhe` engine's `Program`, JSON in IPFS) over
 //!   values they encrypted under their own key; evaluators type-check it (bounded: `MAX_OPS`,
 //!   `MAX_INPUTS`), run it with the person's evaluation key and submit the outputs' CID and hash,
 //!   or the precise reason it cannot run (e.g. [`FailureReason::MalformedProgram`]). The
 //!   evaluation key is the requester's, so a program over someone else's ciphertexts yields
 //!   nothing anyone but the ciphertexts' owner could decrypt — and is garbage to them.
-//! - **Agreement.** Both kinds share one job lifecycle ([`jobs`]). An outcome is final when
+//! - **Agreement.** Both kinds share one job lifecycle (`jobs.rs`). An outcome is final when
 //!   [`Pallet::result_quorum`] distinct evaluators submitted it identically:
 //!   [`Config::ResultQuorum`], unless the chain's genesis set another value, which must be more
 //!   than half of the evaluators the chain is founded with. Differing submissions emit
@@ -51,8 +52,8 @@
 //! Cohort statistics are not computed here: they are Prio3 aggregations, in `pallet-statistics`.
 //!
 //! The `#[pallet]` module below declares config, storage, events, errors and calls; the logic
-//! lives in the modules named above, the runtime APIs' queries in [`queries`], the invariants
-//! `try_state` checks in [`invariants`], storage migrations in [`migrations`].
+//! lives in the modules named above, the runtime APIs' queries in `queries.rs`, the invariants
+//! `try_state` checks in `invariants.rs`, storage migrations in [`migrations`].
 //!
 //! Every transition emits an event. The pallet depends on the consortium only through
 //! [`Config::Consortium`] (`pallet_consortium::ConsortiumInterface`).

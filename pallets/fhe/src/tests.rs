@@ -1123,10 +1123,14 @@ fn v0_to_v1_moves_the_open_job_items_to_their_new_names_once() {
 		assert_eq!(unhashed::get_raw(&old_counts), None);
 		assert_eq!(Pallet::<Test>::on_chain_storage_version(), 1);
 
-		// Once at version 1, it does nothing: on a chain started from this genesis, nothing.
+		// Once at version 1 it does nothing, even with a value under an old name again.
 		let before = OpenJobs::<Test>::get();
+		let stray = vec![1, 2, 3];
+		unhashed::put_raw(&old_list, &stray);
 		V0ToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(OpenJobs::<Test>::get(), before);
 		assert_eq!(OpenJobCount::<Test>::get(ALICE), Some(2));
+		assert_eq!(unhashed::get_raw(&old_list), Some(stray), "left where it was");
+		unhashed::kill(&old_list);
 	});
 }
