@@ -191,7 +191,11 @@ fn median(values: &mut [f64]) -> Option<f64> {
 	}
 	values.sort_by(f64::total_cmp);
 	let mid = values.len() / 2;
-	Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+	Some(if values.len().is_multiple_of(2) {
+		(values[mid - 1] + values[mid]) / 2.0
+	} else {
+		values[mid]
+	})
 }
 
 /// The most steps a window reports (a `wearable-readings` schema's range; a window of an hour at
